@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './rational.js';
+export * from './logger.js';
