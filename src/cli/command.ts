@@ -1,0 +1,39 @@
+/**
+ * The shape of one `kadr <name>` command. Commands parse their own options with node's parseArgs
+ * (declared in `options`), do their work through library functions, and write results to `io`.
+ * Errors are thrown as KadrError and turned into one line plus an exit code by main.ts.
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+export interface CommandIo {
+  /** Results (JSON or human text) go here. */
+  out: NodeJS.WritableStream;
+  /** Progress and log lines go here, so that stdout stays machine-readable. */
+  err: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Aborted on SIGINT/SIGTERM; long-running commands stop cleanly when it fires. */
+  signal: AbortSignal;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  name: string;
+  /** One line for `kadr --help`. */
+  summary: string;
+  /** Full usage text for `kadr <name> --help`. */
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(args: ParsedArgs, io: CommandIo): Promise<number | void>;
+}
+
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function flag(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}

@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+/** Every `kadr` command, in the order `kadr --help` lists them. */
+export const commands: Command[] = [];

@@ -1,0 +1,45 @@
+/**
+ * `kadr` command line: dispatches to a command, turns errors into one line on stderr and an exit
+ * code (2 for usage and input errors, 1 for anything else), never a stack trace unless KADR_DEBUG=1.
+ */
+import '../core/polyfill.js';
+import { parseArgs } from 'node:util';
+import { describeError, isKadrError } from '../core/errors.js';
+import type { Command, CommandIo } from './command.js';
+import { commands } from './commands/index.js';
+
+function help(): string {
+  const lines = commands.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`);
+  return `usage: kadr <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nkadr <command> --help shows a command's options.\n`;
+}
+
+export async function runCli(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out.write(help());
+    return name ? 0 : 2;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err.write(`kadr: unknown command '${name}'; run 'kadr --help' for the list\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out.write(`${command.usage.trimEnd()}\n`);
+    return 0;
+  }
+  try {
+    const args = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return (await command.run(args, io)) ?? 0;
+  } catch (error) {
+    if (process.env.KADR_DEBUG === '1') io.err.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    const code = (error as { code?: string })?.code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      io.err.write(`kadr ${command.name}: ${describeError(error)}; see 'kadr ${command.name} --help'\n`);
+      return 2;
+    }
+    io.err.write(`kadr ${command.name}: ${describeError(error)}\n`);
+    if (isKadrError(error)) return error.code === 'KADR_ERR_INTERNAL' ? 1 : 2;
+    return 1;
+  }
+}
