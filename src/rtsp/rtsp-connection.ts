@@ -100,6 +100,12 @@ export class RtspConnection {
       }
     }
     if (this.socket.destroyed) return;
+    this.server.log.debug('rtsp request', {
+      remote: this.remoteAddress,
+      method: request.method,
+      uri: request.uri.slice(0, 200),
+      status: answer.status,
+    });
     this.socket.write(reply(request, answer.status, answer.headers ?? [], answer.body));
     answer.after?.();
   }
