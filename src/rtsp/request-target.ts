@@ -28,7 +28,9 @@ export function parseRequestTarget(uri: string): RequestTarget | undefined {
   } catch {
     return undefined;
   }
-  if (segments.some((s) => s === '..' || s === '.' || s.includes('\0'))) return undefined;
+  if (segments.some((s) => s.split('/').some((part) => part === '..' || part === '.') || s.includes('\0'))) {
+    return undefined;
+  }
   const last = segments[segments.length - 1];
   if (last !== undefined && TRACK.test(last) && segments.length > 1) {
     return { path: segments.slice(0, -1).join('/'), track: last };
