@@ -17,6 +17,7 @@ import type { PlayStart, SourceConsumer } from './source.js';
 
 const SENDER_REPORT_INTERVAL_MS = 5000;
 const BYE_DELAY_MS = 300;
+const PRIME_MAX_PACKETS = 64;
 
 type State = 'ready' | 'primed' | 'playing' | 'paused' | 'ended' | 'closed';
 
@@ -90,7 +91,17 @@ export class FilePlayback implements SourceConsumer {
       const seq = this.track.nextSeq;
       const anchor = await this.track.peekSendTicks();
       this.held = [];
-      if (anchor === null || !(await this.track.sendNext())) {
+      // Send (into `held`) until the first RTP packet exists: RTP-Info needs its timestamp base. One
+      // packet for passthrough; a transcoder may hold a few frames first (decoder frame threads).
+      let primed = false;
+      for (let i = 0; i < PRIME_MAX_PACKETS && anchor !== null; i++) {
+        if (!(await this.track.sendNext())) break;
+        if (this.track.rtpTimestampFor(anchor) !== undefined) {
+          primed = true;
+          break;
+        }
+      }
+      if (anchor === null || !primed) {
         this.held = undefined;
         this.state = 'ended';
         return { startSec: 0, seq, rtptime: 0 };
