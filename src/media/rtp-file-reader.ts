@@ -5,8 +5,8 @@
  * - copyTs: the file's timestamps are the truth, no demuxer fix-ups (shared/reference/media).
  * - packetsSync-style reads (readFrameSync): the async packets() busy-waits when the consumer is paced
  *   to real time (trap 2), and a restream is exactly such a consumer.
- * - Matroska leaves the DTS of the first packets of a B-frame GOP unset; their send time is the
- *   previous one, so sending order and pacing stay monotonic.
+ * - Matroska leaves the DTS of the first packets of a B-frame GOP unset; their send time (and DTS) is
+ *   the previous one, so sending order and pacing stay monotonic.
  * - A loop adds the whole pass duration (last PTS + its duration − first PTS) to every timestamp of
  *   the next pass, so a client sees one continuous, increasing timeline.
  */
@@ -106,6 +106,9 @@ export class RtpFileReader {
         sendTicks = this.lastSendTicks;
       }
       this.lastSendTicks = sendTicks;
+      // The muxer needs a DTS; the send time is one (monotonic, never after the PTS). Without it
+      // libavformat guesses from earlier PTS and refuses the first packet of a loop's second pass.
+      if (packet.dts === AV_NOPTS_VALUE) packet.dts = sendTicks;
       return { packet, sendTicks };
     }
   }
