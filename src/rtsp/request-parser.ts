@@ -91,12 +91,10 @@ export class RtspRequestParser {
           message: `request head over ${this.limits.maxHeaderBytes} bytes`,
         };
       }
-      // A request line that is already not RTSP needs no more bytes to be refused.
-      const firstLine = this.pending.subarray(0, Math.min(this.pending.length, 64)).toString('latin1');
-      const word = firstLine.split(/[ \r\n]/)[0] ?? '';
-      if (word.length > 0 && (firstLine.includes(' ') || word.length > 32) && !METHOD.test(word)) {
+      // A request that does not start with a method token is refused at once, without waiting for
+      // (or buffering) the rest of whatever it is.
+      if (!startsWithMethod(this.pending))
         return { type: 'error', status: 400, message: 'not an RTSP request' };
-      }
       return undefined;
     }
     const text = this.pending.subarray(0, end.headEnd).toString('latin1');
@@ -159,4 +157,16 @@ function findHeadEnd(buf: Buffer, limit: number): { headEnd: number; bodyStart: 
   if (crlf >= 0 && (lf < 0 || crlf < lf)) return { headEnd: crlf, bodyStart: crlf + 4 };
   if (lf >= 0) return { headEnd: lf, bodyStart: lf + 2 };
   return undefined;
+}
+
+/** true while the bytes so far can still be `METHOD SP ...` (upper case, `_` or `-`, at most 32). */
+function startsWithMethod(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 33);
+  for (let i = 0; i < n; i++) {
+    const c = buf[i]!;
+    if (c === 0x20) return i > 0;
+    const ok = (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x2d;
+    if (!ok) return false;
+  }
+  return buf.length < 33;
 }

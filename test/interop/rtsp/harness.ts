@@ -148,3 +148,44 @@ export async function pool<T>(limit: number, tasks: (() => Promise<T>)[]): Promi
   );
   return results;
 }
+
+/**
+ * A noisy 360p H.264 clip at a high bitrate (a few MB/s), made once with Debian's ffmpeg into
+ * .cache/: enough bytes per second to fill socket buffers quickly in the slow-reader test.
+ */
+export async function heavyClip(): Promise<string> {
+  const root = path.resolve(here, '../../..');
+  const file = path.join(root, '.cache', 'rtsp-tests', 'heavy-360p.mp4');
+  const { existsSync, mkdirSync, renameSync } = await import('node:fs');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.mp4`;
+    const r = await run(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=s=640x360:r=30:d=4,noise=alls=40:allf=t+u',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-crf',
+        '8',
+        '-g',
+        '30',
+        '-pix_fmt',
+        'yuv420p',
+        tmp,
+      ],
+      120_000,
+    );
+    if (r.code !== 0) throw new Error(`cannot make the heavy clip: ${r.stderr}`);
+    renameSync(tmp, file);
+  }
+  return file;
+}
