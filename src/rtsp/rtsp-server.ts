@@ -52,7 +52,15 @@ export class RtspServer {
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
   /** Counters for tests and logs: how often each defence fired. */
-  readonly stats = { connections: 0, refusedConnections: 0, protocolErrors: 0, overflows: 0, timeouts: 0 };
+  readonly stats = {
+    connections: 0,
+    refusedConnections: 0,
+    protocolErrors: 0,
+    overflows: 0,
+    timeouts: 0,
+    /** RTP packets sent to sessions that have ended. */
+    rtpPacketsSent: 0,
+  };
 
   constructor(options: RtspServerOptions) {
     this.options = {
@@ -141,6 +149,7 @@ export class RtspServer {
   destroySession(session: RtspSession, reason: string): void {
     if (session.closed) return;
     session.close();
+    for (const t of session.tracks.values()) this.stats.rtpPacketsSent += t.sink.packetsSent;
     this.sessions.delete(session.id);
     this.log.debug('session closed', { session: session.id, path: session.path, reason });
     try {
