@@ -18,6 +18,7 @@ import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
 
 export interface ReadPacket {
+  /** Borrowed: valid until the next call to next(), seekToTicks() or close(); never free it. */
   packet: Packet;
   /** When to send it, in stream ticks, never decreasing (across loops too). */
   sendTicks: bigint;
@@ -32,6 +33,8 @@ export class RtpFileReader {
   private passEnd: bigint | undefined;
   private passStart: bigint | undefined;
   private ended = false;
+  /** One packet reused for every read: a fresh native packet per read is GC pressure at 1080p. */
+  private readonly scratch = new Packet();
 
   private constructor(
     readonly path: string,
@@ -40,6 +43,7 @@ export class RtpFileReader {
   ) {
     this.demuxer = demuxer;
     this.stream = pickVideo(demuxer, path);
+    this.scratch.alloc();
   }
 
   static async open(path: string, options: { loop?: boolean } = {}): Promise<RtpFileReader> {
@@ -72,7 +76,7 @@ export class RtpFileReader {
     this.ended = false;
   }
 
-  /** The next video packet (the caller frees it), or null at the end (never, with loop). */
+  /** The next video packet (borrowed, see ReadPacket), or null at the end (never, with loop). */
   async next(): Promise<ReadPacket | null> {
     for (;;) {
       if (this.ended) return null;
@@ -115,19 +119,19 @@ export class RtpFileReader {
 
   private readOne(): Packet | null {
     const ctx = this.demuxer.getFormatContext();
+    const packet = this.scratch;
     for (;;) {
-      const packet = new Packet();
-      packet.alloc();
+      packet.unref();
       const ret = ctx.readFrameSync(packet);
       if (ret < 0) {
-        packet.free();
+        packet.unref();
         return null;
       }
       if (packet.streamIndex === this.stream.index) {
         packet.timeBase = this.stream.timeBase;
         return packet;
       }
-      packet.free(); // audio and other streams are not served (see docs/rtsp.md)
+      // audio and other streams are not served (see docs/rtsp.md)
     }
   }
 
@@ -139,6 +143,7 @@ export class RtpFileReader {
 
   async close(): Promise<void> {
     this.ended = true;
+    this.scratch.free();
     await this.demuxer.close();
   }
 }
