@@ -19,6 +19,8 @@ let logLevelSet = false;
 export interface RtpFileTrackOptions {
   path: string;
   loop?: boolean;
+  /** Probe stream info even where the container does not need it (for the description's duration). */
+  probe?: boolean;
   ssrc: number;
   seq: number;
   /** Each RTP packet; the buffer is valid only during the call (see RtpPacketizerOptions). */
@@ -43,7 +45,7 @@ export class RtpFileTrack {
       Log.setLevel(AV_LOG_ERROR);
       logLevelSet = true;
     }
-    const reader = await RtpFileReader.open(options.path, { loop: options.loop });
+    const reader = await RtpFileReader.open(options.path, { loop: options.loop, probe: options.probe });
     const stream = reader.videoStream;
     const transcoder = PASSTHROUGH.has(stream.codecpar.codecId)
       ? undefined
