@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable } from 'node:stream';
+import { Readable, addAbortSignal } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KadrError } from '../core/errors.js';
 import { validateKey, validatePrefix } from './keys.js';
@@ -120,28 +120,32 @@ export class S3ObjectStore implements ObjectStore {
   private async putOnce(key: string, body: Readable | Buffer, options: PutOptions): Promise<ObjectInfo> {
     options.signal?.throwIfAborted();
     await this.ensureBucket();
+    // Always a stream, so that an abort can go through the source: Upload.abort() would reject
+    // done() at once while the AbortMultipartUpload is still to be sent in the background, and a
+    // caller could see "aborted" with the incomplete upload still there. A destroyed source makes
+    // Upload abort the multipart upload first and reject after.
+    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    if (options.signal) addAbortSignal(options.signal, source);
     // Errors of the caller's source stream are the caller's, not the storage's: keep them apart.
     let sourceError: unknown;
     const onSourceError = (e: unknown) => (sourceError ??= e);
-    if (!Buffer.isBuffer(body)) body.once('error', onSourceError);
+    source.once('error', onSourceError);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType },
+      params: { Bucket: this.bucket, Key: key, Body: source, ContentType: options.contentType },
       partSize: Math.max(5 * MiB, this.options.partSize ?? 5 * MiB),
       queueSize: this.options.queueSize ?? 2,
       leavePartsOnError: false, // abort the multipart upload on any failure
     });
-    const onAbort = () => void upload.abort().catch(() => {});
-    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await upload.done();
     } catch (e) {
+      if (!source.destroyed) source.destroy(); // a failed put consumes its source either way, like the fs store
       if (options.signal?.aborted) throw options.signal.reason;
       if (sourceError !== undefined) throw sourceError;
       throw this.fail(e, `uploading ${key}`);
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (!Buffer.isBuffer(body)) body.off('error', onSourceError);
+      source.off('error', onSourceError);
     }
     // The completion's ETag is not trusted (RGW returns an empty one): ask the server.
     const info = await this.head(key);
@@ -232,7 +236,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   describe(key: string): string {
-    return `s3://${this.bucket}/${key}`;
+    return `s3://${this.bucket}/${validateKey(key)}`;
   }
 
   /** Closes the client's sockets (tests, short CLI runs). */
