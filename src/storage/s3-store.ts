@@ -43,6 +43,12 @@ export interface S3StoreOptions {
   putRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
 }
 
+/** The knobs a caller may turn without touching the connection settings (which come from env). */
+export type S3Tuning = Pick<
+  S3StoreOptions,
+  'connectTimeoutMs' | 'maxAttempts' | 'partSize' | 'queueSize' | 'putRetry'
+>;
+
 const MiB = 1024 * 1024;
 
 export class S3ObjectStore implements ObjectStore {
