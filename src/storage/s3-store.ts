@@ -11,6 +11,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -99,7 +100,28 @@ export class S3ObjectStore implements ObjectStore {
         if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
           throw this.fail(e, `creating bucket ${this.bucket}`);
         }
+        return;
       }
+      // An upload cut off by the server going away cannot abort its multipart upload; in a bucket
+      // kadr created, let the server reclaim such leftovers after a day. Best effort: a server
+      // without lifecycle support still stores objects.
+      await this.client
+        .send(
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket: this.bucket,
+            LifecycleConfiguration: {
+              Rules: [
+                {
+                  ID: 'kadr-abort-incomplete-uploads',
+                  Status: 'Enabled',
+                  Filter: { Prefix: '' },
+                  AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+                },
+              ],
+            },
+          }),
+        )
+        .catch(() => {});
     })().catch((e: unknown) => {
       this.bucketReady = undefined; // try again next time (the server may come back)
       throw e;

@@ -4,7 +4,7 @@
  * behind, presigned URLs read with Range like FFmpeg does, the bucket created on first use,
  * errors for a dead endpoint and bad credentials, and a Buffer put riding out a server restart.
  */
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -60,6 +60,14 @@ objectStoreContract(store, {
 
 test('s3: no incomplete multipart upload is left anywhere in the bucket', async () => {
   assert.deepEqual(await incompleteUploads(store), []);
+});
+
+test('s3: a bucket kadr creates reclaims incomplete uploads after a day', async () => {
+  const out = await store.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: store.bucket }));
+  assert.deepEqual(
+    out.Rules?.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation),
+    [1],
+  );
 });
 
 test('s3: the ETag comes from HEAD, not from the multipart completion', async () => {
