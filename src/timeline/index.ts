@@ -1,0 +1,4 @@
+export * from './time.js';
+export * from './frame-index.js';
+export * from './index-cache.js';
+export * from './frame-at.js';
