@@ -43,20 +43,21 @@ export function displayName(location: string): string {
   return location.split(/[\\/]/).pop() ?? location;
 }
 
+/** Fails with a clear KadrError when a local path cannot be a video: missing, a folder, or empty. */
+export function assertReadableFile(location: string): void {
+  if (!existsSync(location)) {
+    throw new KadrError('KADR_ERR_INPUT_NOT_FOUND', `no such file: ${location}`, { hint: 'check the path' });
+  }
+  const st = statSync(location);
+  if (!st.isFile()) throw new KadrError('KADR_ERR_INPUT_UNREADABLE', `not a regular file: ${location}`);
+  if (st.size === 0) throw new KadrError('KADR_ERR_INPUT_NOT_MEDIA', `empty file: ${location}`);
+}
+
 export async function openVideoInput(
   location: string,
   options: { rtspTransport?: 'tcp' | 'udp' } = {},
 ): Promise<VideoInput> {
-  if (!isUrl(location)) {
-    if (!existsSync(location)) {
-      throw new KadrError('KADR_ERR_INPUT_NOT_FOUND', `no such file: ${location}`, {
-        hint: 'check the path',
-      });
-    }
-    const st = statSync(location);
-    if (!st.isFile()) throw new KadrError('KADR_ERR_INPUT_UNREADABLE', `not a regular file: ${location}`);
-    if (st.size === 0) throw new KadrError('KADR_ERR_INPUT_NOT_MEDIA', `empty file: ${location}`);
-  }
+  if (!isUrl(location)) assertReadableFile(location);
   let demuxer: Demuxer;
   try {
     demuxer = await Demuxer.open(location, {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { isUrl, openVideoInput } from '../media/index.js';
+import { assertReadableFile, isUrl, openVideoInput } from '../media/index.js';
 import {
   type BuildProgress,
   buildFrameIndexByDecoding,
@@ -39,6 +39,7 @@ export function cacheDir(): string {
 function identity(location: string, cacheKey?: string): { key: string; size: number } | null {
   if (cacheKey) return { key: `key:${cacheKey}`, size: 0 };
   if (isUrl(location)) return null;
+  assertReadableFile(location);
   const st = statSync(location);
   return { key: `file:${realpathSync(location)}:${st.size}:${st.mtimeMs}`, size: st.size };
 }
