@@ -1,0 +1,206 @@
+/**
+ * The frame displayed at time t: the last frame in presentation order whose PTS is at or before
+ * first PTS + t. Found by binary search in the frame index, then decoded exactly: seek to the keyframe
+ * that leads to it, decode forward, stop when the frame with exactly that PTS comes out.
+ */
+import { KadrError } from '../core/errors.js';
+import { ticksToMs } from '../core/rational.js';
+import { displayName, type Frame, VideoDecoder } from '../media/index.js';
+import {
+  durationMs,
+  durationTicks,
+  type FrameIndex,
+  frameIndexAtTicks,
+  seekKeyframeFor,
+} from './frame-index.js';
+import { getFrameIndex, type GetIndexOptions, type IndexSource } from './index-cache.js';
+import { parseTimeMs, ticksAtOrBefore, type TimeMs, timeMsToNumber } from './time.js';
+
+export interface FrameAtInfo {
+  /** 0-based presentation index: the number of frames skipped to reach this one. */
+  index: number;
+  /** The frame's PTS in stream ticks, and as milliseconds (as the file has it, not shifted). */
+  ptsTicks: bigint;
+  ptsMs: number;
+  /** Milliseconds after the first frame. */
+  sinceFirstMs: number;
+  timeBase: { num: number; den: number };
+  keyframe: boolean;
+  /** Presentation index of the keyframe the decode started from. */
+  startKeyframeIndex: number;
+  /** Packets sent to the decoder (from the keyframe up to the one that produced this frame). */
+  packetsDecoded: number;
+  /** Packets read after the seek and skipped without decoding to reach the keyframe. */
+  packetsSkipped: number;
+  indexSource: IndexSource;
+}
+
+export interface FrameAtResult extends FrameAtInfo {
+  /** The decoded picture; the caller frees it. */
+  frame: Frame;
+}
+
+export interface FrameLookupOptions extends GetIndexOptions {
+  /** Decoder threads (0 = FFmpeg's choice). */
+  threads?: number;
+  /**
+   * Let the decoder drop frames nobody references on the way to the target (B-frames in most streams).
+   * Pictures are unchanged: a dropped frame is one no later frame needs.
+   */
+  skipUnreferenced?: boolean;
+}
+
+/** Checks t against the video and returns the presentation index shown at t. */
+export function resolveTime(index: FrameIndex, t: TimeMs): number {
+  if (index.pts.length === 0) {
+    throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${displayName(index.location)} has no frames`);
+  }
+  if (ticksAtOrBefore(durationTicks(index), index.timeBase, t)) {
+    throw new KadrError(
+      'KADR_ERR_TIME_PAST_END',
+      `time ${timeMsToNumber(t)} ms is past the end of ${displayName(index.location)} (${durationMs(index).toFixed(3)} ms long)`,
+      { hint: `give a time from 0 to below ${durationMs(index).toFixed(3)}` },
+    );
+  }
+  return frameIndexAtTicks(index, (delta) => ticksAtOrBefore(delta, index.timeBase, t));
+}
+
+/** Holds an open decoder and the index of one video, for many look-ups in a row. */
+export class FrameLookup {
+  private constructor(
+    readonly index: FrameIndex,
+    readonly indexSource: IndexSource,
+    private readonly decoder: VideoDecoder,
+    private readonly options: FrameLookupOptions,
+  ) {}
+
+  static async open(location: string, options: FrameLookupOptions = {}): Promise<FrameLookup> {
+    const { index, source } = await getFrameIndex(location, options);
+    const decoder = await VideoDecoder.open(location, { threads: options.threads ?? 0 });
+    return new FrameLookup(index, source, decoder, options);
+  }
+
+  get location(): string {
+    return this.index.location;
+  }
+
+  async at(time: TimeMs | string | number): Promise<FrameAtResult> {
+    const t = typeof time === 'object' ? time : parseTimeMs(time);
+    return this.decodeFrame(resolveTime(this.index, t));
+  }
+
+  /** Decodes presentation frame `target` exactly. */
+  async decodeFrame(target: number): Promise<FrameAtResult> {
+    const ix = this.index;
+    const targetPts = ix.pts[target];
+    if (targetPts === undefined)
+      throw new KadrError('KADR_ERR_INTERNAL', `frame ${target} is not in the index`);
+    const startKey = seekKeyframeFor(ix, target);
+    if (startKey < 0) {
+      throw new KadrError(
+        'KADR_ERR_INPUT_CORRUPT',
+        `${displayName(ix.location)} has no keyframe before frame ${target}`,
+      );
+    }
+    const keyPts = ix.pts[startKey]!;
+    const keyDecode = ix.decodeOrder[startKey]!;
+    // Demuxers seek on their own index (MP4: decode timestamps); with B-frames and VFR the seek can land
+    // a GOP early. Packets before our keyframe are skipped unread by the decoder; landing late is
+    // detected by decode position and answered by reading from the start.
+    for (const seekTo of [keyPts, -(2n ** 62n)]) {
+      const found = this.decodeFrom(seekTo, keyPts, keyDecode, targetPts);
+      if (found === 'overshot') continue;
+      if (!found) break;
+      return {
+        index: target,
+        ptsTicks: targetPts,
+        ptsMs: ticksToMs(targetPts, ix.timeBase),
+        sinceFirstMs: ticksToMs(targetPts - ix.pts[0]!, ix.timeBase),
+        timeBase: ix.timeBase,
+        keyframe: ix.key[target]!,
+        startKeyframeIndex: startKey,
+        packetsDecoded: found.packetsDecoded,
+        packetsSkipped: found.packetsSkipped,
+        indexSource: this.indexSource,
+        frame: found.frame,
+      };
+    }
+    throw new KadrError(
+      'KADR_ERR_INPUT_CORRUPT',
+      `${displayName(ix.location)}: frame ${target} could not be decoded`,
+      {
+        hint: 'the file may be damaged near that time',
+      },
+    );
+  }
+
+  private decodeFrom(
+    seekTo: bigint,
+    keyPts: bigint,
+    keyDecode: number,
+    targetPts: bigint,
+  ): { frame: Frame; packetsDecoded: number; packetsSkipped: number } | 'overshot' | null {
+    const dec = this.decoder;
+    const ix = this.index;
+    dec.seek(seekTo);
+    let started = false;
+    let skipped = 0;
+    const decodePosOf = this.decodePositions();
+    for (let p = dec.nextPacket(); p; p = dec.nextPacket()) {
+      if (!started) {
+        if (p.pts === keyPts && p.key) started = true;
+        else {
+          const pos = p.pts === null ? undefined : decodePosOf.get(p.pts);
+          if (pos !== undefined && pos > keyDecode) return 'overshot';
+          skipped++;
+          continue;
+        }
+      }
+      dec.decodeCurrent(this.options.skipUnreferenced === true && p.pts !== targetPts);
+      const frame = this.take(targetPts);
+      if (frame) return { frame, packetsDecoded: dec.packetsDecoded, packetsSkipped: skipped };
+    }
+    if (!started) return ix.pts.length > 0 ? 'overshot' : null;
+    dec.drain();
+    const frame = this.take(targetPts);
+    return frame ? { frame, packetsDecoded: dec.packetsDecoded, packetsSkipped: skipped } : null;
+  }
+
+  private take(targetPts: bigint): Frame | null {
+    for (let f = this.decoder.receive(); f; f = this.decoder.receive()) {
+      if (f.pts === targetPts) {
+        // Frames after the target stay in the decoder; the next look-up seeks and flushes anyway.
+        return f;
+      }
+      f.free();
+    }
+    return null;
+  }
+
+  private positions?: Map<bigint, number>;
+  private decodePositions(): Map<bigint, number> {
+    if (!this.positions) {
+      this.positions = new Map();
+      this.index.pts.forEach((pts, i) => this.positions!.set(pts, this.index.decodeOrder[i]!));
+    }
+    return this.positions;
+  }
+
+  async close(): Promise<void> {
+    await this.decoder.close();
+  }
+}
+
+/** One look-up: open, find, close. */
+export async function frameAt(
+  location: string,
+  time: TimeMs | string | number,
+  options: FrameLookupOptions = {},
+): Promise<FrameAtResult> {
+  const lookup = await FrameLookup.open(location, options);
+  try {
+    return await lookup.at(time);
+  } finally {
+    await lookup.close();
+  }
+}
