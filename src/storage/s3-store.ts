@@ -42,6 +42,8 @@ export interface S3StoreOptions {
   /** Whole-put retries for Buffer bodies on transient failures (server down, 5xx), with doubling
    *  back-off: default 5 attempts, 250 ms first delay, 8 s cap (about 4 s of outage covered). */
   putRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Keys per ListObjectsV2 page (default: the server's, 1000). */
+  listPageSize?: number;
 }
 
 /** The knobs a caller may turn without touching the connection settings (which come from env). */

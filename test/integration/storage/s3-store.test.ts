@@ -19,7 +19,7 @@ import {
   s3OptionsFromEnv,
 } from '../../../src/storage/index.js';
 import { killRgw, startRgw } from '../../harness/s3/rgw-control.js';
-import { objectStoreContract, readAll, rejectsWith } from './contract.js';
+import { keysUnder, objectStoreContract, readAll, rejectsWith } from './contract.js';
 
 const env = process.env;
 if (!env.KADR_TEST_S3)
@@ -68,6 +68,17 @@ test('s3: a bucket kadr creates reclaims incomplete uploads after a day', async 
     out.Rules?.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation),
     [1],
   );
+});
+
+test('s3: listing follows continuation pages', async () => {
+  const paged = new S3ObjectStore({ ...options, listPageSize: 2 });
+  try {
+    const all = await keysUnder(store, 'list');
+    assert.equal(all.length, 7);
+    assert.deepEqual(await keysUnder(paged, 'list'), all);
+  } finally {
+    paged.destroy();
+  }
 });
 
 test('s3: the ETag comes from HEAD, not from the multipart completion', async () => {
