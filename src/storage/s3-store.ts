@@ -232,6 +232,7 @@ export class S3ObjectStore implements ObjectStore {
             Bucket: this.bucket,
             Prefix: prefix || undefined,
             ContinuationToken: token,
+            MaxKeys: this.options.listPageSize,
           }),
         );
       } catch (e) {

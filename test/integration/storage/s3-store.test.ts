@@ -72,10 +72,19 @@ test('s3: a bucket kadr creates reclaims incomplete uploads after a day', async 
 
 test('s3: listing follows continuation pages', async () => {
   const paged = new S3ObjectStore({ ...options, listPageSize: 2 });
+  let pages = 0;
+  paged.client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'ListObjectsV2Command') pages++;
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
   try {
     const all = await keysUnder(store, 'list');
     assert.equal(all.length, 7);
     assert.deepEqual(await keysUnder(paged, 'list'), all);
+    assert.equal(pages, 4);
   } finally {
     paged.destroy();
   }
@@ -147,6 +156,7 @@ test('s3: a Buffer put rides out a crashed server that comes back', async () => 
   await killRgw();
   let restarted = false;
   try {
+    await rejectsWith(store.head('small/a.txt'), 'KADR_ERR_STORAGE_UNAVAILABLE'); // really down
     const put = store.put('outage/fragment-0001.m4s', payload);
     await sleep(1000);
     await startRgw();
