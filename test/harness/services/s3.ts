@@ -5,7 +5,7 @@
  * memstore keeps the data in RAM: 1.2 s to start instead of ~4.5 s for bluestore, and the data
  * survives an rgw-only restart (the fault tests), which is all the tests need.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -81,6 +81,26 @@ export const s3Service: TestService = {
       const err = e as { stderr?: string; message: string };
       throw new Error(`test S3 server did not start: ${(err.stderr ?? '').trim() || err.message}`);
     }
-    return { env, stop };
+    // If this process dies without calling stop (Ctrl-C, kill -9 of the test driver), a watchdog
+    // stops the daemons and removes the folder, so no Ceph is left running on a shared machine.
+    const watchdog = spawn(
+      'bash',
+      [
+        '-c',
+        'while kill -0 "$0" 2>/dev/null; do sleep 2; done; bash "$1" "$2" kill; rm -rf "$2"',
+        String(process.pid),
+        path.join(scripts, 'stop-ceph-rgw.sh'),
+        base,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    watchdog.unref();
+    return {
+      env,
+      stop: async () => {
+        if (watchdog.pid) process.kill(watchdog.pid);
+        await stop();
+      },
+    };
   },
 };
