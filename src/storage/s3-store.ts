@@ -16,9 +16,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable, addAbortSignal } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KadrError } from '../core/errors.js';
+import { abortSourceOn } from './abort.js';
 import { validateKey, validatePrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 import { checkRange } from './range.js';
@@ -155,7 +156,7 @@ export class S3ObjectStore implements ObjectStore {
     // caller could see "aborted" with the incomplete upload still there. A destroyed source makes
     // Upload abort the multipart upload first and reject after.
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-    if (options.signal) addAbortSignal(options.signal, source);
+    const unbind = abortSourceOn(options.signal, source);
     // Errors of the caller's source stream are the caller's, not the storage's: keep them apart.
     let sourceError: unknown;
     const onSourceError = (e: unknown) => (sourceError ??= e);
@@ -175,6 +176,7 @@ export class S3ObjectStore implements ObjectStore {
       if (sourceError !== undefined) throw sourceError;
       throw this.fail(e, `uploading ${key}`);
     } finally {
+      unbind();
       source.off('error', onSourceError);
     }
     // The completion's ETag is not trusted (RGW returns an empty one): ask the server.

@@ -247,6 +247,16 @@ export function objectStoreContract(store: ObjectStore, hooks: ContractHooks): v
     assert.equal(await store.head('failed/never.bin'), null);
   });
 
+  test('a signal that fires after the put finished changes nothing', async () => {
+    const session = new AbortController(); // e.g. one signal for a whole recording session
+    await store.put('late/a.bin', unknownLengthStream(data.subarray(0, 100_000)), { signal: session.signal });
+    await store.put('late/b.bin', data.subarray(0, 1000), { signal: session.signal });
+    session.abort(new Error('session over'));
+    await new Promise((r) => setImmediate(r));
+    assert.equal((await store.head('late/a.bin'))?.size, 100_000);
+    assert.equal((await store.head('late/b.bin'))?.size, 1000);
+  });
+
   test('readLocation gives a place FFmpeg can read with seeks', async () => {
     const location = await store.readLocation('big/one.bin');
     const start = 5 * MiB - 7;
