@@ -104,10 +104,21 @@ export class FrameLookup {
     }
     const keyPts = ix.pts[startKey]!;
     const keyDecode = ix.decodeOrder[startKey]!;
+    const targetDecode = ix.decodeOrder[target]!;
+    // Stepping forward (the next frame, a moment later in the same GOP) is cheaper from where the
+    // decoder already is than from the keyframe: continue when the target's packet is still ahead.
+    const attempts: (bigint | 'continue')[] = [keyPts, -(2n ** 62n)];
+    if (
+      this.lastSent !== null &&
+      targetDecode > this.lastSent &&
+      targetDecode - this.lastSent < targetDecode - keyDecode
+    ) {
+      attempts.unshift('continue');
+    }
     // Demuxers seek on their own index (MP4: decode timestamps); with B-frames and VFR the seek can land
     // a GOP early. Packets before our keyframe are skipped unread by the decoder; landing late is
     // detected by decode position and answered by reading from the start.
-    for (const seekTo of [keyPts, -(2n ** 62n)]) {
+    for (const seekTo of attempts) {
       const found = this.decodeFrom(seekTo, keyPts, keyDecode, targetPts);
       if (found === 'overshot') continue;
       if (!found) break;
@@ -118,7 +129,7 @@ export class FrameLookup {
         sinceFirstMs: ticksToMs(targetPts - ix.pts[0]!, ix.timeBase),
         timeBase: ix.timeBase,
         keyframe: ix.key[target]!,
-        startKeyframeIndex: startKey,
+        startKeyframeIndex: seekTo === 'continue' ? this.lastStartKey : startKey,
         packetsDecoded: found.packetsDecoded,
         packetsSkipped: found.packetsSkipped,
         indexSource: this.indexSource,
@@ -134,36 +145,48 @@ export class FrameLookup {
     );
   }
 
+  /** Decode position of the last packet sent to the decoder, while continuing from it is possible. */
+  private lastSent: number | null = null;
+  private lastStartKey = -1;
+
   private decodeFrom(
-    seekTo: bigint,
+    seekTo: bigint | 'continue',
     keyPts: bigint,
     keyDecode: number,
     targetPts: bigint,
   ): { frame: Frame; packetsDecoded: number; packetsSkipped: number } | 'overshot' | null {
     const dec = this.decoder;
-    const ix = this.index;
-    dec.seek(seekTo);
-    let started = false;
-    let skipped = 0;
     const decodePosOf = this.decodePositions();
+    let started = seekTo === 'continue';
+    let packetsDecoded = 0;
+    let skipped = 0;
+    if (seekTo !== 'continue') {
+      dec.seek(seekTo);
+      this.lastSent = null;
+    }
     for (let p = dec.nextPacket(); p; p = dec.nextPacket()) {
+      const pos = p.pts === null ? undefined : decodePosOf.get(p.pts);
       if (!started) {
-        if (p.pts === keyPts && p.key) started = true;
-        else {
-          const pos = p.pts === null ? undefined : decodePosOf.get(p.pts);
+        if (p.pts === keyPts && p.key) {
+          started = true;
+          this.lastStartKey = this.index.pts.indexOf(keyPts);
+        } else {
           if (pos !== undefined && pos > keyDecode) return 'overshot';
           skipped++;
           continue;
         }
       }
       dec.decodeCurrent(this.options.skipUnreferenced === true && p.pts !== targetPts);
+      packetsDecoded++;
+      if (pos !== undefined) this.lastSent = pos;
       const frame = this.take(targetPts);
-      if (frame) return { frame, packetsDecoded: dec.packetsDecoded, packetsSkipped: skipped };
+      if (frame) return { frame, packetsDecoded, packetsSkipped: skipped };
     }
-    if (!started) return ix.pts.length > 0 ? 'overshot' : null;
+    this.lastSent = null; // drained: the decoder must be reset before it takes packets again
+    if (!started) return this.index.pts.length > 0 ? 'overshot' : null;
     dec.drain();
     const frame = this.take(targetPts);
-    return frame ? { frame, packetsDecoded: dec.packetsDecoded, packetsSkipped: skipped } : null;
+    return frame ? { frame, packetsDecoded, packetsSkipped: skipped } : null;
   }
 
   private take(targetPts: bigint): Frame | null {
