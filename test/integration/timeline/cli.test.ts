@@ -74,6 +74,15 @@ describe('kadr frame', () => {
     });
   }
 
+  test('the index is built once and reused from the disk cache by the next run', () => {
+    const f = getFixture('mpeg4-mp4');
+    const first = kadrJson('frame', f.path, '--at', '100', '--out', path.join(work, 'c1.png'));
+    const second = kadrJson('frame', f.path, '--at', '900', '--out', path.join(work, 'c2.png'));
+    assert.equal(first.indexSource, 'built');
+    assert.equal(second.indexSource, 'disk');
+    assert.equal(second.index, truthIndexAt(f, 900));
+  });
+
   test('JPEG output is a picture of the right frame too', () => {
     const f = getFixture('h264-mp4-ms');
     const out = path.join(work, 'frame.jpg');
