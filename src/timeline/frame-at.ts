@@ -28,8 +28,13 @@ export interface FrameAtInfo {
   keyframe: boolean;
   /** Presentation index of the keyframe the decode started from. */
   startKeyframeIndex: number;
-  /** Packets sent to the decoder (from the keyframe up to the one that produced this frame). */
+  /**
+   * Packets handed to the decoder from the keyframe until this frame came out (unreferenced frames among
+   * them are dropped by the decoder without being reconstructed).
+   */
   packetsDecoded: number;
+  /** Pictures the decoder produced on the way, this one included. */
+  framesDecoded: number;
   /** Packets read after the seek and skipped without decoding to reach the keyframe. */
   packetsSkipped: number;
   indexSource: IndexSource;
@@ -104,10 +109,21 @@ export class FrameLookup {
     }
     const keyPts = ix.pts[startKey]!;
     const keyDecode = ix.decodeOrder[startKey]!;
+    const targetDecode = ix.decodeOrder[target]!;
+    // Stepping forward (the next frame, a moment later in the same GOP) is cheaper from where the
+    // decoder already is than from the keyframe: continue when the target's packet is still ahead.
+    const attempts: (bigint | 'continue')[] = [keyPts, -(2n ** 62n)];
+    if (
+      this.lastSent !== null &&
+      targetDecode > this.lastSent &&
+      targetDecode - this.lastSent < targetDecode - keyDecode
+    ) {
+      attempts.unshift('continue');
+    }
     // Demuxers seek on their own index (MP4: decode timestamps); with B-frames and VFR the seek can land
     // a GOP early. Packets before our keyframe are skipped unread by the decoder; landing late is
     // detected by decode position and answered by reading from the start.
-    for (const seekTo of [keyPts, -(2n ** 62n)]) {
+    for (const seekTo of attempts) {
       const found = this.decodeFrom(seekTo, keyPts, keyDecode, targetPts);
       if (found === 'overshot') continue;
       if (!found) break;
@@ -118,8 +134,9 @@ export class FrameLookup {
         sinceFirstMs: ticksToMs(targetPts - ix.pts[0]!, ix.timeBase),
         timeBase: ix.timeBase,
         keyframe: ix.key[target]!,
-        startKeyframeIndex: startKey,
+        startKeyframeIndex: seekTo === 'continue' ? this.lastStartKey : startKey,
         packetsDecoded: found.packetsDecoded,
+        framesDecoded: found.framesDecoded,
         packetsSkipped: found.packetsSkipped,
         indexSource: this.indexSource,
         frame: found.frame,
@@ -134,40 +151,58 @@ export class FrameLookup {
     );
   }
 
+  /** Decode position of the last packet sent to the decoder, while continuing from it is possible. */
+  private lastSent: number | null = null;
+  private lastStartKey = -1;
+  private framesOut = 0;
+
   private decodeFrom(
-    seekTo: bigint,
+    seekTo: bigint | 'continue',
     keyPts: bigint,
     keyDecode: number,
     targetPts: bigint,
-  ): { frame: Frame; packetsDecoded: number; packetsSkipped: number } | 'overshot' | null {
+  ):
+    | { frame: Frame; packetsDecoded: number; framesDecoded: number; packetsSkipped: number }
+    | 'overshot'
+    | null {
     const dec = this.decoder;
-    const ix = this.index;
-    dec.seek(seekTo);
-    let started = false;
-    let skipped = 0;
     const decodePosOf = this.decodePositions();
+    let started = seekTo === 'continue';
+    let packetsDecoded = 0;
+    let skipped = 0;
+    this.framesOut = 0;
+    if (seekTo !== 'continue') {
+      dec.seek(seekTo);
+      this.lastSent = null;
+    }
     for (let p = dec.nextPacket(); p; p = dec.nextPacket()) {
+      const pos = p.pts === null ? undefined : decodePosOf.get(p.pts);
       if (!started) {
-        if (p.pts === keyPts && p.key) started = true;
-        else {
-          const pos = p.pts === null ? undefined : decodePosOf.get(p.pts);
+        if (p.pts === keyPts && p.key) {
+          started = true;
+          this.lastStartKey = this.index.pts.indexOf(keyPts);
+        } else {
           if (pos !== undefined && pos > keyDecode) return 'overshot';
           skipped++;
           continue;
         }
       }
       dec.decodeCurrent(this.options.skipUnreferenced === true && p.pts !== targetPts);
+      packetsDecoded++;
+      if (pos !== undefined) this.lastSent = pos;
       const frame = this.take(targetPts);
-      if (frame) return { frame, packetsDecoded: dec.packetsDecoded, packetsSkipped: skipped };
+      if (frame) return { frame, packetsDecoded, framesDecoded: this.framesOut, packetsSkipped: skipped };
     }
-    if (!started) return ix.pts.length > 0 ? 'overshot' : null;
+    this.lastSent = null; // drained: the decoder must be reset before it takes packets again
+    if (!started) return this.index.pts.length > 0 ? 'overshot' : null;
     dec.drain();
     const frame = this.take(targetPts);
-    return frame ? { frame, packetsDecoded: dec.packetsDecoded, packetsSkipped: skipped } : null;
+    return frame ? { frame, packetsDecoded, framesDecoded: this.framesOut, packetsSkipped: skipped } : null;
   }
 
   private take(targetPts: bigint): Frame | null {
     for (let f = this.decoder.receive(); f; f = this.decoder.receive()) {
+      this.framesOut++;
       if (f.pts === targetPts) {
         // Frames after the target stay in the decoder; the next look-up seeks and flushes anyway.
         return f;

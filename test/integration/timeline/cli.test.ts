@@ -69,10 +69,23 @@ describe('kadr frame', () => {
         const ptsMs = (Number(f.frames[want]!.pts) * f.timeBase.num * 1000) / f.timeBase.den;
         assert.ok(Math.abs((json.ptsMs as number) - ptsMs) < 1e-6);
         assert.ok((json.packetsDecoded as number) >= 1);
+        assert.ok(
+          (json.framesDecoded as number) >= 1 &&
+            (json.framesDecoded as number) <= (json.packetsDecoded as number),
+        );
         assert.equal(numberInImage(out), want, `t=${t}: picture`);
       }
     });
   }
+
+  test('the index is built once and reused from the disk cache by the next run', () => {
+    const f = getFixture('mpeg4-mp4');
+    const first = kadrJson('frame', f.path, '--at', '100', '--out', path.join(work, 'c1.png'));
+    const second = kadrJson('frame', f.path, '--at', '900', '--out', path.join(work, 'c2.png'));
+    assert.equal(first.indexSource, 'built');
+    assert.equal(second.indexSource, 'disk');
+    assert.equal(second.index, truthIndexAt(f, 900));
+  });
 
   test('JPEG output is a picture of the right frame too', () => {
     const f = getFixture('h264-mp4-ms');
