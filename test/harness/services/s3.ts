@@ -52,6 +52,9 @@ export const s3Service: TestService = {
       S3_ACCESS_KEY: `kadr${randomBytes(6).toString('hex')}`,
       S3_SECRET_KEY: randomBytes(18).toString('hex'),
       S3_REGION: 'us-east-1',
+      // so that objectStoreFromEnv(process.env) works in any test; tests that need isolation
+      // pick their own bucket (the store creates it on first put)
+      S3_BUCKET: 'kadr-test',
       KADR_TEST_S3: '1',
       KADR_TEST_S3_BASE: base,
       KADR_TEST_S3_RGW_PORT: String(rgwPort),
