@@ -5,7 +5,7 @@
  * are invisible to get/head/list.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { KadrError } from '../core/errors.js';
@@ -150,6 +150,43 @@ export class FsObjectStore implements ObjectStore {
         if (info) yield info;
       }
     }
+  }
+
+  /**
+   * Removes temp files older than `olderThanMs` (left by a process killed mid-put), anywhere under
+   * the root, and returns how many. The age keeps it safe to run while other processes write:
+   * a live put touches its temp file at every write.
+   */
+  async removeStaleTemp(olderThanMs = 3_600_000): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    const sweep = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+        throw e;
+      }
+      for (const entry of entries) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) await sweep(p);
+        else if (entry.isFile() && TEMP.test(entry.name)) {
+          const s = await stat(p).catch(() => null);
+          if (
+            s &&
+            s.mtimeMs < cutoff &&
+            (await unlink(p).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
+        }
+      }
+    };
+    await sweep(this.root);
+    return removed;
   }
 
   async delete(key: string): Promise<void> {
