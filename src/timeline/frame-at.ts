@@ -15,6 +15,7 @@ import {
 } from './frame-index.js';
 import { getFrameIndex, type GetIndexOptions, type IndexSource } from './index-cache.js';
 import { parseTimeMs, ticksAtOrBefore, type TimeMs, timeMsToNumber } from './time.js';
+import { refCacheKey, refLocation, type VideoRef } from './video-ref.js';
 
 export interface FrameAtInfo {
   /** 0-based presentation index: the number of frames skipped to reach this one. */
@@ -79,8 +80,13 @@ export class FrameLookup {
     private readonly options: FrameLookupOptions,
   ) {}
 
-  static async open(location: string, options: FrameLookupOptions = {}): Promise<FrameLookup> {
-    const { index, source } = await getFrameIndex(location, options);
+  static async open(ref: VideoRef, options: FrameLookupOptions = {}): Promise<FrameLookup> {
+    const location = refLocation(ref);
+    const cacheKey = refCacheKey(ref) ?? options.cacheKey;
+    const { index, source } = await getFrameIndex(location, {
+      ...options,
+      ...(cacheKey ? { cacheKey } : {}),
+    });
     const decoder = await VideoDecoder.open(location, { threads: options.threads ?? 0 });
     return new FrameLookup(index, source, decoder, options);
   }
@@ -228,7 +234,7 @@ export class FrameLookup {
 
 /** One look-up: open, find, close. */
 export async function frameAt(
-  location: string,
+  location: VideoRef,
   time: TimeMs | string | number,
   options: FrameLookupOptions = {},
 ): Promise<FrameAtResult> {
