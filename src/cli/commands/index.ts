@@ -1,5 +1,19 @@
 import type { Command } from '../command.js';
+import { compareCommand } from './compare.js';
+import { demoCommand } from './demo.js';
+import { frameCommand } from './frame.js';
+import { indexCommand } from './index-table.js';
+import { probeCommand } from './probe.js';
 import { rtspServeCommand } from './rtsp-serve.js';
+import { sameMomentCommand } from './same-moment.js';
 
 /** Every `kadr` command, in the order `kadr --help` lists them. */
-export const commands: Command[] = [rtspServeCommand];
+export const commands: Command[] = [
+  demoCommand,
+  probeCommand,
+  frameCommand,
+  compareCommand,
+  sameMomentCommand,
+  indexCommand,
+  rtspServeCommand,
+];
