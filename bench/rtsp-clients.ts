@@ -194,14 +194,14 @@ const clip = makeClip();
 const report: Measured[] = [];
 
 async function runKadr(): Promise<Measured> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/bin.ts', 'rtsp-serve', '--port', '0', clip],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  // The compiled CLI when it is built (what users run), else the sources through tsx.
+  const entry = existsSync(path.join(root, 'dist', 'cli', 'bin.js'))
+    ? ['bin/kadr.js']
+    : ['--import', 'tsx', 'src/cli/bin.ts'];
+  const proc = spawn(process.execPath, [...entry, 'rtsp-serve', '--port', '0', clip], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await waitForLine(proc, /rtsp:\/\/\S+/);
   const m = await measure('kadr', proc, url);
   proc.kill('SIGTERM');
