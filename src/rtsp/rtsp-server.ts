@@ -79,7 +79,6 @@ export class RtspServer {
       parserLimits: options.parserLimits ?? defaultParserLimits,
     };
     this.tcp = net.createServer((socket) => this.accept(socket));
-    this.tcp.on('error', (e) => this.options.logger.error('rtsp listener error', { error: String(e) }));
   }
 
   get log(): Logger {
@@ -98,9 +97,14 @@ export class RtspServer {
     // RTP arriving at the server (FFmpeg's NAT punch packets) is read and ignored.
     this.udp.rtp.on('message', () => {});
     await new Promise<void>((resolve, reject) => {
-      this.tcp.once('error', reject);
+      this.tcp.once('error', (e) => {
+        this.udp?.close(); // the port pair must not outlive a failed start
+        reject(e);
+      });
       this.tcp.listen({ host, port }, () => {
-        this.tcp.off('error', reject);
+        this.tcp.removeAllListeners('error');
+        // after start-up (a bind failure is thrown to the caller instead), errors are logged
+        this.tcp.on('error', (e) => this.log.error('rtsp listener error', { error: String(e) }));
         resolve();
       });
     });
