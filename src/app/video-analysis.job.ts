@@ -84,8 +84,9 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
       beating = beat().finally(() => (busy = false));
     }, heartbeatMs);
 
+    let input: string | undefined;
     try {
-      const input = await deps.store.readLocation(row.objectKey, 24 * 3600);
+      input = await deps.store.readLocation(row.objectKey, 24 * 3600);
       const final = await runFaceAnalysis({
         input,
         resumeFrom: latest,
@@ -119,8 +120,12 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
         return 'skipped';
       }
       const code = isKadrError(error) ? error.code : 'KADR_ERR_INTERNAL';
-      log.warn('analysis failed', { code, error: describeError(error) });
-      await deps.repo.finishFailed(videoId, token, describeError(error), code);
+      // The location is a server path or a presigned URL (a credential): users see their file name.
+      const message = input
+        ? describeError(error).split(input).join(`'${row.filename}'`)
+        : describeError(error);
+      log.warn('analysis failed', { code, error: message });
+      await deps.repo.finishFailed(videoId, token, message, code);
       return 'failed';
     } finally {
       deps.shutdown.removeEventListener('abort', onShutdown);
