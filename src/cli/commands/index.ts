@@ -5,6 +5,8 @@ import { frameCommand } from './frame.js';
 import { indexCommand } from './index-table.js';
 import { probeCommand } from './probe.js';
 import { sameMomentCommand } from './same-moment.js';
+import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
 /** Every `kadr` command, in the order `kadr --help` lists them. */
 export const commands: Command[] = [
@@ -14,4 +16,6 @@ export const commands: Command[] = [
   compareCommand,
   sameMomentCommand,
   indexCommand,
+  serveCommand,
+  workerCommand,
 ];

@@ -16,3 +16,9 @@ export interface TestService {
 }
 
 export const services: TestService[] = [];
+
+import { s3Service } from './s3.js';
+services.push(s3Service);
+
+import { postgresService } from './postgres.js';
+services.push(postgresService);

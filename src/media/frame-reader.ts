@@ -1,0 +1,234 @@
+/**
+ * Reads a video's frames in presentation order, scaled by FFmpeg to a size the caller picks and delivered
+ * as planar 8-bit BGR (`gbrp`), the layout inference tensors want. No per-pixel JavaScript: swscale does
+ * the scaling and the colour conversion in one pass.
+ *
+ * Each frame carries its exact presentation index and pts (from the packet index, never from fps), so a
+ * consumer can resume at a frame index: seek to the keyframe at or before it, decode forward and drop the
+ * frames before it. Sync node-av calls throughout (`readFrameSync`, `decodeSync`): the async packet
+ * iterator spins a core when the consumer is slower than the demuxer (shared/reference/media, trap 2).
+ */
+import '../core/polyfill.js';
+import { existsSync } from 'node:fs';
+import { Decoder, Demuxer, FilterAPI } from 'node-av/api';
+import { Packet } from 'node-av/lib';
+import type { Frame, Stream } from 'node-av/lib';
+import { AV_DISPOSITION_ATTACHED_PIC, AV_NOPTS_VALUE, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
+import { KadrError, type Rational } from '../core/index.js';
+import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js';
+
+export interface OpenVideoOptions {
+  /** Decoder threads (FFmpeg). One video per worker wants 1 so that N videos use N cores. Default 1. */
+  threads?: number;
+}
+
+/** One decoded frame as planes G, B, R (FFmpeg's `gbrp` order). Valid only until the next frame is read. */
+export interface PlanarBgrFrame {
+  /** 0-based position in presentation order. */
+  frameIndex: number;
+  ptsTicks: bigint;
+  /** pts minus the first frame's pts, in the stream time base. */
+  offsetTicks: bigint;
+  width: number;
+  height: number;
+  b: Buffer;
+  g: Buffer;
+  r: Buffer;
+  /** Bytes per row of each plane (at least `width`). */
+  stride: number;
+}
+
+export interface ReadFramesOptions {
+  /** Output size; FFmpeg scales with bilinear filtering. */
+  width: number;
+  height: number;
+  /** First frame (presentation order) to deliver; earlier frames are decoded only as far as needed. */
+  fromIndex?: number;
+}
+
+const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
+
+export class VideoFrameReader {
+  /** Frames read from the container, decoded or not; a frame that fails to decode counts here. */
+  decodeErrors = 0;
+
+  private constructor(
+    private readonly input: string,
+    private readonly threads: number,
+    readonly index: VideoPacketIndex,
+    readonly timeBase: Rational,
+    readonly width: number,
+    readonly height: number,
+  ) {}
+
+  get totalFrames(): number {
+    return this.index.pts.length;
+  }
+
+  /** Opens the input and builds its packet index (one demux pass, no decoding). */
+  static async open(input: string, options: OpenVideoOptions = {}): Promise<VideoFrameReader> {
+    if (!isUrl(input) && !existsSync(input)) {
+      throw new KadrError('KADR_ERR_INPUT_NOT_FOUND', `${input}: no such file`);
+    }
+    const demuxer = await openDemuxer(input);
+    try {
+      const stream = videoStream(demuxer, input);
+      const index = scanVideoPackets(demuxer, stream.index, input);
+      if (index.pts.length === 0) {
+        throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frames`);
+      }
+      const { width, height } = stream.codecpar;
+      if (!(width > 0 && height > 0)) {
+        throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frame size`);
+      }
+      return new VideoFrameReader(input, options.threads ?? 1, index, stream.timeBase, width, height);
+    } finally {
+      await demuxer.close();
+    }
+  }
+
+  /**
+   * Decodes from the keyframe at or before `fromIndex` and yields every frame from `fromIndex` on.
+   * Decode errors on single packets are counted in `decodeErrors` and skipped, as ffmpeg does; the
+   * caller decides what share of damage is acceptable.
+   */
+  *readPlanarBgr(options: ReadFramesOptions): Generator<PlanarBgrFrame, void, void> {
+    const fromIndex = options.fromIndex ?? 0;
+    const ptsToIndex = new Map<bigint, number>();
+    this.index.pts.forEach((p, i) => ptsToIndex.set(p, i));
+    const firstPts = this.index.pts[0]!;
+
+    const demuxer = Demuxer.openSync(this.input, { copyTs: true });
+    const packet = new Packet();
+    packet.alloc();
+    let decoder: Decoder | undefined;
+    let filter: FilterAPI | undefined;
+    try {
+      const stream = videoStream(demuxer, this.input);
+      decoder = Decoder.createSync(stream, { context: { threadCount: this.threads } });
+      filter = FilterAPI.create(`scale=${options.width}:${options.height}:flags=bilinear,format=gbrp`, {
+        graph: { nbThreads: 1 },
+      });
+      const startKey = this.seekToKeyframe(demuxer, stream, fromIndex);
+      let started = startKey === undefined;
+      let lastIndex = -1;
+      const fmt = demuxer.getFormatContext();
+
+      const emit = function* (this: VideoFrameReader, frame: Frame): Generator<PlanarBgrFrame, void, void> {
+        const pts = frame.bestEffortTimestamp !== AV_NOPTS_VALUE ? frame.bestEffortTimestamp : frame.pts;
+        // Decoders output in presentation order; a pts missing from the index (damaged stream) takes
+        // the next index rather than a made-up time.
+        let frameIndex = ptsToIndex.get(pts) ?? lastIndex + 1;
+        if (frameIndex <= lastIndex) frameIndex = lastIndex + 1;
+        lastIndex = frameIndex;
+        if (frameIndex < fromIndex) return;
+        const scaled = filter!.processAllSync(frame);
+        try {
+          for (const out of scaled) {
+            const data = out.data!;
+            yield {
+              frameIndex,
+              ptsTicks: pts,
+              offsetTicks: pts - firstPts,
+              width: out.width,
+              height: out.height,
+              g: data[0]!,
+              b: data[1]!,
+              r: data[2]!,
+              stride: out.linesize[0]!,
+            };
+          }
+        } finally {
+          for (const out of scaled) out.free();
+        }
+      }.bind(this);
+
+      for (;;) {
+        const ret = fmt.readFrameSync(packet);
+        const eof = ret < 0;
+        if (ret < 0 && ret !== AVERROR_EOF) this.decodeErrors++;
+        if (!eof && packet.streamIndex !== stream.index) {
+          packet.unref();
+          continue;
+        }
+        if (!eof && !started) {
+          // mov seeks on its dts index and can land a GOP early (reference §3): demux, do not
+          // decode, until the keyframe we asked for.
+          const pts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
+          if (pts === startKey && packet.isKeyframe) started = true;
+          else {
+            packet.unref();
+            continue;
+          }
+        }
+        try {
+          decoder.decodeSync(eof ? null : packet);
+        } catch {
+          this.decodeErrors++;
+        }
+        packet.unref();
+        for (;;) {
+          let frame: Frame | null;
+          try {
+            const got = decoder.receiveSync();
+            frame = got && typeof got === 'object' ? got : null;
+          } catch {
+            this.decodeErrors++;
+            break;
+          }
+          if (!frame) break;
+          try {
+            yield* emit(frame);
+          } finally {
+            frame.free();
+          }
+        }
+        if (eof) break;
+      }
+    } finally {
+      packet.free();
+      filter?.close();
+      decoder?.close();
+      demuxer.closeSync();
+    }
+  }
+
+  /** Positions the demuxer before the keyframe that `fromIndex` decodes from; returns its pts. */
+  private seekToKeyframe(demuxer: Demuxer, stream: Stream, fromIndex: number): bigint | undefined {
+    if (fromIndex <= 0) return undefined;
+    let key = this.index.keyframeIndices[0] ?? 0;
+    for (const k of this.index.keyframeIndices) {
+      if (k <= fromIndex) key = k;
+      else break;
+    }
+    if (key === 0) return undefined;
+    const keyPts = this.index.pts[key]!;
+    const ret = demuxer.getFormatContext().seekFrameSync(stream.index, keyPts, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) {
+      // Not seekable (e.g. some HTTP servers): read from the start and drop frames instead.
+      demuxer.getFormatContext().seekFrameSync(stream.index, this.index.pts[0]!, AVSEEK_FLAG_BACKWARD);
+      return undefined;
+    }
+    return keyPts;
+  }
+}
+
+async function openDemuxer(input: string): Promise<Demuxer> {
+  try {
+    return await Demuxer.open(input, { copyTs: true });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new KadrError('KADR_ERR_INPUT_NOT_MEDIA', `${input}: not a media file FFmpeg can read (${reason})`, {
+      cause: error,
+      hint: 'give a video file such as MP4, MKV, MOV, AVI or TS',
+    });
+  }
+}
+
+function videoStream(demuxer: Demuxer, input: string): Stream {
+  const stream = demuxer.streams.find(
+    (s) => s.codecpar.codecType === 0 /* AVMEDIA_TYPE_VIDEO */ && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
+  );
+  if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${input}: the file has no video stream`);
+  return stream;
+}

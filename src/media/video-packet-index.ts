@@ -1,0 +1,54 @@
+/**
+ * A demux-only pass over a video stream: every packet's pts and keyframe flag, sorted into presentation
+ * order. Its length is the exact frame count (no duration × fps), its first pts is time zero, and its
+ * keyframes are where a resume can seek to (shared/reference/media §2: about 40k packets/s).
+ */
+import '../core/polyfill.js';
+import { Packet } from 'node-av/lib';
+import type { Demuxer } from 'node-av/api';
+import { AV_NOPTS_VALUE, AVERROR_EOF } from 'node-av/constants';
+import { KadrError } from '../core/index.js';
+
+export interface VideoPacketIndex {
+  /** Presentation timestamps in stream ticks, ascending; index i is frame i in presentation order. */
+  pts: bigint[];
+  /** Indices (into `pts`) of the keyframes, ascending. */
+  keyframeIndices: number[];
+}
+
+export function scanVideoPackets(demuxer: Demuxer, streamIndex: number, input: string): VideoPacketIndex {
+  const fmt = demuxer.getFormatContext();
+  const packet = new Packet();
+  packet.alloc();
+  const entries: { pts: bigint; key: boolean }[] = [];
+  try {
+    for (;;) {
+      const ret = fmt.readFrameSync(packet);
+      if (ret === AVERROR_EOF) break;
+      if (ret < 0) {
+        throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: reading packet ${entries.length + 1} failed (code ${ret})`, {
+          hint: 'the file is damaged or truncated',
+        });
+      }
+      if (packet.streamIndex === streamIndex) {
+        // Raw H.264 in some containers carries no pts; the dts is then the presentation time too.
+        const pts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
+        entries.push({ pts, key: packet.isKeyframe });
+      }
+      packet.unref();
+    }
+  } finally {
+    packet.free();
+  }
+  if (entries.some((e) => e.pts === AV_NOPTS_VALUE)) {
+    throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: video packets without timestamps`, {
+      hint: 'remux the file (e.g. into MP4) so that every frame has a timestamp',
+    });
+  }
+  entries.sort((a, b) => (a.pts < b.pts ? -1 : a.pts > b.pts ? 1 : 0));
+  const keyframeIndices: number[] = [];
+  entries.forEach((e, i) => {
+    if (e.key) keyframeIndices.push(i);
+  });
+  return { pts: entries.map((e) => e.pts), keyframeIndices };
+}
