@@ -5,15 +5,21 @@
  *
  * Each frame carries its exact presentation index and pts (from the packet index, never from fps), so a
  * consumer can resume at a frame index: seek to the keyframe at or before it, decode forward and drop the
- * frames before it. Sync node-av calls throughout (`readFrameSync`, `decodeSync`): the async packet
- * iterator spins a core when the consumer is slower than the demuxer (shared/reference/media, trap 2).
+ * frames before it. Our own packet loop, never node-av's async packet iterator, which spins a core when
+ * the consumer is slower than the demuxer (shared/reference/media, trap 2): `readFrameSync` for files,
+ * async `readFrame` for URLs so that a slow network never blocks the event loop; decoding is sync.
  */
 import '../core/polyfill.js';
 import { existsSync } from 'node:fs';
 import { Decoder, Demuxer, FilterAPI } from 'node-av/api';
 import { Packet } from 'node-av/lib';
 import type { Frame, Stream } from 'node-av/lib';
-import { AV_DISPOSITION_ATTACHED_PIC, AV_NOPTS_VALUE, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
+import {
+  AV_DISPOSITION_ATTACHED_PIC,
+  AV_NOPTS_VALUE,
+  AVERROR_EOF,
+  AVSEEK_FLAG_BACKWARD,
+} from 'node-av/constants';
 import { KadrError, type Rational } from '../core/index.js';
 import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js';
 
@@ -46,6 +52,7 @@ export interface ReadFramesOptions {
   fromIndex?: number;
 }
 
+const NETWORK_TIMEOUT_US = 30_000_000;
 const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
 
 export class VideoFrameReader {
@@ -73,7 +80,7 @@ export class VideoFrameReader {
     const demuxer = await openDemuxer(input);
     try {
       const stream = videoStream(demuxer, input);
-      const index = scanVideoPackets(demuxer, stream.index, input);
+      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input));
       if (index.pts.length === 0) {
         throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frames`);
       }
@@ -92,13 +99,14 @@ export class VideoFrameReader {
    * Decode errors on single packets are counted in `decodeErrors` and skipped, as ffmpeg does; the
    * caller decides what share of damage is acceptable.
    */
-  *readPlanarBgr(options: ReadFramesOptions): Generator<PlanarBgrFrame, void, void> {
+  async *readPlanarBgr(options: ReadFramesOptions): AsyncGenerator<PlanarBgrFrame, void, void> {
     const fromIndex = options.fromIndex ?? 0;
     const ptsToIndex = new Map<bigint, number>();
     this.index.pts.forEach((p, i) => ptsToIndex.set(p, i));
     const firstPts = this.index.pts[0]!;
 
-    const demuxer = Demuxer.openSync(this.input, { copyTs: true });
+    const network = isUrl(this.input);
+    const demuxer = await openDemuxer(this.input);
     const packet = new Packet();
     packet.alloc();
     let decoder: Decoder | undefined;
@@ -109,7 +117,7 @@ export class VideoFrameReader {
       filter = FilterAPI.create(`scale=${options.width}:${options.height}:flags=bilinear,format=gbrp`, {
         graph: { nbThreads: 1 },
       });
-      const startKey = this.seekToKeyframe(demuxer, stream, fromIndex);
+      const startKey = await this.seekToKeyframe(demuxer, stream, fromIndex);
       let started = startKey === undefined;
       let lastIndex = -1;
       const fmt = demuxer.getFormatContext();
@@ -144,7 +152,7 @@ export class VideoFrameReader {
       }.bind(this);
 
       for (;;) {
-        const ret = fmt.readFrameSync(packet);
+        const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
         const eof = ret < 0;
         if (ret < 0 && ret !== AVERROR_EOF) this.decodeErrors++;
         if (!eof && packet.streamIndex !== stream.index) {
@@ -189,12 +197,16 @@ export class VideoFrameReader {
       packet.free();
       filter?.close();
       decoder?.close();
-      demuxer.closeSync();
+      await demuxer.close();
     }
   }
 
   /** Positions the demuxer before the keyframe that `fromIndex` decodes from; returns its pts. */
-  private seekToKeyframe(demuxer: Demuxer, stream: Stream, fromIndex: number): bigint | undefined {
+  private async seekToKeyframe(
+    demuxer: Demuxer,
+    stream: Stream,
+    fromIndex: number,
+  ): Promise<bigint | undefined> {
     if (fromIndex <= 0) return undefined;
     let key = this.index.keyframeIndices[0] ?? 0;
     for (const k of this.index.keyframeIndices) {
@@ -203,10 +215,11 @@ export class VideoFrameReader {
     }
     if (key === 0) return undefined;
     const keyPts = this.index.pts[key]!;
-    const ret = demuxer.getFormatContext().seekFrameSync(stream.index, keyPts, AVSEEK_FLAG_BACKWARD);
+    const fmt = demuxer.getFormatContext();
+    const ret = await fmt.seekFrame(stream.index, keyPts, AVSEEK_FLAG_BACKWARD);
     if (ret < 0) {
-      // Not seekable (e.g. some HTTP servers): read from the start and drop frames instead.
-      demuxer.getFormatContext().seekFrameSync(stream.index, this.index.pts[0]!, AVSEEK_FLAG_BACKWARD);
+      // Not seekable (e.g. an HTTP server without ranges): read from the start and drop frames instead.
+      await fmt.seekFrame(stream.index, this.index.pts[0]!, AVSEEK_FLAG_BACKWARD);
       return undefined;
     }
     return keyPts;
@@ -215,19 +228,27 @@ export class VideoFrameReader {
 
 async function openDemuxer(input: string): Promise<Demuxer> {
   try {
-    return await Demuxer.open(input, { copyTs: true });
+    // A stalled server must end in an error, not a job that hangs forever: 30 s without a byte.
+    const options = isUrl(input) ? { rw_timeout: String(NETWORK_TIMEOUT_US) } : undefined;
+    return await Demuxer.open(input, { copyTs: true, options });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new KadrError('KADR_ERR_INPUT_NOT_MEDIA', `${input}: not a media file FFmpeg can read (${reason})`, {
-      cause: error,
-      hint: 'give a video file such as MP4, MKV, MOV, AVI or TS',
-    });
+    throw new KadrError(
+      'KADR_ERR_INPUT_NOT_MEDIA',
+      `${input}: not a media file FFmpeg can read (${reason})`,
+      {
+        cause: error,
+        hint: 'give a video file such as MP4, MKV, MOV, AVI or TS',
+      },
+    );
   }
 }
 
 function videoStream(demuxer: Demuxer, input: string): Stream {
   const stream = demuxer.streams.find(
-    (s) => s.codecpar.codecType === 0 /* AVMEDIA_TYPE_VIDEO */ && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
+    (s) =>
+      s.codecpar.codecType === 0 /* AVMEDIA_TYPE_VIDEO */ &&
+      (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
   );
   if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${input}: the file has no video stream`);
   return stream;
