@@ -11,6 +11,7 @@
  */
 import '../core/polyfill.js';
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Decoder, Demuxer, FilterAPI } from 'node-av/api';
 import { Packet } from 'node-av/lib';
 import type { Frame, Stream } from 'node-av/lib';
@@ -53,6 +54,12 @@ export interface ReadFramesOptions {
 }
 
 const NETWORK_TIMEOUT_US = 30_000_000;
+const PROBE_BYTES = 4096;
+/**
+ * FFmpeg demuxers of containers that carry video. Only a header of one of these makes a file that will not
+ * open "damaged"; random bytes routinely probe as mp3 (sync words happen by chance), which is not.
+ */
+const VIDEO_CONTAINERS = /^(mov|matroska|avi|mpegts|mpeg|flv|asf|ogg|h264|hevc|ivf|nut|mxf)\b/;
 const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
 
 export class VideoFrameReader {
@@ -233,6 +240,20 @@ async function openDemuxer(input: string): Promise<Demuxer> {
     return await Demuxer.open(input, { copyTs: true, options });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    // The header says what the file claims to be: a known container that will not open is a damaged
+    // or truncated video (an MP4 cut before its moov), anything else is not media at all.
+    // Probe the bytes, not the path: given a path FFmpeg also trusts the file name's extension.
+    const probed = isUrl(input) ? null : await Demuxer.probeFormat(await readHead(input)).catch(() => null);
+    if (probed && VIDEO_CONTAINERS.test(probed.format)) {
+      throw new KadrError(
+        'KADR_ERR_INPUT_CORRUPT',
+        `${input}: a damaged or truncated ${probed.format} file (${reason})`,
+        {
+          cause: error,
+          hint: 're-export or re-upload the complete file',
+        },
+      );
+    }
     throw new KadrError(
       'KADR_ERR_INPUT_NOT_MEDIA',
       `${input}: not a media file FFmpeg can read (${reason})`,
@@ -241,6 +262,16 @@ async function openDemuxer(input: string): Promise<Demuxer> {
         hint: 'give a video file such as MP4, MKV, MOV, AVI or TS',
       },
     );
+  }
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(PROBE_BYTES), 0, PROBE_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 
