@@ -7,3 +7,12 @@ export { initialFaceState, validateResumeState, type FaceAnalysisState } from '.
 export { FaceDetector, type FaceDetectorOptions, type PlanarBgr } from './face-detector.js';
 export type { FaceDetection } from './yunet-decode.js';
 export { detectionSize, type DetectionSize } from './detection-size.js';
+export {
+  analyzeVideoPeople,
+  type AnalyzePeopleOptions,
+  type PeopleResult,
+  type VideoPerson,
+  type PersonAppearance,
+} from './people-analysis.js';
+export { FaceEmbedder, embeddingDistance, meanEmbedding, EMBEDDING_SIZE } from './face-embedding.js';
+export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';
