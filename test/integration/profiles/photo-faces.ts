@@ -5,8 +5,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type {
+  FaceDetector} from '../../../src/analytics/index.js';
 import {
-  FaceDetector,
   type FaceDetection,
   type FaceEmbedder,
   type PlanarBgr,
