@@ -1,76 +1,16 @@
 /**
- * Face alignment for the dlib ResNet embedder (models/README.md §2): a least-squares similarity
- * transform (rotation + uniform scale + shift, no reflection: Umeyama 1991 restricted to 2-D) from
- * the detector's 5 landmarks onto dlib's 150×150 chip template, then a bilinear warp of the
- * full-resolution frame into the chip, written straight into the embedder's RGB NCHW tensor.
+ * Aligned face chips from planar frames (what the video reader delivers), for the people pipeline:
+ * the similarity fit onto dlib's chip template is face-alignment.ts's; this file samples the chip
+ * straight from the G/B/R planes of the full-resolution frame into the embedder's RGB NCHW layout,
+ * and scores chips for sharpness and the landmarks for frontality (best-face choice).
  *
  * The warp is one JS loop over 22,500 chip pixels (under a millisecond); the frame itself is never
  * copied or converted.
  */
+import { CHIP_SIZE, CHIP_TEMPLATE, fitSimilarity, type Point } from './face-alignment.js';
 import type { PlanarBgr } from './face-detector.js';
 
-export const CHIP_SIZE = 150;
-
-/**
- * dlib's 68-point mean face mapped with p' = (p + 0.25) / 1.5 · 150 (get_face_chip_details, padding
- * 0.25): eye centres, nose tip, mouth corners, in YuNet's order (image-left first).
- */
-export const CHIP_TEMPLATE: readonly (readonly [number, number])[] = [
-  [47.549, 46.599],
-  [100.476, 46.599],
-  [74.013, 76.563],
-  [50.415, 103.023],
-  [97.61, 103.023],
-];
-
-/** x' = a·x − b·y + tx, y' = b·x + a·y + ty. */
-export interface Similarity {
-  a: number;
-  b: number;
-  tx: number;
-  ty: number;
-}
-
-/** The least-squares similarity mapping `src` points onto `dst` points (same length, ≥ 2). */
-export function fitSimilarity(
-  src: readonly (readonly [number, number])[],
-  dst: readonly (readonly [number, number])[],
-): Similarity {
-  const n = src.length;
-  if (n < 2 || dst.length !== n) throw new RangeError(`need ≥ 2 point pairs, got ${n} and ${dst.length}`);
-  let sx = 0,
-    sy = 0,
-    dx = 0,
-    dy = 0;
-  for (let i = 0; i < n; i++) {
-    sx += src[i]![0];
-    sy += src[i]![1];
-    dx += dst[i]![0];
-    dy += dst[i]![1];
-  }
-  sx /= n;
-  sy /= n;
-  dx /= n;
-  dy /= n;
-  // With complex numbers s = x + iy the 2-D similarity is d = (a + ib)·s + t, and the least-squares
-  // (a + ib) is Σ conj(s)·d / Σ |s|² over centred points: Umeyama's solution for rotation + scale.
-  let num = 0,
-    numB = 0,
-    den = 0;
-  for (let i = 0; i < n; i++) {
-    const x = src[i]![0] - sx;
-    const y = src[i]![1] - sy;
-    const u = dst[i]![0] - dx;
-    const v = dst[i]![1] - dy;
-    num += x * u + y * v;
-    numB += x * v - y * u;
-    den += x * x + y * y;
-  }
-  if (!(den > 0)) throw new RangeError('landmarks coincide: no alignment possible');
-  const a = num / den;
-  const b = numB / den;
-  return { a, b, tx: dx - (a * sx - b * sy), ty: dy - (b * sx + a * sy) };
-}
+export const CHIP_FLOATS = 3 * CHIP_SIZE * CHIP_SIZE;
 
 /**
  * Warps the face into a 150×150 RGB chip, written at `offset` of `out` as 3 planes (R, G, B) of raw
@@ -78,7 +18,7 @@ export function fitSimilarity(
  */
 export function warpFaceChip(
   frame: PlanarBgr,
-  landmarks: readonly (readonly [number, number])[],
+  landmarks: readonly Point[],
   out: Float32Array,
   offset = 0,
 ): void {
@@ -165,7 +105,7 @@ export function chipSharpness(chip: Float32Array, offset = 0): number {
  * How frontal a face is, 0…1, from the landmarks alone: in a frontal face the nose tip sits midway
  * between the eyes and between the mouth corners. A turned head moves the nose towards one side.
  */
-export function frontality(landmarks: readonly (readonly [number, number])[]): number {
+export function frontality(landmarks: readonly Point[]): number {
   const [le, re, nose, lm, rm] = landmarks as [number, number][];
   if (!le || !re || !nose || !lm || !rm) return 0;
   const eyeSpan = re[0] - le[0];
