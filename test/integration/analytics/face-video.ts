@@ -107,7 +107,9 @@ export async function generateFaceVideo(dir: string, frames = FRAME_COUNT): Prom
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `faces-640x360-${frames}.mp4`);
   const pts = Array.from({ length: frames }, (_, n) => ptsOf(n));
-  const facesPerFrame = pts.map((_, n) => schedule(n % FRAME_COUNT).reduce((s, p) => s + TILES[p.tile]!.faces, 0));
+  const facesPerFrame = pts.map((_, n) =>
+    schedule(n % FRAME_COUNT).reduce((s, p) => s + TILES[p.tile]!.faces, 0),
+  );
   const truth = { file, frames, timeBase: TB, pts, facesPerFrame };
   if (existsSync(file)) return truth;
 
