@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterTracks, faceQuality, matchProfile } from './face-clustering.js';
 import { embeddingDistance, meanEmbedding } from './face-embedding.js';
-import { fitSimilarity, frontality } from './face-alignment.js';
+import { frontality } from './face-chip.js';
 
 /** A unit-ish vector along axis k, plus a small offset on axis 127 (different per sample). */
 const emb = (k: number, jitter = 0) => {
@@ -83,34 +83,4 @@ test('frontality from landmarks: centred nose 1, nose at one eye about 0.5 or le
   ];
   assert.equal(frontality(frontal), 1);
   assert.ok(frontality(turned) < 0.3);
-});
-
-test('similarity fit recovers a known rotation, scale and shift', () => {
-  const src: [number, number][] = [
-    [0, 0],
-    [10, 0],
-    [5, 8],
-    [1, 12],
-    [9, 12],
-  ];
-  const a = 2 * Math.cos(0.3);
-  const b = 2 * Math.sin(0.3);
-  const dst = src.map(([x, y]) => [a * x - b * y + 7, b * x + a * y - 3] as [number, number]);
-  const t = fitSimilarity(src, dst);
-  assert.ok(Math.abs(t.a - a) < 1e-9 && Math.abs(t.b - b) < 1e-9);
-  assert.ok(Math.abs(t.tx - 7) < 1e-9 && Math.abs(t.ty + 3) < 1e-9);
-  assert.throws(
-    () =>
-      fitSimilarity(
-        [
-          [1, 1],
-          [1, 1],
-        ],
-        [
-          [0, 0],
-          [1, 1],
-        ],
-      ),
-    RangeError,
-  );
 });

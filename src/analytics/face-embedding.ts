@@ -1,52 +1,48 @@
 /**
- * Face embeddings with dlib's ResNet-29 face descriptor (models/README.md §2): 128 floats per face,
- * compared by Euclidean distance; the same person is under about 0.6 (dlib's and face-api.js's
- * convention). Faces are aligned on the detector's 5 landmarks (face-alignment.ts) from the
- * full-resolution frame and run in batches: a batch of 8 costs about 5 ms per face on one thread
- * against 5.6 ms for one face alone.
+ * Batched face embeddings for the people pipeline. face-embedder.ts embeds the faces of one packed
+ * picture; a video's people are different: chips are cut from planar frames as the faces go by
+ * (face-chip.ts), a few per track, and embedded later in batches when the track ends, so this class
+ * takes ready chips. Same model, same input (models/README.md §2): a batch of 8 costs about 5 ms
+ * per face on one thread, against 5.6 ms for one face alone.
  */
 import { KadrError } from '../core/index.js';
-import { CHIP_SIZE, warpFaceChip } from './face-alignment.js';
+import { CHIP_FLOATS, warpFaceChip } from './face-chip.js';
+import { CHIP_SIZE, type Point } from './face-alignment.js';
 import type { PlanarBgr } from './face-detector.js';
+import { EMBEDDING_SIZE } from './face-embedder.js';
 import { FACE_EMBEDDER_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';
 
-export const EMBEDDING_SIZE = 128;
-/** dlib's "same person" bound for this descriptor. */
-export const DEFAULT_SAME_PERSON_DISTANCE = 0.6;
-
-const CHIP_FLOATS = 3 * CHIP_SIZE * CHIP_SIZE;
-
-export interface FaceEmbedderOptions {
+export interface ChipEmbedderOptions {
   /** onnxruntime intra-op threads (default 1: one video per core). */
   threads?: number;
   /** Faces per inference call (default 8). */
   batchSize?: number;
 }
 
-export class FaceEmbedder {
+export class ChipEmbedder {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly batchSize: number,
   ) {}
 
-  static async create(options: FaceEmbedderOptions = {}): Promise<FaceEmbedder> {
+  static async create(options: ChipEmbedderOptions = {}): Promise<ChipEmbedder> {
     const batchSize = options.batchSize ?? 8;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new KadrError('KADR_ERR_CONFIG', `embedding batch size must be ≥ 1, got ${batchSize}`);
     }
     const session = await openOnnxSession(modelPath(FACE_EMBEDDER_MODEL), { threads: options.threads ?? 1 });
-    return new FaceEmbedder(session, batchSize);
+    return new ChipEmbedder(session, batchSize);
   }
 
-  /** Aligns one face of `frame` into a new chip (RGB planes, 0…255), ready for `embedChips`. */
-  static chip(frame: PlanarBgr, landmarks: readonly (readonly [number, number])[]): Float32Array {
+  /** Aligns one face of a planar frame into a new chip (RGB planes, 0…255), ready for `embedChips`. */
+  static chip(frame: PlanarBgr, landmarks: readonly Point[]): Float32Array {
     const chip = new Float32Array(CHIP_FLOATS);
     warpFaceChip(frame, landmarks, chip);
     return chip;
   }
 
-  /** Embeddings of aligned chips, in order, run `batchSize` at a time. */
+  /** Embeddings of aligned chips, in order, `batchSize` per inference call. */
   async embedChips(chips: readonly Float32Array[]): Promise<Float32Array[]> {
     const result: Float32Array[] = [];
     for (let start = 0; start < chips.length; start += this.batchSize) {
@@ -58,9 +54,8 @@ export class FaceEmbedder {
         data.set(c, i * CHIP_FLOATS);
       });
       const input = new ort.Tensor('float32', data, [batch.length, 3, CHIP_SIZE, CHIP_SIZE]);
-      const out = await this.session.run({ input });
-      const tensor = out['embedding'] ?? Object.values(out)[0]!;
-      const flat = tensor.data as Float32Array;
+      const out = await this.session.run({ [this.session.inputNames[0]!]: input });
+      const flat = out[this.session.outputNames[0]!]!.data as Float32Array;
       for (let i = 0; i < batch.length; i++) {
         result.push(flat.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE));
       }
@@ -69,12 +64,9 @@ export class FaceEmbedder {
     return result;
   }
 
-  /** Aligns and embeds faces of one frame. */
-  async embed(
-    frame: PlanarBgr,
-    faces: readonly { landmarks: [number, number][] }[],
-  ): Promise<Float32Array[]> {
-    return this.embedChips(faces.map((f) => FaceEmbedder.chip(frame, f.landmarks)));
+  /** Aligns and embeds faces of one planar frame. */
+  async embed(frame: PlanarBgr, faces: readonly { landmarks: Point[] }[]): Promise<Float32Array[]> {
+    return this.embedChips(faces.map((f) => ChipEmbedder.chip(frame, f.landmarks)));
   }
 
   async close(): Promise<void> {
@@ -82,7 +74,7 @@ export class FaceEmbedder {
   }
 }
 
-/** Euclidean distance between two embeddings. */
+/** Euclidean distance between two embeddings (any numeric arrays, e.g. rows read from the database). */
 export function embeddingDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`embedding lengths differ: ${a.length} and ${b.length}`);
   let s = 0;

@@ -9,11 +9,12 @@
  */
 import { KadrError } from '../core/index.js';
 import { VideoFrameReader } from '../media/frame-reader.js';
-import { chipSharpness, frontality } from './face-alignment.js';
+import { chipSharpness, frontality } from './face-chip.js';
 import { clusterTracks, faceQuality, matchProfile, type KnownProfile } from './face-clustering.js';
 import { cropFace, encodeCropJpeg, PlanarScaler, type RgbCrop } from './face-crop.js';
 import { FaceDetector, type PlanarBgr } from './face-detector.js';
-import { DEFAULT_SAME_PERSON_DISTANCE, FaceEmbedder, meanEmbedding } from './face-embedding.js';
+import { ChipEmbedder, meanEmbedding } from './face-embedding.js';
+import { SAME_PERSON_DISTANCE } from './face-embedder.js';
 import { FaceTracker } from './face-tracking.js';
 
 export interface AnalyzePeopleOptions {
@@ -87,14 +88,14 @@ export async function analyzeVideoPeople(
   const threads = options.threads ?? 1;
   const minFaceSize = options.minFaceSize ?? 40;
   const samplesPerTrack = options.samplesPerTrack ?? 5;
-  const sameDistance = options.sameDistance ?? DEFAULT_SAME_PERSON_DISTANCE;
+  const sameDistance = options.sameDistance ?? SAME_PERSON_DISTANCE;
   if (!(sameDistance > 0 && sameDistance < 2)) {
     throw new KadrError('KADR_ERR_CONFIG', `same-person distance must be in (0, 2), got ${sameDistance}`);
   }
   signal?.throwIfAborted();
   const reader = await VideoFrameReader.open(input, { threads });
   const detector = await FaceDetector.create({ threads });
-  const embedder = await FaceEmbedder.create({ threads });
+  const embedder = await ChipEmbedder.create({ threads });
   const scaler = new PlanarScaler();
   const tracker = new FaceTracker();
   const tracks = new Map<number, TrackData>();
@@ -135,7 +136,7 @@ export async function analyzeVideoPeople(
         const sizePx = Math.max(face.width, face.height);
         if (sizePx < minFaceSize || frame.frameIndex - t.lastSampleFrame < SAMPLE_EVERY_FRAMES) return;
         t.lastSampleFrame = frame.frameIndex;
-        const chip = FaceEmbedder.chip(frame, face.landmarks);
+        const chip = ChipEmbedder.chip(frame, face.landmarks);
         const quality = faceQuality({
           sharpness: chipSharpness(chip),
           frontality: frontality(face.landmarks),

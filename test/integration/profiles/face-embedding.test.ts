@@ -5,16 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FaceDetector } from '../../../src/analytics/index.js';
-import { embeddingDistance, FaceEmbedder } from '../../../src/analytics/face-embedding.js';
+import { ChipEmbedder, embeddingDistance } from '../../../src/analytics/face-embedding.js';
 import { photoFaces } from './photo-faces.js';
 
 let detector: FaceDetector;
-let embedder: FaceEmbedder;
+let embedder: ChipEmbedder;
 const embeddings = new Map<string, Float32Array>();
 
 before(async () => {
   detector = await FaceDetector.create();
-  embedder = await FaceEmbedder.create({ batchSize: 4 });
+  embedder = await ChipEmbedder.create({ batchSize: 4 });
   const singles = ['a_1.png', 'b_1.png', 'c_1.jpg', 'd_1.png', 'e_1.jpg', 'f_1.jpg', 'g_1.jpg', 'h_1.jpg'];
   for (const s of singles) {
     const { frame, faces } = await photoFaces(detector, `person-${s}`);

@@ -11,19 +11,19 @@ import {
   analyzeVideoPeople,
   embeddingDistance,
   FaceDetector,
-  FaceEmbedder,
+  ChipEmbedder,
   type PeopleResult,
 } from '../../../src/analytics/index.js';
 import { CACHE_DIR, generatePeopleVideo, VIDEO_1, VIDEO_2 } from './people-video.js';
 import { photoEmbedding, jpegEmbedding } from './photo-faces.js';
 
 let detector: FaceDetector;
-let embedder: FaceEmbedder;
+let embedder: ChipEmbedder;
 let first: PeopleResult;
 
 before(async () => {
   detector = await FaceDetector.create();
-  embedder = await FaceEmbedder.create();
+  embedder = await ChipEmbedder.create();
 });
 after(async () => {
   await detector?.close();

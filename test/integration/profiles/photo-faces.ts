@@ -5,13 +5,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type {
-  FaceDetector} from '../../../src/analytics/index.js';
-import {
-  type FaceDetection,
-  type FaceEmbedder,
-  type PlanarBgr,
-} from '../../../src/analytics/index.js';
+import type { FaceDetector } from '../../../src/analytics/index.js';
+import { type FaceDetection, type ChipEmbedder, type PlanarBgr } from '../../../src/analytics/index.js';
 import { bgrToPlanarBgr } from '../../../src/media/planar-bgr.js';
 import { loadPicture } from '../analytics/images.js';
 
@@ -35,7 +30,7 @@ const photoCache = new Map<string, Float32Array>();
 /** The embedding of the single face in a fixture photo. */
 export async function photoEmbedding(
   detector: FaceDetector,
-  embedder: FaceEmbedder,
+  embedder: ChipEmbedder,
   file: string,
 ): Promise<Float32Array> {
   const cached = photoCache.get(file);
@@ -50,7 +45,7 @@ export async function photoEmbedding(
 /** The embedding of the single face in a JPEG (a profile crop). */
 export async function jpegEmbedding(
   detector: FaceDetector,
-  embedder: FaceEmbedder,
+  embedder: ChipEmbedder,
   jpeg: Buffer,
 ): Promise<Float32Array> {
   const file = path.join(tmpdir(), `kadr-crop-${process.pid}-${Math.random().toString(36).slice(2)}.jpg`);
