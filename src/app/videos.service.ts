@@ -37,21 +37,21 @@ export interface VideosServiceDeps {
 }
 
 /** Counts bytes and fails the stream past the limit, so that nothing larger reaches storage. */
-function limitBytes(max: number, filename: string): Transform {
+function limitBytes(max: number, filename: string, onLimit: (e: KadrError) => void): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
       if (seen > max) {
-        cb(
-          new KadrError(
-            'KADR_ERR_UPLOAD_TOO_LARGE',
-            `'${filename}' is larger than the limit of ${max} bytes`,
-            {
-              hint: 'raise KADR_UPLOAD_MAX_BYTES or upload a smaller file',
-            },
-          ),
+        const error = new KadrError(
+          'KADR_ERR_UPLOAD_TOO_LARGE',
+          `'${filename}' is larger than the limit of ${max} bytes`,
+          {
+            hint: 'raise KADR_UPLOAD_MAX_BYTES or upload a smaller file',
+          },
         );
+        onLimit(error);
+        cb(error);
       } else cb(null, chunk);
     },
   });
@@ -70,9 +70,14 @@ export class VideosService {
     const id = randomUUID();
     const filename = file.filename.slice(0, 255) || 'upload';
     const key = objectKeyFor(id, filename);
-    const limited = file.stream.pipe(limitBytes(this.deps.uploadMaxBytes, filename));
-    // An error on the source (client gone, multipart limit) must reach the store's reader too.
-    file.stream.once('error', (e) => limited.destroy(e));
+    // The store reports a failed source as its own write error; the cause the client must see
+    // is ours (too large) or the source's (client gone, multipart limits).
+    let cause: Error | undefined;
+    const limited = file.stream.pipe(limitBytes(this.deps.uploadMaxBytes, filename, (e) => (cause ??= e)));
+    file.stream.once('error', (e) => {
+      cause ??= e;
+      limited.destroy(e);
+    });
     let size: number;
     try {
       const info = await this.deps.store.put(
@@ -84,7 +89,7 @@ export class VideosService {
     } catch (error) {
       file.stream.resume(); // drain the rest of this part so the next one can be read
       await this.deps.store.delete(key).catch(() => undefined);
-      throw error;
+      throw cause ?? error;
     }
     const row = await this.deps.repo.insert({
       id,
