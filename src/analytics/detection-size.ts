@@ -21,8 +21,13 @@ export interface DetectionSize {
 export const DEFAULT_MAX_SIDE = 640;
 const STRIDE_MULTIPLE = 32;
 
-export function detectionSize(sourceWidth: number, sourceHeight: number, maxSide = DEFAULT_MAX_SIDE): DetectionSize {
-  if (!(sourceWidth > 0 && sourceHeight > 0)) throw new RangeError(`bad frame size ${sourceWidth}x${sourceHeight}`);
+export function detectionSize(
+  sourceWidth: number,
+  sourceHeight: number,
+  maxSide = DEFAULT_MAX_SIDE,
+): DetectionSize {
+  if (!(sourceWidth > 0 && sourceHeight > 0))
+    throw new RangeError(`bad frame size ${sourceWidth}x${sourceHeight}`);
   const s = Math.min(1, maxSide / Math.max(sourceWidth, sourceHeight));
   const even = (v: number) => Math.max(2, Math.round((v * s) / 2) * 2);
   // An odd source dimension that is not scaled stays as it is: padding needs no even size.

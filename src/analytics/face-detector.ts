@@ -80,7 +80,10 @@ export class FaceDetector {
       throw new KadrError('KADR_ERR_VALIDATION', `bad picture size ${width}x${height}`);
     }
     if (bgr.length < width * height * 3) {
-      throw new KadrError('KADR_ERR_VALIDATION', `a ${width}x${height} BGR picture needs ${width * height * 3} bytes, got ${bgr.length}`);
+      throw new KadrError(
+        'KADR_ERR_VALIDATION',
+        `a ${width}x${height} BGR picture needs ${width * height * 3} bytes, got ${bgr.length}`,
+      );
     }
     const size = this.sizeFor(width, height);
     const planes = bgrToPlanarBgr(bgr, width, height, size.width, size.height);
@@ -117,7 +120,8 @@ export class FaceDetector {
   }
 
   private fillTensor(p: PlanarBgr, W: number, H: number): void {
-    if (p.width > W || p.height > H) throw new RangeError(`picture ${p.width}x${p.height} exceeds input ${W}x${H}`);
+    if (p.width > W || p.height > H)
+      throw new RangeError(`picture ${p.width}x${p.height} exceeds input ${W}x${H}`);
     if (this.tensorWidth !== W || this.tensorHeight !== H) {
       this.tensorData = new Float32Array(3 * W * H);
       this.tensorWidth = W;

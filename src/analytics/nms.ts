@@ -21,7 +21,11 @@ export function iou(a: ScoredBox, b: ScoredBox): number {
 }
 
 /** Returns the kept boxes, best score first, at most `topK` of them. */
-export function nonMaxSuppression<T extends ScoredBox>(boxes: readonly T[], iouThreshold: number, topK = 5000): T[] {
+export function nonMaxSuppression<T extends ScoredBox>(
+  boxes: readonly T[],
+  iouThreshold: number,
+  topK = 5000,
+): T[] {
   const sorted = [...boxes].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
   for (const box of sorted) {

@@ -15,7 +15,10 @@ export interface SessionOptions {
   threads?: number;
 }
 
-export async function openOnnxSession(path: string, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function openOnnxSession(
+  path: string,
+  options: SessionOptions = {},
+): Promise<ort.InferenceSession> {
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new KadrError('KADR_ERR_CONFIG', `inference threads must be a whole number >= 1, got ${threads}`);

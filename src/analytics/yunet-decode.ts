@@ -47,8 +47,15 @@ export function decodeYunet(outputs: readonly YunetStrideOutput[], o: YunetDecod
     const cols = o.inputWidth / stride;
     const rows = o.inputHeight / stride;
     const cells = rows * cols;
-    if (cls.length !== cells || obj.length !== cells || bbox.length !== cells * 4 || kps.length !== cells * 10) {
-      throw new RangeError(`yunet stride ${stride}: tensor sizes do not match a ${o.inputWidth}x${o.inputHeight} input`);
+    if (
+      cls.length !== cells ||
+      obj.length !== cells ||
+      bbox.length !== cells * 4 ||
+      kps.length !== cells * 10
+    ) {
+      throw new RangeError(
+        `yunet stride ${stride}: tensor sizes do not match a ${o.inputWidth}x${o.inputHeight} input`,
+      );
     }
     for (let i = 0; i < cells; i++) {
       // Cheap reject first: score >= t needs cls*obj >= t², and almost every cell fails that.

@@ -5,15 +5,22 @@
  *
  * Each frame carries its exact presentation index and pts (from the packet index, never from fps), so a
  * consumer can resume at a frame index: seek to the keyframe at or before it, decode forward and drop the
- * frames before it. Sync node-av calls throughout (`readFrameSync`, `decodeSync`): the async packet
- * iterator spins a core when the consumer is slower than the demuxer (shared/reference/media, trap 2).
+ * frames before it. Our own packet loop, never node-av's async packet iterator, which spins a core when
+ * the consumer is slower than the demuxer (shared/reference/media, trap 2): `readFrameSync` for files,
+ * async `readFrame` for URLs so that a slow network never blocks the event loop; decoding is sync.
  */
 import '../core/polyfill.js';
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Decoder, Demuxer, FilterAPI } from 'node-av/api';
 import { Packet } from 'node-av/lib';
 import type { Frame, Stream } from 'node-av/lib';
-import { AV_DISPOSITION_ATTACHED_PIC, AV_NOPTS_VALUE, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
+import {
+  AV_DISPOSITION_ATTACHED_PIC,
+  AV_NOPTS_VALUE,
+  AVERROR_EOF,
+  AVSEEK_FLAG_BACKWARD,
+} from 'node-av/constants';
 import { KadrError, type Rational } from '../core/index.js';
 import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js';
 
@@ -46,6 +53,13 @@ export interface ReadFramesOptions {
   fromIndex?: number;
 }
 
+const NETWORK_TIMEOUT_US = 30_000_000;
+const PROBE_BYTES = 4096;
+/**
+ * FFmpeg demuxers of containers that carry video. Only a header of one of these makes a file that will not
+ * open "damaged"; random bytes routinely probe as mp3 (sync words happen by chance), which is not.
+ */
+const VIDEO_CONTAINERS = /^(mov|matroska|avi|mpegts|mpeg|flv|asf|ogg|h264|hevc|ivf|nut|mxf)\b/;
 const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
 
 export class VideoFrameReader {
@@ -73,7 +87,7 @@ export class VideoFrameReader {
     const demuxer = await openDemuxer(input);
     try {
       const stream = videoStream(demuxer, input);
-      const index = scanVideoPackets(demuxer, stream.index, input);
+      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input));
       if (index.pts.length === 0) {
         throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frames`);
       }
@@ -92,13 +106,14 @@ export class VideoFrameReader {
    * Decode errors on single packets are counted in `decodeErrors` and skipped, as ffmpeg does; the
    * caller decides what share of damage is acceptable.
    */
-  *readPlanarBgr(options: ReadFramesOptions): Generator<PlanarBgrFrame, void, void> {
+  async *readPlanarBgr(options: ReadFramesOptions): AsyncGenerator<PlanarBgrFrame, void, void> {
     const fromIndex = options.fromIndex ?? 0;
     const ptsToIndex = new Map<bigint, number>();
     this.index.pts.forEach((p, i) => ptsToIndex.set(p, i));
     const firstPts = this.index.pts[0]!;
 
-    const demuxer = Demuxer.openSync(this.input, { copyTs: true });
+    const network = isUrl(this.input);
+    const demuxer = await openDemuxer(this.input);
     const packet = new Packet();
     packet.alloc();
     let decoder: Decoder | undefined;
@@ -109,7 +124,7 @@ export class VideoFrameReader {
       filter = FilterAPI.create(`scale=${options.width}:${options.height}:flags=bilinear,format=gbrp`, {
         graph: { nbThreads: 1 },
       });
-      const startKey = this.seekToKeyframe(demuxer, stream, fromIndex);
+      const startKey = await this.seekToKeyframe(demuxer, stream, fromIndex);
       let started = startKey === undefined;
       let lastIndex = -1;
       const fmt = demuxer.getFormatContext();
@@ -144,7 +159,7 @@ export class VideoFrameReader {
       }.bind(this);
 
       for (;;) {
-        const ret = fmt.readFrameSync(packet);
+        const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
         const eof = ret < 0;
         if (ret < 0 && ret !== AVERROR_EOF) this.decodeErrors++;
         if (!eof && packet.streamIndex !== stream.index) {
@@ -189,12 +204,16 @@ export class VideoFrameReader {
       packet.free();
       filter?.close();
       decoder?.close();
-      demuxer.closeSync();
+      await demuxer.close();
     }
   }
 
   /** Positions the demuxer before the keyframe that `fromIndex` decodes from; returns its pts. */
-  private seekToKeyframe(demuxer: Demuxer, stream: Stream, fromIndex: number): bigint | undefined {
+  private async seekToKeyframe(
+    demuxer: Demuxer,
+    stream: Stream,
+    fromIndex: number,
+  ): Promise<bigint | undefined> {
     if (fromIndex <= 0) return undefined;
     let key = this.index.keyframeIndices[0] ?? 0;
     for (const k of this.index.keyframeIndices) {
@@ -203,10 +222,11 @@ export class VideoFrameReader {
     }
     if (key === 0) return undefined;
     const keyPts = this.index.pts[key]!;
-    const ret = demuxer.getFormatContext().seekFrameSync(stream.index, keyPts, AVSEEK_FLAG_BACKWARD);
+    const fmt = demuxer.getFormatContext();
+    const ret = await fmt.seekFrame(stream.index, keyPts, AVSEEK_FLAG_BACKWARD);
     if (ret < 0) {
-      // Not seekable (e.g. some HTTP servers): read from the start and drop frames instead.
-      demuxer.getFormatContext().seekFrameSync(stream.index, this.index.pts[0]!, AVSEEK_FLAG_BACKWARD);
+      // Not seekable (e.g. an HTTP server without ranges): read from the start and drop frames instead.
+      await fmt.seekFrame(stream.index, this.index.pts[0]!, AVSEEK_FLAG_BACKWARD);
       return undefined;
     }
     return keyPts;
@@ -215,19 +235,51 @@ export class VideoFrameReader {
 
 async function openDemuxer(input: string): Promise<Demuxer> {
   try {
-    return await Demuxer.open(input, { copyTs: true });
+    // A stalled server must end in an error, not a job that hangs forever: 30 s without a byte.
+    const options = isUrl(input) ? { rw_timeout: String(NETWORK_TIMEOUT_US) } : undefined;
+    return await Demuxer.open(input, { copyTs: true, options });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new KadrError('KADR_ERR_INPUT_NOT_MEDIA', `${input}: not a media file FFmpeg can read (${reason})`, {
-      cause: error,
-      hint: 'give a video file such as MP4, MKV, MOV, AVI or TS',
-    });
+    // The header says what the file claims to be: a known container that will not open is a damaged
+    // or truncated video (an MP4 cut before its moov), anything else is not media at all.
+    // Probe the bytes, not the path: given a path FFmpeg also trusts the file name's extension.
+    const probed = isUrl(input) ? null : await Demuxer.probeFormat(await readHead(input)).catch(() => null);
+    if (probed && VIDEO_CONTAINERS.test(probed.format)) {
+      throw new KadrError(
+        'KADR_ERR_INPUT_CORRUPT',
+        `${input}: a damaged or truncated ${probed.format} file (${reason})`,
+        {
+          cause: error,
+          hint: 're-export or re-upload the complete file',
+        },
+      );
+    }
+    throw new KadrError(
+      'KADR_ERR_INPUT_NOT_MEDIA',
+      `${input}: not a media file FFmpeg can read (${reason})`,
+      {
+        cause: error,
+        hint: 'give a video file such as MP4, MKV, MOV, AVI or TS',
+      },
+    );
+  }
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(PROBE_BYTES), 0, PROBE_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 
 function videoStream(demuxer: Demuxer, input: string): Stream {
   const stream = demuxer.streams.find(
-    (s) => s.codecpar.codecType === 0 /* AVMEDIA_TYPE_VIDEO */ && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
+    (s) =>
+      s.codecpar.codecType === 0 /* AVMEDIA_TYPE_VIDEO */ &&
+      (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
   );
   if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${input}: the file has no video stream`);
   return stream;

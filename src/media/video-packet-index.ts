@@ -16,19 +16,32 @@ export interface VideoPacketIndex {
   keyframeIndices: number[];
 }
 
-export function scanVideoPackets(demuxer: Demuxer, streamIndex: number, input: string): VideoPacketIndex {
+/**
+ * `network` inputs are read with the async `readFrame` (the event loop stays free while bytes arrive);
+ * files with `readFrameSync`, which is faster (shared/reference/media §2).
+ */
+export async function scanVideoPackets(
+  demuxer: Demuxer,
+  streamIndex: number,
+  input: string,
+  network: boolean,
+): Promise<VideoPacketIndex> {
   const fmt = demuxer.getFormatContext();
   const packet = new Packet();
   packet.alloc();
   const entries: { pts: bigint; key: boolean }[] = [];
   try {
     for (;;) {
-      const ret = fmt.readFrameSync(packet);
+      const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
       if (ret === AVERROR_EOF) break;
       if (ret < 0) {
-        throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: reading packet ${entries.length + 1} failed (code ${ret})`, {
-          hint: 'the file is damaged or truncated',
-        });
+        throw new KadrError(
+          'KADR_ERR_INPUT_CORRUPT',
+          `${input}: reading packet ${entries.length + 1} failed (code ${ret})`,
+          {
+            hint: 'the file is damaged or truncated',
+          },
+        );
       }
       if (packet.streamIndex === streamIndex) {
         // Raw H.264 in some containers carries no pts; the dts is then the presentation time too.

@@ -29,10 +29,30 @@ interface TileSource {
 // Face boxes at full resolution (x,y,w,h): b 211,41,75,98; c 183,120,170,213; d 131,45,137,190;
 // f 442,53,134,174; pair 71,65,61,81 and 329,53,63,88.
 const TILES: Record<string, TileSource> = {
-  b: { file: 'person-b_1.png', faces: 1, crop: { x: 168, y: 10, width: 160, height: 160 }, tile: { width: 160, height: 160 } },
-  c: { file: 'person-c_1.jpg', faces: 1, crop: { x: 120, y: 60, width: 300, height: 340 }, tile: { width: 150, height: 170 } },
-  d: { file: 'person-d_1.png', faces: 1, crop: { x: 70, y: 10, width: 260, height: 280 }, tile: { width: 150, height: 162 } },
-  f: { file: 'person-f_1.jpg', faces: 1, crop: { x: 380, y: 10, width: 260, height: 280 }, tile: { width: 150, height: 162 } },
+  b: {
+    file: 'person-b_1.png',
+    faces: 1,
+    crop: { x: 168, y: 10, width: 160, height: 160 },
+    tile: { width: 160, height: 160 },
+  },
+  c: {
+    file: 'person-c_1.jpg',
+    faces: 1,
+    crop: { x: 120, y: 60, width: 300, height: 340 },
+    tile: { width: 150, height: 170 },
+  },
+  d: {
+    file: 'person-d_1.png',
+    faces: 1,
+    crop: { x: 70, y: 10, width: 260, height: 280 },
+    tile: { width: 150, height: 162 },
+  },
+  f: {
+    file: 'person-f_1.jpg',
+    faces: 1,
+    crop: { x: 380, y: 10, width: 260, height: 280 },
+    tile: { width: 150, height: 162 },
+  },
   pair: {
     file: 'person-a_person-b_2.png',
     faces: 2,
@@ -95,7 +115,7 @@ export async function generateFaceVideo(dir: string): Promise<FaceVideoTruth> {
   }
   const encoder = await Encoder.create(FF_ENCODER_LIBX264, {
     context: { gopSize: 25, maxBFrames: 2 },
-    options: { preset: 'veryfast', crf: '16', 'x264-params': 'scenecut=0' },
+    options: { preset: 'veryfast', crf: 16, 'x264-params': 'scenecut=0' },
   });
   const tmp = `${file}.${process.pid}.tmp`;
   const muxer = await Muxer.open(tmp, { format: 'mp4' });
@@ -104,7 +124,13 @@ export async function generateFaceVideo(dir: string): Promise<FaceVideoTruth> {
   for (let n = 0; n < FRAME_COUNT; n++) {
     drawBackground(yuv, n);
     for (const p of schedule(n)) paste(yuv, tiles.get(p.tile)!, p.x, p.y);
-    const frame = Frame.fromVideoBuffer(yuv, { width: W, height: H, format: AV_PIX_FMT_YUV420P, timeBase: TB, pts: pts[n]! });
+    const frame = Frame.fromVideoBuffer(yuv, {
+      width: W,
+      height: H,
+      format: AV_PIX_FMT_YUV420P,
+      timeBase: TB,
+      pts: pts[n]!,
+    });
     for (const packet of await encoder.encodeAll(frame)) {
       await muxer.writePacket(packet, out);
       packet.free();

@@ -37,7 +37,14 @@ export async function loadPicture(
         frame.free();
         const w = out!.width;
         const h = out!.height;
-        const dims = format === 'bgr24' ? [[w * 3, h]] : [[w, h], [w / 2, h / 2], [w / 2, h / 2]];
+        const dims =
+          format === 'bgr24'
+            ? [[w * 3, h]]
+            : [
+                [w, h],
+                [w / 2, h / 2],
+                [w / 2, h / 2],
+              ];
         const planes = dims.map(([rowBytes, rows], i) => {
           const stride = out!.linesize[i]!;
           const src = out!.data![i]!;
