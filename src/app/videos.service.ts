@@ -4,7 +4,6 @@
  * anywhere see them on their next heartbeat.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -57,10 +56,13 @@ function limitBytes(max: number, filename: string, onLimit: (e: KadrError) => vo
   });
 }
 
-/** Keeps a short, safe extension (it helps FFmpeg guess formats such as raw .h264); drops the rest. */
-function objectKeyFor(id: string, filename: string): string {
-  const ext = path.extname(filename).toLowerCase();
-  return `videos/${id}/source${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
+/**
+ * No file-name extension in the key: FFmpeg then recognises the format from the content alone.
+ * With the client's extension it would trust it, and e.g. any `.txt` opens as a "video" through
+ * FFmpeg's tty (ANSI art) demuxer.
+ */
+function objectKeyFor(id: string): string {
+  return `videos/${id}/source`;
 }
 
 export class VideosService {
@@ -69,7 +71,7 @@ export class VideosService {
   async upload(file: UploadFile): Promise<VideoDto> {
     const id = randomUUID();
     const filename = file.filename.slice(0, 255) || 'upload';
-    const key = objectKeyFor(id, filename);
+    const key = objectKeyFor(id);
     // The store reports a failed source as its own write error; the cause the client must see
     // is ours (too large) or the source's (client gone, multipart limits).
     let cause: Error | undefined;

@@ -86,7 +86,10 @@ test('several videos at once: progress rises, facesSoFar grows, final counts mat
   assert.equal(shortFinal.status, 'done');
   assert.equal(shortFinal.facesSoFar, short.faces);
 
-  // Live events carried the same story.
+  // Live events carried the same story (they may trail the poll by a moment).
+  const doneEvent = (e: { event: string; data: unknown }) =>
+    e.event === 'video' && (e.data as VideoJson).id === longV.id && (e.data as VideoJson).status === 'done';
+  await pollUntil(async () => sse.events.some(doneEvent), Boolean, 'the done event', { timeoutMs: 10_000 });
   sse.stop();
   const longEvents = sse.events
     .filter((e) => e.event === 'video' && (e.data as VideoJson).id === longV.id)
@@ -161,7 +164,7 @@ test('delete removes the video and its stored file', async () => {
   assert.equal((await fetch(`${kadr.url}/api/videos/${v.id}`, { method: 'DELETE' })).status, 204);
   assert.equal((await fetch(`${kadr.url}/api/videos/${v.id}`)).status, 404);
   assert.equal((await fetch(`${kadr.url}/api/videos/${v.id}`, { method: 'DELETE' })).status, 404);
-  assert.ok(!existsSync(path.join(dir, 'source.txt')));
+  assert.ok(!existsSync(path.join(dir, 'source')));
 });
 
 test('OpenAPI 3 at /api/openapi.json describes every route; docs at /api/docs', async () => {
