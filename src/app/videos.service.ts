@@ -4,7 +4,6 @@
  * anywhere see them on their next heartbeat.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -37,30 +36,33 @@ export interface VideosServiceDeps {
 }
 
 /** Counts bytes and fails the stream past the limit, so that nothing larger reaches storage. */
-function limitBytes(max: number, filename: string): Transform {
+function limitBytes(max: number, filename: string, onLimit: (e: KadrError) => void): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
       if (seen > max) {
-        cb(
-          new KadrError(
-            'KADR_ERR_UPLOAD_TOO_LARGE',
-            `'${filename}' is larger than the limit of ${max} bytes`,
-            {
-              hint: 'raise KADR_UPLOAD_MAX_BYTES or upload a smaller file',
-            },
-          ),
+        const error = new KadrError(
+          'KADR_ERR_UPLOAD_TOO_LARGE',
+          `'${filename}' is larger than the limit of ${max} bytes`,
+          {
+            hint: 'raise KADR_UPLOAD_MAX_BYTES or upload a smaller file',
+          },
         );
+        onLimit(error);
+        cb(error);
       } else cb(null, chunk);
     },
   });
 }
 
-/** Keeps a short, safe extension (it helps FFmpeg guess formats such as raw .h264); drops the rest. */
-function objectKeyFor(id: string, filename: string): string {
-  const ext = path.extname(filename).toLowerCase();
-  return `videos/${id}/source${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
+/**
+ * No file-name extension in the key: FFmpeg then recognises the format from the content alone.
+ * With the client's extension it would trust it, and e.g. any `.txt` opens as a "video" through
+ * FFmpeg's tty (ANSI art) demuxer.
+ */
+function objectKeyFor(id: string): string {
+  return `videos/${id}/source`;
 }
 
 export class VideosService {
@@ -69,10 +71,15 @@ export class VideosService {
   async upload(file: UploadFile): Promise<VideoDto> {
     const id = randomUUID();
     const filename = file.filename.slice(0, 255) || 'upload';
-    const key = objectKeyFor(id, filename);
-    const limited = file.stream.pipe(limitBytes(this.deps.uploadMaxBytes, filename));
-    // An error on the source (client gone, multipart limit) must reach the store's reader too.
-    file.stream.once('error', (e) => limited.destroy(e));
+    const key = objectKeyFor(id);
+    // The store reports a failed source as its own write error; the cause the client must see
+    // is ours (too large) or the source's (client gone, multipart limits).
+    let cause: Error | undefined;
+    const limited = file.stream.pipe(limitBytes(this.deps.uploadMaxBytes, filename, (e) => (cause ??= e)));
+    file.stream.once('error', (e) => {
+      cause ??= e;
+      limited.destroy(e);
+    });
     let size: number;
     try {
       const info = await this.deps.store.put(
@@ -84,7 +91,7 @@ export class VideosService {
     } catch (error) {
       file.stream.resume(); // drain the rest of this part so the next one can be read
       await this.deps.store.delete(key).catch(() => undefined);
-      throw error;
+      throw cause ?? error;
     }
     const row = await this.deps.repo.insert({
       id,
