@@ -14,6 +14,7 @@ import { requireBearerToken } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { ErrorBody, Video } from './videos.schema.js';
 import { videosRoutes } from './videos.routes.js';
+import { profilesRoutes } from './profiles.routes.js';
 
 export async function buildServer(
   app: KadrApp,
@@ -64,7 +65,12 @@ export async function buildServer(
           parts: config.uploadMaxFiles + 20,
         },
       });
-      await api.register(videosRoutes, { videos: app.videos, uploadMaxFiles: config.uploadMaxFiles });
+      await api.register(videosRoutes, {
+        videos: app.videos,
+        uploadMaxFiles: config.uploadMaxFiles,
+        profiles: app.profiles,
+      });
+      await api.register(profilesRoutes, { profiles: app.profiles });
     },
     { prefix: '/api' },
   );

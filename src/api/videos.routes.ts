@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { VideoEvent, VideosService } from '../app/index.js';
+import type { ProfilesService, VideoEvent, VideosService } from '../app/index.js';
 import { KadrError } from '../core/errors.js';
 import {
   errorResponses,
@@ -21,6 +21,8 @@ import {
 export interface VideosRoutesOptions {
   videos: VideosService;
   uploadMaxFiles: number;
+  /** Profiles (issue 6): the upload's autoProfiles field and the people of a video. */
+  profiles?: ProfilesService;
 }
 
 const tags = ['videos'];
@@ -49,7 +51,15 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         });
       }
       const items = [];
+      let autoProfiles = false;
       for await (const part of request.parts()) {
+        if (part.type === 'field' && part.fieldname === 'autoProfiles') {
+          autoProfiles = parseFormBoolean(part.value, 'autoProfiles');
+          // Files sent before the field: set them too (their job reads the flag only once the face
+          // counts are done, long after this request ends).
+          if (autoProfiles) await opts.profiles?.enableAutoProfiles(items.map((v) => v.id));
+          continue;
+        }
         if (part.type !== 'file') continue;
         if (part.fieldname !== 'files') {
           part.file.resume();
@@ -57,13 +67,13 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
             hint: 'name every file part "files"',
           });
         }
-        items.push(
-          await videos.upload({
-            filename: part.filename,
-            contentType: part.mimetype || null,
-            stream: part.file,
-          }),
-        );
+        const video = await videos.upload({
+          filename: part.filename,
+          contentType: part.mimetype || null,
+          stream: part.file,
+        });
+        if (autoProfiles) await opts.profiles?.enableAutoProfiles([video.id]);
+        items.push(video);
       }
       if (items.length === 0) {
         throw new KadrError('KADR_ERR_VALIDATION', 'no file in the request', {
@@ -112,7 +122,10 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         response: { 200: Type.Ref(Video), ...errorResponses },
       },
     },
-    async (request) => videos.get(request.params.id),
+    async (request) => {
+      const video = await videos.get(request.params.id);
+      return opts.profiles ? { ...video, ...(await opts.profiles.peopleOfVideo(video.id)) } : video;
+    },
   );
 
   app.get(
@@ -198,4 +211,15 @@ async function streamEvents(
     unsubscribe();
   });
   return reply;
+}
+
+/** A form field meant as a boolean: true/false, 1/0, on/off, yes/no. */
+function parseFormBoolean(value: unknown, name: string): boolean {
+  const v = String(value).trim().toLowerCase();
+  if (['true', '1', 'on', 'yes'].includes(v)) return true;
+  if (['false', '0', 'off', 'no', ''].includes(v)) return false;
+  throw new KadrError(
+    'KADR_ERR_VALIDATION',
+    `form field ${name} must be true or false, got '${String(value).slice(0, 20)}'`,
+  );
 }

@@ -35,6 +35,22 @@ export const Video = Type.Object(
     updatedAt: Type.String({ format: 'date-time' }),
     startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    peopleCount: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description: 'distinct people found (uploads with autoProfiles, once done); GET /api/videos/:id only',
+      }),
+    ),
+    profiles: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.String({ format: 'uuid' }),
+          link: Type.String({ description: 'API URL of the profile' }),
+          firstMs: Type.Integer(),
+          lastMs: Type.Integer(),
+        }),
+        { description: 'profiles of the people in this video; GET /api/videos/:id only' },
+      ),
+    ),
   },
   { $id: 'Video' },
 );
@@ -64,7 +80,16 @@ export const VideoList = Type.Object({
 });
 
 export const UploadBody = Type.Object(
-  { files: Type.Array(Type.String({ format: 'binary' }), { minItems: 1 }) },
+  {
+    files: Type.Array(Type.String({ format: 'binary' }), { minItems: 1 }),
+    autoProfiles: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'build people profiles from the faces (true / false); put it before the files so that it applies from the start',
+      }),
+    ),
+  },
   { description: 'multipart/form-data with one or more parts named `files`' },
 );
 

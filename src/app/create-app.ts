@@ -6,18 +6,20 @@
 import os from 'node:os';
 import type { KadrConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
-import { openDatabase, VideosRepository, type Database } from '../db/index.js';
+import { openDatabase, ProfilesRepository, VideosRepository, type Database } from '../db/index.js';
 import { JobQueue, queues } from '../jobs/index.js';
 import { objectStoreFromEnv, type ObjectStore } from '../storage/index.js';
 import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
+import { createPeopleStep, profileDistanceFromEnv, ProfilesService } from './profiles/index.js';
 
 export interface KadrApp {
   readonly config: KadrConfig;
   readonly log: Logger;
   readonly videos: VideosService;
+  readonly profiles: ProfilesService;
   readonly store: ObjectStore;
   readonly db: Database;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
@@ -49,6 +51,13 @@ export async function createApp(
   try {
     const store = objectStoreFromEnv(options.env ?? process.env, { dir: config.objectsDir });
     const repo = new VideosRepository(db.pool);
+    const sameDistance = profileDistanceFromEnv(options.env ?? process.env);
+    const profiles = new ProfilesService({
+      repo: new ProfilesRepository(db.pool),
+      store,
+      log: log.child({ module: 'profiles' }),
+      sameDistance,
+    });
     const queue = await JobQueue.start({ url: db.url, log });
     cleanups.push(() => queue.stop());
 
@@ -71,6 +80,12 @@ export async function createApp(
           threads: config.analysisThreads,
           workerId: `${os.hostname()}:${process.pid}`,
           shutdown: shutdown.signal,
+          people: createPeopleStep({
+            profiles,
+            log: log.child({ module: 'video-people' }),
+            threads: config.analysisThreads,
+            sameDistance,
+          }),
         }),
       );
       await queue.startWorkers();
@@ -94,8 +109,9 @@ export async function createApp(
       events,
       log,
       uploadMaxBytes: config.uploadMaxBytes,
+      onDeleted: () => profiles.removeOrphans().then(() => undefined),
     });
-    return { config, log, videos, store, db, stop };
+    return { config, log, videos, profiles, store, db, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

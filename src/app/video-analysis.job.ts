@@ -11,6 +11,7 @@ import type { VideoProgress, VideoStatus, VideosRepository } from '../db/index.j
 import { queues, type JobHandler, type JobQueue } from '../jobs/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { AnalysisAborted, runFaceAnalysis } from './face-analysis.runner.js';
+import type { PeopleStep } from './profiles/index.js';
 
 export interface VideoAnalysisDeps {
   repo: VideosRepository;
@@ -25,6 +26,8 @@ export interface VideoAnalysisDeps {
   shutdown: AbortSignal;
   /** How often the row is written and read back; bounds how fast pause / cancel take effect. */
   heartbeatMs?: number;
+  /** Builds people profiles for videos uploaded with autoProfiles (issue 6), after the face counts. */
+  people?: PeopleStep;
 }
 
 export function progressOf(state: FaceAnalysisState): VideoProgress {
@@ -97,6 +100,10 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
           dirty = true;
         },
       });
+      // Heartbeats go on during the people pass: it proves the worker alive and carries pause / cancel.
+      latest = final;
+      dirty = true;
+      await deps.people?.run(videoId, input, stop.signal);
       clearInterval(timer);
       await beating;
       if (await deps.repo.finishDone(videoId, token, progressOf(final), final.facesPerSecond)) {

@@ -33,6 +33,8 @@ export interface VideosServiceDeps {
   events: VideoEvents | undefined;
   log: Logger;
   uploadMaxBytes: number;
+  /** Called after a video is deleted (profiles drop people seen nowhere else). */
+  onDeleted?: (id: string) => Promise<void>;
 }
 
 /** Counts bytes and fails the stream past the limit, so that nothing larger reaches storage. */
@@ -132,6 +134,7 @@ export class VideosService {
   async remove(id: string): Promise<void> {
     const row = await this.deps.repo.delete(id);
     if (!row) throw notFound(id);
+    await this.deps.onDeleted?.(id);
     await this.deps.store
       .delete(row.objectKey)
       .catch((e: unknown) =>
