@@ -1,6 +1,6 @@
 /**
  * The `profiles`, `profile_embeddings` and `profile_appearances` tables (migration 002). Lists page
- * by keyset on `seq` (newest first): `WHERE seq < $cursor ORDER BY seq DESC LIMIT n + 1` is one range
+ * by keyset on `seq` (newest first): `WHERE seq < $cursor ORDER BY profiles.seq DESC LIMIT n + 1` is one range
  * scan of the unique index whatever the page, and the appearances of a page come in one more query.
  * Writes that must be atomic (a video's people) run through `transaction()`.
  */
@@ -152,11 +152,18 @@ export class ProfilesRepository {
 
   /** One page, newest first, after the cursor `beforeSeq` (exclusive); `limit + 1` rows tell if more follow. */
   async page(limit: number, beforeSeq: string | null): Promise<{ items: ProfileRow[]; hasMore: boolean }> {
-    const res = await this.db.query<DbProfile>(
-      `SELECT ${PROFILE_COLUMNS} FROM profiles
-       WHERE ($1::bigint IS NULL OR seq < $1::bigint) ORDER BY seq DESC LIMIT $2`,
-      [beforeSeq, limit + 1],
-    );
+    // Two statements, not `$1 IS NULL OR seq < $1` (an OR the planner cannot turn into an index
+    // range). ORDER BY names profiles.seq: a bare `seq` would mean the text output column of the same
+    // name, sorting 100k rows as strings (measured 60 ms instead of 0.1 ms, and "9" after "10").
+    const res = beforeSeq
+      ? await this.db.query<DbProfile>(
+          `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE seq < $1::bigint ORDER BY profiles.seq DESC LIMIT $2`,
+          [beforeSeq, limit + 1],
+        )
+      : await this.db.query<DbProfile>(
+          `SELECT ${PROFILE_COLUMNS} FROM profiles ORDER BY profiles.seq DESC LIMIT $1`,
+          [limit + 1],
+        );
     const rows = res.rows.map(toProfile);
     return { items: rows.slice(0, limit), hasMore: rows.length > limit };
   }
