@@ -46,7 +46,8 @@ export function encodeCursor(seq: string): string {
 
 export function decodeCursor(cursor: string): string {
   const raw = Buffer.from(cursor, 'base64url').toString();
-  if (!/^s\d{1,18}$/.test(raw)) {
+  // Node decodes base64 leniently (stray characters are skipped): only the exact encoding counts.
+  if (!/^s\d{1,18}$/.test(raw) || encodeCursor(raw.slice(1)) !== cursor) {
     throw new KadrError('KADR_ERR_VALIDATION', 'the cursor is not one this server gave out', {
       hint: 'pass nextCursor from the previous page unchanged',
     });
