@@ -262,6 +262,15 @@ export class ProfilesRepository {
     );
   }
 
+  /** Keeps a profile's newest `keep` embeddings (a person seen in many videos must not grow without bound). */
+  async trimEmbeddings(profileId: string, keep: number): Promise<void> {
+    await this.db.query(
+      `DELETE FROM profile_embeddings WHERE profile_id = $1 AND id NOT IN (
+         SELECT id FROM profile_embeddings WHERE profile_id = $1 ORDER BY id DESC LIMIT $2)`,
+      [profileId, keep],
+    );
+  }
+
   async upsertAppearance(a: NewAppearance): Promise<void> {
     await this.db.query(
       `INSERT INTO profile_appearances (profile_id, video_id, first_ms, last_ms, frames, crop_frame_index, crop_ms, spans)

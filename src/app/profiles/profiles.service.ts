@@ -37,6 +37,8 @@ export interface ProfilesServiceDeps {
 }
 
 export const MAX_PAGE = 100;
+/** Newest embeddings kept per profile: 8 videos' worth at 8 faces per person and video. */
+const MAX_EMBEDDINGS_PER_PROFILE = 64;
 const cropKeyOf = (profileId: string) => `profiles/${profileId}/crop.jpg`;
 
 /** Cursors are opaque to clients: base64url of the last row's seq. */
@@ -161,6 +163,7 @@ export class ProfilesService {
           videoId,
           people.flatMap((p) => p.embeddings),
         );
+        await tx.trimEmbeddings(profileId, MAX_EMBEDDINGS_PER_PROFILE);
         const spans = people
           .flatMap((p) => p.appearances)
           .sort((a, b) => a.firstMs - b.firstMs)
