@@ -29,6 +29,8 @@ before(async () => {
     ['serve', '--port', '0', '--data', dataDir, '--concurrency', '2'],
     kadrEnv({ DATABASE_URL: tdb.url, KADR_UPLOAD_MAX_BYTES: '8M' }),
   );
+  // Left open on purpose: a live-event client must not keep kadr from stopping (checked in after()).
+  await collectSse(`${kadr.url}/api/videos/events`);
 });
 after(async () => {
   const code = await kadr?.stop();
