@@ -4,6 +4,7 @@
  * same folder finds the videos of the first.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +28,14 @@ test('kadr serve with no DATABASE_URL runs its own PostgreSQL, and a restart kee
 
   const first = await startKadr(args, env);
   assert.ok(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION')), 'a cluster under <data>/postgres');
+  // A second kadr on the same folder must not take the running database away.
+  const intruder = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/bin.ts', 'worker', '--data', dataDir, '--concurrency', '1'],
+    { env, encoding: 'utf8' },
+  );
+  assert.equal(intruder.status, 2, intruder.stderr);
+  assert.match(intruder.stderr, /another kadr process \(pid \d+\)/);
   const video = await faceVideo();
   const { items } = (await upload(first.url, [video, textFile()])).body;
   const [good, bad] = items as [VideoJson, VideoJson];
