@@ -15,6 +15,7 @@ import {
   UploadResult,
   Video,
   VideoList,
+  VideoEventsQuery,
   VideoParams,
 } from './videos.schema.js';
 
@@ -122,6 +123,7 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         tags,
         summary: 'Server-sent events of one video; the first event is its current state',
         params: VideoParams,
+        querystring: VideoEventsQuery,
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
       },

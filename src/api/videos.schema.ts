@@ -70,9 +70,16 @@ export const UploadBody = Type.Object(
 
 export const UploadResult = Type.Object({ items: Type.Array(Type.Ref(Video)) });
 
+const AccessToken = Type.Optional(
+  Type.String({ description: 'the API token, for EventSource clients that cannot send Authorization' }),
+);
+
 export const EventsQuery = Type.Object({
   id: Type.Optional(Type.String({ format: 'uuid', description: 'only events of this video' })),
+  access_token: AccessToken,
 });
+
+export const VideoEventsQuery = Type.Object({ access_token: AccessToken });
 
 export const errorResponses = {
   400: Type.Ref(ErrorBody),

@@ -139,6 +139,11 @@ test('listing pages; unknown ids are 404; impossible transitions are 409; bad in
   };
   assert.equal(last.hasNextPage, false);
 
+  const failed = (await (await fetch(`${kadr.url}/api/videos?status=failed&size=500`)).json()) as {
+    items: VideoJson[];
+  };
+  assert.ok(failed.items.length >= 3);
+  assert.ok(failed.items.every((v) => v.status === 'failed'));
   const missing = await fetch(`${kadr.url}/api/videos/${randomUUID()}`);
   assert.equal(missing.status, 404);
   assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'KADR_ERR_NOT_FOUND');
