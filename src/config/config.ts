@@ -47,7 +47,7 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 function invalid(key: string, value: string, rule: string): KadrError {
   return new KadrError('KADR_ERR_CONFIG', `'${key}' ${rule}, got '${value}'`, {
-    hint: `fix ${key} in the environment or on the command line`,
+    hint: key.startsWith('--') ? `fix ${key} on the command line` : `fix ${key} in the environment`,
   });
 }
 
