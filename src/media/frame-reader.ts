@@ -27,6 +27,8 @@ import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js
 export interface OpenVideoOptions {
   /** Decoder threads (FFmpeg). One video per worker wants 1 so that N videos use N cores. Default 1. */
   threads?: number;
+  /** Aborts the packet scan of `open` (seconds on long files). */
+  signal?: AbortSignal;
 }
 
 /** One decoded frame as planes G, B, R (FFmpeg's `gbrp` order). Valid only until the next frame is read. */
@@ -87,7 +89,7 @@ export class VideoFrameReader {
     const demuxer = await openDemuxer(input);
     try {
       const stream = videoStream(demuxer, input);
-      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input));
+      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input), options.signal);
       if (index.pts.length === 0) {
         throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frames`);
       }

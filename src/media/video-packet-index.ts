@@ -20,16 +20,20 @@ export interface VideoPacketIndex {
  * `network` inputs are read with the async `readFrame` (the event loop stays free while bytes arrive);
  * files with `readFrameSync`, which is faster (shared/reference/media §2).
  */
+const YIELD_EVERY_PACKETS = 2000;
+
 export async function scanVideoPackets(
   demuxer: Demuxer,
   streamIndex: number,
   input: string,
   network: boolean,
+  signal?: AbortSignal,
 ): Promise<VideoPacketIndex> {
   const fmt = demuxer.getFormatContext();
   const packet = new Packet();
   packet.alloc();
   const entries: { pts: bigint; key: boolean }[] = [];
+  let read = 0;
   try {
     for (;;) {
       const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
@@ -42,6 +46,11 @@ export async function scanVideoPackets(
             hint: 'the file is damaged or truncated',
           },
         );
+      }
+      // A long file takes seconds to scan: let the event loop deliver an abort now and then.
+      if (signal && ++read % YIELD_EVERY_PACKETS === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        signal.throwIfAborted();
       }
       if (packet.streamIndex === streamIndex) {
         // Raw H.264 in some containers carries no pts; the dts is then the presentation time too.
