@@ -65,7 +65,7 @@ const VIDEO_CONTAINERS = /^(mov|matroska|avi|mpegts|mpeg|flv|asf|ogg|h264|hevc|i
 const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
 
 export class VideoFrameReader {
-  /** Frames read from the container, decoded or not; a frame that fails to decode counts here. */
+  /** Packets that failed to read or decode in the last `readPlanarBgr` runs (their frames are lost). */
   decodeErrors = 0;
 
   private constructor(
@@ -131,7 +131,7 @@ export class VideoFrameReader {
       let lastIndex = -1;
       const fmt = demuxer.getFormatContext();
 
-      const emit = function* (this: VideoFrameReader, frame: Frame): Generator<PlanarBgrFrame, void, void> {
+      const emit = function* (frame: Frame): Generator<PlanarBgrFrame, void, void> {
         const pts = frame.bestEffortTimestamp !== AV_NOPTS_VALUE ? frame.bestEffortTimestamp : frame.pts;
         // Decoders output in presentation order; a pts missing from the index (damaged stream) takes
         // the next index rather than a made-up time.
@@ -158,7 +158,7 @@ export class VideoFrameReader {
         } finally {
           for (const out of scaled) out.free();
         }
-      }.bind(this);
+      };
 
       for (;;) {
         const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
@@ -173,7 +173,14 @@ export class VideoFrameReader {
           // decode, until the keyframe we asked for.
           const pts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
           if (pts === startKey && packet.isKeyframe) started = true;
-          else {
+          else if (pts > startKey!) {
+            // Landed after the keyframe (a demuxer with a coarse index): decode from the start instead
+            // and let `emit` drop the frames before `fromIndex`. Slower, never wrong.
+            packet.unref();
+            await fmt.seekFrame(stream.index, firstPts, AVSEEK_FLAG_BACKWARD);
+            started = true;
+            continue;
+          } else {
             packet.unref();
             continue;
           }
