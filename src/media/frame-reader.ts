@@ -57,6 +57,7 @@ export interface ReadFramesOptions {
 
 const NETWORK_TIMEOUT_US = 30_000_000;
 const PROBE_BYTES = 4096;
+const SEEK_ATTEMPTS = 3;
 /**
  * FFmpeg demuxers of containers that carry video. Only a header of one of these makes a file that will not
  * open "damaged"; random bytes routinely probe as mp3 (sync words happen by chance), which is not.
@@ -126,10 +127,27 @@ export class VideoFrameReader {
       filter = FilterAPI.create(`scale=${options.width}:${options.height}:flags=bilinear,format=gbrp`, {
         graph: { nbThreads: 1 },
       });
-      const startKey = await this.seekToKeyframe(demuxer, stream, fromIndex);
-      let started = startKey === undefined;
-      let lastIndex = -1;
       const fmt = demuxer.getFormatContext();
+      let lastIndex = -1;
+      // Resume: decode from a keyframe at or before `fromIndex` (any such keyframe is correct, the latest
+      // is cheapest). `lowerBound` is the keyframe last sought; `limit` the latest acceptable one.
+      const targets = this.seekTargets(fromIndex);
+      const limit = targets[0];
+      let lowerBound = -1n;
+      let attempt = 0;
+      const seekNext = async (): Promise<boolean> => {
+        while (attempt < targets.length) {
+          const target = targets[attempt++]!;
+          if ((await fmt.seekFrame(stream.index, target, AVSEEK_FLAG_BACKWARD)) >= 0) {
+            lowerBound = target;
+            return false;
+          }
+        }
+        // No seek worked (or none is needed): from the start; `emit` drops the frames before `fromIndex`.
+        if (attempt > 0) await fmt.seekFrame(stream.index, firstPts, AVSEEK_FLAG_BACKWARD);
+        return true;
+      };
+      let started = await seekNext();
 
       const emit = function* (frame: Frame): Generator<PlanarBgrFrame, void, void> {
         const pts = frame.bestEffortTimestamp !== AV_NOPTS_VALUE ? frame.bestEffortTimestamp : frame.pts;
@@ -169,21 +187,20 @@ export class VideoFrameReader {
           continue;
         }
         if (!eof && !started) {
-          // mov seeks on its dts index and can land a GOP early (reference §3): demux, do not
-          // decode, until the keyframe we asked for.
           const pts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
-          if (pts === startKey && packet.isKeyframe) started = true;
-          else if (pts > startKey!) {
-            // Landed after the keyframe (a demuxer with a coarse index): decode from the start instead
-            // and let `emit` drop the frames before `fromIndex`. Slower, never wrong.
+          if (pts > limit!) {
+            // Landed past the keyframe: try an earlier one.
             packet.unref();
-            await fmt.seekFrame(stream.index, firstPts, AVSEEK_FLAG_BACKWARD);
-            started = true;
+            started = await seekNext();
             continue;
-          } else {
+          }
+          // mov seeks on its dts index and can land a GOP early (reference §3): demux, do not decode,
+          // until the keyframe sought.
+          if (!packet.isKeyframe || pts < lowerBound) {
             packet.unref();
             continue;
           }
+          started = true;
         }
         try {
           decoder.decodeSync(eof ? null : packet);
@@ -218,27 +235,16 @@ export class VideoFrameReader {
   }
 
   /** Positions the demuxer before the keyframe that `fromIndex` decodes from; returns its pts. */
-  private async seekToKeyframe(
-    demuxer: Demuxer,
-    stream: Stream,
-    fromIndex: number,
-  ): Promise<bigint | undefined> {
-    if (fromIndex <= 0) return undefined;
-    let key = this.index.keyframeIndices[0] ?? 0;
-    for (const k of this.index.keyframeIndices) {
-      if (k <= fromIndex) key = k;
-      else break;
-    }
-    if (key === 0) return undefined;
-    const keyPts = this.index.pts[key]!;
-    const fmt = demuxer.getFormatContext();
-    const ret = await fmt.seekFrame(stream.index, keyPts, AVSEEK_FLAG_BACKWARD);
-    if (ret < 0) {
-      // Not seekable (e.g. an HTTP server without ranges): read from the start and drop frames instead.
-      await fmt.seekFrame(stream.index, this.index.pts[0]!, AVSEEK_FLAG_BACKWARD);
-      return undefined;
-    }
-    return keyPts;
+  /**
+   * Keyframes to seek to for a resume at `fromIndex`: the last one at or before it, then up to two
+   * earlier ones in case a seek lands past the first (MPEG-TS seeks by byte position and does).
+   */
+  private seekTargets(fromIndex: number): bigint[] {
+    return this.index.keyframeIndices
+      .filter((k) => k > 0 && k <= fromIndex)
+      .slice(-SEEK_ATTEMPTS)
+      .reverse()
+      .map((k) => this.index.pts[k]!);
   }
 }
 

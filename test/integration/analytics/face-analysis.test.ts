@@ -81,6 +81,19 @@ describe('analyzeVideoFaces on a video with known faces', () => {
     }
   });
 
+  test('Matroska and MPEG-TS remuxes (Debian ffmpeg -c copy) give the same counts, full and resumed', async () => {
+    for (const ext of ['mkv', 'ts']) {
+      const file = path.join(dir, `remux.${ext}`);
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', truth.file, '-c', 'copy', file]);
+      assert.deepEqual(await analyzeVideoFaces(file), expectedState(truth), ext);
+      // MPEG-TS seeks by byte position: wherever it lands, the resumed totals must still be exact.
+      for (const k of [37, 80]) {
+        const resumed = await analyzeVideoFaces(file, { resumeFrom: expectedState(truth, k) });
+        assert.deepEqual(resumed, expectedState(truth), `${ext} resumed at ${k}`);
+      }
+    }
+  });
+
   test('a state saved by an aborted run resumes to the same totals', async () => {
     const controller = new AbortController();
     let saved: FaceAnalysisState | undefined;
