@@ -6,7 +6,7 @@
 import '../core/polyfill.js';
 import { Packet } from 'node-av/lib';
 import type { Demuxer } from 'node-av/api';
-import { AV_NOPTS_VALUE, AVERROR_EOF } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVERROR_EOF } from 'node-av/constants';
 import { KadrError } from '../core/index.js';
 
 export interface VideoPacketIndex {
@@ -52,7 +52,8 @@ export async function scanVideoPackets(
         await new Promise((resolve) => setImmediate(resolve));
         signal.throwIfAborted();
       }
-      if (packet.streamIndex === streamIndex) {
+      // Packets outside an MP4 edit list are decoded but never shown: they are not frames of the video.
+      if (packet.streamIndex === streamIndex && (packet.flags & AV_PKT_FLAG_DISCARD) === 0) {
         // Raw H.264 in some containers carries no pts; the dts is then the presentation time too.
         const pts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
         entries.push({ pts, key: packet.isKeyframe });

@@ -94,6 +94,34 @@ describe('analyzeVideoFaces on a video with known faces', () => {
     }
   });
 
+  test('an MP4 edit list that hides leading frames: only shown frames count, as ffprobe decodes them', async () => {
+    // `-ss` with stream copy keeps the GOP before the cut and hides its leading frames with an edit list.
+    const file = path.join(dir, 'cut.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1.3', '-i', truth.file, '-c', 'copy', file]);
+    const shown = Number(
+      execFileSync('ffprobe', [
+        ...['-v', 'error', '-select_streams', 'v:0', '-count_frames'],
+        ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file],
+      ])
+        .toString()
+        .trim(),
+    );
+    assert.ok(shown > 0 && shown < truth.frames);
+    // The shown frames are the last `shown` frames of the original, time zero at the first of them.
+    const first = truth.frames - shown;
+    const tail: FaceVideoTruth = {
+      ...truth,
+      frames: shown,
+      pts: truth.pts.slice(first).map((p) => p - truth.pts[first]!),
+      facesPerFrame: truth.facesPerFrame.slice(first),
+    };
+    assert.deepEqual(await analyzeVideoFaces(file), expectedState(tail));
+    assert.deepEqual(
+      await analyzeVideoFaces(file, { resumeFrom: expectedState(tail, 30) }),
+      expectedState(tail),
+    );
+  });
+
   test('a state saved by an aborted run resumes to the same totals', async () => {
     const controller = new AbortController();
     let saved: FaceAnalysisState | undefined;
