@@ -18,6 +18,8 @@ import type { Frame, Stream } from 'node-av/lib';
 import {
   AV_DISPOSITION_ATTACHED_PIC,
   AV_NOPTS_VALUE,
+  AVDISCARD_ALL,
+  AVMEDIA_TYPE_VIDEO,
   AVERROR_EOF,
   AVSEEK_FLAG_BACKWARD,
 } from 'node-av/constants';
@@ -292,10 +294,10 @@ async function readHead(file: string): Promise<Buffer> {
 
 function videoStream(demuxer: Demuxer, input: string): Stream {
   const stream = demuxer.streams.find(
-    (s) =>
-      s.codecpar.codecType === 0 /* AVMEDIA_TYPE_VIDEO */ &&
-      (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
+    (s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
   );
   if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${input}: the file has no video stream`);
+  // Only the video is read: the demuxer skips audio and data packets instead of handing them over.
+  for (const s of demuxer.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
   return stream;
 }
