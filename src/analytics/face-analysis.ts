@@ -47,7 +47,7 @@ export async function analyzeVideoFaces(
   const { signal, onProgress } = options;
   const threads = options.threads ?? 1;
   signal?.throwIfAborted();
-  const reader = await VideoFrameReader.open(input, { threads });
+  const reader = await VideoFrameReader.open(input, { threads, signal });
   signal?.throwIfAborted();
   const state = options.resumeFrom
     ? validateResumeState(options.resumeFrom, reader.totalFrames)

@@ -7,3 +7,5 @@ export { initialFaceState, validateResumeState, type FaceAnalysisState } from '.
 export { FaceDetector, type FaceDetectorOptions, type PlanarBgr } from './face-detector.js';
 export type { FaceDetection } from './yunet-decode.js';
 export { detectionSize, type DetectionSize } from './detection-size.js';
+export { FaceEmbedder, euclideanDistance, EMBEDDING_SIZE, SAME_PERSON_DISTANCE } from './face-embedder.js';
+export { fitSimilarity, CHIP_TEMPLATE, CHIP_SIZE, type PackedImage, type Point } from './face-alignment.js';

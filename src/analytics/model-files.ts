@@ -13,3 +13,6 @@ export function modelPath(fileName: string): string {
 
 /** YuNet 2023mar weights with a dynamic N×3×H×W input (models/README.md says why not the fixed 640×640 file). */
 export const FACE_DETECTOR_MODEL = 'face_detection_yunet_s_dynamic.onnx';
+
+/** dlib ResNet-29 face embedding (128-d) converted from face-api.js; aligned 150×150 RGB chips in. */
+export const FACE_EMBEDDER_MODEL = 'face_recognition_dlib_resnet29_faceapi.onnx';

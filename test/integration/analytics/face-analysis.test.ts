@@ -81,6 +81,47 @@ describe('analyzeVideoFaces on a video with known faces', () => {
     }
   });
 
+  test('Matroska and MPEG-TS remuxes (Debian ffmpeg -c copy) give the same counts, full and resumed', async () => {
+    for (const ext of ['mkv', 'ts']) {
+      const file = path.join(dir, `remux.${ext}`);
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', truth.file, '-c', 'copy', file]);
+      assert.deepEqual(await analyzeVideoFaces(file), expectedState(truth), ext);
+      // MPEG-TS seeks by byte position: wherever it lands, the resumed totals must still be exact.
+      for (const k of [37, 80]) {
+        const resumed = await analyzeVideoFaces(file, { resumeFrom: expectedState(truth, k) });
+        assert.deepEqual(resumed, expectedState(truth), `${ext} resumed at ${k}`);
+      }
+    }
+  });
+
+  test('an MP4 edit list that hides leading frames: only shown frames count, as ffprobe decodes them', async () => {
+    // `-ss` with stream copy keeps the GOP before the cut and hides its leading frames with an edit list.
+    const file = path.join(dir, 'cut.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1.3', '-i', truth.file, '-c', 'copy', file]);
+    const shown = Number(
+      execFileSync('ffprobe', [
+        ...['-v', 'error', '-select_streams', 'v:0', '-count_frames'],
+        ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file],
+      ])
+        .toString()
+        .trim(),
+    );
+    assert.ok(shown > 0 && shown < truth.frames);
+    // The shown frames are the last `shown` frames of the original, time zero at the first of them.
+    const first = truth.frames - shown;
+    const tail: FaceVideoTruth = {
+      ...truth,
+      frames: shown,
+      pts: truth.pts.slice(first).map((p) => p - truth.pts[first]!),
+      facesPerFrame: truth.facesPerFrame.slice(first),
+    };
+    assert.deepEqual(await analyzeVideoFaces(file), expectedState(tail));
+    assert.deepEqual(
+      await analyzeVideoFaces(file, { resumeFrom: expectedState(tail, 30) }),
+      expectedState(tail),
+    );
+  });
+
   test('a state saved by an aborted run resumes to the same totals', async () => {
     const controller = new AbortController();
     let saved: FaceAnalysisState | undefined;
