@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FaceAnalysisState } from '../analytics/index.js';
-import { describeError, isKadrError } from '../core/errors.js';
+import { describeError, isKadrError, KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { VideoProgress, VideoStatus, VideosRepository } from '../db/index.js';
 import { queues, type JobHandler, type JobQueue } from '../jobs/index.js';
@@ -26,6 +26,8 @@ export interface VideoAnalysisDeps {
   /** How often the row is written and read back; bounds how fast pause / cancel take effect. */
   heartbeatMs?: number;
 }
+
+const RETRY_STORAGE_AFTER_S = 30;
 
 export function progressOf(state: FaceAnalysisState): VideoProgress {
   const total = state.totalFrames > 0 ? state.totalFrames : null;
@@ -86,6 +88,25 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
 
     let input: string | undefined;
     try {
+      // A store that is down now (S3 restarting) is no reason to fail the video for good: hand it
+      // back and try again in a while. A file that is gone is.
+      const head = await deps.store.head(row.objectKey).catch((e: unknown) => {
+        if (isKadrError(e, 'KADR_ERR_STORAGE_UNAVAILABLE')) return 'unavailable' as const;
+        throw e;
+      });
+      if (head === 'unavailable') {
+        clearInterval(timer);
+        await beating;
+        await deps.repo.release(videoId, token);
+        await deps.queue.send(queues.videoAnalyze, { videoId }, { startAfterSeconds: RETRY_STORAGE_AFTER_S });
+        log.warn('object store unavailable; video re-queued', { retryInS: RETRY_STORAGE_AFTER_S });
+        return 'skipped';
+      }
+      if (!head) {
+        throw new KadrError('KADR_ERR_STORAGE_NOT_FOUND', 'the uploaded file is missing from storage', {
+          hint: 'upload it again',
+        });
+      }
       input = await deps.store.readLocation(row.objectKey, 24 * 3600);
       const final = await runFaceAnalysis({
         input,
