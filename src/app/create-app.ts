@@ -73,6 +73,7 @@ export async function createApp(
           threads: config.analysisThreads,
           workerId: `${os.hostname()}:${process.pid}`,
           shutdown: shutdown.signal,
+          storageRetryMs: config.storageRetryMs,
         }),
       );
       await queue.startWorkers();

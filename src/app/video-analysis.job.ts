@@ -23,11 +23,11 @@ export interface VideoAnalysisDeps {
   workerId: string;
   /** Fires when the process shuts down: running videos are saved and handed back to the queue. */
   shutdown: AbortSignal;
+  /** When the object store cannot be reached, try the video again this much later. */
+  storageRetryMs: number;
   /** How often the row is written and read back; bounds how fast pause / cancel take effect. */
   heartbeatMs?: number;
 }
-
-const RETRY_STORAGE_AFTER_S = 30;
 
 export function progressOf(state: FaceAnalysisState): VideoProgress {
   const total = state.totalFrames > 0 ? state.totalFrames : null;
@@ -98,8 +98,9 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
         clearInterval(timer);
         await beating;
         await deps.repo.release(videoId, token);
-        await deps.queue.send(queues.videoAnalyze, { videoId }, { startAfterSeconds: RETRY_STORAGE_AFTER_S });
-        log.warn('object store unavailable; video re-queued', { retryInS: RETRY_STORAGE_AFTER_S });
+        const retryInS = Math.ceil(deps.storageRetryMs / 1000);
+        await deps.queue.send(queues.videoAnalyze, { videoId }, { startAfterSeconds: retryInS });
+        log.warn('object store unavailable; video re-queued', { retryInS });
         return 'skipped';
       }
       if (!head) {
