@@ -30,6 +30,8 @@ function cpuSeconds(pid: number): number {
 interface Result {
   fps: number;
   framesPerCpuSecond: number;
+  /** Most videos seen processing at the same time. */
+  atOnce: number;
 }
 
 async function run(concurrency: number, threads: number | undefined): Promise<Result> {
@@ -51,18 +53,20 @@ async function run(concurrency: number, threads: number | undefined): Promise<Re
         Array.from({ length: count }, () => video),
       )
     ).body;
-    for (const v of items) {
-      for (;;) {
-        const now = await getVideo(kadr.url, v.id);
-        if (now.status === 'done') break;
-        if (now.status === 'failed') throw new Error(now.error ?? 'failed');
-        await sleep(50);
-      }
+    let atOnce = 0;
+    for (;;) {
+      const now = await Promise.all(items.map((v) => getVideo(kadr.url, v.id)));
+      const failed = now.find((v) => v.status === 'failed');
+      if (failed) throw new Error(failed.error ?? 'failed');
+      atOnce = Math.max(atOnce, now.filter((v) => v.status === 'processing').length);
+      if (now.every((v) => v.status === 'done')) break;
+      await sleep(50);
     }
     const frames = count * video.frames;
     return {
       fps: frames / ((performance.now() - t0) / 1000),
       framesPerCpuSecond: frames / (cpuSeconds(kadr.proc.pid!) - cpu0),
+      atOnce,
     };
   } finally {
     await kadr.stop();
@@ -79,7 +83,7 @@ console.log(
 );
 const show = (label: string, r: Result) =>
   console.log(
-    `${label}: ${r.fps.toFixed(1)} frames/s wall, ${r.framesPerCpuSecond.toFixed(1)} frames per CPU-second`,
+    `${label}: ${r.fps.toFixed(1)} frames/s wall, ${r.framesPerCpuSecond.toFixed(1)} frames per CPU-second, ${r.atOnce} at once`,
   );
 const one = await run(1, 1);
 show('concurrency 1, 1 inference thread ', one);
