@@ -85,7 +85,7 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         response: { 200: VideoList, ...errorResponses },
       },
     },
-    async (request) => videos.list(request.query),
+    async ({ query }) => videos.list({ page: query.page ?? 1, size: query.size ?? 50, status: query.status }),
   );
 
   app.get(

@@ -192,6 +192,16 @@ test('OpenAPI 3 at /api/openapi.json describes every route; docs at /api/docs', 
     for (const op of Object.values(doc.paths[p]!)) assert.ok(Object.keys(op.responses).length > 0);
   }
   assert.ok(doc.paths['/api/videos']!.post, 'upload is documented');
+  const list = doc.paths['/api/videos']!.get as unknown as {
+    parameters: { name: string; required?: boolean }[];
+  };
+  assert.ok(
+    list.parameters.every((p) => !p.required),
+    'paging parameters are optional',
+  );
+  assert.ok(
+    JSON.stringify(doc).includes('"enum":["queued","processing","paused","done","failed","cancelled"]'),
+  );
   const docs = await fetch(`${kadr.url}/api/docs`);
   assert.equal(docs.status, 200);
   assert.match(docs.headers.get('content-type') ?? '', /html/);
