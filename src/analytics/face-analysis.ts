@@ -46,8 +46,12 @@ export async function analyzeVideoFaces(
 ): Promise<FaceAnalysisState> {
   const { signal, onProgress } = options;
   const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    // 0 would mean "all cores" to FFmpeg: exactly the oversubscription one-video-per-worker avoids.
+    throw new KadrError('KADR_ERR_CONFIG', `threads must be a whole number >= 1, got ${threads}`);
+  }
   signal?.throwIfAborted();
-  const reader = await VideoFrameReader.open(input, { threads });
+  const reader = await VideoFrameReader.open(input, { threads, signal });
   signal?.throwIfAborted();
   const state = options.resumeFrom
     ? validateResumeState(options.resumeFrom, reader.totalFrames)

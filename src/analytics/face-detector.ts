@@ -44,6 +44,7 @@ export class FaceDetector {
   private tensorData = new Float32Array(0);
   private tensorWidth = 0;
   private tensorHeight = 0;
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -91,7 +92,15 @@ export class FaceDetector {
   }
 
   /** Faces in a picture already at `size.width`×`size.height`; coordinates are divided by the scale. */
-  async detectPlanar(picture: PlanarBgr, size: DetectionSize): Promise<FaceDetection[]> {
+  detectPlanar(picture: PlanarBgr, size: DetectionSize): Promise<FaceDetection[]> {
+    // One input tensor is reused across calls, so calls run one after another: a second call must not
+    // refill it while the first inference still reads it.
+    const run = this.queue.then(() => this.runDetection(picture, size));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runDetection(picture: PlanarBgr, size: DetectionSize): Promise<FaceDetection[]> {
     const { inputWidth: W, inputHeight: H } = size;
     this.fillTensor(picture, W, H);
     const input = new ort.Tensor('float32', this.tensorData, [1, 3, H, W]);

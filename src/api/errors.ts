@@ -6,7 +6,11 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { describeError, isKadrError, type KadrErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
-export const statusByCode: Record<KadrErrorCode, number> = {
+/**
+ * Explicit statuses; codes added later by other modules fall back to httpStatusOf's rules rather
+ * than to 500, so a new input error is never reported as a server fault.
+ */
+export const statusByCode: Partial<Record<KadrErrorCode, number>> = {
   KADR_ERR_INPUT_NOT_FOUND: 404,
   KADR_ERR_INPUT_UNREADABLE: 422,
   KADR_ERR_INPUT_NOT_MEDIA: 422,
@@ -41,10 +45,20 @@ const fastifyCodes: Record<string, { status: number; code: KadrErrorCode }> = {
   FST_MP_PREMATURE_CLOSE: { status: 400, code: 'KADR_ERR_VALIDATION' },
 };
 
+export function httpStatusOf(code: KadrErrorCode): number {
+  const explicit = statusByCode[code];
+  if (explicit) return explicit;
+  if (code.endsWith('_NOT_FOUND')) return 404;
+  if (code.startsWith('KADR_ERR_INPUT_')) return 422;
+  if (code.startsWith('KADR_ERR_TIME_') || /_(USAGE|VALIDATION|INVALID)$/.test(code)) return 400;
+  if (code.endsWith('_UNAVAILABLE')) return 503;
+  return 500;
+}
+
 export function registerErrorHandler(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isKadrError(error)) {
-      const status = statusByCode[error.code] ?? 500;
+      const status = httpStatusOf(error.code);
       if (status >= 500) log.error('request failed', { url: request.url, error: describeError(error) });
       return reply.status(status).send({
         error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },

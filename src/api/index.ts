@@ -1,2 +1,2 @@
 export { buildServer } from './server.js';
-export { statusByCode } from './errors.js';
+export { httpStatusOf, statusByCode } from './errors.js';

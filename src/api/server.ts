@@ -25,6 +25,8 @@ export async function buildServer(
     logger: options.logger ? { level: config.logLevel } : false,
     // Uploads stream through; only JSON bodies are bounded by this.
     bodyLimit: 1024 * 1024,
+    // Live-event streams never end by themselves; closing the server must not wait for them.
+    forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -15,6 +15,7 @@ import {
   UploadResult,
   Video,
   VideoList,
+  VideoEventsQuery,
   VideoParams,
 } from './videos.schema.js';
 
@@ -94,7 +95,7 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         response: { 200: VideoList, ...errorResponses },
       },
     },
-    async (request) => videos.list(request.query),
+    async ({ query }) => videos.list({ page: query.page ?? 1, size: query.size ?? 50, status: query.status }),
   );
 
   app.get(
@@ -135,6 +136,7 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         tags,
         summary: 'Server-sent events of one video; the first event is its current state',
         params: VideoParams,
+        querystring: VideoEventsQuery,
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
       },

@@ -1,14 +1,9 @@
 /** Request and response schemas of /api/videos (TypeBox; they also generate the OpenAPI document). */
 import { Type, type Static } from '@sinclair/typebox';
 
-export const VideoStatus = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('processing'),
-  Type.Literal('paused'),
-  Type.Literal('done'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
-]);
+const STATUSES = ['queued', 'processing', 'paused', 'done', 'failed', 'cancelled'] as const;
+/** A plain string enum (a union of literals would show in OpenAPI as six one-value anyOfs). */
+export const VideoStatus = Type.Unsafe<(typeof STATUSES)[number]>({ type: 'string', enum: [...STATUSES] });
 
 export const Video = Type.Object(
   {
@@ -66,8 +61,8 @@ export const VideoParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export type VideoParams = Static<typeof VideoParams>;
 
 export const ListQuery = Type.Object({
-  page: Type.Integer({ minimum: 1, default: 1 }),
-  size: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  size: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   status: Type.Optional(VideoStatus),
 });
 export type ListQuery = Static<typeof ListQuery>;
@@ -95,9 +90,16 @@ export const UploadBody = Type.Object(
 
 export const UploadResult = Type.Object({ items: Type.Array(Type.Ref(Video)) });
 
+const AccessToken = Type.Optional(
+  Type.String({ description: 'the API token, for EventSource clients that cannot send Authorization' }),
+);
+
 export const EventsQuery = Type.Object({
   id: Type.Optional(Type.String({ format: 'uuid', description: 'only events of this video' })),
+  access_token: AccessToken,
 });
+
+export const VideoEventsQuery = Type.Object({ access_token: AccessToken });
 
 export const errorResponses = {
   400: Type.Ref(ErrorBody),

@@ -44,10 +44,12 @@ export async function createApp(
   });
   const cleanups: (() => Promise<void> | void)[] = [() => db.close()];
   const shutdown = new AbortController();
-  const stop = async () => {
-    shutdown.abort();
-    for (const c of cleanups.reverse()) await c();
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shutdown.abort();
+      for (const c of cleanups.reverse()) await c();
+    })());
   try {
     const store = objectStoreFromEnv(options.env ?? process.env, { dir: config.objectsDir });
     const repo = new VideosRepository(db.pool);
@@ -80,6 +82,7 @@ export async function createApp(
           threads: config.analysisThreads,
           workerId: `${os.hostname()}:${process.pid}`,
           shutdown: shutdown.signal,
+          storageRetryMs: config.storageRetryMs,
           people: createPeopleStep({
             profiles,
             log: log.child({ module: 'video-people' }),

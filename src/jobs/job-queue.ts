@@ -62,10 +62,15 @@ export class JobQueue {
     return new JobQueue(boss, log, options.pollingIntervalSeconds ?? 1);
   }
 
-  async send<Q extends QueueDefinition<object>>(queue: Q, payload: PayloadOf<Q>): Promise<void> {
+  async send<Q extends QueueDefinition<object>>(
+    queue: Q,
+    payload: PayloadOf<Q>,
+    options: { startAfterSeconds?: number } = {},
+  ): Promise<void> {
     await this.boss.send(queue.name, payload as object, {
       expireInSeconds: queue.expireInSeconds,
       retryLimit: queue.retryLimit,
+      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
     });
   }
 

@@ -18,6 +18,8 @@ import type { Frame, Stream } from 'node-av/lib';
 import {
   AV_DISPOSITION_ATTACHED_PIC,
   AV_NOPTS_VALUE,
+  AVDISCARD_ALL,
+  AVMEDIA_TYPE_VIDEO,
   AVERROR_EOF,
   AVSEEK_FLAG_BACKWARD,
 } from 'node-av/constants';
@@ -27,6 +29,8 @@ import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js
 export interface OpenVideoOptions {
   /** Decoder threads (FFmpeg). One video per worker wants 1 so that N videos use N cores. Default 1. */
   threads?: number;
+  /** Aborts the packet scan of `open` (seconds on long files). */
+  signal?: AbortSignal;
 }
 
 /** One decoded frame as planes G, B, R (FFmpeg's `gbrp` order). Valid only until the next frame is read. */
@@ -55,6 +59,7 @@ export interface ReadFramesOptions {
 
 const NETWORK_TIMEOUT_US = 30_000_000;
 const PROBE_BYTES = 4096;
+const SEEK_ATTEMPTS = 3;
 /**
  * FFmpeg demuxers of containers that carry video. Only a header of one of these makes a file that will not
  * open "damaged"; random bytes routinely probe as mp3 (sync words happen by chance), which is not.
@@ -63,7 +68,7 @@ const VIDEO_CONTAINERS = /^(mov|matroska|avi|mpegts|mpeg|flv|asf|ogg|h264|hevc|i
 const isUrl = (input: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
 
 export class VideoFrameReader {
-  /** Frames read from the container, decoded or not; a frame that fails to decode counts here. */
+  /** Packets that failed to read or decode in the last `readPlanarBgr` runs (their frames are lost). */
   decodeErrors = 0;
 
   private constructor(
@@ -87,7 +92,7 @@ export class VideoFrameReader {
     const demuxer = await openDemuxer(input);
     try {
       const stream = videoStream(demuxer, input);
-      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input));
+      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input), options.signal);
       if (index.pts.length === 0) {
         throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frames`);
       }
@@ -124,12 +129,29 @@ export class VideoFrameReader {
       filter = FilterAPI.create(`scale=${options.width}:${options.height}:flags=bilinear,format=gbrp`, {
         graph: { nbThreads: 1 },
       });
-      const startKey = await this.seekToKeyframe(demuxer, stream, fromIndex);
-      let started = startKey === undefined;
-      let lastIndex = -1;
       const fmt = demuxer.getFormatContext();
+      let lastIndex = -1;
+      // Resume: decode from a keyframe at or before `fromIndex` (any such keyframe is correct, the latest
+      // is cheapest). `lowerBound` is the keyframe last sought; `limit` the latest acceptable one.
+      const targets = this.seekTargets(fromIndex);
+      const limit = targets[0];
+      let lowerBound = -1n;
+      let attempt = 0;
+      const seekNext = async (): Promise<boolean> => {
+        while (attempt < targets.length) {
+          const target = targets[attempt++]!;
+          if ((await fmt.seekFrame(stream.index, target, AVSEEK_FLAG_BACKWARD)) >= 0) {
+            lowerBound = target;
+            return false;
+          }
+        }
+        // No seek worked (or none is needed): from the start; `emit` drops the frames before `fromIndex`.
+        if (attempt > 0) await fmt.seekFrame(stream.index, firstPts, AVSEEK_FLAG_BACKWARD);
+        return true;
+      };
+      let started = await seekNext();
 
-      const emit = function* (this: VideoFrameReader, frame: Frame): Generator<PlanarBgrFrame, void, void> {
+      const emit = function* (frame: Frame): Generator<PlanarBgrFrame, void, void> {
         const pts = frame.bestEffortTimestamp !== AV_NOPTS_VALUE ? frame.bestEffortTimestamp : frame.pts;
         // Decoders output in presentation order; a pts missing from the index (damaged stream) takes
         // the next index rather than a made-up time.
@@ -156,7 +178,7 @@ export class VideoFrameReader {
         } finally {
           for (const out of scaled) out.free();
         }
-      }.bind(this);
+      };
 
       for (;;) {
         const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
@@ -167,14 +189,20 @@ export class VideoFrameReader {
           continue;
         }
         if (!eof && !started) {
-          // mov seeks on its dts index and can land a GOP early (reference §3): demux, do not
-          // decode, until the keyframe we asked for.
           const pts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
-          if (pts === startKey && packet.isKeyframe) started = true;
-          else {
+          if (pts > limit!) {
+            // Landed past the keyframe: try an earlier one.
+            packet.unref();
+            started = await seekNext();
+            continue;
+          }
+          // mov seeks on its dts index and can land a GOP early (reference §3): demux, do not decode,
+          // until the keyframe sought.
+          if (!packet.isKeyframe || pts < lowerBound) {
             packet.unref();
             continue;
           }
+          started = true;
         }
         try {
           decoder.decodeSync(eof ? null : packet);
@@ -209,27 +237,16 @@ export class VideoFrameReader {
   }
 
   /** Positions the demuxer before the keyframe that `fromIndex` decodes from; returns its pts. */
-  private async seekToKeyframe(
-    demuxer: Demuxer,
-    stream: Stream,
-    fromIndex: number,
-  ): Promise<bigint | undefined> {
-    if (fromIndex <= 0) return undefined;
-    let key = this.index.keyframeIndices[0] ?? 0;
-    for (const k of this.index.keyframeIndices) {
-      if (k <= fromIndex) key = k;
-      else break;
-    }
-    if (key === 0) return undefined;
-    const keyPts = this.index.pts[key]!;
-    const fmt = demuxer.getFormatContext();
-    const ret = await fmt.seekFrame(stream.index, keyPts, AVSEEK_FLAG_BACKWARD);
-    if (ret < 0) {
-      // Not seekable (e.g. an HTTP server without ranges): read from the start and drop frames instead.
-      await fmt.seekFrame(stream.index, this.index.pts[0]!, AVSEEK_FLAG_BACKWARD);
-      return undefined;
-    }
-    return keyPts;
+  /**
+   * Keyframes to seek to for a resume at `fromIndex`: the last one at or before it, then up to two
+   * earlier ones in case a seek lands past the first (MPEG-TS seeks by byte position and does).
+   */
+  private seekTargets(fromIndex: number): bigint[] {
+    return this.index.keyframeIndices
+      .filter((k) => k > 0 && k <= fromIndex)
+      .slice(-SEEK_ATTEMPTS)
+      .reverse()
+      .map((k) => this.index.pts[k]!);
   }
 }
 
@@ -277,10 +294,10 @@ async function readHead(file: string): Promise<Buffer> {
 
 function videoStream(demuxer: Demuxer, input: string): Stream {
   const stream = demuxer.streams.find(
-    (s) =>
-      s.codecpar.codecType === 0 /* AVMEDIA_TYPE_VIDEO */ &&
-      (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
+    (s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
   );
   if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${input}: the file has no video stream`);
+  // Only the video is read: the demuxer skips audio and data packets instead of handing them over.
+  for (const s of demuxer.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
   return stream;
 }

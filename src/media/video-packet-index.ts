@@ -6,7 +6,7 @@
 import '../core/polyfill.js';
 import { Packet } from 'node-av/lib';
 import type { Demuxer } from 'node-av/api';
-import { AV_NOPTS_VALUE, AVERROR_EOF } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVERROR_EOF } from 'node-av/constants';
 import { KadrError } from '../core/index.js';
 
 export interface VideoPacketIndex {
@@ -20,16 +20,20 @@ export interface VideoPacketIndex {
  * `network` inputs are read with the async `readFrame` (the event loop stays free while bytes arrive);
  * files with `readFrameSync`, which is faster (shared/reference/media §2).
  */
+const YIELD_EVERY_PACKETS = 2000;
+
 export async function scanVideoPackets(
   demuxer: Demuxer,
   streamIndex: number,
   input: string,
   network: boolean,
+  signal?: AbortSignal,
 ): Promise<VideoPacketIndex> {
   const fmt = demuxer.getFormatContext();
   const packet = new Packet();
   packet.alloc();
   const entries: { pts: bigint; key: boolean }[] = [];
+  let read = 0;
   try {
     for (;;) {
       const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
@@ -43,7 +47,13 @@ export async function scanVideoPackets(
           },
         );
       }
-      if (packet.streamIndex === streamIndex) {
+      // A long file takes seconds to scan: let the event loop deliver an abort now and then.
+      if (signal && ++read % YIELD_EVERY_PACKETS === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        signal.throwIfAborted();
+      }
+      // Packets outside an MP4 edit list are decoded but never shown: they are not frames of the video.
+      if (packet.streamIndex === streamIndex && (packet.flags & AV_PKT_FLAG_DISCARD) === 0) {
         // Raw H.264 in some containers carries no pts; the dts is then the presentation time too.
         const pts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
         entries.push({ pts, key: packet.isKeyframe });

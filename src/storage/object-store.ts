@@ -25,10 +25,11 @@ export interface ObjectStore {
    * unknown length). A failing source or abort leaves no object and no incomplete upload behind.
    * Retries: a Buffer body is replayed on transient failures (server down, 5xx) with back-off; a
    * stream body cannot be replayed, so a failed streamed put rejects and the caller decides (keep
-   * its own copy and put again, or give up).
+   * its own copy and put again, or give up). A stream body is consumed and, on failure, destroyed.
    */
   put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
-  /** Whole object or a byte range [start, end] inclusive. Missing key: KadrError KADR_ERR_STORAGE_NOT_FOUND. */
+  /** Whole object or a byte range [start, end] inclusive. Missing key: KadrError KADR_ERR_STORAGE_NOT_FOUND.
+   *  Read the stream to its end or destroy it: it holds a file handle or a pooled connection. */
   get(key: string, range?: { start: number; end?: number }): Promise<Readable>;
   head(key: string): Promise<ObjectInfo | null>;
   /** Every object whose key starts with `prefix` (a plain string prefix, '' for all), in key order. */

@@ -80,7 +80,9 @@ export function toKadrError(e: unknown, endpoint: string, what: string): unknown
     );
   }
   const name = (e as SdkError | null)?.name;
-  if (name && AUTH_NAMES.has(name)) {
+  const status = statusOf(e);
+  // HEAD answers carry no body, so a refused HEAD is a bare 403 with no error name
+  if ((name && AUTH_NAMES.has(name)) || status === 403 || status === 401) {
     return new KadrError(
       'KADR_ERR_CONFIG',
       `S3 endpoint ${endpoint} refused the credentials while ${what} (${name})`,
@@ -91,7 +93,6 @@ export function toKadrError(e: unknown, endpoint: string, what: string): unknown
     );
   }
   if (e instanceof Error && !(e as SdkError).$metadata) return e; // not from S3 (e.g. the caller's source stream)
-  const status = statusOf(e);
   return new KadrError(
     'KADR_ERR_STORAGE_UNAVAILABLE',
     `S3 endpoint ${endpoint} failed while ${what}: ${name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`,

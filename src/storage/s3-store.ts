@@ -11,6 +11,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -18,6 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KadrError } from '../core/errors.js';
+import { abortSourceOn } from './abort.js';
 import { validateKey, validatePrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 import { checkRange } from './range.js';
@@ -41,7 +43,15 @@ export interface S3StoreOptions {
   /** Whole-put retries for Buffer bodies on transient failures (server down, 5xx), with doubling
    *  back-off: default 5 attempts, 250 ms first delay, 8 s cap (about 4 s of outage covered). */
   putRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Keys per ListObjectsV2 page (default: the server's, 1000). */
+  listPageSize?: number;
 }
+
+/** The knobs a caller may turn without touching the connection settings (which come from env). */
+export type S3Tuning = Pick<
+  S3StoreOptions,
+  'connectTimeoutMs' | 'maxAttempts' | 'partSize' | 'queueSize' | 'putRetry'
+>;
 
 const MiB = 1024 * 1024;
 
@@ -93,7 +103,28 @@ export class S3ObjectStore implements ObjectStore {
         if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
           throw this.fail(e, `creating bucket ${this.bucket}`);
         }
+        return;
       }
+      // An upload cut off by the server going away cannot abort its multipart upload; in a bucket
+      // kadr created, let the server reclaim such leftovers after a day. Best effort: a server
+      // without lifecycle support still stores objects.
+      await this.client
+        .send(
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket: this.bucket,
+            LifecycleConfiguration: {
+              Rules: [
+                {
+                  ID: 'kadr-abort-incomplete-uploads',
+                  Status: 'Enabled',
+                  Filter: { Prefix: '' },
+                  AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+                },
+              ],
+            },
+          }),
+        )
+        .catch(() => {});
     })().catch((e: unknown) => {
       this.bucketReady = undefined; // try again next time (the server may come back)
       throw e;
@@ -120,28 +151,33 @@ export class S3ObjectStore implements ObjectStore {
   private async putOnce(key: string, body: Readable | Buffer, options: PutOptions): Promise<ObjectInfo> {
     options.signal?.throwIfAborted();
     await this.ensureBucket();
+    // Always a stream, so that an abort can go through the source: Upload.abort() would reject
+    // done() at once while the AbortMultipartUpload is still to be sent in the background, and a
+    // caller could see "aborted" with the incomplete upload still there. A destroyed source makes
+    // Upload abort the multipart upload first and reject after.
+    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    const unbind = abortSourceOn(options.signal, source);
     // Errors of the caller's source stream are the caller's, not the storage's: keep them apart.
     let sourceError: unknown;
     const onSourceError = (e: unknown) => (sourceError ??= e);
-    if (!Buffer.isBuffer(body)) body.once('error', onSourceError);
+    source.once('error', onSourceError);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType },
+      params: { Bucket: this.bucket, Key: key, Body: source, ContentType: options.contentType },
       partSize: Math.max(5 * MiB, this.options.partSize ?? 5 * MiB),
       queueSize: this.options.queueSize ?? 2,
       leavePartsOnError: false, // abort the multipart upload on any failure
     });
-    const onAbort = () => void upload.abort().catch(() => {});
-    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await upload.done();
     } catch (e) {
+      if (!source.destroyed) source.destroy(); // a failed put consumes its source either way, like the fs store
       if (options.signal?.aborted) throw options.signal.reason;
       if (sourceError !== undefined) throw sourceError;
       throw this.fail(e, `uploading ${key}`);
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (!Buffer.isBuffer(body)) body.off('error', onSourceError);
+      unbind();
+      source.off('error', onSourceError);
     }
     // The completion's ETag is not trusted (RGW returns an empty one): ask the server.
     const info = await this.head(key);
@@ -198,6 +234,7 @@ export class S3ObjectStore implements ObjectStore {
             Bucket: this.bucket,
             Prefix: prefix || undefined,
             ContinuationToken: token,
+            MaxKeys: this.options.listPageSize,
           }),
         );
       } catch (e) {
@@ -232,7 +269,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   describe(key: string): string {
-    return `s3://${this.bucket}/${key}`;
+    return `s3://${this.bucket}/${validateKey(key)}`;
   }
 
   /** Closes the client's sockets (tests, short CLI runs). */

@@ -2,9 +2,10 @@
  * Original against recording at the same time t (each counted from its own first frame): both frames,
  * a labelled side-by-side picture, and whether the pictures are the same.
  */
-import { comparePictures, displayName, type Frame, sideBySide, writeImage } from '../media/index.js';
+import { comparePictures, type Frame, sideBySide, writeImage } from '../media/index.js';
 import { type FrameAtInfo, type FrameAtResult, FrameLookup, type FrameLookupOptions } from './frame-at.js';
 import { parseTimeMs, type TimeMs, timeMsToNumber } from './time.js';
+import { refLabel, type VideoRef } from './video-ref.js';
 
 export interface CompareResult {
   tMs: number;
@@ -18,8 +19,8 @@ export interface CompareResult {
   image?: string;
 }
 
-export function caption(file: string, r: FrameAtInfo): string {
-  return `${displayName(file)}  frame ${r.index}  pts ${(r.ptsMs / 1000).toFixed(3)} s`;
+export function caption(video: VideoRef, r: FrameAtInfo): string {
+  return `${refLabel(video)}  frame ${r.index}  pts ${(r.ptsMs / 1000).toFixed(3)} s`;
 }
 
 export function withoutFrame(r: FrameAtResult): FrameAtInfo {
@@ -29,8 +30,8 @@ export function withoutFrame(r: FrameAtResult): FrameAtInfo {
 
 /** Writes the labelled side-by-side image of two looked-up frames. */
 export function writeSideBySide(
-  a: { file: string; result: FrameAtResult },
-  b: { file: string; result: FrameAtResult },
+  a: { file: VideoRef; result: FrameAtResult },
+  b: { file: VideoRef; result: FrameAtResult },
   out: string,
 ): void {
   let combined: Frame | undefined;
@@ -46,8 +47,8 @@ export function writeSideBySide(
 }
 
 export async function compareAt(
-  original: string,
-  recording: string,
+  original: VideoRef,
+  recording: VideoRef,
   time: TimeMs | string | number,
   options: FrameLookupOptions & { out?: string } = {},
 ): Promise<CompareResult> {
@@ -63,8 +64,8 @@ export async function compareAt(
       writeSideBySide({ file: original, result: a }, { file: recording, result: b }, options.out);
     return {
       tMs: timeMsToNumber(t),
-      original: { file: original, ...withoutFrame(a) },
-      recording: { file: recording, ...withoutFrame(b) },
+      original: { file: refLabel(original), ...withoutFrame(a) },
+      recording: { file: refLabel(recording), ...withoutFrame(b) },
       identical: cmp.identical,
       psnr: Number.isFinite(cmp.psnr) ? Math.round(cmp.psnr * 1000) / 1000 : null,
       scaled: cmp.scaled,

@@ -15,6 +15,7 @@ import {
 } from './frame-index.js';
 import { getFrameIndex, type GetIndexOptions, type IndexSource } from './index-cache.js';
 import { parseTimeMs, ticksAtOrBefore, type TimeMs, timeMsToNumber } from './time.js';
+import { refCacheKey, refLocation, type VideoRef } from './video-ref.js';
 
 export interface FrameAtInfo {
   /** 0-based presentation index: the number of frames skipped to reach this one. */
@@ -28,8 +29,13 @@ export interface FrameAtInfo {
   keyframe: boolean;
   /** Presentation index of the keyframe the decode started from. */
   startKeyframeIndex: number;
-  /** Packets sent to the decoder (from the keyframe up to the one that produced this frame). */
+  /**
+   * Packets handed to the decoder from the keyframe until this frame came out (unreferenced frames among
+   * them are dropped by the decoder without being reconstructed).
+   */
   packetsDecoded: number;
+  /** Pictures the decoder produced on the way, this one included. */
+  framesDecoded: number;
   /** Packets read after the seek and skipped without decoding to reach the keyframe. */
   packetsSkipped: number;
   indexSource: IndexSource;
@@ -74,8 +80,13 @@ export class FrameLookup {
     private readonly options: FrameLookupOptions,
   ) {}
 
-  static async open(location: string, options: FrameLookupOptions = {}): Promise<FrameLookup> {
-    const { index, source } = await getFrameIndex(location, options);
+  static async open(ref: VideoRef, options: FrameLookupOptions = {}): Promise<FrameLookup> {
+    const location = refLocation(ref);
+    const cacheKey = refCacheKey(ref) ?? options.cacheKey;
+    const { index, source } = await getFrameIndex(location, {
+      ...options,
+      ...(cacheKey ? { cacheKey } : {}),
+    });
     const decoder = await VideoDecoder.open(location, { threads: options.threads ?? 0 });
     return new FrameLookup(index, source, decoder, options);
   }
@@ -131,6 +142,7 @@ export class FrameLookup {
         keyframe: ix.key[target]!,
         startKeyframeIndex: seekTo === 'continue' ? this.lastStartKey : startKey,
         packetsDecoded: found.packetsDecoded,
+        framesDecoded: found.framesDecoded,
         packetsSkipped: found.packetsSkipped,
         indexSource: this.indexSource,
         frame: found.frame,
@@ -148,18 +160,23 @@ export class FrameLookup {
   /** Decode position of the last packet sent to the decoder, while continuing from it is possible. */
   private lastSent: number | null = null;
   private lastStartKey = -1;
+  private framesOut = 0;
 
   private decodeFrom(
     seekTo: bigint | 'continue',
     keyPts: bigint,
     keyDecode: number,
     targetPts: bigint,
-  ): { frame: Frame; packetsDecoded: number; packetsSkipped: number } | 'overshot' | null {
+  ):
+    | { frame: Frame; packetsDecoded: number; framesDecoded: number; packetsSkipped: number }
+    | 'overshot'
+    | null {
     const dec = this.decoder;
     const decodePosOf = this.decodePositions();
     let started = seekTo === 'continue';
     let packetsDecoded = 0;
     let skipped = 0;
+    this.framesOut = 0;
     if (seekTo !== 'continue') {
       dec.seek(seekTo);
       this.lastSent = null;
@@ -180,17 +197,18 @@ export class FrameLookup {
       packetsDecoded++;
       if (pos !== undefined) this.lastSent = pos;
       const frame = this.take(targetPts);
-      if (frame) return { frame, packetsDecoded, packetsSkipped: skipped };
+      if (frame) return { frame, packetsDecoded, framesDecoded: this.framesOut, packetsSkipped: skipped };
     }
     this.lastSent = null; // drained: the decoder must be reset before it takes packets again
     if (!started) return this.index.pts.length > 0 ? 'overshot' : null;
     dec.drain();
     const frame = this.take(targetPts);
-    return frame ? { frame, packetsDecoded, packetsSkipped: skipped } : null;
+    return frame ? { frame, packetsDecoded, framesDecoded: this.framesOut, packetsSkipped: skipped } : null;
   }
 
   private take(targetPts: bigint): Frame | null {
     for (let f = this.decoder.receive(); f; f = this.decoder.receive()) {
+      this.framesOut++;
       if (f.pts === targetPts) {
         // Frames after the target stay in the decoder; the next look-up seeks and flushes anyway.
         return f;
@@ -216,7 +234,7 @@ export class FrameLookup {
 
 /** One look-up: open, find, close. */
 export async function frameAt(
-  location: string,
+  location: VideoRef,
   time: TimeMs | string | number,
   options: FrameLookupOptions = {},
 ): Promise<FrameAtResult> {

@@ -5,3 +5,4 @@ export * from './frame-at.js';
 export * from './probe.js';
 export * from './compare.js';
 export * from './same-moment.js';
+export * from './video-ref.js';

@@ -4,10 +4,11 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { displayName, writeImage } from '../media/index.js';
+import { writeImage } from '../media/index.js';
 import { withoutFrame, writeSideBySide } from './compare.js';
 import { type FrameAtInfo, type FrameAtResult, FrameLookup, type FrameLookupOptions } from './frame-at.js';
 import { parseTimeMs, type TimeMs, timeMsToNumber } from './time.js';
+import { refLabel, type VideoRef } from './video-ref.js';
 
 export interface MomentSide extends FrameAtInfo {
   file: string;
@@ -25,25 +26,27 @@ export interface SameMomentResult {
   logLines: string[];
 }
 
-function safeStem(file: string): string {
+function safeStem(video: VideoRef): string {
   return (
-    displayName(file)
+    refLabel(video)
+      .split('/')
+      .pop()!
       .replace(/\.[^.]*$/, '')
       .replace(/[^A-Za-z0-9._-]+/g, '_') || 'video'
   );
 }
 
-export function momentLogLine(label: string, file: string, tMs: number, r: FrameAtInfo): string {
+export function momentLogLine(label: string, file: VideoRef, tMs: number, r: FrameAtInfo): string {
   return (
-    `${label}: ${displayName(file)}: skipped ${r.index} frames to reach ${tMs} ms; ` +
+    `${label}: ${refLabel(file)}: skipped ${r.index} frames to reach ${tMs} ms; ` +
     `frame ${r.index} has pts ${r.ptsTicks} (${r.ptsMs.toFixed(3)} ms, time base ${r.timeBase.num}/${r.timeBase.den}), ` +
     `shown from ${r.sinceFirstMs.toFixed(3)} ms after the first frame`
   );
 }
 
 export async function sameMoment(
-  fileA: string,
-  fileB: string,
+  fileA: VideoRef,
+  fileB: VideoRef,
   time: TimeMs | string | number,
   outDir: string,
   options: FrameLookupOptions & { imageFormat?: 'png' | 'jpg' } = {},
@@ -74,8 +77,8 @@ export async function sameMoment(
     );
     return {
       tMs,
-      a: { file: fileA, ...withoutFrame(a), skipped: a.index, snapshot: snapA },
-      b: { file: fileB, ...withoutFrame(b), skipped: b.index, snapshot: snapB },
+      a: { file: refLabel(fileA), ...withoutFrame(a), skipped: a.index, snapshot: snapA },
+      b: { file: refLabel(fileB), ...withoutFrame(b), skipped: b.index, snapshot: snapB },
       sideBySide: both,
       log,
       logLines,

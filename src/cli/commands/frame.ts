@@ -40,7 +40,7 @@ its PTS, and how many packets were decoded from the preceding keyframe.
       else {
         io.out.write(
           `${video} at ${at} ms: frame ${r.index} (skipped ${r.index}), pts ${r.ptsTicks} = ${r.ptsMs.toFixed(3)} ms` +
-            `${r.keyframe ? ', keyframe' : ''}; decoded ${r.packetsDecoded} packets from keyframe ${r.startKeyframeIndex}; wrote ${out}\n`,
+            `${r.keyframe ? ', keyframe' : ''}; decoded ${r.packetsDecoded} packets (${r.framesDecoded} pictures) from keyframe ${r.startKeyframeIndex}; wrote ${out}\n`,
         );
       }
     } finally {

@@ -1,6 +1,6 @@
 import { KadrError } from '../../core/errors.js';
 import { ticksToMs } from '../../core/rational.js';
-import { getFrameIndex } from '../../timeline/index.js';
+import { getFrameIndex, refCacheKey, refLocation } from '../../timeline/index.js';
 import { type Command, flag } from '../command.js';
 import { lookupOptions } from '../indexing.js';
 import { resolveLocation } from '../locations.js';
@@ -17,7 +17,11 @@ ptsMs, sinceFirstMs, keyframe, decodeOrder, pos (byte offset of its packet, -1 w
     const [video, extra] = args.positionals;
     if (!video || extra)
       throw new KadrError('KADR_ERR_USAGE', 'give exactly one video', { hint: 'kadr index <video> --csv' });
-    const { index } = await getFrameIndex(await resolveLocation(video), lookupOptions(io, video));
+    const ref = await resolveLocation(video);
+    const { index } = await getFrameIndex(refLocation(ref), {
+      ...lookupOptions(io, video),
+      ...(refCacheKey(ref) ? { cacheKey: refCacheKey(ref) } : {}),
+    });
     const first = index.pts[0] ?? 0n;
     const rows = index.pts.map((pts, i) => ({
       index: i,

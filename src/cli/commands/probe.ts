@@ -1,5 +1,6 @@
 import { KadrError } from '../../core/errors.js';
-import { probeVideo } from '../../timeline/index.js';
+import { probeVideo, refCacheKey, refLocation } from '../../timeline/index.js';
+import { resolveLocation } from '../locations.js';
 import { type Command, flag } from '../command.js';
 import { lookupOptions } from '../indexing.js';
 import { toJson } from '../output.js';
@@ -16,7 +17,12 @@ frames really are: counts and rates come from the PTS of each frame, not from he
     const [video, extra] = args.positionals;
     if (!video || extra)
       throw new KadrError('KADR_ERR_USAGE', 'give exactly one video', { hint: 'kadr probe <video>' });
-    const s = await probeVideo(video, lookupOptions(io, video));
+    const ref = await resolveLocation(video);
+    const cacheKey = refCacheKey(ref);
+    const s = await probeVideo(refLocation(ref), {
+      ...lookupOptions(io, video),
+      ...(cacheKey ? { cacheKey } : {}),
+    });
     if (flag(args, 'json')) {
       io.out.write(`${toJson(s)}\n`);
       return;

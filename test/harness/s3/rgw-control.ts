@@ -15,7 +15,8 @@ const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rgw-ctl.
 function where(env: NodeJS.ProcessEnv): { base: string; port: string } {
   const base = env.KADR_TEST_S3_BASE;
   const port = env.KADR_TEST_S3_RGW_PORT;
-  if (!base || !port) throw new Error('KADR_TEST_S3_BASE / KADR_TEST_S3_RGW_PORT not set: run through scripts/run-tests.ts');
+  if (!base || !port)
+    throw new Error('KADR_TEST_S3_BASE / KADR_TEST_S3_RGW_PORT not set: run through scripts/run-tests.ts');
   return { base, port };
 }
 

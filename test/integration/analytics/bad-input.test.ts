@@ -52,6 +52,17 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('analyzeVideoFaces on bad input', () => {
+  test('bad options: threads must be a whole number >= 1, the score threshold in (0, 1]', async () => {
+    for (const threads of [0, -1, 1.5]) {
+      await assert.rejects(analyzeVideoFaces(truth.file, { threads }), (e) =>
+        isKadrError(e, 'KADR_ERR_CONFIG'),
+      );
+    }
+    await assert.rejects(analyzeVideoFaces(truth.file, { scoreThreshold: 1.5 }), (e) =>
+      isKadrError(e, 'KADR_ERR_CONFIG'),
+    );
+  });
+
   test('a missing file', async () => {
     await assertRejectsWith(path.join(dir, 'nope.mp4'), 'KADR_ERR_INPUT_NOT_FOUND', /no such file/);
   });

@@ -58,7 +58,14 @@ describe('analyzeVideoFaces on a video with known faces', () => {
 
   test('counts faces exactly: total, frames with faces, per second, and reports progress', async () => {
     const reports: FaceAnalysisState[] = [];
+    const t0 = performance.now();
     const result = await analyzeVideoFaces(truth.file, { onProgress: (s) => void reports.push(s) });
+    const elapsedMs = performance.now() - t0;
+    // At most one report per 250 ms, plus the final one.
+    assert.ok(
+      reports.length <= Math.floor(elapsedMs / 250) + 1,
+      `${reports.length} reports in ${elapsedMs} ms`,
+    );
     assert.deepEqual(result, expectedState(truth));
     assert.ok(reports.length >= 1);
     assert.deepEqual(reports.at(-1), result, 'the last report is the final state');
@@ -81,6 +88,47 @@ describe('analyzeVideoFaces on a video with known faces', () => {
     }
   });
 
+  test('Matroska and MPEG-TS remuxes (Debian ffmpeg -c copy) give the same counts, full and resumed', async () => {
+    for (const ext of ['mkv', 'ts']) {
+      const file = path.join(dir, `remux.${ext}`);
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', truth.file, '-c', 'copy', file]);
+      assert.deepEqual(await analyzeVideoFaces(file), expectedState(truth), ext);
+      // MPEG-TS seeks by byte position: wherever it lands, the resumed totals must still be exact.
+      for (const k of [37, 80]) {
+        const resumed = await analyzeVideoFaces(file, { resumeFrom: expectedState(truth, k) });
+        assert.deepEqual(resumed, expectedState(truth), `${ext} resumed at ${k}`);
+      }
+    }
+  });
+
+  test('an MP4 edit list that hides leading frames: only shown frames count, as ffprobe decodes them', async () => {
+    // `-ss` with stream copy keeps the GOP before the cut and hides its leading frames with an edit list.
+    const file = path.join(dir, 'cut.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1.3', '-i', truth.file, '-c', 'copy', file]);
+    const shown = Number(
+      execFileSync('ffprobe', [
+        ...['-v', 'error', '-select_streams', 'v:0', '-count_frames'],
+        ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file],
+      ])
+        .toString()
+        .trim(),
+    );
+    assert.ok(shown > 0 && shown < truth.frames);
+    // The shown frames are the last `shown` frames of the original, time zero at the first of them.
+    const first = truth.frames - shown;
+    const tail: FaceVideoTruth = {
+      ...truth,
+      frames: shown,
+      pts: truth.pts.slice(first).map((p) => p - truth.pts[first]!),
+      facesPerFrame: truth.facesPerFrame.slice(first),
+    };
+    assert.deepEqual(await analyzeVideoFaces(file), expectedState(tail));
+    assert.deepEqual(
+      await analyzeVideoFaces(file, { resumeFrom: expectedState(tail, 30) }),
+      expectedState(tail),
+    );
+  });
+
   test('a state saved by an aborted run resumes to the same totals', async () => {
     const controller = new AbortController();
     let saved: FaceAnalysisState | undefined;
@@ -97,7 +145,9 @@ describe('analyzeVideoFaces on a video with known faces', () => {
     );
     assert.ok(saved && saved.nextFrameIndex > 0 && saved.nextFrameIndex < truth.frames, 'stopped part-way');
     assert.deepEqual(saved, expectedState(truth, saved.nextFrameIndex), 'the partial state is exact too');
-    assert.deepEqual(await analyzeVideoFaces(truth.file, { resumeFrom: saved }), expectedState(truth));
+    // The server stores the state as JSON: resume from what it would read back.
+    const stored = JSON.parse(JSON.stringify(saved)) as FaceAnalysisState;
+    assert.deepEqual(await analyzeVideoFaces(truth.file, { resumeFrom: stored }), expectedState(truth));
   });
 
   test('abort stops the run within a second and rejects with the abort reason', async () => {

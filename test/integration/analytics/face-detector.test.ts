@@ -90,3 +90,21 @@ describe('FaceDetector on photos', () => {
     );
   });
 });
+
+describe('FaceDetector concurrency', () => {
+  test('calls issued together on one detector give the same results as one at a time', async () => {
+    const pictures = await Promise.all(
+      ['person-a_person-b_2.png', 'person-c_1.jpg', 'person-d_1.png'].map((f) =>
+        loadPicture(path.join(FIXTURES, f), 'bgr24', { width: 480, height: 360 }),
+      ),
+    );
+    const sequential = [];
+    for (const p of pictures) sequential.push(await detector.detect(p.planes[0]!, p.width, p.height));
+    const together = await Promise.all(pictures.map((p) => detector.detect(p.planes[0]!, p.width, p.height)));
+    assert.deepEqual(together, sequential);
+    assert.deepEqual(
+      together.map((f) => f.length),
+      [2, 1, 1],
+    );
+  });
+});

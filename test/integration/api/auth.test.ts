@@ -47,6 +47,12 @@ test('with a token, requests need the bearer token', async () => {
   assert.equal(wrong.status, 401);
   const ok = await fetch(`${kadr.url}/api/videos`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(ok.status, 200);
+  // EventSource cannot send headers: the live-event routes take ?access_token=, other routes do not.
+  const events = await fetch(`${kadr.url}/api/videos/events?access_token=${token}`);
+  assert.equal(events.status, 200);
+  await events.body?.cancel();
+  assert.equal((await fetch(`${kadr.url}/api/videos/events?access_token=wrong`)).status, 401);
+  assert.equal((await fetch(`${kadr.url}/api/videos?access_token=${token}`)).status, 401);
   const doc = (await (await fetch(`${kadr.url}/api/openapi.json`)).json()) as { security?: unknown[] };
   assert.ok(doc.security, 'the OpenAPI document declares the bearer scheme');
 });

@@ -144,3 +144,17 @@ test('deleting a video that is being processed stops its worker', async () => {
   assert.equal(final.status, 'done');
   assert.doesNotMatch(kadr.stderr(), /"level":"error"/);
 });
+
+test('a video whose stored file disappeared fails with a clear error instead of hanging', async () => {
+  const busy = await longFaceVideo(2);
+  const { items } = (await upload(kadr.url, [busy, busy])).body;
+  const [first, second] = items as [VideoJson, VideoJson];
+  assert.equal((await post(kadr.url, `/api/videos/${second.id}/pause`)).body.status, 'paused');
+  await rm(path.join(dataDir, 'objects', 'videos', second.id), { recursive: true, force: true });
+  await post(kadr.url, `/api/videos/${second.id}/resume`);
+  await pollUntil(() => get(first.id), finished, 'the first video');
+  const final = (await pollUntil(() => get(second.id), finished, 'the second video')).at(-1)!;
+  assert.equal(final.status, 'failed');
+  assert.equal(final.errorCode, 'KADR_ERR_STORAGE_NOT_FOUND');
+  assert.match(final.error ?? '', /missing from storage/);
+});

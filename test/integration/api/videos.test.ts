@@ -29,6 +29,8 @@ before(async () => {
     ['serve', '--port', '0', '--data', dataDir, '--concurrency', '2'],
     kadrEnv({ DATABASE_URL: tdb.url, KADR_UPLOAD_MAX_BYTES: '8M' }),
   );
+  // Left open on purpose: a live-event client must not keep kadr from stopping (checked in after()).
+  await collectSse(`${kadr.url}/api/videos/events`);
 });
 after(async () => {
   const code = await kadr?.stop();
@@ -137,6 +139,11 @@ test('listing pages; unknown ids are 404; impossible transitions are 409; bad in
   };
   assert.equal(last.hasNextPage, false);
 
+  const failed = (await (await fetch(`${kadr.url}/api/videos?status=failed&size=500`)).json()) as {
+    items: VideoJson[];
+  };
+  assert.ok(failed.items.length >= 3);
+  assert.ok(failed.items.every((v) => v.status === 'failed'));
   const missing = await fetch(`${kadr.url}/api/videos/${randomUUID()}`);
   assert.equal(missing.status, 404);
   assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'KADR_ERR_NOT_FOUND');
@@ -185,6 +192,16 @@ test('OpenAPI 3 at /api/openapi.json describes every route; docs at /api/docs', 
     for (const op of Object.values(doc.paths[p]!)) assert.ok(Object.keys(op.responses).length > 0);
   }
   assert.ok(doc.paths['/api/videos']!.post, 'upload is documented');
+  const list = doc.paths['/api/videos']!.get as unknown as {
+    parameters: { name: string; required?: boolean }[];
+  };
+  assert.ok(
+    list.parameters.every((p) => !p.required),
+    'paging parameters are optional',
+  );
+  assert.ok(
+    JSON.stringify(doc).includes('"enum":["queued","processing","paused","done","failed","cancelled"]'),
+  );
   const docs = await fetch(`${kadr.url}/api/docs`);
   assert.equal(docs.status, 200);
   assert.match(docs.headers.get('content-type') ?? '', /html/);

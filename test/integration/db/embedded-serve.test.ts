@@ -4,6 +4,7 @@
  * same folder finds the videos of the first.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +28,14 @@ test('kadr serve with no DATABASE_URL runs its own PostgreSQL, and a restart kee
 
   const first = await startKadr(args, env);
   assert.ok(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION')), 'a cluster under <data>/postgres');
+  // A second kadr on the same folder must not take the running database away.
+  const intruder = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/bin.ts', 'worker', '--data', dataDir, '--concurrency', '1'],
+    { env, encoding: 'utf8' },
+  );
+  assert.equal(intruder.status, 2, intruder.stderr);
+  assert.match(intruder.stderr, /another kadr process \(pid \d+\)/);
   const video = await faceVideo();
   const { items } = (await upload(first.url, [video, textFile()])).body;
   const [good, bad] = items as [VideoJson, VideoJson];
@@ -50,3 +59,19 @@ test('kadr serve with no DATABASE_URL runs its own PostgreSQL, and a restart kee
   assert.equal((await getVideo(third.url, good.id)).status, 'done');
   assert.equal(await third.stop(), 0, third.stderr());
 });
+
+test(
+  'as root, a data folder the postgres user cannot reach is refused, naming the folder',
+  { skip: process.getuid?.() !== 0 },
+  async () => {
+    const closed = await mkdtemp(path.join(os.tmpdir(), 'kadr-closed-')); // mode 700
+    dirs.push(closed);
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--port', '0', '--data', path.join(closed, 'data')],
+      { env: kadrEnv({ DATABASE_URL: undefined }), encoding: 'utf8' },
+    );
+    assert.equal(res.status, 2, res.stderr);
+    assert.ok(res.stderr.includes(`cannot enter ${closed}`), res.stderr);
+  },
+);

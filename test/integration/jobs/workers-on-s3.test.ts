@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../api/support/database.j
 import { getVideo, pollUntil, upload, type VideoJson } from '../api/support/http.js';
 import { kadrEnv, startKadr, type KadrProcess } from '../api/support/kadr-process.js';
 import { faceVideo, longFaceVideo } from '../api/support/test-videos.js';
+import { killRgw, startRgw } from '../../harness/s3/rgw-control.js';
 
 let tdb: TestDatabase;
 const dirs: string[] = [];
@@ -38,6 +39,7 @@ async function start(args: string[], ready?: RegExp): Promise<KadrProcess> {
       DATABASE_URL: tdb.url,
       KADR_ANALYSIS_THREADS: '1',
       KADR_STALE_AFTER_MS: '3000',
+      KADR_STORAGE_RETRY_MS: '2000',
       ...(useS3 ? { S3_BUCKET: bucket } : {}),
     },
     useS3,
@@ -109,3 +111,37 @@ test('two workers and one API: every video done exactly once; the video of a kil
   assert.doesNotMatch(api.stderr(), /analysis started/);
   for (const p of [api, survivor]) assert.equal(await p.stop(), 0, p.stderr());
 });
+
+test(
+  'an S3 outage when a worker takes a video re-queues it; it is analysed once S3 is back',
+  { skip: process.env.KADR_TEST_S3 !== '1' && 'needs the S3 test server' },
+  async () => {
+    const api = await start(['serve', '--port', '0', '--concurrency', '0']);
+    const short = await faceVideo();
+    const [v] = (await upload(api.url, [short])).body.items as [VideoJson];
+    await killRgw();
+    let worker: KadrProcess;
+    try {
+      worker = await start(['worker', '--concurrency', '1'], /(running) 1 worker/);
+      await pollUntil(
+        async () => worker.stderr().includes('object store unavailable'),
+        Boolean,
+        'the worker to find S3 down',
+        { timeoutMs: 60_000, everyMs: 200 },
+      );
+      const during = await getVideo(api.url, v.id);
+      assert.ok(
+        ['queued', 'processing'].includes(during.status),
+        `not failed during the outage: ${during.status}`,
+      );
+    } finally {
+      await startRgw();
+    }
+    const final = (await pollUntil(() => getVideo(api.url, v.id), finished, 'the video after the outage')).at(
+      -1,
+    )!;
+    assert.equal(final.status, 'done', JSON.stringify(final));
+    assert.equal(final.facesSoFar, short.faces);
+    for (const p of [api, worker!]) assert.equal(await p.stop(), 0, p.stderr());
+  },
+);

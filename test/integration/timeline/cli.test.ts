@@ -69,6 +69,10 @@ describe('kadr frame', () => {
         const ptsMs = (Number(f.frames[want]!.pts) * f.timeBase.num * 1000) / f.timeBase.den;
         assert.ok(Math.abs((json.ptsMs as number) - ptsMs) < 1e-6);
         assert.ok((json.packetsDecoded as number) >= 1);
+        assert.ok(
+          (json.framesDecoded as number) >= 1 &&
+            (json.framesDecoded as number) <= (json.packetsDecoded as number),
+        );
         assert.equal(numberInImage(out), want, `t=${t}: picture`);
       }
     });
