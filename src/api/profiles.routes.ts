@@ -21,10 +21,27 @@ export interface ProfilesRoutesOptions {
 }
 
 const tags = ['profiles'];
+
+class MalformedJson {
+  constructor(readonly reason: string) {}
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, opts) => {
   const { profiles } = opts;
+
+  // In this plugin only: an empty or malformed JSON body is a form error like any other (422 with a
+  // message for `body`), not Fastify's generic 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    const raw = String(text);
+    if (raw.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw));
+    } catch (error) {
+      done(null, new MalformedJson((error as Error).message));
+    }
+  });
 
   app.get(
     '/profiles',
@@ -92,7 +109,11 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
                 : { error: new Error('params/id must be a UUID') },
     },
     async (request, reply) => {
-      const result = await profiles.update(request.params.id, request.body);
+      const body: unknown = request.body;
+      const result =
+        body instanceof MalformedJson
+          ? ({ ok: false, fields: { body: `is not valid JSON (${body.reason})` } } as const)
+          : await profiles.update(request.params.id, body);
       if (result.ok) return result.profile;
       return reply.status(422).send({
         error: {

@@ -261,7 +261,13 @@ test('PATCH validates every field (422, one message each, nothing half-saved) an
   assert.equal(cleared.body.middleName, null);
   assert.equal(cleared.body.lastName, 'Иванова-Петрова');
 
-  assert.equal((await patch({ firstName: 'Anna' }, undefined)).status, 200);
+  const emptyJson = await patch(undefined, '');
+  assert.equal(emptyJson.status, 422);
+  assert.match(emptyJson.body.error!.fields.body!, /JSON object/);
+  const broken = await patch(undefined, '{"firstName": ');
+  assert.equal(broken.status, 422);
+  assert.match(broken.body.error!.fields.body!, /not valid JSON/);
+  assert.equal((await patch({ firstName: 'Anna' })).status, 200);
   const missing = await json(`/api/profiles/00000000-0000-4000-8000-000000000000`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },
