@@ -80,6 +80,11 @@ export const VIDEO_2: Appearance[] = [
   },
 ];
 
+/** Video 3: person-g alone, for two uploads processed at the same time. */
+export const VIDEO_3: Appearance[] = [
+  { photo: 'person-g_1.jpg', from: 0, to: 40, at: (n) => ({ x: even(100 + n * 4), y: 60, size: sizeAt(2) }) },
+];
+
 async function tiles(detector: FaceDetector, photo: string): Promise<Map<number, Picture>> {
   const file = path.join(FACES_DIR, photo);
   const full = await loadPicture(file, 'bgr24');

@@ -25,7 +25,7 @@ import { FsObjectStore } from '../../../src/storage/index.js';
 import { createTestDatabase, type TestDatabase } from '../api/support/database.js';
 import { getVideo, pollUntil, type VideoJson } from '../api/support/http.js';
 import { kadrEnv, startKadr, type KadrProcess } from '../api/support/kadr-process.js';
-import { generatePeopleVideo, VIDEO_1, VIDEO_2, type PeopleVideo } from './people-video.js';
+import { generatePeopleVideo, VIDEO_1, VIDEO_2, VIDEO_3, type PeopleVideo } from './people-video.js';
 import { jpegEmbedding, photoEmbedding } from './photo-faces.js';
 
 interface ProfileJson {
@@ -180,6 +180,41 @@ test('uploading the same people again adds appearances, not profiles; without au
   const plain = (await json<VideoWithPeople>(`/api/videos/${ids.d}`)).body;
   assert.equal(plain.peopleCount, null);
   assert.deepEqual(plain.profiles, []);
+});
+
+test('two videos with the same new person processed at once make one profile; no faces, no people', async () => {
+  const video3 = await generatePeopleVideo('people-3', VIDEO_3, 50);
+  const empty = await generatePeopleVideo('people-none', [], 20);
+  const form = new FormData();
+  form.append('autoProfiles', 'true');
+  const bytes = await readFile(video3.file);
+  form.append('files', new Blob([bytes], { type: 'video/mp4' }), 'g-cam1.mp4');
+  form.append('files', new Blob([bytes], { type: 'video/mp4' }), 'g-cam2.mp4');
+  form.append('files', new Blob([await readFile(empty.file)], { type: 'video/mp4' }), 'nobody.mp4');
+  const res = await fetch(`${kadr.url}/api/videos`, { method: 'POST', body: form });
+  assert.equal(res.status, 201);
+  const uploaded = ((await res.json()) as { items: VideoJson[] }).items.map((v) => v.id);
+  for (const id of uploaded) {
+    const seen = await pollUntil(
+      () => getVideo(kadr.url, id),
+      (v) => ['done', 'failed', 'cancelled'].includes(v.status),
+      'the videos to finish',
+    );
+    assert.equal(seen.at(-1)!.status, 'done');
+  }
+  const profiles = await allProfiles();
+  assert.equal(profiles.length, 5);
+  const g = profiles.filter((p) => !who.has(p.id));
+  assert.equal(g.length, 1, 'one profile for person-g, not one per video');
+  assert.equal(
+    await cropShows(g[0]!, ['person-g_1.jpg', 'person-f_1.jpg', 'person-e_1.jpg']),
+    'person-g_1.jpg',
+  );
+  assert.deepEqual(g[0]!.videos.map((v) => v.id).sort(), uploaded.slice(0, 2).sort());
+  who.set(g[0]!.id, 'person-g_1.jpg');
+  const nobody = (await json<VideoWithPeople>(`/api/videos/${uploaded[2]}`)).body;
+  assert.equal(nobody.peopleCount, 0);
+  assert.deepEqual(nobody.profiles, []);
 });
 
 test('re-processing the same video does not duplicate profiles or appearances', async () => {
