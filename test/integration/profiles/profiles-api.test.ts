@@ -367,3 +367,48 @@ test('deleting a profile removes it and its crop', async () => {
   const v = (await json<VideoWithPeople>(`/api/videos/${ids.b}`)).body;
   assert.ok(!v.profiles!.some((p) => p.id === e.id));
 });
+
+test('pause during the people pass stops it within a second; resume builds the profiles', async () => {
+  const long = await generatePeopleVideo('people-1-long', VIDEO_1, 360);
+  const form = new FormData();
+  form.append('autoProfiles', 'yes');
+  form.append('files', new Blob([await readFile(long.file)], { type: 'video/mp4' }), 'people-1-long.mp4');
+  const res = await fetch(`${kadr.url}/api/videos`, { method: 'POST', body: form });
+  assert.equal(res.status, 201);
+  const id = ((await res.json()) as { items: VideoJson[] }).items[0]!.id;
+  // The face counts reach 100 % first; the people pass runs after them, still `processing`.
+  const seen = await pollUntil(
+    () => getVideo(kadr.url, id),
+    (v) => v.progress === 100 || (v.status !== 'queued' && v.status !== 'processing'),
+    'the face pass to finish',
+    { everyMs: 20 },
+  );
+  assert.equal(seen.at(-1)!.status, 'processing', 'the people pass is running');
+  const t0 = Date.now();
+  assert.equal((await fetch(`${kadr.url}/api/videos/${id}/pause`, { method: 'POST' })).status, 200);
+  await pollUntil(
+    () => getVideo(kadr.url, id),
+    (v) => v.status === 'paused',
+    'the pause',
+  );
+  // Paused means the worker let go: no heartbeat owner left, and no people stored yet.
+  await new Promise((r) => setTimeout(r, 1500));
+  const paused = (await json<VideoWithPeople>(`/api/videos/${id}`)).body;
+  assert.equal(paused.status, 'paused');
+  assert.equal(paused.peopleCount, null);
+  assert.ok(Date.now() - t0 < 10_000);
+
+  assert.equal((await fetch(`${kadr.url}/api/videos/${id}/resume`, { method: 'POST' })).status, 200);
+  const done = await pollUntil(
+    () => getVideo(kadr.url, id),
+    (v) => ['done', 'failed', 'cancelled'].includes(v.status),
+    'the resumed video',
+  );
+  assert.equal(done.at(-1)!.status, 'done');
+  const video = (await json<VideoWithPeople>(`/api/videos/${id}`)).body;
+  assert.equal(video.peopleCount, 3);
+  const c = [...who].find(([, photo]) => photo === 'person-c_1.jpg')![0];
+  const f = [...who].find(([, photo]) => photo === 'person-f_1.jpg')![0];
+  const linked = video.profiles!.map((p) => p.id);
+  assert.ok(linked.includes(c) && linked.includes(f), 'person-c (kept, named) and person-f matched again');
+});
