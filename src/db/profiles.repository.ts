@@ -313,6 +313,16 @@ export class ProfilesRepository {
     return res.rows.flatMap((r) => (r.crop_key ? [r.crop_key] : []));
   }
 
+  /**
+   * Holds the video row until the transaction ends, so that a concurrent DELETE waits for the people
+   * being saved (and then removes their appearances) instead of failing them half-way. False when
+   * the video is gone already.
+   */
+  async lockVideo(videoId: string): Promise<boolean> {
+    const res = await this.db.query('SELECT 1 FROM videos WHERE id = $1 FOR SHARE', [videoId]);
+    return res.rowCount === 1;
+  }
+
   async setVideoPeople(videoId: string, count: number): Promise<void> {
     await this.db.query('UPDATE videos SET people_count = $2 WHERE id = $1', [videoId, count]);
   }

@@ -131,6 +131,7 @@ export class ProfilesService {
     const orphanKeys: string[] = [];
     const ids = await this.deps.repo.transaction(async (tx) => {
       await tx.lockProfiles();
+      if (!(await tx.lockVideo(videoId))) return null; // deleted meanwhile: nothing to attach to
       const known = (await tx.embeddings()).map((p) => ({ id: p.id, embeddings: p.embeddings }));
       // Matched against everything known, this video's earlier run included: re-processing finds
       // the same profiles, then what the earlier run stored is replaced.
@@ -184,6 +185,10 @@ export class ProfilesService {
       return resolved.map((r) => r.profileId);
     });
     await this.deleteObjects(orphanKeys);
+    if (!ids) {
+      this.deps.log.info('video gone before its people were saved', { video: videoId });
+      return [];
+    }
     this.deps.log.info('video people saved', {
       video: videoId,
       people: result.people.length,

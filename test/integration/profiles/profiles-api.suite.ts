@@ -253,6 +253,9 @@ export function profilesApiSuite(backend: 'fs' | 's3'): void {
         [ids.b],
       );
       assert.equal(Number(rows[0]!.n), 2);
+      // A video deleted while its people were being found: nothing is stored for it.
+      assert.deepEqual(await service.saveVideoPeople('00000000-0000-4000-8000-000000000001', result), []);
+      assert.equal((await allProfiles()).length, before.length);
     } finally {
       await pool.end();
     }
