@@ -6,6 +6,8 @@ import { indexCommand } from './index-table.js';
 import { probeCommand } from './probe.js';
 import { rtspServeCommand } from './rtsp-serve.js';
 import { sameMomentCommand } from './same-moment.js';
+import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
 /** Every `kadr` command, in the order `kadr --help` lists them. */
 export const commands: Command[] = [
@@ -15,5 +17,7 @@ export const commands: Command[] = [
   compareCommand,
   sameMomentCommand,
   indexCommand,
+  serveCommand,
+  workerCommand,
   rtspServeCommand,
 ];

@@ -1,0 +1,97 @@
+/**
+ * Follows faces from frame to frame: a detection continues the track whose last box overlaps it
+ * most (IoU), greedily, best pairs first; a track that finds no face for `maxGapFrames` frames ends.
+ * A face that leaves and comes back starts a new track; the embeddings join them again later
+ * (face-clustering.ts). Pure: no pixels, no model.
+ */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface FaceTrackerOptions {
+  /** Minimum overlap for a detection to continue a track (default 0.3). */
+  minIou?: number;
+  /** Frames a track survives without a matching face, so that one missed detection does not split it (default 5). */
+  maxGapFrames?: number;
+}
+
+export interface TrackUpdate {
+  /** Track id of each detection passed to `update`, in the same order. */
+  trackIds: number[];
+  /** Tracks that ended with this frame (no face for longer than maxGapFrames). */
+  ended: number[];
+}
+
+interface ActiveTrack {
+  id: number;
+  box: Box;
+  lastFrameIndex: number;
+}
+
+export function iou(a: Box, b: Box): number {
+  const x1 = Math.max(a.x, b.x);
+  const y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width);
+  const y2 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+export class FaceTracker {
+  private readonly minIou: number;
+  private readonly maxGapFrames: number;
+  private active: ActiveTrack[] = [];
+  private nextId = 0;
+
+  constructor(options: FaceTrackerOptions = {}) {
+    this.minIou = options.minIou ?? 0.3;
+    this.maxGapFrames = options.maxGapFrames ?? 5;
+  }
+
+  update(frameIndex: number, boxes: readonly Box[]): TrackUpdate {
+    const pairs: { t: number; d: number; overlap: number }[] = [];
+    this.active.forEach((track, t) => {
+      boxes.forEach((box, d) => {
+        const overlap = iou(track.box, box);
+        if (overlap >= this.minIou) pairs.push({ t, d, overlap });
+      });
+    });
+    pairs.sort((p, q) => q.overlap - p.overlap);
+    const trackIds = new Array<number>(boxes.length).fill(-1);
+    const usedTracks = new Set<number>();
+    for (const { t, d } of pairs) {
+      if (usedTracks.has(t) || trackIds[d] !== -1) continue;
+      usedTracks.add(t);
+      const track = this.active[t]!;
+      track.box = boxes[d]!;
+      track.lastFrameIndex = frameIndex;
+      trackIds[d] = track.id;
+    }
+    boxes.forEach((box, d) => {
+      if (trackIds[d] !== -1) return;
+      const track = { id: this.nextId++, box, lastFrameIndex: frameIndex };
+      this.active.push(track);
+      trackIds[d] = track.id;
+    });
+    const ended: number[] = [];
+    this.active = this.active.filter((t) => {
+      if (frameIndex - t.lastFrameIndex > this.maxGapFrames) {
+        ended.push(t.id);
+        return false;
+      }
+      return true;
+    });
+    return { trackIds, ended };
+  }
+
+  /** Ends every track (end of the video). */
+  finish(): number[] {
+    const ids = this.active.map((t) => t.id);
+    this.active = [];
+    return ids;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * /api/profiles: list (keyset pages), get, crop image, edit personal data, delete. Each handler is
+ * one call into app/ (ProfilesService); schemas live in profiles.schema.ts.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { ProfilesService } from '../app/index.js';
+import { errorResponses } from './videos.schema.js';
+import {
+  Profile,
+  ProfileList,
+  ProfileListQuery,
+  ProfileParams,
+  ProfilePatchBody,
+  ValidationErrorBody,
+} from './profiles.schema.js';
+
+export interface ProfilesRoutesOptions {
+  profiles: ProfilesService;
+}
+
+const tags = ['profiles'];
+
+class MalformedJson {
+  constructor(readonly reason: string) {}
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, opts) => {
+  const { profiles } = opts;
+
+  // In this plugin only: an empty or malformed JSON body is a form error like any other (422 with a
+  // message for `body`), not Fastify's generic 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    const raw = String(text);
+    if (raw.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw));
+    } catch (error) {
+      done(null, new MalformedJson((error as Error).message));
+    }
+  });
+
+  app.get(
+    '/profiles',
+    {
+      schema: {
+        tags,
+        summary: 'List people profiles, newest first (keyset pages: pass nextCursor as cursor)',
+        querystring: ProfileListQuery,
+        response: { 200: ProfileList, ...errorResponses },
+      },
+    },
+    async (request) => profiles.list(request.query),
+  );
+
+  app.get(
+    '/profiles/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One profile with the videos and times where the person appears',
+        params: ProfileParams,
+        response: { 200: Profile, ...errorResponses },
+      },
+    },
+    async (request) => profiles.get(request.params.id),
+  );
+
+  app.get(
+    '/profiles/:id/crop',
+    {
+      schema: {
+        tags,
+        summary: "The profile's best face crop",
+        params: ProfileParams,
+        produces: ['image/jpeg'],
+        response: { 200: Type.String({ format: 'binary', description: 'image/jpeg' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const stream = await profiles.crop(request.params.id);
+      // A stream, not the string the typed schema suggests: the base reply type accepts it.
+      return (reply as FastifyReply).type('image/jpeg').header('cache-control', 'no-cache').send(stream);
+    },
+  );
+
+  app.patch(
+    '/profiles/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Edit personal data; 422 lists one message per invalid field and saves nothing',
+        params: ProfileParams,
+        body: ProfilePatchBody,
+        response: { 200: Profile, 422: ValidationErrorBody, ...errorResponses },
+      },
+      // The body schema documents the fields for OpenAPI; profile-fields.ts checks them (all of
+      // them, one message each, as a 422), which Ajv's first-error 400 would not. Ajv must not
+      // even see the body: with coerceTypes it would turn `true` into the name "true".
+      validatorCompiler: ({ httpPart }) =>
+        httpPart === 'body'
+          ? () => true
+          : (data: unknown) =>
+              UUID.test(String((data as { id?: unknown }).id))
+                ? { value: data }
+                : { error: new Error('params/id must be a UUID') },
+    },
+    async (request, reply) => {
+      const body: unknown = request.body;
+      const result =
+        body instanceof MalformedJson
+          ? ({ ok: false, fields: { body: `is not valid JSON (${body.reason})` } } as const)
+          : await profiles.update(request.params.id, body);
+      if (result.ok) return result.profile;
+      return reply.status(422).send({
+        error: {
+          code: 'KADR_ERR_VALIDATION',
+          message: Object.entries(result.fields)
+            .map(([field, msg]) => `${field} ${msg}`)
+            .join('; '),
+          fields: result.fields,
+        },
+      });
+    },
+  );
+
+  app.delete(
+    '/profiles/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a profile and its crop (the videos stay)',
+        params: ProfileParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await profiles.remove(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,78 @@
+/** Request and response schemas of /api/profiles (TypeBox; they also generate the OpenAPI document). */
+import { Type, type Static } from '@sinclair/typebox';
+import { GENDERS, MIN_BIRTH_DATE, NAME_MAX_LENGTH, PROFILES_MAX_PAGE } from '../app/index.js';
+
+const NameValue = (what: string) =>
+  Type.Union([Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH }), Type.Null()], {
+    description: `${what}: letters of any script, spaces, hyphens, apostrophes (' ’); 1–${NAME_MAX_LENGTH} characters after trimming; null clears it`,
+  });
+
+export const GenderValue = Type.Union(
+  GENDERS.map((g) => Type.Literal(g)),
+  { description: '`unknown` = the operator does not know; null = not filled in' },
+);
+
+export const ProfileVideo = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String({ description: 'the video file name' }),
+  link: Type.String({ description: 'API URL of the video' }),
+  firstMs: Type.Integer({ minimum: 0, description: 'first moment on screen, ms after the first frame' }),
+  lastMs: Type.Integer({ minimum: 0 }),
+  spans: Type.Array(Type.Object({ firstMs: Type.Integer(), lastMs: Type.Integer() }), {
+    description: 'every stretch on screen (the person may leave and come back)',
+  }),
+  cropFrameIndex: Type.Integer({ minimum: 0, description: 'frame (0-based) of the best face in this video' }),
+});
+
+export const Profile = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  cropUrl: Type.Union([Type.String(), Type.Null()], { description: 'the best face crop (JPEG)' }),
+  lastName: Type.Union([Type.String(), Type.Null()]),
+  firstName: Type.Union([Type.String(), Type.Null()]),
+  middleName: Type.Union([Type.String(), Type.Null()]),
+  gender: Type.Union([GenderValue, Type.Null()]),
+  birthDate: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
+  videos: Type.Array(ProfileVideo),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const ProfileList = Type.Object({
+  items: Type.Array(Profile),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page' }),
+});
+
+export const ProfileListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: PROFILES_MAX_PAGE, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 64, description: 'nextCursor of the previous page' })),
+});
+export type ProfileListQuery = Static<typeof ProfileListQuery>;
+
+export const ProfileParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export type ProfileParams = Static<typeof ProfileParams>;
+
+export const ProfilePatchBody = Type.Object(
+  {
+    lastName: Type.Optional(NameValue('last name')),
+    firstName: Type.Optional(NameValue('first name')),
+    middleName: Type.Optional(NameValue('middle name (patronymic)')),
+    gender: Type.Optional(Type.Union([GenderValue, Type.Null()])),
+    birthDate: Type.Optional(
+      Type.Union([Type.String({ format: 'date' }), Type.Null()], {
+        description: `YYYY-MM-DD, a real calendar date from ${MIN_BIRTH_DATE} to today`,
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'any of the fields; nothing is saved unless all are valid',
+  },
+);
+
+export const ValidationErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    fields: Type.Record(Type.String(), Type.String(), { description: 'one message per invalid field' }),
+  }),
+});

@@ -1,0 +1,14 @@
+export { createApp } from './create-app.js';
+export type { KadrApp, AppRoles } from './create-app.js';
+export { VideosService } from './videos.service.js';
+export type { UploadFile, VideoPage } from './videos.service.js';
+export type { VideoDto } from './video.dto.js';
+export type { VideoEvent, VideoEventListener } from './video-events.js';
+export {
+  ProfilesService,
+  PROFILES_MAX_PAGE,
+  GENDERS,
+  NAME_MAX_LENGTH,
+  MIN_BIRTH_DATE,
+} from './profiles/index.js';
+export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './profiles/index.js';

@@ -1,0 +1,14 @@
+/** Every migration, in the order it is applied. Append; never edit one that has shipped. */
+import { sql as m001 } from './001-videos.js';
+import { sql as m002 } from './002-profiles.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  { version: 1, name: '001-videos', sql: m001 },
+  { version: 2, name: '002-profiles', sql: m002 },
+];
