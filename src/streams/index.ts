@@ -1,3 +1,4 @@
 export * from './source.js';
 export { FileSource, mountNameFor, FILE_TRACK } from './file-source.js';
 export { StreamRegistry } from './stream-registry.js';
+export { startFolderRtsp, type FolderRtsp, type FolderRtspOptions } from './rtsp-folder.js';
