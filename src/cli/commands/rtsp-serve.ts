@@ -14,11 +14,11 @@ import { FileSource, mountNameFor } from '../../streams/file-source.js';
 import { StreamRegistry } from '../../streams/stream-registry.js';
 import { type Command, flag, stringOption } from '../command.js';
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-function portOption(value: string | undefined, name: string, fallback: number): number {
+export function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\d{1,5}$/.test(value) || n > 65535) {
