@@ -1,0 +1,182 @@
+/**
+ * One connection to the source: RTSP in, segments out. It cuts a new segment at the first keyframe
+ * after `segmentDurationMs` of PTS, and also when the source's timestamps jump (backwards, or forward
+ * by more than `timestampJumpMs`): a reset must not corrupt the segment being written, so the old one
+ * is finished as it was and the new timestamps start a new file. A finished segment is stored in the
+ * background while the next one records.
+ */
+import type { Logger } from '../core/logger.js';
+import {
+  RtspInput,
+  redactUrl,
+  type RtspEnd,
+  type RtspTransport,
+  type RtspVideoUnit,
+} from '../media/rtsp-input.js';
+import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
+import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
+
+export interface InstanceOptions extends SegmentWriterOptions {
+  url: string;
+  transport: RtspTransport;
+  /** Key prefix: '' or ending in '/'. */
+  prefix: string;
+  segmentDurationMs: number;
+  timestampJumpMs: number;
+  /** No data for this long: the connection is considered lost. */
+  readTimeoutMs: number;
+  connection: number;
+  gapBefore: Omit<Gap, 'toMs' | 'durationMs'> | null;
+  signal: AbortSignal;
+  onSegmentDone: (outcome: SegmentOutcome) => void;
+}
+
+export interface InstanceResult {
+  end: RtspEnd;
+  stopped: boolean;
+  framesReceived: number;
+  lastReceivedAtMs: number | null;
+}
+
+export class RecorderInstance {
+  private segment: SegmentWriter | null = null;
+  private readonly finishing: Promise<void>[] = [];
+  private droppedBeforeKeyframe = 0;
+  private framesReceived = 0;
+  private lastReceivedAtMs: number | null = null;
+  private gapPending: InstanceOptions['gapBefore'];
+  private readonly log: Logger;
+
+  constructor(private readonly o: InstanceOptions) {
+    this.gapPending = o.gapBefore;
+    this.log = o.logger.child({ connection: o.connection });
+  }
+
+  async run(): Promise<InstanceResult> {
+    const input = await RtspInput.open(this.o.url, {
+      transport: this.o.transport,
+      timeoutMs: this.o.readTimeoutMs,
+      signal: this.o.signal,
+    });
+    this.log.info('connected', {
+      source: redactUrl(this.o.url),
+      ...input.info,
+      timeBase: `${input.info.timeBase.num}/${input.info.timeBase.den}`,
+    });
+    const tb = input.info.timeBase;
+    const toTicks = (ms: number) => (BigInt(Math.round(ms)) * BigInt(tb.den)) / (1000n * BigInt(tb.num));
+    const segmentTicks = toTicks(this.o.segmentDurationMs);
+    const jumpTicks = toTicks(this.o.timestampJumpMs);
+    let endReason: SegmentEnd = 'end-of-stream';
+    try {
+      for (;;) {
+        const unit = await input.read();
+        if (!unit) break;
+        try {
+          this.framesReceived++;
+          this.lastReceivedAtMs = unit.receivedAtMs;
+          this.accept(input, unit, segmentTicks, jumpTicks);
+        } finally {
+          unit.packet.free();
+        }
+      }
+      const end = input.end ?? { kind: 'eof' };
+      endReason = this.o.signal.aborted ? 'stopped' : end.kind === 'eof' ? 'end-of-stream' : 'source-lost';
+      if (end.kind === 'error') this.log.warn('source lost', { error: end.message });
+      return {
+        end,
+        stopped: this.o.signal.aborted,
+        framesReceived: this.framesReceived,
+        lastReceivedAtMs: this.lastReceivedAtMs,
+      };
+    } catch (error) {
+      endReason = 'source-lost';
+      throw error;
+    } finally {
+      this.finishSegment(endReason, null);
+      await input.close();
+      await Promise.all(this.finishing);
+    }
+  }
+
+  private accept(input: RtspInput, unit: RtspVideoUnit, segmentTicks: bigint, jumpTicks: bigint): void {
+    const seg = this.segment;
+    if (seg) {
+      const step = unit.dtsTicks - seg.lastDtsTicks;
+      if (step <= 0n || step > jumpTicks) {
+        this.log.warn('source timestamps reset, starting a new segment', {
+          fromDts: String(seg.lastDtsTicks),
+          toDts: String(unit.dtsTicks),
+        });
+        this.finishSegment('timestamp-reset', null);
+        this.start(input, unit, 'timestamp-reset');
+        return;
+      }
+      if (unit.key && unit.ptsTicks - seg.firstPtsTicks >= segmentTicks) {
+        this.finishSegment('rollover', unit.ptsTicks);
+        this.start(input, unit, 'rollover');
+        return;
+      }
+      seg.write(unit);
+      return;
+    }
+    this.start(input, unit, 'connect');
+  }
+
+  private start(input: RtspInput, unit: RtspVideoUnit, startReason: SegmentStart): void {
+    if (!unit.key) {
+      // Frames before the first keyframe cannot be decoded on their own; a segment starts at one.
+      this.droppedBeforeKeyframe++;
+      return;
+    }
+    const name = new Date(unit.receivedAtMs).toISOString().replace(/:/g, '-');
+    const key = `${this.o.prefix}${name}.mp4`;
+    const gap = this.gapPending
+      ? {
+          ...this.gapPending,
+          toMs: unit.receivedAtMs,
+          durationMs: Math.round(unit.receivedAtMs - this.gapPending.fromMs),
+        }
+      : null;
+    this.gapPending = null;
+    this.segment = new SegmentWriter(
+      input.stream,
+      {
+        key,
+        indexKey: `${this.o.prefix}${name}.index.json`,
+        source: redactUrl(this.o.url),
+        codec: input.info.codec,
+        width: input.info.width,
+        height: input.info.height,
+        timeBase: input.info.timeBase,
+        connection: this.o.connection,
+        startedAtMs: unit.receivedAtMs,
+        startReason,
+        gapBefore: gap,
+        droppedBeforeKeyframe: this.droppedBeforeKeyframe,
+      },
+      unit,
+      this.o,
+    );
+    this.droppedBeforeKeyframe = 0;
+    this.log.info('segment started', { key, startReason });
+  }
+
+  private finishSegment(reason: SegmentEnd, nextPtsTicks: bigint | null): void {
+    const seg = this.segment;
+    if (!seg) return;
+    this.segment = null;
+    this.finishing.push(
+      seg.finish(reason, nextPtsTicks).then(
+        (outcome) => this.o.onSegmentDone(outcome),
+        (error: unknown) => {
+          this.log.error('segment could not be finished', {
+            key: seg.header.key,
+            error: (error as Error).message,
+          });
+          this.o.onSegmentDone({ stored: false, journal: seg.abandon(), reason: (error as Error).message });
+        },
+      ),
+    );
+  }
+}
