@@ -31,6 +31,8 @@ export interface RtspInputOptions {
 
 export interface RtspVideoInfo {
   codec: string;
+  /** Length the source announces (SDP a=range npt=0-N) in ms; null for a live, open-ended stream. */
+  durationMs: number | null;
   width: number;
   height: number;
   timeBase: Rational;
@@ -66,8 +68,10 @@ export class RtspInput {
     readonly stream: Stream,
   ) {
     const par = stream.codecpar;
+    const seconds = demuxer.duration;
     this.info = {
       codec: codecName(stream),
+      durationMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null,
       width: par.width,
       height: par.height,
       timeBase: { num: stream.timeBase.num, den: stream.timeBase.den },

@@ -34,6 +34,8 @@ export interface InstanceOptions extends SegmentWriterOptions {
 export interface InstanceResult {
   end: RtspEnd;
   stopped: boolean;
+  /** The source reached the end it announced: a file played to its end, not a dropped connection. */
+  sourceEnded: boolean;
   framesReceived: number;
   lastReceivedAtMs: number | null;
 }
@@ -44,6 +46,7 @@ export class RecorderInstance {
   private droppedBeforeKeyframe = 0;
   private framesReceived = 0;
   private lastReceivedAtMs: number | null = null;
+  private maxPtsTicks: bigint | null = null;
   private gapPending: InstanceOptions['gapBefore'];
   private readonly log: Logger;
 
@@ -75,17 +78,22 @@ export class RecorderInstance {
         try {
           this.framesReceived++;
           this.lastReceivedAtMs = unit.receivedAtMs;
+          if (this.maxPtsTicks === null || unit.ptsTicks > this.maxPtsTicks) this.maxPtsTicks = unit.ptsTicks;
           this.accept(input, unit, segmentTicks, jumpTicks);
         } finally {
           unit.packet.free();
         }
       }
       const end = input.end ?? { kind: 'eof' };
-      endReason = this.o.signal.aborted ? 'stopped' : end.kind === 'eof' ? 'end-of-stream' : 'source-lost';
-      if (end.kind === 'error') this.log.warn('source lost', { error: end.message });
+      const sourceEnded = end.kind === 'eof' && this.reachedAnnouncedEnd(input);
+      endReason = this.o.signal.aborted ? 'stopped' : sourceEnded ? 'end-of-stream' : 'source-lost';
+      if (endReason === 'source-lost') {
+        this.log.warn('source lost', { error: end.kind === 'error' ? end.message : 'connection closed' });
+      }
       return {
         end,
         stopped: this.o.signal.aborted,
+        sourceEnded,
         framesReceived: this.framesReceived,
         lastReceivedAtMs: this.lastReceivedAtMs,
       };
@@ -97,6 +105,18 @@ export class RecorderInstance {
       await input.close();
       await Promise.all(this.finishing);
     }
+  }
+
+  /**
+   * libavformat reports AVERROR_EOF both for an RTCP BYE at the end of a file and for a TCP connection
+   * the server closed (killed: "Failed reading RTSP data: End of file"). Only a source that announced a
+   * length (SDP a=range:npt=0-N) and got there has ended; anything else is a drop to reconnect after.
+   */
+  private reachedAnnouncedEnd(input: RtspInput): boolean {
+    const { durationMs, timeBase } = input.info;
+    if (durationMs === null || this.maxPtsTicks === null) return false;
+    const lastMs = (Number(this.maxPtsTicks) * timeBase.num * 1000) / timeBase.den;
+    return lastMs + 1000 >= durationMs;
   }
 
   private accept(input: RtspInput, unit: RtspVideoUnit, segmentTicks: bigint, jumpTicks: bigint): void {

@@ -112,15 +112,17 @@ export class Recorder {
         const result: InstanceResult = await instance.run();
         if (result.lastReceivedAtMs !== null) lastReceivedAtMs = result.lastReceivedAtMs;
         if (result.stopped) break;
-        if (result.end.kind === 'eof' && (this.o.stopOnEnd ?? true)) {
+        if (result.sourceEnded && (this.o.stopOnEnd ?? true)) {
           this.log.info('source ended the stream');
           break;
         }
-        lostReason = result.end.kind === 'error' ? result.end.message : 'source ended the stream';
+        lostReason = result.end.kind === 'error' ? result.end.message : 'connection closed by the source';
         if (result.framesReceived > 0) backoffMs = minMs;
+        if (result.framesReceived === 0 && !lostReason) lostReason = 'no frames from the source';
       } catch (error) {
         if (signal.aborted) break;
-        lostReason = (error as Error).message;
+        // The gap's reason stays what ended the last connection, not the failed attempts after it.
+        if (!lostReason) lostReason = (error as Error).message;
         this.log.warn('cannot connect to the source', { error: lostReason, retryInMs: backoffMs });
       }
       try {
