@@ -16,3 +16,6 @@ export interface TestService {
 }
 
 export const services: TestService[] = [];
+
+import { s3Service } from './s3.js';
+services.push(s3Service);
