@@ -4,6 +4,11 @@
  *  - the first access unit comes out without pts. If an RTCP SR arrived before the first RTP packet the
  *    session base is the SR's RTP time and the unit carries PRFT: its pts is its wallclock minus the
  *    wallclock-minus-pts offset of the following units. Otherwise its RTP timestamp is the base: pts 0.
+ *    But the base can also be the RTP-Info rtptime of the PLAY reply, which for a file served from
+ *    npt 0 whose first frame is later (gst-rtsp-server, a first PTS of 1 s) is not the first frame's
+ *    time. Then pts 0 would give the first frame a duration many times any other; when it would, the
+ *    first pts is estimated as (smallest following pts) - (smallest interval between the following
+ *    frames) and marked as an estimate. libavformat gives no way to read the RTP timestamp itself.
  *  - with B-frames the first `has_b_frames` units come without dts: held until a dts appears, then
  *    back-filled as dts[k] = min(pts[k], dts[k+1] - 1), which keeps dts increasing and dts <= pts.
  */
@@ -18,7 +23,12 @@ export interface HeldUnit {
   receivedAtMs: number;
   /** AV_PKT_DATA_PRFT wallclock in µs since 1970, when libavformat attached one. */
   prftUs: bigint | null;
+  /** The pts was not in the stream but estimated (see above). */
+  ptsEstimated?: boolean;
 }
+
+/** Following frames looked at before deciding the first frame's pts without a PRFT. */
+const ESTIMATE_WINDOW = 8;
 
 /** Past this many held units we stop waiting for evidence and fall back (pts 0, dts = pts). */
 export const MAX_HELD_UNITS = 64;
@@ -32,7 +42,12 @@ export function repairLeadingTimestamps(held: HeldUnit[], tb: Rational): boolean
   if (!first) return false;
   const giveUp = held.length >= MAX_HELD_UNITS;
   if (first.pts === null) {
-    if (first.prftUs === null || giveUp) first.pts = 0n;
+    if (first.prftUs === null) {
+      const following = held.slice(1).filter((u) => u.pts !== null && !u.key);
+      if (following.length < ESTIMATE_WINDOW && !giveUp && !held.slice(1).some((u) => u.key)) return false;
+      first.pts = firstPtsWithoutWallclock(following.map((u) => u.pts!));
+      if (first.pts !== 0n) first.ptsEstimated = true;
+    } else if (giveUp) first.pts = 0n;
     else {
       const anchor = held.find((u, i) => i > 0 && u.pts !== null && u.prftUs !== null);
       if (!anchor) return false;
@@ -64,6 +79,26 @@ export function repairLeadingTimestamps(held: HeldUnit[], tb: Rational): boolean
     next = u.dts;
   }
   return held.slice(lastWithDts + 1).every((u) => u.dts !== null);
+}
+
+/**
+ * pts 0 (the first RTP packet or the SR is the base) unless that makes the first frame last more than
+ * four times the longest interval among the frames after it; then an estimate just before them.
+ */
+export function firstPtsWithoutWallclock(followingPts: bigint[]): bigint {
+  const sorted = [...followingPts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (sorted.length < 2) return 0n;
+  let minGap: bigint | null = null;
+  let maxGap = 0n;
+  for (let i = 1; i < sorted.length; i++) {
+    const gap = sorted[i]! - sorted[i - 1]!;
+    if (gap <= 0n) continue;
+    if (minGap === null || gap < minGap) minGap = gap;
+    if (gap > maxGap) maxGap = gap;
+  }
+  const lowest = sorted[0]!;
+  if (minGap === null || lowest <= 4n * maxGap) return 0n;
+  return lowest - minGap;
 }
 
 function findLastIndex<T>(list: T[], test: (v: T) => boolean): number {

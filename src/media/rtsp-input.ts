@@ -49,6 +49,8 @@ export interface RtspVideoUnit {
   receivedAtMs: number;
   /** Source wallclock (ms since 1970) of this frame from RTCP sender reports, null before the first SR. */
   ntpMs: number | null;
+  /** The pts was missing from the stream and is an estimate (first frame only; rtsp-input-repair.ts). */
+  ptsEstimated: boolean;
 }
 
 /** How a read ended: the source said it is done (RTCP BYE / EOF), or the connection failed. */
@@ -205,6 +207,7 @@ export class RtspInput {
       key: u.key,
       receivedAtMs: u.receivedAtMs,
       ntpMs,
+      ptsEstimated: u.ptsEstimated ?? false,
     });
   }
 }

@@ -31,6 +31,7 @@ export interface FrameRecord {
   key: boolean;
   receivedAtMs: number;
   ntpMs: number | null;
+  ptsEstimated?: boolean;
 }
 
 /** Facts about a segment known when it starts (stored first in the spool journal). */
@@ -72,6 +73,8 @@ export interface FrameIndexJson {
   /** Wallclock anchor: ntpMs of the first frame whose wallclock is known, with its pts. */
   wallclock: { ptsTicks: number; ntpMs: number } | null;
   ptsTicks: number[];
+  /** Frames whose pts the source did not give and kadr estimated (the first of a connection at most). */
+  estimatedPts: number[];
   keyframes: number[];
   receivedAtMs: number[];
   ntpMs: (number | null)[];
@@ -128,6 +131,7 @@ export function buildFrameIndex(
     durationMs: frames.length ? ticksToMs(last - first + lastDuration, tb) : 0,
     wallclock: anchor ? { ptsTicks: Number(anchor.ptsTicks), ntpMs: round3(anchor.ntpMs!) } : null,
     ptsTicks: frames.map((f) => Number(f.ptsTicks)),
+    estimatedPts: frames.flatMap((f, i) => (f.ptsEstimated ? [i] : [])),
     keyframes: frames.flatMap((f, i) => (f.key ? [i] : [])),
     receivedAtMs: frames.map((f) => round3(f.receivedAtMs)),
     ntpMs: frames.map((f) => (f.ntpMs === null ? null : round3(f.ntpMs))),

@@ -14,6 +14,7 @@ import {
   type RtspVideoUnit,
 } from '../media/rtsp-input.js';
 import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
+import { rtspServerReachable } from './source-probe.js';
 import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
 
 export interface InstanceOptions extends SegmentWriterOptions {
@@ -85,7 +86,7 @@ export class RecorderInstance {
         }
       }
       const end = input.end ?? { kind: 'eof' };
-      const sourceEnded = end.kind === 'eof' && this.reachedAnnouncedEnd(input);
+      const sourceEnded = end.kind === 'eof' && (await this.sourceEnded(input));
       endReason = this.o.signal.aborted ? 'stopped' : sourceEnded ? 'end-of-stream' : 'source-lost';
       if (endReason === 'source-lost') {
         this.log.warn('source lost', { error: end.kind === 'error' ? end.message : 'connection closed' });
@@ -109,14 +110,18 @@ export class RecorderInstance {
 
   /**
    * libavformat reports AVERROR_EOF both for an RTCP BYE at the end of a file and for a TCP connection
-   * the server closed (killed: "Failed reading RTSP data: End of file"). Only a source that announced a
-   * length (SDP a=range:npt=0-N) and got there has ended; anything else is a drop to reconnect after.
+   * the server closed (killed: "Failed reading RTSP data: End of file"). A source has ended only if it
+   * announced a length (SDP a=range:npt=0-N; a live camera announces none and is always reconnected)
+   * and either got there or its server is still up after the EOF. Anything else is a drop.
    */
-  private reachedAnnouncedEnd(input: RtspInput): boolean {
+  private async sourceEnded(input: RtspInput): Promise<boolean> {
     const { durationMs, timeBase } = input.info;
-    if (durationMs === null || this.maxPtsTicks === null) return false;
-    const lastMs = (Number(this.maxPtsTicks) * timeBase.num * 1000) / timeBase.den;
-    return lastMs + 1000 >= durationMs;
+    if (durationMs === null) return false;
+    if (this.maxPtsTicks !== null) {
+      const lastMs = (Number(this.maxPtsTicks) * timeBase.num * 1000) / timeBase.den;
+      if (lastMs + 1000 >= durationMs) return true;
+    }
+    return rtspServerReachable(this.o.url);
   }
 
   private accept(input: RtspInput, unit: RtspVideoUnit, segmentTicks: bigint, jumpTicks: bigint): void {

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { RtspTransport } from '../media/rtsp-input.js';
+import { redactUrl, type RtspTransport } from '../media/rtsp-input.js';
 import type { SegmentSummary } from './frame-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { SegmentOutcome } from './segment-writer.js';
@@ -35,6 +35,8 @@ export interface RecorderOptions {
   /** How long stop waits for spooled segments to reach the store. */
   drainTimeoutMs?: number;
   fsync?: boolean;
+  /** Throw when the very first connection fails (a CLI user's typo) instead of retrying forever. */
+  failFirstConnect?: boolean;
   logger?: Logger;
   onSegment?: (segment: RecordedSegment) => void;
 }
@@ -47,6 +49,8 @@ export interface RecordedSegment extends SegmentSummary {
 }
 
 export interface RecorderResult {
+  /** The source URL without credentials. */
+  source: string;
   segments: RecordedSegment[];
   /** Journals not yet stored when the recorder stopped (stored by the next run). */
   pending: string[];
@@ -121,6 +125,11 @@ export class Recorder {
         if (result.framesReceived === 0 && !lostReason) lostReason = 'no frames from the source';
       } catch (error) {
         if (signal.aborted) break;
+        if (connection === 1 && this.o.failFirstConnect) {
+          await uploader.drain(this.o.drainTimeoutMs ?? 60_000);
+          uploader.stop();
+          throw error;
+        }
         // The gap's reason stays what ended the last connection, not the failed attempts after it.
         if (!lostReason) lostReason = (error as Error).message;
         this.log.warn('cannot connect to the source', { error: lostReason, retryInMs: backoffMs });
@@ -136,6 +145,7 @@ export class Recorder {
     uploader.stop();
     if (pending.length) this.log.warn('segments left in the spool for the next run', { pending });
     return {
+      source: redactUrl(this.o.url),
       segments: [...this.segments].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
       pending,
       connections: connection,

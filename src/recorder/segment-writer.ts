@@ -77,6 +77,7 @@ export class SegmentWriter {
       key: unit.key,
       receivedAtMs: unit.receivedAtMs,
       ntpMs: unit.ntpMs,
+      ptsEstimated: unit.ptsEstimated,
     });
     this.lastDtsTicks = unit.dtsTicks;
     this.frames++;

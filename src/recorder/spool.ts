@@ -36,7 +36,7 @@ const enum RecordType {
 
 let sequence = 0;
 
-type FrameTuple = [string, string, 0 | 1, number, number | null];
+type FrameTuple = [string, string, 0 | 1, number, number | null, (0 | 1)?];
 
 export class SpoolJournal {
   private fd: number | null;
@@ -69,6 +69,7 @@ export class SpoolJournal {
       f.key ? 1 : 0,
       f.receivedAtMs,
       f.ntpMs,
+      f.ptsEstimated ? 1 : 0,
     ]);
     const json = Buffer.from(JSON.stringify(tuples));
     const head = Buffer.alloc(4);
@@ -168,8 +169,15 @@ export async function readJournal(file: string): Promise<JournalContents | null>
       } else if (type === RecordType.Fragment && hasInit) {
         const jsonLength = (await readPart(start, 4)).readUInt32BE(0);
         const tuples = JSON.parse((await readPart(start + 4, jsonLength)).toString()) as FrameTuple[];
-        for (const [pts, dts, key, receivedAtMs, ntpMs] of tuples) {
-          frames.push({ ptsTicks: BigInt(pts), dtsTicks: BigInt(dts), key: key === 1, receivedAtMs, ntpMs });
+        for (const [pts, dts, key, receivedAtMs, ntpMs, estimated] of tuples) {
+          frames.push({
+            ptsTicks: BigInt(pts),
+            dtsTicks: BigInt(dts),
+            key: key === 1,
+            receivedAtMs,
+            ntpMs,
+            ptsEstimated: estimated === 1,
+          });
         }
         mediaRanges.push({ offset: start + 4 + jsonLength, length: length - 4 - jsonLength });
       } else if (type === RecordType.Trailer && hasInit) mediaRanges.push({ offset: start, length });
