@@ -29,7 +29,12 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   try {
-    const args = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    const args = parseArgs({
+      args: joinNegativeValues(rest, command),
+      options: command.options,
+      allowPositionals: true,
+      strict: true,
+    });
     return (await command.run(args, io)) ?? 0;
   } catch (error) {
     if (process.env.KADR_DEBUG === '1') io.err.write(`${(error as Error)?.stack ?? String(error)}\n`);
@@ -42,4 +47,22 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
     if (isKadrError(error)) return error.code === 'KADR_ERR_INTERNAL' ? 1 : 2;
     return 1;
   }
+}
+
+/**
+ * `--at -5` would read -5 as an option; join it into `--at=-5` so the command can say what is wrong
+ * with the value (a negative time) instead of a parser complaint.
+ */
+function joinNegativeValues(argv: string[], command: Command): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && command.options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { KadrError } from '../core/errors.js';
 import { FsObjectStore } from './fs-store.js';
 import { parseStorageUrl, validateBucket, validateKey } from './keys.js';
 import type { ObjectStore } from './object-store.js';
-import { S3ObjectStore, type S3StoreOptions } from './s3-store.js';
+import { S3ObjectStore, type S3StoreOptions, type S3Tuning } from './s3-store.js';
 
 const S3_VARS = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_BUCKET'] as const;
 
@@ -85,6 +85,7 @@ export function objectStoreFromEnv(
 export function locateObject(
   location: string,
   env: NodeJS.ProcessEnv = process.env,
+  tuning?: S3Tuning,
 ): { store: ObjectStore; key: string } {
   const s3 = parseStorageUrl(location);
   if (s3) {
@@ -94,7 +95,7 @@ export function locateObject(
       });
     }
     return {
-      store: new S3ObjectStore(s3OptionsForUrl(location, s3.bucket, env)),
+      store: new S3ObjectStore({ ...s3OptionsForUrl(location, s3.bucket, env), ...tuning }),
       key: validateKey(s3.prefix),
     };
   }
@@ -110,11 +111,12 @@ export function locateObject(
 export function locatePrefix(
   location: string,
   env: NodeJS.ProcessEnv = process.env,
+  tuning?: S3Tuning,
 ): { store: ObjectStore; prefix: string } {
   const s3 = parseStorageUrl(location);
   if (s3) {
     const prefix = s3.prefix === '' || s3.prefix.endsWith('/') ? s3.prefix : `${s3.prefix}/`;
-    return { store: new S3ObjectStore(s3OptionsForUrl(location, s3.bucket, env)), prefix };
+    return { store: new S3ObjectStore({ ...s3OptionsForUrl(location, s3.bucket, env), ...tuning }), prefix };
   }
   return { store: new FsObjectStore(path.resolve(location)), prefix: '' };
 }

@@ -5,10 +5,11 @@
  * are invisible to get/head/list.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, addAbortSignal } from 'node:stream';
+import { Readable } from 'node:stream';
 import { KadrError } from '../core/errors.js';
+import { abortSourceOn } from './abort.js';
 import { validateKey, validatePrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 import { checkRange } from './range.js';
@@ -51,6 +52,7 @@ export class FsObjectStore implements ObjectStore {
     await mkdir(path.dirname(file), { recursive: true }).catch((e: unknown) => {
       throw writeError(key, file, e);
     });
+    // (a file where a folder of the key should be, or the reverse, is a KADR_ERR_CONFLICT: writeError)
     const temp = path.join(
       path.dirname(file),
       `.${path.basename(file)}.kadr-tmp-${randomBytes(8).toString('hex')}`,
@@ -59,9 +61,10 @@ export class FsObjectStore implements ObjectStore {
       throw writeError(key, file, e);
     });
     let closed = false;
+    let unbind = () => {};
     try {
       const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      if (options.signal) addAbortSignal(options.signal, source); // abort destroys the source
+      unbind = abortSourceOn(options.signal, source); // abort destroys the source
       // A plain write loop: backpressure for free, and the handle stays open for the fsync.
       for await (const chunk of source) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
@@ -76,17 +79,9 @@ export class FsObjectStore implements ObjectStore {
       if (!closed) await handle.close().catch(() => {});
       await unlink(temp).catch(() => {});
       if (e instanceof Error && e.name === 'AbortError') throw e;
-      if (isErrno(e, 'EISDIR') || isErrno(e, 'ENOTEMPTY') || isErrno(e, 'ENOTDIR')) {
-        throw new KadrError(
-          'KADR_ERR_CONFLICT',
-          `cannot store ${key}: a folder and an object share the name on disk`,
-          {
-            hint: 'on the fs store a key cannot be both an object and the prefix of other objects',
-            cause: e,
-          },
-        );
-      }
       throw isErrno(e) ? writeError(key, file, e) : e;
+    } finally {
+      unbind();
     }
     const info = await this.head(key);
     if (!info) throw new KadrError('KADR_ERR_INTERNAL', `object ${key} vanished right after it was written`);
@@ -157,6 +152,43 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Removes temp files older than `olderThanMs` (left by a process killed mid-put), anywhere under
+   * the root, and returns how many. The age keeps it safe to run while other processes write:
+   * a live put touches its temp file at every write.
+   */
+  async removeStaleTemp(olderThanMs = 3_600_000): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    const sweep = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+        throw e;
+      }
+      for (const entry of entries) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) await sweep(p);
+        else if (entry.isFile() && TEMP.test(entry.name)) {
+          const s = await stat(p).catch(() => null);
+          if (
+            s &&
+            s.mtimeMs < cutoff &&
+            (await unlink(p).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
+        }
+      }
+    };
+    await sweep(this.root);
+    return removed;
+  }
+
   async delete(key: string): Promise<void> {
     const file = this.keyPath(key);
     try {
@@ -192,6 +224,16 @@ function notFound(key: string, file: string): KadrError {
 }
 
 function writeError(key: string, file: string, e: unknown): KadrError {
+  if (isErrno(e, 'EISDIR') || isErrno(e, 'ENOTEMPTY') || isErrno(e, 'ENOTDIR') || isErrno(e, 'EEXIST')) {
+    return new KadrError(
+      'KADR_ERR_CONFLICT',
+      `cannot store ${key}: a folder and an object share a name on disk`,
+      {
+        hint: 'on the fs store a key cannot be both an object and the prefix of other objects (a and a/b)',
+        cause: e,
+      },
+    );
+  }
   const code = isErrno(e) ? e.code : undefined;
   return new KadrError(
     'KADR_ERR_OUTPUT_WRITE',

@@ -8,4 +8,4 @@ export {
   DEFAULT_STORAGE_DIR,
 } from './config.js';
 export { FsObjectStore } from './fs-store.js';
-export { S3ObjectStore, type S3StoreOptions } from './s3-store.js';
+export { S3ObjectStore, type S3StoreOptions, type S3Tuning } from './s3-store.js';

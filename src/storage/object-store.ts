@@ -28,7 +28,8 @@ export interface ObjectStore {
    * its own copy and put again, or give up). A stream body is consumed and, on failure, destroyed.
    */
   put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
-  /** Whole object or a byte range [start, end] inclusive. Missing key: KadrError KADR_ERR_STORAGE_NOT_FOUND. */
+  /** Whole object or a byte range [start, end] inclusive. Missing key: KadrError KADR_ERR_STORAGE_NOT_FOUND.
+   *  Read the stream to its end or destroy it: it holds a file handle or a pooled connection. */
   get(key: string, range?: { start: number; end?: number }): Promise<Readable>;
   head(key: string): Promise<ObjectInfo | null>;
   /** Every object whose key starts with `prefix` (a plain string prefix, '' for all), in key order. */

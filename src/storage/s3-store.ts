@@ -11,13 +11,15 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable, addAbortSignal } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KadrError } from '../core/errors.js';
+import { abortSourceOn } from './abort.js';
 import { validateKey, validatePrefix } from './keys.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 import { checkRange } from './range.js';
@@ -41,7 +43,15 @@ export interface S3StoreOptions {
   /** Whole-put retries for Buffer bodies on transient failures (server down, 5xx), with doubling
    *  back-off: default 5 attempts, 250 ms first delay, 8 s cap (about 4 s of outage covered). */
   putRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Keys per ListObjectsV2 page (default: the server's, 1000). */
+  listPageSize?: number;
 }
+
+/** The knobs a caller may turn without touching the connection settings (which come from env). */
+export type S3Tuning = Pick<
+  S3StoreOptions,
+  'connectTimeoutMs' | 'maxAttempts' | 'partSize' | 'queueSize' | 'putRetry'
+>;
 
 const MiB = 1024 * 1024;
 
@@ -93,7 +103,28 @@ export class S3ObjectStore implements ObjectStore {
         if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
           throw this.fail(e, `creating bucket ${this.bucket}`);
         }
+        return;
       }
+      // An upload cut off by the server going away cannot abort its multipart upload; in a bucket
+      // kadr created, let the server reclaim such leftovers after a day. Best effort: a server
+      // without lifecycle support still stores objects.
+      await this.client
+        .send(
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket: this.bucket,
+            LifecycleConfiguration: {
+              Rules: [
+                {
+                  ID: 'kadr-abort-incomplete-uploads',
+                  Status: 'Enabled',
+                  Filter: { Prefix: '' },
+                  AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+                },
+              ],
+            },
+          }),
+        )
+        .catch(() => {});
     })().catch((e: unknown) => {
       this.bucketReady = undefined; // try again next time (the server may come back)
       throw e;
@@ -125,7 +156,7 @@ export class S3ObjectStore implements ObjectStore {
     // caller could see "aborted" with the incomplete upload still there. A destroyed source makes
     // Upload abort the multipart upload first and reject after.
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-    if (options.signal) addAbortSignal(options.signal, source);
+    const unbind = abortSourceOn(options.signal, source);
     // Errors of the caller's source stream are the caller's, not the storage's: keep them apart.
     let sourceError: unknown;
     const onSourceError = (e: unknown) => (sourceError ??= e);
@@ -145,6 +176,7 @@ export class S3ObjectStore implements ObjectStore {
       if (sourceError !== undefined) throw sourceError;
       throw this.fail(e, `uploading ${key}`);
     } finally {
+      unbind();
       source.off('error', onSourceError);
     }
     // The completion's ETag is not trusted (RGW returns an empty one): ask the server.
@@ -202,6 +234,7 @@ export class S3ObjectStore implements ObjectStore {
             Bucket: this.bucket,
             Prefix: prefix || undefined,
             ContinuationToken: token,
+            MaxKeys: this.options.listPageSize,
           }),
         );
       } catch (e) {

@@ -1,7 +1,19 @@
 import type { Command } from '../command.js';
+import { compareCommand } from './compare.js';
+import { demoCommand } from './demo.js';
+import { frameCommand } from './frame.js';
+import { indexCommand } from './index-table.js';
+import { probeCommand } from './probe.js';
+import { recordCommand } from './record.js';
+import { sameMomentCommand } from './same-moment.js';
 
 /** Every `kadr` command, in the order `kadr --help` lists them. */
-export const commands: Command[] = [];
-
-import { recordCommand } from './record.js';
-commands.push(recordCommand);
+export const commands: Command[] = [
+  demoCommand,
+  probeCommand,
+  frameCommand,
+  compareCommand,
+  sameMomentCommand,
+  indexCommand,
+  recordCommand,
+];

@@ -4,6 +4,8 @@
 # stop: SIGTERM, waits until the process is gone (radosgw takes ~9 s to shut down gracefully);
 # kill: SIGKILL at once (a crash); start: waits until the S3 endpoint answers (up to 60 s).
 set -euo pipefail
+# gone, or a zombie waiting for an init that reaps slowly (this counts as gone: it holds no port)
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$st" ] && [ "${st:0:1}" != Z ]; }
 ACTION="$1"; BASE="$2"
 export CEPH_CONF="$BASE/ceph.conf"
 PIDFILE="$BASE/run/rgw.pid.main"
@@ -12,9 +14,9 @@ case "$ACTION" in
     [ -f "$PIDFILE" ] || exit 0
     pid=$(cat "$PIDFILE")
     if [ "$ACTION" = kill ]; then kill -9 "$pid" 2>/dev/null || true; else kill "$pid" 2>/dev/null || true; fi
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
     rm -f "$PIDFILE"
     ;;
   start)

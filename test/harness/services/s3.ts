@@ -5,7 +5,7 @@
  * memstore keeps the data in RAM: 1.2 s to start instead of ~4.5 s for bluestore, and the data
  * survives an rgw-only restart (the fault tests), which is all the tests need.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -52,12 +52,16 @@ export const s3Service: TestService = {
       S3_ACCESS_KEY: `kadr${randomBytes(6).toString('hex')}`,
       S3_SECRET_KEY: randomBytes(18).toString('hex'),
       S3_REGION: 'us-east-1',
+      // so that objectStoreFromEnv(process.env) works in any test; tests that need isolation
+      // pick their own bucket (the store creates it on first put)
+      S3_BUCKET: 'kadr-test',
       KADR_TEST_S3: '1',
       KADR_TEST_S3_BASE: base,
       KADR_TEST_S3_RGW_PORT: String(rgwPort),
     };
     const stop = async () => {
-      await run('bash', [path.join(scripts, 'stop-ceph-rgw.sh'), base]).catch(() => {});
+      // the data is thrown away: no need to wait ~5 s for a graceful shutdown
+      await run('bash', [path.join(scripts, 'stop-ceph-rgw.sh'), base, 'kill']).catch(() => {});
       await rm(base, { recursive: true, force: true });
     };
     try {
@@ -80,6 +84,26 @@ export const s3Service: TestService = {
       const err = e as { stderr?: string; message: string };
       throw new Error(`test S3 server did not start: ${(err.stderr ?? '').trim() || err.message}`);
     }
-    return { env, stop };
+    // If this process dies without calling stop (Ctrl-C, kill -9 of the test driver), a watchdog
+    // stops the daemons and removes the folder, so no Ceph is left running on a shared machine.
+    const watchdog = spawn(
+      'bash',
+      [
+        '-c',
+        'while kill -0 "$0" 2>/dev/null; do sleep 2; done; bash "$1" "$2" kill; rm -rf "$2"',
+        String(process.pid),
+        path.join(scripts, 'stop-ceph-rgw.sh'),
+        base,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    watchdog.unref();
+    return {
+      env,
+      stop: async () => {
+        if (watchdog.pid) process.kill(watchdog.pid);
+        await stop();
+      },
+    };
   },
 };

@@ -3,13 +3,19 @@
  * passes here, the recorder and the HTTP API may rely on for both.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { isKadrError, type KadrErrorCode } from '../../../src/core/errors.js';
 import type { ObjectStore } from '../../../src/storage/index.js';
 
 export const MiB = 1024 * 1024;
+const run = promisify(execFile);
 
 /** Deterministic irregular chunk sizes, 1 byte to 1 MiB: no store may depend on the chunking. */
 export function* irregularChunks(data: Buffer, seed = 7): Generator<Buffer> {
@@ -112,6 +118,16 @@ export function objectStoreContract(store: ObjectStore, hooks: ContractHooks): v
     await rejectsWith(store.get(key, { start: data.length }), 'KADR_ERR_VALIDATION');
     await rejectsWith(store.get(key, { start: 10, end: 5 }), 'KADR_ERR_VALIDATION');
     await rejectsWith(store.get(key, { start: -1 }), 'KADR_ERR_VALIDATION');
+  });
+
+  test('streams of exactly one and two part sizes round-trip (multipart edge cases)', async () => {
+    for (const size of [5 * MiB, 10 * MiB, 5 * MiB + 1]) {
+      const key = `edge/${size}.bin`;
+      const info = await store.put(key, unknownLengthStream(data.subarray(0, size)));
+      assert.equal(info.size, size);
+      assert.equal(sha256(await readAll(await store.get(key))), sha256(data.subarray(0, size)));
+      await store.delete(key);
+    }
   });
 
   test('Buffer put, overwrite, empty object', async () => {
@@ -241,10 +257,59 @@ export function objectStoreContract(store: ObjectStore, hooks: ContractHooks): v
     assert.equal(await store.head('failed/never.bin'), null);
   });
 
+  test('a signal that fires after the put finished changes nothing', async () => {
+    const session = new AbortController(); // e.g. one signal for a whole recording session
+    await store.put('late/a.bin', unknownLengthStream(data.subarray(0, 100_000)), { signal: session.signal });
+    await store.put('late/b.bin', data.subarray(0, 1000), { signal: session.signal });
+    session.abort(new Error('session over'));
+    await new Promise((r) => setImmediate(r));
+    assert.equal((await store.head('late/a.bin'))?.size, 100_000);
+    assert.equal((await store.head('late/b.bin'))?.size, 1000);
+  });
+
   test('readLocation gives a place FFmpeg can read with seeks', async () => {
     const location = await store.readLocation('big/one.bin');
     const start = 5 * MiB - 7;
     assert.deepEqual(await hooks.readAt(location, start, start + 4095), data.subarray(start, start + 4096));
+  });
+
+  test('FFmpeg (ffprobe, a peer) opens readLocation and seeks to the moov at the end', async () => {
+    // An MP4 written without faststart keeps its index at the end: reading it needs a seek
+    // (a Range request over HTTP), the access pattern of `kadr frame` on a recording.
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'kadr-contract-'));
+    try {
+      const file = path.join(tmp, 'clip.mp4');
+      await run('ffmpeg', [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=64x48:rate=25:duration=2',
+        '-c:v',
+        'libx264',
+        '-g',
+        '10',
+        file,
+      ]);
+      await store.put('media/clip.mp4', await readFile(file), { contentType: 'video/mp4' });
+      const location = await store.readLocation('media/clip.mp4');
+      const { stdout } = await run('ffprobe', [
+        '-v',
+        'error',
+        '-count_packets',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_packets,width',
+        '-of',
+        'csv=p=0',
+        location,
+      ]);
+      assert.equal(stdout.trim(), '64,50');
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 
   test('describe names the object', () => {

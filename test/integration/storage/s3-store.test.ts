@@ -4,7 +4,7 @@
  * behind, presigned URLs read with Range like FFmpeg does, the bucket created on first use,
  * errors for a dead endpoint and bad credentials, and a Buffer put riding out a server restart.
  */
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -19,7 +19,7 @@ import {
   s3OptionsFromEnv,
 } from '../../../src/storage/index.js';
 import { killRgw, startRgw } from '../../harness/s3/rgw-control.js';
-import { objectStoreContract, readAll, rejectsWith } from './contract.js';
+import { keysUnder, objectStoreContract, readAll, rejectsWith } from './contract.js';
 
 const env = process.env;
 if (!env.KADR_TEST_S3)
@@ -60,6 +60,34 @@ objectStoreContract(store, {
 
 test('s3: no incomplete multipart upload is left anywhere in the bucket', async () => {
   assert.deepEqual(await incompleteUploads(store), []);
+});
+
+test('s3: a bucket kadr creates reclaims incomplete uploads after a day', async () => {
+  const out = await store.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: store.bucket }));
+  assert.deepEqual(
+    out.Rules?.map((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation),
+    [1],
+  );
+});
+
+test('s3: listing follows continuation pages', async () => {
+  const paged = new S3ObjectStore({ ...options, listPageSize: 2 });
+  let pages = 0;
+  paged.client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'ListObjectsV2Command') pages++;
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  try {
+    const all = await keysUnder(store, 'list');
+    assert.equal(all.length, 7);
+    assert.deepEqual(await keysUnder(paged, 'list'), all);
+    assert.equal(pages, 4);
+  } finally {
+    paged.destroy();
+  }
 });
 
 test('s3: the ETag comes from HEAD, not from the multipart completion', async () => {
@@ -128,6 +156,7 @@ test('s3: a Buffer put rides out a crashed server that comes back', async () => 
   await killRgw();
   let restarted = false;
   try {
+    await rejectsWith(store.head('small/a.txt'), 'KADR_ERR_STORAGE_UNAVAILABLE'); // really down
     const put = store.put('outage/fragment-0001.m4s', payload);
     await sleep(1000);
     await startRgw();

@@ -1,0 +1,25 @@
+/**
+ * Where a video named on the command line is read from. Files and URLs pass through unchanged.
+ * s3://bucket/key is resolved through src/storage (S3_* from the environment) to a presigned URL that
+ * FFmpeg reads in-process with ranged requests, so nothing is downloaded first; the object's ETag keys
+ * its cached frame index, and the s3:// name is what captions and logs show.
+ */
+import { KadrError } from '../core/errors.js';
+import { locateObject, parseStorageUrl } from '../storage/index.js';
+import type { VideoRef } from '../timeline/index.js';
+
+export async function resolveLocation(location: string): Promise<VideoRef> {
+  if (!parseStorageUrl(location)) return location;
+  const { store, key } = locateObject(location);
+  const info = await store.head(key);
+  if (!info) {
+    throw new KadrError('KADR_ERR_STORAGE_NOT_FOUND', `no object at ${location}`, {
+      hint: 'check the bucket and key (kadr record prints the keys it wrote)',
+    });
+  }
+  return {
+    location: await store.readLocation(key, 6 * 3600),
+    label: location,
+    cacheKey: `${location}#${info.etag ?? `${info.size}:${info.lastModified?.toISOString() ?? ''}`}`,
+  };
+}
