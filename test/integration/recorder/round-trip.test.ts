@@ -9,8 +9,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import '../../../src/core/polyfill.js';
+import { resolveLocation } from '../../../src/cli/locations.js';
+import { compareAt } from '../../../src/timeline/index.js';
 import { getFixture, type Fixture } from '../../fixtures/index.js';
-import { frameMd5s, probePts90k, readJson, record, type RecordJson } from './helpers.js';
+import { collect, frameMd5s, probePts90k, readJson, record, spawnKadr, type RecordJson } from './helpers.js';
 import { startRtspSource, type RtspSource } from './rtsp-source.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kadr-rec-rt-'));
@@ -104,6 +107,51 @@ async function checkRecording(result: RecordJson, fixture: Fixture): Promise<voi
   assert.deepEqual(md5s, await frameMd5s(fixture.path), 'identical pixels, frame by frame');
 }
 
+/**
+ * `kadr compare <original> <recording> --at t` (the CLI, a few times) and the same function in-process
+ * (many times): same frame index, same time since the first frame, identical pictures.
+ */
+async function compareThroughout(fixture: Fixture, recording: string): Promise<void> {
+  const first = fixture.frames[0]!.pts;
+  const lastMs = Number(
+    ((fixture.frames.at(-1)!.pts - first) * 1000n * BigInt(fixture.timeBase.num)) /
+      BigInt(fixture.timeBase.den),
+  );
+  const times = Array.from({ length: 24 }, (_, i) => Math.round((i * lastMs) / 23));
+  for (const t of times.filter((_, i) => i % 8 === 3)) {
+    const r = await collect(
+      spawnKadr([
+        'compare',
+        fixture.path,
+        recording,
+        '--at',
+        String(t),
+        '--out',
+        path.join(tmp, `cmp-${t}.png`),
+        '--json',
+      ]),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as {
+      identical: boolean;
+      original: { index: number };
+      recording: { index: number };
+    };
+    assert.equal(j.recording.index, j.original.index, `kadr compare at ${t} ms: same frame index`);
+    assert.equal(j.identical, true, `kadr compare at ${t} ms: identical pictures`);
+  }
+  const rec = await resolveLocation(recording);
+  for (const t of times) {
+    const r = await compareAt(fixture.path, rec, t, { skipUnreferenced: true });
+    assert.equal(r.recording.index, r.original.index, `at ${t} ms: same frame index`);
+    assert.ok(
+      Math.abs(r.recording.sinceFirstMs - r.original.sinceFirstMs) < 0.02,
+      `at ${t} ms: same time since the first frame`,
+    );
+    assert.equal(r.identical, true, `at ${t} ms: identical pictures`);
+  }
+}
+
 describe('kadr record round trip', { concurrency: 3 }, () => {
   test('VFR H.264 (1/1000, B-frames) to disk in 2 s segments', async () => {
     const out = path.join(tmp, 'disk-h264ms');
@@ -146,6 +194,8 @@ describe('kadr record round trip', { concurrency: 3 }, () => {
       spool,
     ]);
     await checkRecording(result, fixtures.hevc);
+    assert.equal(result.segments.length, 1);
+    await compareThroughout(fixtures.hevc, result.segments[0]!.key);
   });
 
   test('RTP timestamps that wrap past 2^32 mid-stream keep counting up', async () => {
@@ -153,5 +203,6 @@ describe('kadr record round trip', { concurrency: 3 }, () => {
     const result = await record([source.url('wrap'), '--to', out, '--spool', spool]);
     assert.equal(result.segments.length, 1, 'the wrap is not mistaken for a timestamp reset');
     await checkRecording(result, fixtures.h264ms);
+    await compareThroughout(fixtures.h264ms, result.segments[0]!.key);
   });
 });
