@@ -5,6 +5,7 @@ import { frameCommand } from './frame.js';
 import { indexCommand } from './index-table.js';
 import { probeCommand } from './probe.js';
 import { recordCommand } from './record.js';
+import { rtspServeCommand } from './rtsp-serve.js';
 import { sameMomentCommand } from './same-moment.js';
 
 /** Every `kadr` command, in the order `kadr --help` lists them. */
@@ -15,5 +16,6 @@ export const commands: Command[] = [
   compareCommand,
   sameMomentCommand,
   indexCommand,
+  rtspServeCommand,
   recordCommand,
 ];

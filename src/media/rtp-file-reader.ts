@@ -1,0 +1,160 @@
+/**
+ * Reads the video packets of a file for restreaming: in decode order, each with the time it is due to
+ * be sent (its DTS, on the stream's own clock), looping with timestamps that keep increasing.
+ *
+ * - copyTs: the file's timestamps are the truth, no demuxer fix-ups (shared/reference/media).
+ * - packetsSync-style reads (readFrameSync): the async packets() busy-waits when the consumer is paced
+ *   to real time (trap 2), and a restream is exactly such a consumer.
+ * - Matroska leaves the DTS of the first packets of a B-frame GOP unset; their send time (and DTS) is
+ *   the previous one, so sending order and pacing stay monotonic.
+ * - A loop adds the whole pass duration (last PTS + its duration − first PTS) to every timestamp of
+ *   the next pass, so a client sees one continuous, increasing timeline.
+ */
+import '../core/polyfill.js';
+import { Demuxer } from 'node-av/api';
+import { AV_NOPTS_VALUE, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
+import { Packet, type Stream } from 'node-av/lib';
+import { KadrError } from '../core/errors.js';
+import type { Rational } from '../core/rational.js';
+
+export interface ReadPacket {
+  packet: Packet;
+  /** When to send it, in stream ticks, never decreasing (across loops too). */
+  sendTicks: bigint;
+}
+
+export class RtpFileReader {
+  private demuxer: Demuxer;
+  private stream: Stream;
+  private offsetTicks = 0n;
+  private lastSendTicks: bigint | undefined;
+  /** Largest pts + its duration seen in this pass, and the smallest pts: the loop step. */
+  private passEnd: bigint | undefined;
+  private passStart: bigint | undefined;
+  private ended = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly loop: boolean,
+    demuxer: Demuxer,
+  ) {
+    this.demuxer = demuxer;
+    this.stream = pickVideo(demuxer, path);
+  }
+
+  static async open(path: string, options: { loop?: boolean } = {}): Promise<RtpFileReader> {
+    return new RtpFileReader(path, options.loop ?? false, await openDemuxer(path));
+  }
+
+  get videoStream(): Stream {
+    return this.stream;
+  }
+
+  get timeBase(): Rational {
+    const tb = this.stream.timeBase;
+    return { num: tb.num, den: tb.den };
+  }
+
+  get durationSec(): number | undefined {
+    const d = this.demuxer.duration;
+    return Number.isFinite(d) && d > 0 ? d : undefined;
+  }
+
+  /**
+   * Seeks to the keyframe at or before `ticks` (stream ticks of the first pass). The packets that
+   * follow start there; the caller learns the exact start from the first packet's pts.
+   */
+  seekToTicks(ticks: bigint): void {
+    const ret = this.demuxer.getFormatContext().seekFrameSync(this.stream.index, ticks, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) throw new KadrError('KADR_ERR_INPUT_CORRUPT', `cannot seek in ${this.path}`);
+    this.offsetTicks = 0n;
+    this.lastSendTicks = undefined;
+    this.ended = false;
+  }
+
+  /** The next video packet (the caller frees it), or null at the end (never, with loop). */
+  async next(): Promise<ReadPacket | null> {
+    for (;;) {
+      if (this.ended) return null;
+      const packet = this.readOne();
+      if (!packet) {
+        if (!this.loop || this.passEnd === undefined || this.passStart === undefined) {
+          this.ended = true;
+          return null;
+        }
+        this.offsetTicks += this.passEnd - this.passStart;
+        await this.reopen();
+        continue;
+      }
+      const pts = packet.pts;
+      const dts = packet.dts;
+      if (pts !== AV_NOPTS_VALUE && this.offsetTicks === 0n) {
+        const end = pts + (packet.duration > 0n ? packet.duration : 1n);
+        if (this.passEnd === undefined || end > this.passEnd) this.passEnd = end;
+        if (this.passStart === undefined || pts < this.passStart) this.passStart = pts;
+      }
+      if (this.offsetTicks !== 0n) {
+        if (pts !== AV_NOPTS_VALUE) packet.pts = pts + this.offsetTicks;
+        if (dts !== AV_NOPTS_VALUE) packet.dts = dts + this.offsetTicks;
+      }
+      const own = packet.dts !== AV_NOPTS_VALUE ? packet.dts : packet.pts;
+      let sendTicks = own === AV_NOPTS_VALUE ? (this.lastSendTicks ?? 0n) : own;
+      if (
+        this.lastSendTicks !== undefined &&
+        (sendTicks < this.lastSendTicks || packet.dts === AV_NOPTS_VALUE)
+      ) {
+        sendTicks = this.lastSendTicks;
+      }
+      this.lastSendTicks = sendTicks;
+      // The muxer needs a DTS; the send time is one (monotonic, never after the PTS). Without it
+      // libavformat guesses from earlier PTS and refuses the first packet of a loop's second pass.
+      if (packet.dts === AV_NOPTS_VALUE) packet.dts = sendTicks;
+      return { packet, sendTicks };
+    }
+  }
+
+  private readOne(): Packet | null {
+    const ctx = this.demuxer.getFormatContext();
+    for (;;) {
+      const packet = new Packet();
+      packet.alloc();
+      const ret = ctx.readFrameSync(packet);
+      if (ret < 0) {
+        packet.free();
+        return null;
+      }
+      if (packet.streamIndex === this.stream.index) {
+        packet.timeBase = this.stream.timeBase;
+        return packet;
+      }
+      packet.free(); // audio and other streams are not served (see docs/rtsp.md)
+    }
+  }
+
+  private async reopen(): Promise<void> {
+    await this.demuxer.close();
+    this.demuxer = await openDemuxer(this.path);
+    this.stream = pickVideo(this.demuxer, this.path);
+  }
+
+  async close(): Promise<void> {
+    this.ended = true;
+    await this.demuxer.close();
+  }
+}
+
+async function openDemuxer(path: string): Promise<Demuxer> {
+  try {
+    return await Demuxer.open(path, { copyTs: true });
+  } catch (e) {
+    throw new KadrError('KADR_ERR_INPUT_UNREADABLE', `cannot open ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+function pickVideo(demuxer: Demuxer, path: string): Stream {
+  const stream = demuxer.video();
+  if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${path} has no video stream`);
+  return stream;
+}

@@ -1,0 +1,120 @@
+/**
+ * RTP packetization through libavformat's `rtp` muxer (RFC 6184 H.264 with FU-A/STAP-A, RFC 7798
+ * H.265, RFC 6416 MPEG-4 Part 2, ...) writing into a callback, and the SDP media section from
+ * av_sdp_create (rtpmap, fmtp with sprop-parameter-sets / sprop-vps...). The RTP timestamp of every
+ * packet is base + PTS rescaled to 90 kHz, exactly (shared/reference/media §4); node-av's RTPStream
+ * is never used because it rewrites timestamps to a constant step (trap 5).
+ *
+ * libavformat's own RTCP sender reports are dropped: their NTP time is taken when the header is
+ * written and their RTP time is the base (PTS 0), not the clock kadr paces by, so kadr sends its own
+ * (src/rtsp/rtcp-sender-report.ts).
+ */
+import '../core/polyfill.js';
+import { type Encoder, Muxer, StreamingUtils } from 'node-av/api';
+import type { Packet, Stream } from 'node-av/lib';
+import { rescale, type Rational, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
+
+export interface RtpPacketizerOptions {
+  ssrc: number;
+  /** First sequence number (0-65535). */
+  seq: number;
+  payloadType?: number;
+  /** Bytes per RTP packet; 1400 keeps UDP datagrams under a 1500-byte MTU. */
+  maxPacketSize?: number;
+  onRtp(packet: Buffer): void;
+}
+
+export class RtpPacketizer {
+  private readonly muxer: Muxer;
+  private readonly outIndex: number;
+  /** RTP timestamp of PTS 0, learnt from the first packet (libavformat picks it at random). */
+  private base: number | undefined;
+  private pendingPts: bigint | undefined;
+  nextSeq: number;
+  packetCount = 0;
+  octetCount = 0;
+
+  private constructor(
+    source: Stream | Encoder,
+    readonly timeBase: Rational,
+    private readonly options: RtpPacketizerOptions,
+  ) {
+    this.nextSeq = options.seq & 0xffff;
+    this.muxer = Muxer.openSync(
+      { write: (buf: Buffer) => this.onWrite(buf) },
+      {
+        format: 'rtp',
+        maxPacketSize: options.maxPacketSize ?? 1400,
+        // One stream: no interleaving queue, so each packet leaves in the same call that wrote it.
+        useSyncQueue: false,
+        // Restreams may start mid-GOP after a seek; never drop what the caller chose to send.
+        copyInitialNonkeyframes: true,
+        options: { payload_type: options.payloadType ?? 96, ssrc: options.ssrc >>> 0, seq: this.nextSeq },
+      },
+    );
+    this.outIndex = this.muxer.addStream(source as Stream);
+  }
+
+  static forStream(stream: Stream, options: RtpPacketizerOptions): RtpPacketizer {
+    return new RtpPacketizer(stream, { num: stream.timeBase.num, den: stream.timeBase.den }, options);
+  }
+
+  static forEncoder(encoder: Encoder, timeBase: Rational, options: RtpPacketizerOptions): RtpPacketizer {
+    return new RtpPacketizer(encoder, timeBase, options);
+  }
+
+  get ssrc(): number {
+    return this.options.ssrc >>> 0;
+  }
+
+  get rtpBase(): number | undefined {
+    return this.base;
+  }
+
+  /** RTP timestamp for a time in stream ticks; undefined until the first packet went out. */
+  rtpTimestampFor(ticks: bigint): number | undefined {
+    if (this.base === undefined) return undefined;
+    return Number((BigInt(this.base) + rescale(ticks, this.timeBase, RTP_VIDEO_TIME_BASE)) & 0xffff_ffffn);
+  }
+
+  /** Packetizes one packet (timestamps in `timeBase`); its RTP packets reach onRtp before this returns. */
+  write(packet: Packet): void {
+    this.pendingPts = packet.pts;
+    this.muxer.writePacketSync(packet, this.outIndex);
+    this.pendingPts = undefined;
+  }
+
+  /** The media section of the SDP (`m=` line onwards), as libavformat writes it. */
+  sdpMediaSection(): string[] {
+    const sdp = StreamingUtils.createSdp([this.muxer.getFormatContext()]);
+    if (!sdp) throw new Error('av_sdp_create failed');
+    const lines = sdp.split(/\r?\n/).filter((l) => l.length > 0);
+    const m = lines.findIndex((l) => l.startsWith('m='));
+    return m < 0 ? [] : lines.slice(m);
+  }
+
+  private onWrite(buf: Buffer): number {
+    const length = buf.length;
+    // RTCP (SR 200 ... APP 204) from libavformat: dropped, see the file comment.
+    if (length < 12 || (buf[1]! >= 200 && buf[1]! <= 204)) return length;
+    const packet = Buffer.from(buf);
+    if (this.base === undefined && this.pendingPts !== undefined) {
+      const ts = BigInt(packet.readUInt32BE(4));
+      const offset = rescale(this.pendingPts, this.timeBase, RTP_VIDEO_TIME_BASE);
+      this.base = Number((((ts - offset) % 2n ** 32n) + 2n ** 32n) % 2n ** 32n);
+    }
+    this.nextSeq = (packet.readUInt16BE(2) + 1) & 0xffff;
+    this.packetCount++;
+    this.octetCount += length - 12;
+    this.options.onRtp(packet);
+    return length;
+  }
+
+  close(): void {
+    try {
+      this.muxer.closeSync();
+    } catch {
+      // closing a muxer that never wrote its header fails harmlessly
+    }
+  }
+}

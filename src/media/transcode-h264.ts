@@ -1,0 +1,52 @@
+/**
+ * Transcoding of codecs RTSP clients cannot take as they are (VP9, MJPEG, AV1, ...) into H.264 with
+ * the same timestamps. The encoder is created without `{ decoder }`: with it, node-av sets the encoder
+ * time base to 1/framerate and a VFR stream gets quantised (shared/reference/media trap 6). Without it
+ * the encoder takes the frames' time base, which is the stream's, and every PTS survives exactly.
+ * x264 runs with tune=zerolatency (no lookahead, no B-frames): a restream paced in real time should
+ * not hold frames back.
+ *
+ * The encoder is driven through its async encodeAll: node-av 6.1.1's encodeAllSync with libx264 corrupts
+ * the heap (the process dies with "free(): invalid pointer" or SIGSEGV at the next GC; reproduced in
+ * isolation, decodeAllSync is fine).
+ */
+import '../core/polyfill.js';
+import { Decoder, Encoder } from 'node-av/api';
+import { FF_ENCODER_LIBX264 } from 'node-av/constants';
+import type { Packet, Stream } from 'node-av/lib';
+
+export class H264Transcoder {
+  private constructor(
+    private readonly decoder: Decoder,
+    readonly encoder: Encoder,
+  ) {}
+
+  static async create(stream: Stream): Promise<H264Transcoder> {
+    const decoder = await Decoder.create(stream);
+    const encoder = await Encoder.create(FF_ENCODER_LIBX264, {
+      context: { gopSize: 60, maxBFrames: 0 },
+      options: { preset: 'veryfast', tune: 'zerolatency', crf: 20 },
+    });
+    return new H264Transcoder(decoder, encoder);
+  }
+
+  /** Decodes one packet (or null to drain) and returns the H.264 packets it yields; caller frees them. */
+  async push(packet: Packet | null): Promise<Packet[]> {
+    const out: Packet[] = [];
+    for (const frame of this.decoder.decodeAllSync(packet)) {
+      try {
+        out.push(...(await this.encoder.encodeAll(frame)));
+      } finally {
+        frame.free();
+      }
+    }
+    if (packet === null) out.push(...(await this.encoder.encodeAll(null)));
+    return out;
+  }
+
+  /** Encoder first: it may still reference frames the decoder owns. */
+  close(): void {
+    this.encoder.close();
+    this.decoder.close();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * One RTSP session (RFC 2326 §3.1, §A.1 server state machine): Init → Ready (after SETUP) → Playing
+ * (after PLAY) ⇄ Ready (PAUSE), and gone after TEARDOWN or timeout. It owns the transports of its
+ * tracks and the sinks handed to the application.
+ */
+import type { Socket } from 'node:net';
+import type { RtpSink } from './handler.js';
+import type { TransportSpec } from './transport.js';
+import type { UdpPair } from './udp-pair.js';
+
+export type SessionState = 'ready' | 'playing';
+
+export interface SessionTrack {
+  track: string;
+  transport: TransportSpec;
+  sink: SessionSink;
+}
+
+export class RtspSession {
+  state: SessionState = 'ready';
+  lastSeenMs: number;
+  readonly tracks = new Map<string, SessionTrack>();
+  /** The control connection; a UDP session outlives it until its timeout (RFC 2326 §3.1). */
+  connection: Socket | undefined;
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    connection: Socket,
+    readonly remoteAddress: string,
+    now: number,
+  ) {
+    this.connection = connection;
+    this.lastSeenMs = now;
+  }
+
+  get interleaved(): boolean {
+    for (const t of this.tracks.values()) if (t.transport.kind === 'tcp') return true;
+    return false;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.tracks.values()) t.sink.close();
+  }
+}
+
+/** A sink that writes to nothing once closed; concrete sinks below. */
+export abstract class SessionSink implements RtpSink {
+  closed = false;
+  packetsSent = 0;
+  bytesSent = 0;
+  abstract sendRtp(packet: Buffer): void;
+  abstract sendRtcp(packet: Buffer): void;
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/**
+ * RTP/AVP/TCP: `$ channel length payload` frames on the control connection (RFC 2326 §10.12). A client
+ * that stops reading would make the socket buffer grow without bound, so past `maxBacklogBytes`
+ * the connection is dropped: memory per connection stays bounded and the others keep being served.
+ */
+export class InterleavedSink extends SessionSink {
+  constructor(
+    private readonly socket: Socket,
+    private readonly rtpChannel: number,
+    private readonly rtcpChannel: number | undefined,
+    private readonly maxBacklogBytes: number,
+    private readonly onOverflow: () => void,
+  ) {
+    super();
+  }
+
+  private frame(channel: number, packet: Buffer): void {
+    if (this.closed || this.socket.destroyed) return;
+    if (this.socket.writableLength > this.maxBacklogBytes) {
+      this.closed = true;
+      this.onOverflow();
+      return;
+    }
+    const out = Buffer.allocUnsafe(4 + packet.length);
+    out[0] = 0x24;
+    out[1] = channel;
+    out.writeUInt16BE(packet.length, 2);
+    packet.copy(out, 4);
+    this.socket.write(out);
+    this.packetsSent++;
+    this.bytesSent += packet.length;
+  }
+
+  sendRtp(packet: Buffer): void {
+    this.frame(this.rtpChannel, packet);
+  }
+
+  sendRtcp(packet: Buffer): void {
+    if (this.rtcpChannel !== undefined) this.frame(this.rtcpChannel, packet);
+  }
+}
+
+/** RTP/AVP over UDP from the server's port pair to the client's, never to a third address. */
+export class UdpSink extends SessionSink {
+  constructor(
+    private readonly udp: UdpPair,
+    private readonly address: string,
+    private readonly rtpPort: number,
+    private readonly rtcpPort: number,
+  ) {
+    super();
+  }
+
+  sendRtp(packet: Buffer): void {
+    if (this.closed) return;
+    this.udp.rtp.send(packet, this.rtpPort, this.address);
+    this.packetsSent++;
+    this.bytesSent += packet.length;
+  }
+
+  sendRtcp(packet: Buffer): void {
+    if (this.closed) return;
+    this.udp.rtcp.send(packet, this.rtcpPort, this.address);
+  }
+}

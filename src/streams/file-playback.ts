@@ -1,0 +1,213 @@
+/**
+ * Plays one file track to one client at the file's own pace: each packet leaves when its DTS is due on
+ * a monotonic clock (performance.now, never Date.now, which jumps when the system clock is set).
+ * Sends RTCP sender reports mapping the RTP clock to NTP wallclock, and at the end of the file an
+ * RR + BYE so that clients end cleanly instead of timing out.
+ *
+ * node-av calls must not overlap (a close during a read would free what the read uses), so every
+ * track operation goes through one promise chain.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../core/logger.js';
+import { RtpFileTrack } from '../media/rtp-file-track.js';
+import type { RtpSink } from '../rtsp/handler.js';
+import { serializeReceiverReportBye } from '../rtsp/rtcp-packets.js';
+import { serializeSenderReport, unixUsToNtp } from '../rtsp/rtcp-sender-report.js';
+import type { PlayStart, SourceConsumer } from './source.js';
+
+const SENDER_REPORT_INTERVAL_MS = 5000;
+const BYE_DELAY_MS = 300;
+const PRIME_MAX_PACKETS = 64;
+
+type State = 'ready' | 'primed' | 'playing' | 'paused' | 'ended' | 'closed';
+
+export interface FilePlaybackOptions {
+  path: string;
+  loop: boolean;
+  sink: RtpSink;
+  ssrc: number;
+  seq: number;
+  logger: Logger;
+}
+
+export class FilePlayback implements SourceConsumer {
+  private state: State = 'ready';
+  private ops: Promise<unknown> = Promise.resolve();
+  /** RTP packets made while priming, sent by begin() after the PLAY response. */
+  private held: Buffer[] | undefined;
+  private anchorTicks = 0n;
+  private anchorWallMs = 0;
+  private generation = 0;
+  private lastSenderReportMs = -Infinity;
+  private timer: AbortController | undefined;
+  private started = false;
+
+  private constructor(
+    private readonly track: RtpFileTrack,
+    private readonly options: FilePlaybackOptions,
+  ) {}
+
+  static async open(options: FilePlaybackOptions): Promise<FilePlayback> {
+    const box: { self?: FilePlayback } = {};
+    const track = await RtpFileTrack.open({
+      path: options.path,
+      loop: options.loop,
+      ssrc: options.ssrc,
+      seq: options.seq,
+      onRtp: (packet) => box.self?.emit(packet),
+    });
+    box.self = new FilePlayback(track, options);
+    return box.self;
+  }
+
+  get ssrc(): number {
+    return this.track.ssrc;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.ops.then(fn);
+    this.ops = run.catch(() => {});
+    return run;
+  }
+
+  private emit(packet: Buffer): void {
+    if (this.held) this.held.push(packet);
+    else if (this.state === 'playing') this.options.sink.sendRtp(packet);
+  }
+
+  play(rangeStartSec: number | undefined): Promise<PlayStart> {
+    this.generation++;
+    this.timer?.abort();
+    return this.exclusive(async () => {
+      if (this.state === 'closed') throw new Error('playback closed');
+      if (this.state === 'primed' || this.state === 'playing') {
+        // PLAY while playing (some clients send it as a keep-alive): restart pacing from here.
+        this.state = 'paused';
+      }
+      const tb = this.track.timeBase;
+      const zero = await this.track.nptZeroPts();
+      const seeking = rangeStartSec !== undefined && (this.started || rangeStartSec > 0);
+      if (seeking) await this.track.seek(rangeStartSec);
+      const seq = this.track.nextSeq;
+      const anchor = await this.track.peekSendTicks();
+      this.held = [];
+      // Send (into `held`) until the first RTP packet exists: RTP-Info needs its timestamp base. One
+      // packet for passthrough; a transcoder may hold a few frames first (decoder frame threads).
+      let primed = false;
+      for (let i = 0; i < PRIME_MAX_PACKETS && anchor !== null; i++) {
+        if (!(await this.track.sendNext())) break;
+        if (this.track.rtpTimestampFor(anchor) !== undefined) {
+          primed = true;
+          break;
+        }
+      }
+      if (anchor === null || !primed) {
+        this.held = undefined;
+        this.state = 'ended';
+        return { startSec: 0, seq, rtptime: 0 };
+      }
+      this.anchorTicks = anchor;
+      // Normal play time of the start: the first frame's (or the seek keyframe's) PTS, or where the
+      // pause left off.
+      const startTicks = !this.started || seeking ? (this.track.startPts ?? anchor) : anchor;
+      this.started = true;
+      this.state = 'primed';
+      const startSec = Math.max(0, (Number(startTicks - zero) * tb.num) / tb.den);
+      return { startSec, seq, rtptime: this.track.rtpTimestampFor(startTicks) ?? 0 };
+    });
+  }
+
+  begin(): void {
+    if (this.state !== 'primed') return;
+    this.state = 'playing';
+    this.anchorWallMs = performance.now();
+    this.sendSenderReport();
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const p of held) this.options.sink.sendRtp(p);
+    void this.run(this.generation);
+  }
+
+  private async run(generation: number): Promise<void> {
+    const tb = this.track.timeBase;
+    try {
+      while (generation === this.generation && this.state === 'playing' && !this.options.sink.closed) {
+        const ticks = await this.exclusive(() => this.track.peekSendTicks());
+        if (generation !== this.generation || this.state !== 'playing') return;
+        if (ticks === null) {
+          // Drain what a transcoder still holds (its last frames), then end.
+          await this.exclusive(() => this.track.sendNext());
+          return await this.end(generation);
+        }
+        const dueMs = this.anchorWallMs + (Number(ticks - this.anchorTicks) * 1000 * tb.num) / tb.den;
+        const waitMs = dueMs - performance.now();
+        if (waitMs > 1) {
+          this.timer = new AbortController();
+          try {
+            await sleep(waitMs, undefined, { signal: this.timer.signal });
+          } catch {
+            return; // paused or closed
+          }
+        }
+        if (generation !== this.generation || this.state !== 'playing') return;
+        await this.exclusive(() => this.track.sendNext());
+        if (performance.now() - this.lastSenderReportMs >= SENDER_REPORT_INTERVAL_MS) this.sendSenderReport();
+      }
+    } catch (e) {
+      this.options.logger.error('playback failed', { error: String(e) });
+      await this.end(generation);
+    }
+  }
+
+  /**
+   * RTCP SR: NTP wallclock now, and the RTP time the pacing clock is at now (RFC 3550 §6.4.1), so a
+   * receiver can put every frame on the wallclock.
+   */
+  private sendSenderReport(): void {
+    const anchorRtp = this.track.rtpTimestampFor(this.anchorTicks);
+    if (anchorRtp === undefined || this.options.sink.closed) return;
+    const nowMs = performance.now();
+    const elapsed90k = Math.round((nowMs - this.anchorWallMs) * 90);
+    const unixUs = BigInt(Math.round((performance.timeOrigin + nowMs) * 1000));
+    this.options.sink.sendRtcp(
+      serializeSenderReport({
+        ssrc: this.track.ssrc,
+        ntpTimestamp: unixUsToNtp(unixUs),
+        rtpTimestamp: (anchorRtp + elapsed90k) >>> 0,
+        packetCount: this.track.packetCount,
+        octetCount: this.track.octetCount,
+      }),
+    );
+    this.lastSenderReportMs = nowMs;
+  }
+
+  /**
+   * End of file: RR + BYE. Over UDP, RTP and RTCP arrive on two sockets and FFmpeg ends at the BYE
+   * even when the last RTP packet is still unread on the other one (seen: the last B-frame lost), so
+   * the BYE waits a little.
+   */
+  private async end(generation: number): Promise<void> {
+    if (this.state === 'ended' || this.state === 'closed') return;
+    this.state = 'ended';
+    await sleep(BYE_DELAY_MS);
+    if (generation !== this.generation || this.options.sink.closed) return;
+    this.sendSenderReport();
+    this.options.sink.sendRtcp(serializeReceiverReportBye(this.track.ssrc));
+    this.options.logger.debug('end of file, sent BYE', { ssrc: this.track.ssrc });
+  }
+
+  async pause(): Promise<void> {
+    this.generation++;
+    this.timer?.abort();
+    if (this.state === 'playing' || this.state === 'primed') this.state = 'paused';
+    await this.exclusive(async () => {});
+  }
+
+  async close(): Promise<void> {
+    this.generation++;
+    this.timer?.abort();
+    this.state = 'closed';
+    this.held = undefined;
+    await this.exclusive(() => this.track.close());
+  }
+}
