@@ -79,7 +79,9 @@ const kadr = spawn(
     `s3://${bucket}`,
     String(SEGMENT),
   ],
-  { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  // node-av's async readFrame blocks a libuv pool thread while it waits for the network: one per
+  // stream, plus the default 4 for file and DNS work (docs/recording.md).
+  { env: { ...env, UV_THREADPOOL_SIZE: String(M + 4) }, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 let kadrOut = '';
 kadr.stdout!.on('data', (d) => (kadrOut += d));

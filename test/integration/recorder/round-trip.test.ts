@@ -14,12 +14,13 @@ import { resolveLocation } from '../../../src/cli/locations.js';
 import { compareAt } from '../../../src/timeline/index.js';
 import { getFixture, type Fixture } from '../../fixtures/index.js';
 import { collect, frameMd5s, probePts90k, readJson, record, spawnKadr, type RecordJson } from './helpers.js';
-import { startRtspSource, type RtspSource } from './rtsp-source.js';
+import { startKadrRtspServe, startRtspSource, type RtspSource } from './rtsp-source.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kadr-rec-rt-'));
 const spool = path.join(tmp, 'spool');
 const bucket = `kadr-rec-${randomBytes(4).toString('hex')}`;
 let source: RtspSource;
+let kadrSource: RtspSource;
 
 const fixtures = {
   h264ms: getFixture('h264-mp4-ms'),
@@ -35,9 +36,11 @@ before(async () => {
     // First RTP timestamp 0.5 s before 2^32: the 32-bit RTP clock wraps during the stream.
     wrap: `${fixtures.h264ms.path},ts-offset=${2 ** 32 - 45_000}`,
   });
+  kadrSource = await startKadrRtspServe([fixtures.h264ms.path, fixtures.h264long.path, fixtures.hevc.path]);
 });
 after(async () => {
   await source?.stop();
+  await kadrSource?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -58,7 +61,7 @@ function truthPts90k(f: Fixture): bigint[] {
   return f.frames.map((x) => ((x.pts - first) * BigInt(f.timeBase.num) * 90000n) / BigInt(f.timeBase.den));
 }
 
-async function checkRecording(result: RecordJson, fixture: Fixture): Promise<void> {
+async function checkRecording(result: RecordJson, fixture: Fixture, maxTickDiff = 1n): Promise<void> {
   assert.ok(result.segments.length >= 1, 'at least one segment');
   assert.equal(result.pending.length, 0);
   const recordedPts: bigint[] = [];
@@ -102,8 +105,12 @@ async function checkRecording(result: RecordJson, fixture: Fixture): Promise<voi
       `the estimated first pts is off by ${d}, less than one frame interval`,
     );
   }
-  // GStreamer keeps time in ns and rounds RTP timestamps: at most 1 tick of 1/90000 (11 µs).
-  assert.ok(maxDiff <= 1n, `PTS equal to the source's within 1 tick of 1/90000 (max diff ${maxDiff})`);
+  // GStreamer keeps time in ns and rounds RTP timestamps: at most 1 tick of 1/90000 (11 µs) from it;
+  // from kadr's own server the PTS are exact.
+  assert.ok(
+    maxDiff <= maxTickDiff,
+    `PTS equal to the source's within ${maxTickDiff} tick(s) of 1/90000 (max diff ${maxDiff})`,
+  );
   assert.deepEqual(md5s, await frameMd5s(fixture.path), 'identical pixels, frame by frame');
 }
 
@@ -204,5 +211,51 @@ describe('kadr record round trip', { concurrency: 3 }, () => {
     assert.equal(result.segments.length, 1, 'the wrap is not mistaken for a timestamp reset');
     await checkRecording(result, fixtures.h264ms);
     await compareThroughout(fixtures.h264ms, result.segments[0]!.key);
+  });
+});
+
+describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency: 3 }, () => {
+  const file = (f: Fixture) => path.basename(f.path).replace(/\.[^.]+$/, '');
+
+  test('VFR H.264 (1/1000, B-frames) over TCP to S3, checked with kadr compare', async () => {
+    const result = await record([
+      kadrSource.url(file(fixtures.h264ms)),
+      '--to',
+      `s3://${bucket}/kadr-h264`,
+      '--spool',
+      spool,
+    ]);
+    assert.equal(result.segments.length, 1);
+    await checkRecording(result, fixtures.h264ms, 0n);
+    await compareThroughout(fixtures.h264ms, result.segments[0]!.key);
+  });
+
+  test('VFR H.264 (1/90000, first pts 1 s, long GOP) over UDP to disk in 3 s segments', async () => {
+    const out = path.join(tmp, 'kadr-long');
+    const result = await record([
+      kadrSource.url(file(fixtures.h264long)),
+      '--to',
+      out,
+      '--transport',
+      'udp',
+      '--segment',
+      '3',
+      '--spool',
+      spool,
+    ]);
+    await checkRecording(result, fixtures.h264long, 0n);
+  });
+
+  test('VFR HEVC (first pts 2 s) over TCP to S3, checked with kadr compare', async () => {
+    const result = await record([
+      kadrSource.url(file(fixtures.hevc)),
+      '--to',
+      `s3://${bucket}/kadr-hevc`,
+      '--spool',
+      spool,
+    ]);
+    assert.equal(result.segments.length, 1);
+    await checkRecording(result, fixtures.hevc, 0n);
+    await compareThroughout(fixtures.hevc, result.segments[0]!.key);
   });
 });

@@ -58,3 +58,47 @@ export async function startRtspSource(files: Record<string, string>): Promise<Rt
     stop: kill,
   };
 }
+
+/** kadr's own RTSP server (`kadr rtsp-serve`) serving `files` at rtsp://127.0.0.1:PORT/<name without extension>. */
+export async function startKadrRtspServe(files: string[]): Promise<RtspSource> {
+  const port = await freePort();
+  const root = path.resolve(path.dirname(script), '../../..');
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'src', 'cli', 'bin.ts'),
+        'rtsp-serve',
+        '--port',
+        String(port),
+        ...files,
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = proc;
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      const onData = (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('listening')) resolve();
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.once('exit', (code) => reject(new Error(`kadr rtsp-serve exited with ${code}: ${seen}`)));
+    });
+    proc.removeAllListeners('exit');
+  };
+  const kill = async () => {
+    const proc = child;
+    child = null;
+    if (!proc || proc.exitCode !== null) return;
+    const gone = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGKILL');
+    await gone;
+  };
+  await start();
+  return { url: (name) => `rtsp://127.0.0.1:${port}/${name}`, kill, restart: start, stop: kill };
+}
