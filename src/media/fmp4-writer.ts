@@ -35,6 +35,8 @@ export class Fmp4Writer {
   private closed = false;
   private writeError: Error | null = null;
   private readonly inTimeBase: { num: number; den: number };
+  /** Set when the muxer chose a time base other than the input's (read once: each getter call allocates). */
+  private readonly outTimeBase: { num: number; den: number } | null;
   private packets = 0;
 
   constructor(input: Stream, options: Fmp4WriterOptions) {
@@ -66,6 +68,11 @@ export class Fmp4Writer {
     });
     check(this.ctx.writeHeaderSync(opts), 'writeHeader');
     opts.free();
+    const out = st.timeBase;
+    this.outTimeBase =
+      out.num === this.inTimeBase.num && out.den === this.inTimeBase.den
+        ? null
+        : { num: out.num, den: out.den };
   }
 
   /** Muxes one packet (pts/dts in the input stream's time base). Does not free it. */

@@ -19,7 +19,7 @@ import {
   openSync,
   readdirSync,
   unlinkSync,
-  writeSync,
+  writevSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
@@ -74,7 +74,7 @@ export class SpoolJournal {
     const json = Buffer.from(JSON.stringify(tuples));
     const head = Buffer.alloc(4);
     head.writeUInt32BE(json.length);
-    this.append(RecordType.Fragment, Buffer.concat([head, json, bytes]));
+    this.append(RecordType.Fragment, Buffer.concat([head, json]), bytes);
   }
 
   writeTrailer(bytes: Buffer): void {
@@ -100,13 +100,17 @@ export class SpoolJournal {
     unlinkSync(this.path);
   }
 
-  private append(type: RecordType, payload: Buffer): void {
+  private append(type: RecordType, payload: Buffer, extra?: Buffer): void {
     if (this.fd === null) throw new Error(`spool journal ${this.path} is closed`);
     const head = Buffer.alloc(5);
-    head.writeUInt32BE(payload.length);
+    head.writeUInt32BE(payload.length + (extra?.length ?? 0));
     head.writeUInt8(type, 4);
-    // One write per record keeps records whole in the page cache even if the process dies right after.
-    writeSync(this.fd, Buffer.concat([head, payload]));
+    // One write per record (writev, no copy) keeps records whole in the page cache even if the process
+    // dies right after; a record cut short anyway is ignored by readJournal.
+    const parts = extra ? [head, payload, extra] : [head, payload];
+    const total = parts.reduce((n, b) => n + b.length, 0);
+    const written = writevSync(this.fd, parts);
+    if (written < total) writeRest(this.fd, Buffer.concat(parts).subarray(written));
     if (this.fsync) this.syncSoon();
   }
 
@@ -230,6 +234,11 @@ export function journalMediaStream(contents: JournalContents): Readable {
     })(),
     { objectMode: false },
   );
+}
+
+function writeRest(fd: number, rest: Buffer): void {
+  let off = 0;
+  while (off < rest.length) off += writevSync(fd, [rest.subarray(off)]);
 }
 
 /** Journals in `dir` left by processes that are no longer running (a crash, kill -9). */
