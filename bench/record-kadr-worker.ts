@@ -24,6 +24,8 @@ const runs = Array.from({ length: Number(count) }, (_, i) => {
     prefix,
     spoolDir: path.join(spoolBase, String(i)),
     segmentDurationMs: Number(segmentS) * 1000,
+    // KADR_BENCH_FSYNC=0 measures what the spool's fdatasync per fragment costs.
+    fsync: process.env.KADR_BENCH_FSYNC !== '0',
     stopOnEnd: false,
   }).run(stop.signal);
 });

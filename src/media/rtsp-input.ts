@@ -40,7 +40,7 @@ export interface RtspVideoInfo {
 
 /** One access unit as it came off the network, with both clocks (STYLE §3.1). */
 export interface RtspVideoUnit {
-  /** node-av packet; the consumer owns it and must free() it. */
+  /** node-av packet; the consumer owns it and hands it back with recycle() (or free()). */
   packet: Packet;
   ptsTicks: bigint;
   dtsTicks: bigint;
@@ -64,6 +64,8 @@ export class RtspInput {
   private readonly wallclock = new WallclockTracker();
   private ended: RtspEnd | null = null;
   private closed = false;
+  /** One packet kept for the next read: a new native packet per frame costs allocations and GC. */
+  private spare: Packet | null = null;
 
   private constructor(
     private readonly demuxer: Demuxer,
@@ -118,8 +120,9 @@ export class RtspInput {
   async read(): Promise<RtspVideoUnit | null> {
     while (this.ready.length === 0) {
       if (this.ended || this.closed) return this.flushHeld();
-      const packet = new Packet();
-      packet.alloc();
+      const packet = this.spare ?? new Packet();
+      if (this.spare) this.spare = null;
+      else packet.alloc();
       let ret: number;
       try {
         ret = await this.demuxer.getFormatContext().readFrame(packet);
@@ -137,12 +140,24 @@ export class RtspInput {
         continue;
       }
       if (packet.streamIndex !== this.stream.index) {
-        packet.free();
+        // Audio and other streams are not recorded; keep the packet for the next read.
+        packet.unref();
+        this.spare = packet;
         continue;
       }
       this.accept(packet);
     }
     return this.ready.shift() ?? null;
+  }
+
+  /** Gives a unit's packet back once written, for the next read to reuse. */
+  recycle(packet: Packet): void {
+    if (this.spare || this.closed) {
+      packet.free();
+      return;
+    }
+    packet.unref();
+    this.spare = packet;
   }
 
   /** Unblocks a pending read (abort, shutdown); read() then returns null. */
@@ -159,6 +174,8 @@ export class RtspInput {
     for (const h of this.held) h.packet.free();
     this.ready = [];
     this.held.length = 0;
+    this.spare?.free();
+    this.spare = null;
     await this.demuxer.close();
   }
 

@@ -82,7 +82,7 @@ export class RecorderInstance {
           if (this.maxPtsTicks === null || unit.ptsTicks > this.maxPtsTicks) this.maxPtsTicks = unit.ptsTicks;
           this.accept(input, unit, segmentTicks, jumpTicks);
         } finally {
-          unit.packet.free();
+          input.recycle(unit.packet);
         }
       }
       const end = input.end ?? { kind: 'eof' };
