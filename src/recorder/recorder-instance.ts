@@ -14,6 +14,7 @@ import {
   type RtspVideoUnit,
 } from '../media/rtsp-input.js';
 import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
+import { decideCut } from './segment-cut.js';
 import { rtspServerReachable } from './source-probe.js';
 import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
 
@@ -48,6 +49,8 @@ export class RecorderInstance {
   private framesReceived = 0;
   private lastReceivedAtMs: number | null = null;
   private maxPtsTicks: bigint | null = null;
+  /** Why the next segment starts, kept while frames before its first keyframe are dropped. */
+  private nextStartReason: SegmentStart = 'connect';
   private gapPending: InstanceOptions['gapBefore'];
   private readonly log: Logger;
 
@@ -71,6 +74,7 @@ export class RecorderInstance {
     const toTicks = (ms: number) => (BigInt(Math.round(ms)) * BigInt(tb.den)) / (1000n * BigInt(tb.num));
     const segmentTicks = toTicks(this.o.segmentDurationMs);
     const jumpTicks = toTicks(this.o.timestampJumpMs);
+    const backTicks = toTicks(1000);
     let endReason: SegmentEnd = 'end-of-stream';
     try {
       for (;;) {
@@ -80,7 +84,7 @@ export class RecorderInstance {
           this.framesReceived++;
           this.lastReceivedAtMs = unit.receivedAtMs;
           if (this.maxPtsTicks === null || unit.ptsTicks > this.maxPtsTicks) this.maxPtsTicks = unit.ptsTicks;
-          this.accept(input, unit, segmentTicks, jumpTicks);
+          this.accept(input, unit, segmentTicks, jumpTicks, backTicks);
         } finally {
           input.recycle(unit.packet);
         }
@@ -124,28 +128,37 @@ export class RecorderInstance {
     return rtspServerReachable(this.o.url);
   }
 
-  private accept(input: RtspInput, unit: RtspVideoUnit, segmentTicks: bigint, jumpTicks: bigint): void {
+  private accept(
+    input: RtspInput,
+    unit: RtspVideoUnit,
+    segmentTicks: bigint,
+    jumpTicks: bigint,
+    backTicks: bigint,
+  ): void {
     const seg = this.segment;
-    if (seg) {
-      const step = unit.dtsTicks - seg.lastDtsTicks;
-      if (step <= 0n || step > jumpTicks) {
-        this.log.warn('source timestamps reset, starting a new segment', {
-          fromDts: String(seg.lastDtsTicks),
-          toDts: String(unit.dtsTicks),
-        });
-        this.finishSegment('timestamp-reset', null);
-        this.start(input, unit, 'timestamp-reset');
-        return;
-      }
-      if (unit.key && unit.ptsTicks - seg.firstPtsTicks >= segmentTicks) {
-        this.finishSegment('rollover', unit.ptsTicks);
-        this.start(input, unit, 'rollover');
-        return;
-      }
-      seg.write(unit);
+    if (!seg) {
+      this.start(input, unit, this.nextStartReason);
       return;
     }
-    this.start(input, unit, 'connect');
+    const cut = decideCut(seg, unit, segmentTicks, jumpTicks, backTicks);
+    if (cut === 'write') {
+      seg.write(unit);
+    } else if (cut === 'fix-dts') {
+      unit.dtsTicks = seg.lastDtsTicks + 1n;
+      unit.packet.dts = unit.dtsTicks;
+      seg.write(unit);
+    } else if (cut === 'rollover') {
+      this.finishSegment('rollover', unit.ptsTicks);
+      this.start(input, unit, 'rollover');
+    } else {
+      this.log.warn('source timestamps reset, starting a new segment', {
+        fromDts: String(seg.lastDtsTicks),
+        toDts: String(unit.dtsTicks),
+      });
+      this.finishSegment('timestamp-reset', null);
+      this.nextStartReason = 'timestamp-reset';
+      this.start(input, unit, 'timestamp-reset');
+    }
   }
 
   private start(input: RtspInput, unit: RtspVideoUnit, startReason: SegmentStart): void {
@@ -184,6 +197,7 @@ export class RecorderInstance {
       this.o,
     );
     this.droppedBeforeKeyframe = 0;
+    this.nextStartReason = 'connect';
     this.log.info('segment started', { key, startReason });
   }
 

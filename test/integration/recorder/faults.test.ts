@@ -15,7 +15,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { locatePrefix } from '../../../src/storage/index.js';
 import { startRgw, stopRgw } from '../../harness/s3/rgw-control.js';
 import { ffprobeFrames } from '../../fixtures/ffprobe.js';
-import { collect, frameMd5s, longVideo, probePts90k, readJson, record, spawnKadr } from './helpers.js';
+import {
+  collect,
+  frameMd5s,
+  longVideo,
+  probePts90k,
+  readJson,
+  record,
+  spawnKadr,
+  waitForStderr,
+} from './helpers.js';
 import { startRtspSource, type RtspSource } from './rtsp-source.js';
 
 if (!process.env.KADR_TEST_S3) throw new Error('needs the S3 test service: run through scripts/run-tests.ts');
@@ -23,11 +32,17 @@ if (!process.env.KADR_TEST_S3) throw new Error('needs the S3 test service: run t
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kadr-rec-faults-'));
 const bucket = `kadr-faults-${randomBytes(4).toString('hex')}`;
 const FPS = 25;
-const videos = { v12: longVideo(12), v20: longVideo(20), v60: longVideo(60) };
+const videos = { v12: longVideo(12), v20: longVideo(20), v60: longVideo(60), noB: longVideo(12, 0) };
 let source: RtspSource;
 
 before(async () => {
-  source = await startRtspSource({ v12: videos.v12, v20: videos.v20, v60: videos.v60 });
+  source = await startRtspSource({
+    v12: videos.v12,
+    v20: videos.v20,
+    v60: videos.v60,
+    // 6 s in, the source's clock jumps back 4 s (gst-rtsp-server.py jump-at)
+    jump: `${videos.noB},jump-at=6`,
+  });
 });
 after(async () => {
   await source?.stop();
@@ -53,9 +68,11 @@ test('the source is killed and restarted mid-recording: recording resumes, the g
     '--spool',
     path.join(tmp, 'sp1'),
     '--json',
+    '--verbose',
   ]);
   const done = collect(child);
-  await sleep(4000);
+  await waitForStderr(child, 'segment started');
+  await sleep(3000);
   await source.kill();
   await sleep(2500);
   await source.restart();
@@ -88,13 +105,46 @@ test('the source is killed and restarted mid-recording: recording resumes, the g
     assert.equal(ffprobeFrames(s.key).frames.length, s.frames, `${s.key} plays`);
 });
 
+test('a timestamp reset (the source clock jumps back 4 s) starts a new segment; the old one is intact', async () => {
+  const result = await record([
+    source.url('jump'),
+    '--to',
+    path.join(tmp, 'jump'),
+    '--spool',
+    path.join(tmp, 'sp4'),
+  ]);
+  assert.deepEqual(
+    result.segments.map((s) => [s.startReason, s.endReason, s.frames, s.firstPtsMs]),
+    [
+      ['connect', 'timestamp-reset', 6 * FPS, 0],
+      ['timestamp-reset', 'end-of-stream', 6 * FPS, 2000],
+    ],
+  );
+  const original = await frameMd5s(videos.noB);
+  assert.deepEqual(await frameMd5s(result.segments[0]!.key), original.slice(0, 6 * FPS), 'before the reset');
+  assert.deepEqual(await frameMd5s(result.segments[1]!.key), original.slice(6 * FPS), 'after it');
+  const pts = await probePts90k(result.segments[1]!.key);
+  assert.equal(pts[0], 180_000n, 'the new segment keeps the new timestamps (2 s)');
+});
+
 test('the recorder is killed with SIGKILL and restarted: everything up to ~2 s before the kill is stored', async () => {
   const to = `s3://${bucket}/crash`;
   const spool = path.join(tmp, 'sp2');
   const { store, prefix } = locatePrefix(to);
-  const child = spawnKadr(['record', source.url('v20'), '--to', to, '--segment', '60', '--spool', spool]);
+  const child = spawnKadr([
+    'record',
+    source.url('v20'),
+    '--to',
+    to,
+    '--segment',
+    '60',
+    '--spool',
+    spool,
+    '--verbose',
+  ]);
   const exited = collect(child);
-  await sleep(7000);
+  await waitForStderr(child, 'segment started');
+  await sleep(5000);
   const killedAtMs = Date.now();
   child.kill('SIGKILL');
   await exited;

@@ -51,6 +51,24 @@ export function collect(
   );
 }
 
+/** Resolves when `text` appears on the child's stderr (e.g. a --verbose log line). */
+export function waitForStderr(child: ChildProcess, text: string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no '${text}' on stderr within ${timeoutMs} ms: ${seen}`)),
+      timeoutMs,
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
 /** Runs `kadr record ... --json` to its end and returns the parsed JSON. */
 export async function record(args: string[], env?: NodeJS.ProcessEnv): Promise<RecordJson> {
   const r = await collect(spawnKadr(['record', ...args, '--json'], env));
@@ -98,12 +116,13 @@ export async function readJson<T>(location: string): Promise<T> {
   return JSON.parse(Buffer.concat(chunks).toString()) as T;
 }
 
-/** Generates a plain H.264 test video of `seconds` at 25 fps (ffmpeg, a test peer), cached in /tmp. */
-export function longVideo(seconds: number): string {
-  const file = path.join(root, '.cache', 'fixtures', `recorder-long-${seconds}s.mp4`);
+/** A plain H.264 test video of `seconds` at 25 fps, GOP 1 s (ffmpeg, a test peer), cached in .cache. */
+export function longVideo(seconds: number, bframes = 2): string {
+  const name = bframes === 2 ? `recorder-long-${seconds}s.mp4` : `recorder-long-${seconds}s-bf${bframes}.mp4`;
+  const file = path.join(root, '.cache', 'fixtures', name);
   execFileSync('sh', [
     '-c',
-    `test -f '${file}' || { mkdir -p '${path.dirname(file)}' && ffmpeg -v error -y -f lavfi -i testsrc2=s=320x180:r=25 -t ${seconds} -c:v libx264 -preset veryfast -g 25 -bf 2 -x264-params scenecut=0 '${file}.tmp.mp4' && mv '${file}.tmp.mp4' '${file}'; }`,
+    `test -f '${file}' || { mkdir -p '${path.dirname(file)}' && ffmpeg -v error -y -f lavfi -i testsrc2=s=320x180:r=25 -t ${seconds} -c:v libx264 -preset veryfast -g 25 -bf ${bframes} -x264-params scenecut=0 '${file}.tmp.mp4' && mv '${file}.tmp.mp4' '${file}'; }`,
   ]);
   return file;
 }
