@@ -64,6 +64,7 @@ export class RtspInput {
   private readonly wallclock = new WallclockTracker();
   private ended: RtspEnd | null = null;
   private closed = false;
+  private detach: () => void = () => {};
   /** One packet kept for the next read: a new native packet per frame costs allocations and GC. */
   private spare: Packet | null = null;
 
@@ -107,7 +108,13 @@ export class RtspInput {
       throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${redactUrl(url)} has no video stream`);
     }
     const input = new RtspInput(demuxer, stream);
-    options.signal?.addEventListener('abort', () => input.interrupt(), { once: true });
+    const signal = options.signal;
+    if (signal) {
+      // A recorder reconnects for days on one signal: the listener must go with the connection.
+      const onAbort = () => input.interrupt();
+      signal.addEventListener('abort', onAbort, { once: true });
+      input.detach = () => signal.removeEventListener('abort', onAbort);
+    }
     return input;
   }
 
@@ -170,6 +177,7 @@ export class RtspInput {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.detach();
     for (const u of this.ready) u.packet.free();
     for (const h of this.held) h.packet.free();
     this.ready = [];

@@ -14,7 +14,8 @@ import {
   type RtspVideoUnit,
 } from '../media/rtsp-input.js';
 import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
-import { decideCut } from './segment-cut.js';
+import { DtsRebuilder } from './dts-rebuild.js';
+import { decideCut, ptsJumped } from './segment-cut.js';
 import { rtspServerReachable } from './source-probe.js';
 import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
 
@@ -49,6 +50,9 @@ export class RecorderInstance {
   private framesReceived = 0;
   private lastReceivedAtMs: number | null = null;
   private maxPtsTicks: bigint | null = null;
+  /** Set by the first timestamp reset of the connection: dts come from `rebuilder`, per segment. */
+  private rebuildDts = false;
+  private rebuilder: DtsRebuilder | null = null;
   /** Why the next segment starts, kept while frames before its first keyframe are dropped. */
   private nextStartReason: SegmentStart = 'connect';
   private gapPending: InstanceOptions['gapBefore'];
@@ -140,6 +144,16 @@ export class RecorderInstance {
       this.start(input, unit, this.nextStartReason);
       return;
     }
+    if (this.rebuildDts) {
+      // After a reset libavformat's dts are not to be trusted for this connection (dts-rebuild.ts).
+      const dts = ptsJumped(seg, unit, jumpTicks, backTicks) ? null : this.rebuilder!.next(unit.ptsTicks);
+      if (dts === null) {
+        this.reset(input, seg, unit);
+        return;
+      }
+      unit.dtsTicks = dts;
+      unit.packet.dts = dts;
+    }
     const cut = decideCut(seg, unit, segmentTicks, jumpTicks, backTicks);
     if (cut === 'write') {
       seg.write(unit);
@@ -151,14 +165,21 @@ export class RecorderInstance {
       this.finishSegment('rollover', unit.ptsTicks);
       this.start(input, unit, 'rollover');
     } else {
-      this.log.warn('source timestamps reset, starting a new segment', {
-        fromDts: String(seg.lastDtsTicks),
-        toDts: String(unit.dtsTicks),
-      });
-      this.finishSegment('timestamp-reset', null);
-      this.nextStartReason = 'timestamp-reset';
-      this.start(input, unit, 'timestamp-reset');
+      this.reset(input, seg, unit);
     }
+  }
+
+  private reset(input: RtspInput, seg: SegmentWriter, unit: RtspVideoUnit): void {
+    this.log.warn('source timestamps reset, starting a new segment', {
+      fromPts: String(seg.maxPtsTicks),
+      toPts: String(unit.ptsTicks),
+      fromDts: String(seg.lastDtsTicks),
+      toDts: String(unit.dtsTicks),
+    });
+    this.finishSegment('timestamp-reset', null);
+    this.nextStartReason = 'timestamp-reset';
+    this.rebuildDts = true;
+    this.start(input, unit, 'timestamp-reset');
   }
 
   private start(input: RtspInput, unit: RtspVideoUnit, startReason: SegmentStart): void {
@@ -166,6 +187,12 @@ export class RecorderInstance {
       // Frames before the first keyframe cannot be decoded on their own; a segment starts at one.
       this.droppedBeforeKeyframe++;
       return;
+    }
+    if (this.rebuildDts) {
+      // At least 4: x264 and cameras reorder by up to 2-3 frames; more only delays dts, still valid.
+      this.rebuilder = new DtsRebuilder(Math.max(4, input.stream.codecpar.videoDelay));
+      unit.dtsTicks = this.rebuilder.next(unit.ptsTicks)!;
+      unit.packet.dts = unit.dtsTicks;
     }
     const name = new Date(unit.receivedAtMs).toISOString().replace(/:/g, '-');
     const key = `${this.o.prefix}${name}.mp4`;

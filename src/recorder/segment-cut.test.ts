@@ -5,7 +5,7 @@ import { decideCut } from './segment-cut.js';
 const SEG = 2n * 90_000n; // 2 s
 const JUMP = 10n * 90_000n; // 10 s
 const BACK = 90_000n; // 1 s
-const seg = { firstPtsTicks: 90_000n, lastDtsTicks: 200_000n };
+const seg = { firstPtsTicks: 90_000n, lastDtsTicks: 200_000n, maxPtsTicks: 207_000n };
 const u = (pts: bigint, dts: bigint, key = false) => ({ ptsTicks: pts, dtsTicks: dts, key });
 
 test('frames go on in the segment until a keyframe past the segment length', () => {

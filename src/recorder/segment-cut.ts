@@ -14,6 +14,7 @@
 export interface OpenSegment {
   firstPtsTicks: bigint;
   lastDtsTicks: bigint;
+  maxPtsTicks: bigint;
 }
 
 export interface UnitTimes {
@@ -31,9 +32,16 @@ export function decideCut(
   jumpTicks: bigint,
   backTicks: bigint,
 ): Cut {
+  if (ptsJumped(seg, unit, jumpTicks, backTicks)) return 'reset';
   const step = unit.dtsTicks - seg.lastDtsTicks;
   if (step <= 0n) return -step < backTicks && unit.ptsTicks > seg.lastDtsTicks ? 'fix-dts' : 'reset';
   if (step > jumpTicks) return 'reset';
   if (unit.key && unit.ptsTicks - seg.firstPtsTicks >= segmentTicks) return 'rollover';
   return 'write';
+}
+
+/** The pts left the segment's timeline: back by `backTicks` or more (B-frames reorder by far less), or
+ * forward by more than `jumpTicks`. Holds whatever the dts say. */
+export function ptsJumped(seg: OpenSegment, unit: UnitTimes, jumpTicks: bigint, backTicks: bigint): boolean {
+  return unit.ptsTicks <= seg.maxPtsTicks - backTicks || unit.ptsTicks > seg.maxPtsTicks + jumpTicks;
 }

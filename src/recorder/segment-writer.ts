@@ -36,6 +36,7 @@ export type SegmentOutcome =
 export class SegmentWriter {
   readonly firstPtsTicks: bigint;
   lastDtsTicks: bigint;
+  maxPtsTicks: bigint;
   frames = 0;
   private readonly writer: Fmp4Writer;
   private readonly journal: SpoolJournal;
@@ -54,6 +55,7 @@ export class SegmentWriter {
   ) {
     this.firstPtsTicks = first.ptsTicks;
     this.lastDtsTicks = first.dtsTicks;
+    this.maxPtsTicks = first.ptsTicks;
     this.journal = SpoolJournal.create(options.spoolDir, header, { fsync: options.fsync });
     this.live.on('error', () => {});
     this.livePut = options.store
@@ -80,6 +82,7 @@ export class SegmentWriter {
       ptsEstimated: unit.ptsEstimated,
     });
     this.lastDtsTicks = unit.dtsTicks;
+    if (unit.ptsTicks > this.maxPtsTicks) this.maxPtsTicks = unit.ptsTicks;
     this.frames++;
     this.writer.write(unit.packet);
   }

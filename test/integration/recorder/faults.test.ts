@@ -42,6 +42,7 @@ before(async () => {
     v60: videos.v60,
     // 6 s in, the source's clock jumps back 4 s (gst-rtsp-server.py jump-at)
     jump: `${videos.noB},jump-at=6`,
+    jumpB: `${videos.v12},jump-at=6`,
   });
 });
 after(async () => {
@@ -105,27 +106,36 @@ test('the source is killed and restarted mid-recording: recording resumes, the g
     assert.equal(ffprobeFrames(s.key).frames.length, s.frames, `${s.key} plays`);
 });
 
-test('a timestamp reset (the source clock jumps back 4 s) starts a new segment; the old one is intact', async () => {
-  const result = await record([
-    source.url('jump'),
-    '--to',
-    path.join(tmp, 'jump'),
-    '--spool',
-    path.join(tmp, 'sp4'),
-  ]);
-  assert.deepEqual(
-    result.segments.map((s) => [s.startReason, s.endReason, s.frames, s.firstPtsMs]),
-    [
-      ['connect', 'timestamp-reset', 6 * FPS, 0],
-      ['timestamp-reset', 'end-of-stream', 6 * FPS, 2000],
-    ],
-  );
-  const original = await frameMd5s(videos.noB);
-  assert.deepEqual(await frameMd5s(result.segments[0]!.key), original.slice(0, 6 * FPS), 'before the reset');
-  assert.deepEqual(await frameMd5s(result.segments[1]!.key), original.slice(6 * FPS), 'after it');
-  const pts = await probePts90k(result.segments[1]!.key);
-  assert.equal(pts[0], 180_000n, 'the new segment keeps the new timestamps (2 s)');
-});
+for (const [mount, what] of [
+  ['jump', 'without B-frames'],
+  ['jumpB', 'with B-frames (libavformat dts polluted after the jump)'],
+] as const) {
+  test(`a timestamp reset (the source clock jumps back 4 s), ${what}: a new segment, the old one intact`, async () => {
+    const result = await record([
+      source.url(mount),
+      '--to',
+      path.join(tmp, mount),
+      '--spool',
+      path.join(tmp, 'sp4'),
+    ]);
+    assert.deepEqual(
+      result.segments.map((s) => [s.startReason, s.endReason, s.frames, s.firstPtsMs]),
+      [
+        ['connect', 'timestamp-reset', 6 * FPS, 0],
+        ['timestamp-reset', 'end-of-stream', 6 * FPS, 2000],
+      ],
+    );
+    const original = await frameMd5s(mount === 'jump' ? videos.noB : videos.v12);
+    assert.deepEqual(
+      await frameMd5s(result.segments[0]!.key),
+      original.slice(0, 6 * FPS),
+      'before the reset',
+    );
+    assert.deepEqual(await frameMd5s(result.segments[1]!.key), original.slice(6 * FPS), 'after it');
+    const pts = await probePts90k(result.segments[1]!.key);
+    assert.equal(pts[0], 180_000n, 'the new segment keeps the new timestamps (2 s)');
+  });
+}
 
 test('the recorder is killed with SIGKILL and restarted: everything up to ~2 s before the kill is stored', async () => {
   const to = `s3://${bucket}/crash`;
