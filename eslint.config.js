@@ -6,6 +6,7 @@ import tseslint from 'typescript-eslint';
 
 const layers = [
   'core',
+  'config',
   'codecs',
   'rtsp',
   'media',

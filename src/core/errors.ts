@@ -23,7 +23,9 @@ export type KadrErrorCode =
   | 'KADR_ERR_NOT_FOUND'
   | 'KADR_ERR_CONFLICT'
   | 'KADR_ERR_VALIDATION'
-  | 'KADR_ERR_INTERNAL';
+  | 'KADR_ERR_INTERNAL'
+  | 'KADR_ERR_UPLOAD_TOO_LARGE'
+  | 'KADR_ERR_UNAUTHORIZED';
 
 export interface KadrErrorOptions {
   hint?: string;

@@ -7,6 +7,8 @@ import { probeCommand } from './probe.js';
 import { recordCommand } from './record.js';
 import { rtspServeCommand } from './rtsp-serve.js';
 import { sameMomentCommand } from './same-moment.js';
+import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
 /** Every `kadr` command, in the order `kadr --help` lists them. */
 export const commands: Command[] = [
@@ -16,6 +18,8 @@ export const commands: Command[] = [
   compareCommand,
   sameMomentCommand,
   indexCommand,
+  serveCommand,
+  workerCommand,
   rtspServeCommand,
   recordCommand,
 ];

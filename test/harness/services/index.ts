@@ -19,3 +19,6 @@ export const services: TestService[] = [];
 
 import { s3Service } from './s3.js';
 services.push(s3Service);
+
+import { postgresService } from './postgres.js';
+services.push(postgresService);

@@ -1,0 +1,11 @@
+/**
+ * Public surface of src/analytics: video analytics on top of src/media. It knows no database or queue;
+ * callers persist what it returns.
+ */
+export { analyzeVideoFaces, type AnalyzeFacesOptions } from './face-analysis.js';
+export { initialFaceState, validateResumeState, type FaceAnalysisState } from './face-analysis-state.js';
+export { FaceDetector, type FaceDetectorOptions, type PlanarBgr } from './face-detector.js';
+export type { FaceDetection } from './yunet-decode.js';
+export { detectionSize, type DetectionSize } from './detection-size.js';
+export { FaceEmbedder, euclideanDistance, EMBEDDING_SIZE, SAME_PERSON_DISTANCE } from './face-embedder.js';
+export { fitSimilarity, CHIP_TEMPLATE, CHIP_SIZE, type PackedImage, type Point } from './face-alignment.js';

@@ -1,0 +1,28 @@
+/**
+ * Bearer-token auth for the API, on when KADR_API_TOKEN is set (config refuses a non-loopback
+ * listen address without one). The comparison takes the same time whatever the token.
+ * A browser's EventSource cannot send headers, so the live-event routes (GET …/events) also take
+ * the token as `?access_token=`; nothing else does, to keep tokens out of URLs and logs.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KadrError } from '../core/errors.js';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function requireBearerToken(app: FastifyInstance, token: string): void {
+  const expected = digest(token);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    let given = m?.[1]?.trim();
+    if (given === undefined && request.method === 'GET' && /\/events(\?|$)/.test(request.url)) {
+      given = new URL(request.url, 'http://localhost').searchParams.get('access_token') ?? undefined;
+    }
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      throw new KadrError('KADR_ERR_UNAUTHORIZED', 'missing or wrong API token', {
+        hint: 'send "Authorization: Bearer <KADR_API_TOKEN>"',
+      });
+    }
+  });
+}

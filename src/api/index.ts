@@ -1,0 +1,2 @@
+export { buildServer } from './server.js';
+export { httpStatusOf, statusByCode } from './errors.js';

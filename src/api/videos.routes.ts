@@ -1,0 +1,203 @@
+/**
+ * /api/videos: upload, list, get, pause, resume, cancel, delete, and live events (SSE). Each
+ * handler is one call into app/ (VideosService); schemas live in videos.schema.ts.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VideoEvent, VideosService } from '../app/index.js';
+import { KadrError } from '../core/errors.js';
+import {
+  errorResponses,
+  EventsQuery,
+  ListQuery,
+  UploadBody,
+  UploadResult,
+  Video,
+  VideoList,
+  VideoEventsQuery,
+  VideoParams,
+} from './videos.schema.js';
+
+export interface VideosRoutesOptions {
+  videos: VideosService;
+  uploadMaxFiles: number;
+}
+
+const tags = ['videos'];
+
+export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = async (app, opts) => {
+  const { videos } = opts;
+
+  app.post(
+    '/videos',
+    {
+      schema: {
+        tags,
+        summary: 'Upload one or more videos (multipart field `files`); each is queued for face analysis',
+        consumes: ['multipart/form-data'],
+        body: UploadBody,
+        response: { 201: UploadResult, 413: Type.Ref('Error'), 415: Type.Ref('Error'), ...errorResponses },
+      },
+      // The body is a multipart stream read below, not a parsed object: the schema above documents
+      // it for OpenAPI, the checks are done while streaming.
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new KadrError('KADR_ERR_VALIDATION', 'the request is not multipart/form-data', {
+          hint: 'send the files as multipart/form-data parts named "files"',
+        });
+      }
+      const items = [];
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        if (part.fieldname !== 'files') {
+          part.file.resume();
+          throw new KadrError('KADR_ERR_VALIDATION', `unexpected file field '${part.fieldname}'`, {
+            hint: 'name every file part "files"',
+          });
+        }
+        items.push(
+          await videos.upload({
+            filename: part.filename,
+            contentType: part.mimetype || null,
+            stream: part.file,
+          }),
+        );
+      }
+      if (items.length === 0) {
+        throw new KadrError('KADR_ERR_VALIDATION', 'no file in the request', {
+          hint: 'add parts named "files"',
+        });
+      }
+      return reply.status(201).send({ items });
+    },
+  );
+
+  app.get(
+    '/videos',
+    {
+      schema: {
+        tags,
+        summary: 'List videos, newest first',
+        querystring: ListQuery,
+        response: { 200: VideoList, ...errorResponses },
+      },
+    },
+    async ({ query }) => videos.list({ page: query.page ?? 1, size: query.size ?? 50, status: query.status }),
+  );
+
+  app.get(
+    '/videos/events',
+    {
+      schema: {
+        tags,
+        summary:
+          'Server-sent events: a `video` event with the whole video on every change, `deleted` on deletion',
+        querystring: EventsQuery,
+        produces: ['text/event-stream'],
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => streamEvents(videos, request, reply, request.query.id),
+  );
+
+  app.get(
+    '/videos/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One video with its progress and results',
+        params: VideoParams,
+        response: { 200: Type.Ref(Video), ...errorResponses },
+      },
+    },
+    async (request) => videos.get(request.params.id),
+  );
+
+  app.get(
+    '/videos/:id/events',
+    {
+      schema: {
+        tags,
+        summary: 'Server-sent events of one video; the first event is its current state',
+        params: VideoParams,
+        querystring: VideoEventsQuery,
+        produces: ['text/event-stream'],
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const current = await videos.get(request.params.id);
+      return streamEvents(videos, request, reply, request.params.id, { type: 'video', video: current });
+    },
+  );
+
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    app.post(
+      `/videos/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary: {
+            pause: 'Pause analysis (takes effect within a second; resume continues where it stopped)',
+            resume: 'Resume a paused video from where it stopped',
+            cancel: 'Cancel analysis (takes effect within a second)',
+          }[action],
+          params: VideoParams,
+          response: { 200: Type.Ref(Video), ...errorResponses },
+        },
+      },
+      async (request) => videos[action](request.params.id),
+    );
+  }
+
+  app.delete(
+    '/videos/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a video, its stored file and results (stops its analysis)',
+        params: VideoParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await videos.remove(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+};
+
+/** Writes SSE frames until the client goes away; a comment every 15 s keeps proxies from closing it. */
+async function streamEvents(
+  videos: VideosService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  onlyId: string | undefined,
+  first?: VideoEvent,
+): Promise<FastifyReply> {
+  const write = (event: VideoEvent) => {
+    if (onlyId && (event.type === 'video' ? event.video.id : event.id) !== onlyId) return;
+    reply.raw.write(
+      `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'video' ? event.video : { id: event.id })}\n\n`,
+    );
+  };
+  const unsubscribe = videos.subscribe(write);
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  reply.raw.write('retry: 2000\n\n');
+  if (first) write(first);
+  const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+  request.raw.once('close', () => {
+    clearInterval(keepAlive);
+    unsubscribe();
+  });
+  return reply;
+}

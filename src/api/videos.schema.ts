@@ -1,0 +1,85 @@
+/** Request and response schemas of /api/videos (TypeBox; they also generate the OpenAPI document). */
+import { Type, type Static } from '@sinclair/typebox';
+
+const STATUSES = ['queued', 'processing', 'paused', 'done', 'failed', 'cancelled'] as const;
+/** A plain string enum (a union of literals would show in OpenAPI as six one-value anyOfs). */
+export const VideoStatus = Type.Unsafe<(typeof STATUSES)[number]>({ type: 'string', enum: [...STATUSES] });
+
+export const Video = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    filename: Type.String(),
+    contentType: Type.Union([Type.String(), Type.Null()]),
+    sizeBytes: Type.Integer({ minimum: 0 }),
+    status: VideoStatus,
+    progress: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'decoded frames over total frames, in percent',
+    }),
+    totalFrames: Type.Union([Type.Integer(), Type.Null()]),
+    framesProcessed: Type.Integer({ minimum: 0 }),
+    facesSoFar: Type.Integer({ minimum: 0, description: 'face detections summed over all frames processed' }),
+    framesWithFaces: Type.Integer({ minimum: 0 }),
+    facesPerSecond: Type.Union([Type.Array(Type.Integer({ minimum: 0 })), Type.Null()], {
+      description: 'faces detected in each second of the video; set when status is done',
+    }),
+    error: Type.Union([Type.String(), Type.Null()], { description: 'why the video failed, for a person' }),
+    errorCode: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'Video' },
+);
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({ code: Type.String(), message: Type.String(), hint: Type.Optional(Type.String()) }),
+  },
+  { $id: 'Error' },
+);
+
+export const VideoParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export type VideoParams = Static<typeof VideoParams>;
+
+export const ListQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  size: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  status: Type.Optional(VideoStatus),
+});
+export type ListQuery = Static<typeof ListQuery>;
+
+export const VideoList = Type.Object({
+  items: Type.Array(Type.Ref(Video)),
+  page: Type.Integer(),
+  size: Type.Integer(),
+  hasNextPage: Type.Boolean(),
+});
+
+export const UploadBody = Type.Object(
+  { files: Type.Array(Type.String({ format: 'binary' }), { minItems: 1 }) },
+  { description: 'multipart/form-data with one or more parts named `files`' },
+);
+
+export const UploadResult = Type.Object({ items: Type.Array(Type.Ref(Video)) });
+
+const AccessToken = Type.Optional(
+  Type.String({ description: 'the API token, for EventSource clients that cannot send Authorization' }),
+);
+
+export const EventsQuery = Type.Object({
+  id: Type.Optional(Type.String({ format: 'uuid', description: 'only events of this video' })),
+  access_token: AccessToken,
+});
+
+export const VideoEventsQuery = Type.Object({ access_token: AccessToken });
+
+export const errorResponses = {
+  400: Type.Ref(ErrorBody),
+  401: Type.Ref(ErrorBody),
+  404: Type.Ref(ErrorBody),
+  409: Type.Ref(ErrorBody),
+  500: Type.Ref(ErrorBody),
+};

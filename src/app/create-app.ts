@@ -1,0 +1,106 @@
+/**
+ * The composition root: builds every part from the configuration and wires them (MediaMTX
+ * core.go). Roles: `api` (HTTP use cases + live events) and `worker` (runs analysis jobs);
+ * `kadr serve` is both, `kadr worker` only the second.
+ */
+import os from 'node:os';
+import type { KadrConfig } from '../config/index.js';
+import type { Logger } from '../core/logger.js';
+import { openDatabase, VideosRepository, type Database } from '../db/index.js';
+import { JobQueue, queues } from '../jobs/index.js';
+import { objectStoreFromEnv, type ObjectStore } from '../storage/index.js';
+import { createVideoAnalysisHandler } from './video-analysis.job.js';
+import { VideoEvents } from './video-events.js';
+import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
+import { VideosService } from './videos.service.js';
+
+export interface KadrApp {
+  readonly config: KadrConfig;
+  readonly log: Logger;
+  readonly videos: VideosService;
+  readonly store: ObjectStore;
+  readonly db: Database;
+  /** Stops workers (running videos are saved and re-queued), then closes everything. */
+  stop(): Promise<void>;
+}
+
+export interface AppRoles {
+  api: boolean;
+  worker: boolean;
+}
+
+export async function createApp(
+  config: KadrConfig,
+  options: { roles: AppRoles; log: Logger; env?: NodeJS.ProcessEnv },
+): Promise<KadrApp> {
+  const log = options.log;
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    embeddedPort: config.embeddedPgPort,
+    log,
+  });
+  const cleanups: (() => Promise<void> | void)[] = [() => db.close()];
+  const shutdown = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shutdown.abort();
+      for (const c of cleanups.reverse()) await c();
+    })());
+  try {
+    const store = objectStoreFromEnv(options.env ?? process.env, { dir: config.objectsDir });
+    const repo = new VideosRepository(db.pool);
+    const queue = await JobQueue.start({ url: db.url, log });
+    cleanups.push(() => queue.stop());
+
+    let events: VideoEvents | undefined;
+    if (options.roles.api) {
+      events = new VideoEvents(db.url, repo, log.child({ module: 'video-events' }));
+      await events.start();
+      cleanups.push(() => events!.stop());
+    }
+
+    if (options.roles.worker && config.concurrency > 0) {
+      queue.handle(
+        queues.videoAnalyze,
+        config.concurrency,
+        createVideoAnalysisHandler({
+          repo,
+          store,
+          queue,
+          log: log.child({ module: 'video-analysis' }),
+          threads: config.analysisThreads,
+          workerId: `${os.hostname()}:${process.pid}`,
+          shutdown: shutdown.signal,
+          storageRetryMs: config.storageRetryMs,
+        }),
+      );
+      await queue.startWorkers();
+      const recovery: VideoRecovery = await startVideoRecovery({
+        repo,
+        queue,
+        log,
+        staleAfterMs: config.staleAfterMs,
+      });
+      cleanups.push(() => recovery.stop());
+      log.info('workers started', {
+        concurrency: config.concurrency,
+        threadsPerVideo: config.analysisThreads,
+      });
+    }
+
+    const videos = new VideosService({
+      repo,
+      store,
+      queue,
+      events,
+      log,
+      uploadMaxBytes: config.uploadMaxBytes,
+    });
+    return { config, log, videos, store, db, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}

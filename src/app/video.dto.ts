@@ -1,0 +1,47 @@
+/** What clients see of a video: the row without the worker bookkeeping (claim, resume state). */
+import type { VideoRow, VideoStatus } from '../db/index.js';
+
+export interface VideoDto {
+  id: string;
+  filename: string;
+  contentType: string | null;
+  sizeBytes: number;
+  status: VideoStatus;
+  /** 0-100: decoded frames over total frames. */
+  progress: number;
+  totalFrames: number | null;
+  framesProcessed: number;
+  /** Face detections summed over all frames processed so far. */
+  facesSoFar: number;
+  framesWithFaces: number;
+  /** Faces detected in each second of the video (index = second); set when done. */
+  facesPerSecond: number[] | null;
+  error: string | null;
+  errorCode: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export function toVideoDto(r: VideoRow): VideoDto {
+  return {
+    id: r.id,
+    filename: r.filename,
+    contentType: r.contentType,
+    sizeBytes: r.sizeBytes,
+    status: r.status,
+    progress: Math.round(r.progress * 100) / 100,
+    totalFrames: r.totalFrames,
+    framesProcessed: r.framesProcessed,
+    facesSoFar: r.facesSoFar,
+    framesWithFaces: r.framesWithFaces,
+    facesPerSecond: r.status === 'done' ? r.facesPerSecond : null,
+    error: r.error,
+    errorCode: r.errorCode,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * `kadr worker`: analysis workers only, on any machine that reaches the same PostgreSQL
+ * (DATABASE_URL) and object store (S3_*). This is how kadr grows past one machine.
+ */
+import { createApp } from '../../app/index.js';
+import { loadConfig } from '../../config/index.js';
+import { KadrError } from '../../core/errors.js';
+import { stderrLogger } from '../../core/logger.js';
+import { stringOption, type Command } from '../command.js';
+import { waitForAbort } from './serve.js';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'run analysis workers only (same DATABASE_URL and S3 as the API)',
+  usage: `usage: kadr worker [--concurrency <n>] [--data <dir>]
+
+Runs analysis workers against the database at DATABASE_URL and the object store in S3_* (or,
+without them, the embedded PostgreSQL and the objects under --data on this machine).
+
+  --concurrency <n>    videos analysed at once (default: cores; KADR_CONCURRENCY)
+  --data <dir>         data directory (default ./data; KADR_DATA_DIR)
+`,
+  options: {
+    concurrency: { type: 'string' },
+    data: { type: 'string' },
+  },
+  async run(args, io) {
+    const config = loadConfig(process.env, {
+      data: stringOption(args, 'data'),
+      concurrency: stringOption(args, 'concurrency'),
+    });
+    if (config.concurrency < 1) {
+      throw new KadrError(
+        'KADR_ERR_CONFIG',
+        `'--concurrency' must be at least 1 for a worker, got ${config.concurrency}`,
+      );
+    }
+    const log = stderrLogger(config.logLevel, { role: 'worker' });
+    const app = await createApp(config, { roles: { api: false, worker: true }, log });
+    try {
+      io.err.write(`kadr worker: running ${config.concurrency} worker(s)\n`);
+      await waitForAbort(io.signal);
+      io.err.write('kadr worker: stopping\n');
+    } finally {
+      await app.stop();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,2 @@
+export { loadConfig, isLoopback } from './config.js';
+export type { KadrConfig, ConfigFlags } from './config.js';
