@@ -19,8 +19,11 @@ let logLevelSet = false;
 export interface RtpFileTrackOptions {
   path: string;
   loop?: boolean;
+  /** Probe stream info even where the container does not need it (for the description's duration). */
+  probe?: boolean;
   ssrc: number;
   seq: number;
+  /** Each RTP packet; the buffer is valid only during the call (see RtpPacketizerOptions). */
   onRtp(packet: Buffer): void;
 }
 
@@ -42,7 +45,7 @@ export class RtpFileTrack {
       Log.setLevel(AV_LOG_ERROR);
       logLevelSet = true;
     }
-    const reader = await RtpFileReader.open(options.path, { loop: options.loop });
+    const reader = await RtpFileReader.open(options.path, { loop: options.loop, probe: options.probe });
     const stream = reader.videoStream;
     const transcoder = PASSTHROUGH.has(stream.codecpar.codecId)
       ? undefined
@@ -103,23 +106,23 @@ export class RtpFileTrack {
       this.startPts = item.packet.pts;
       this.nptZero ??= item.packet.pts;
     }
-    try {
-      if (!this.transcoder) {
-        this.packetizer ??= RtpPacketizer.forStream(this.reader.videoStream, this.packetizerOptions());
-        this.packetizer.write(item.packet);
-      } else {
-        for (const out of await this.transcoder.push(item.packet)) {
+    // item.packet is the reader's (reused by its next read): never freed here
+    if (!this.transcoder) {
+      this.packetizer ??= RtpPacketizer.forStream(this.reader.videoStream, this.packetizerOptions());
+      this.packetizer.write(item.packet);
+    } else {
+      for (const out of await this.transcoder.push(item.packet)) {
+        try {
           this.packetizer ??= RtpPacketizer.forEncoder(
             this.transcoder.encoder,
             this.reader.timeBase,
             this.packetizerOptions(),
           );
           this.packetizer.write(out);
+        } finally {
           out.free();
         }
       }
-    } finally {
-      item.packet.free();
     }
     return true;
   }
@@ -139,7 +142,6 @@ export class RtpFileTrack {
   async seek(sec: number): Promise<void> {
     const zero = await this.nptZeroPts();
     const tb = this.reader.timeBase;
-    this.next?.packet.free();
     this.next = undefined;
     this.reader.seekToTicks(zero + BigInt(Math.round((sec * tb.den) / tb.num)));
     this.startPts = undefined;
@@ -152,7 +154,7 @@ export class RtpFileTrack {
   async sdpMediaSection(): Promise<string[]> {
     const saved = this.options.onRtp;
     const held: Buffer[] = [];
-    this.options.onRtp = (p) => held.push(p);
+    this.options.onRtp = (p) => held.push(Buffer.from(p));
     try {
       while (!this.packetizer) if (!(await this.sendNext())) break;
     } finally {
@@ -175,7 +177,6 @@ export class RtpFileTrack {
   }
 
   async close(): Promise<void> {
-    if (this.next) this.next.packet.free();
     this.next = undefined;
     this.packetizer?.close();
     this.transcoder?.close();

@@ -21,6 +21,10 @@ export interface RtpPacketizerOptions {
   payloadType?: number;
   /** Bytes per RTP packet; 1400 keeps UDP datagrams under a 1500-byte MTU. */
   maxPacketSize?: number;
+  /**
+   * Each RTP packet, in a buffer that is valid only during the call (libavformat reuses it): copy
+   * what you keep. Copying once, into the sink's own output buffer, is what keeps GC low.
+   */
   onRtp(packet: Buffer): void;
 }
 
@@ -77,12 +81,33 @@ export class RtpPacketizer {
     return Number((BigInt(this.base) + rescale(ticks, this.timeBase, RTP_VIDEO_TIME_BASE)) & 0xffff_ffffn);
   }
 
-  /** Packetizes one packet (timestamps in `timeBase`); its RTP packets reach onRtp before this returns. */
+  /**
+   * Packetizes one packet (timestamps in `timeBase`); its RTP packets reach onRtp before this returns.
+   * The packet's timestamps are rescaled in place: the caller must not use them afterwards.
+   */
   write(packet: Packet): void {
     this.pendingPts = packet.pts;
-    this.muxer.writePacketSync(packet, this.outIndex);
-    this.pendingPts = undefined;
+    try {
+      if (!this.outTimeBase) {
+        // The first packet goes through node-av's Muxer, which writes the header...
+        this.muxer.writePacketSync(packet, this.outIndex);
+        this.outTimeBase = this.muxer.getFormatContext().streams[this.outIndex]?.timeBase;
+      } else {
+        // ...the rest straight to av_write_frame: the Muxer clones every packet and node-av reports
+        // packet memory to V8, so at 1080p its path costs more in GC than the packetizing itself.
+        // av_write_frame leaves the packet to us (the caller reuses or frees it).
+        const tb = this.timeBase;
+        packet.rescaleTs({ num: tb.num, den: tb.den }, this.outTimeBase);
+        packet.streamIndex = this.outIndex;
+        const ret = this.muxer.getFormatContext().writeFrameSync(packet);
+        if (ret < 0) throw new Error(`av_write_frame failed (${ret})`);
+      }
+    } finally {
+      this.pendingPts = undefined;
+    }
   }
+
+  private outTimeBase: { num: number; den: number } | undefined;
 
   /** The media section of the SDP (`m=` line onwards), as libavformat writes it. */
   sdpMediaSection(): string[] {
@@ -97,7 +122,7 @@ export class RtpPacketizer {
     const length = buf.length;
     // RTCP (SR 200 ... APP 204) from libavformat: dropped, see the file comment.
     if (length < 12 || (buf[1]! >= 200 && buf[1]! <= 204)) return length;
-    const packet = Buffer.from(buf);
+    const packet = buf;
     if (this.base === undefined && this.pendingPts !== undefined) {
       const ts = BigInt(packet.readUInt32BE(4));
       const offset = rescale(this.pendingPts, this.timeBase, RTP_VIDEO_TIME_BASE);

@@ -17,10 +17,17 @@ export interface RtspMount {
 
 /** Where a session's RTP and RTCP go; the server implements it over UDP or the TCP connection. */
 export interface RtpSink {
+  /** Sends one RTP packet. The sink copies it: the caller may reuse the buffer after the call. */
   sendRtp(packet: Buffer): void;
   sendRtcp(packet: Buffer): void;
   /** true once the receiver is gone (teardown, timeout, closed socket); senders stop then. */
   readonly closed: boolean;
+  /**
+   * Optional batching: packets sent between cork() and uncork() may leave in one write (one access
+   * unit is often dozens of RTP packets; one socket write per packet costs more than the packetizing).
+   */
+  cork?(): void;
+  uncork?(): void;
 }
 
 export interface SessionRef {

@@ -74,21 +74,72 @@ export class InterleavedSink extends SessionSink {
     super();
   }
 
-  private frame(channel: number, packet: Buffer): void {
-    if (this.closed || this.socket.destroyed) return;
+  /** While corked, frames are copied into one buffer per batch, written by uncork(). */
+  private batch: Buffer | undefined;
+  private batchLength = 0;
+  private corked = false;
+  /**
+   * Batch buffers the socket has flushed, for reuse: at 1080p one fresh 100 KB buffer per frame and
+   * client made V8 collect garbage more than everything else the server does.
+   */
+  private spare: Buffer[] = [];
+  private batchHint = 64 * 1024;
+
+  cork(): void {
+    this.corked = true;
+  }
+
+  uncork(): void {
+    this.corked = false;
+    const batch = this.batch;
+    const length = this.batchLength;
+    this.batch = undefined;
+    this.batchLength = 0;
+    if (!batch || length === 0 || this.closed || this.socket.destroyed) return;
+    this.batchHint = Math.max(this.batchHint, length);
+    // The buffer belongs to the socket until flushed; then it comes back for a later batch.
+    this.write(batch.subarray(0, length), () => {
+      if (this.spare.length < 4 && batch.length >= this.batchHint) this.spare.push(batch);
+    });
+  }
+
+  private write(bytes: Buffer, flushed?: () => void): void {
     if (this.socket.writableLength > this.maxBacklogBytes) {
       this.closed = true;
       this.onOverflow();
       return;
     }
-    const out = Buffer.allocUnsafe(4 + packet.length);
-    out[0] = 0x24;
-    out[1] = channel;
-    out.writeUInt16BE(packet.length, 2);
-    packet.copy(out, 4);
-    this.socket.write(out);
+    this.socket.write(bytes, flushed && ((error) => error || flushed()));
+  }
+
+  private newBatch(atLeast: number): Buffer {
+    const reused = this.spare.pop();
+    if (reused && reused.length >= atLeast) return reused;
+    return Buffer.allocUnsafe(Math.max(this.batchHint * 2, atLeast));
+  }
+
+  private frame(channel: number, packet: Buffer): void {
+    if (this.closed || this.socket.destroyed) return;
+    const size = 4 + packet.length;
+    let out: Buffer;
+    let at = 0;
+    if (this.corked) {
+      if (!this.batch || this.batch.length - this.batchLength < size) {
+        const grown = this.newBatch((this.batchLength + size) * 2);
+        if (this.batch) this.batch.copy(grown, 0, 0, this.batchLength);
+        this.batch = grown;
+      }
+      out = this.batch;
+      at = this.batchLength;
+      this.batchLength += size;
+    } else out = Buffer.allocUnsafe(size);
+    out[at] = 0x24;
+    out[at + 1] = channel;
+    out.writeUInt16BE(packet.length, at + 2);
+    packet.copy(out, at + 4);
     this.packetsSent++;
     this.bytesSent += packet.length;
+    if (!this.corked) this.write(out);
   }
 
   sendRtp(packet: Buffer): void {
@@ -113,7 +164,8 @@ export class UdpSink extends SessionSink {
 
   sendRtp(packet: Buffer): void {
     if (this.closed) return;
-    this.udp.rtp.send(packet, this.rtpPort, this.address);
+    // dgram keeps the buffer until the datagram left; the caller's may be reused at once
+    this.udp.rtp.send(Buffer.from(packet), this.rtpPort, this.address);
     this.packetsSent++;
     this.bytesSent += packet.length;
   }

@@ -39,7 +39,8 @@ export class FilePlayback implements SourceConsumer {
   private anchorWallMs = 0;
   private generation = 0;
   private lastSenderReportMs = -Infinity;
-  private timer: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: ((proceed: boolean) => void) | undefined;
   private started = false;
 
   private constructor(
@@ -70,14 +71,15 @@ export class FilePlayback implements SourceConsumer {
     return run;
   }
 
+  /** `packet` is only valid during this call (the packetizer reuses it). */
   private emit(packet: Buffer): void {
-    if (this.held) this.held.push(packet);
+    if (this.held) this.held.push(Buffer.from(packet));
     else if (this.state === 'playing') this.options.sink.sendRtp(packet);
   }
 
   play(rangeStartSec: number | undefined): Promise<PlayStart> {
     this.generation++;
-    this.timer?.abort();
+    this.stopTimer();
     return this.exclusive(async () => {
       if (this.state === 'closed') throw new Error('playback closed');
       if (this.state === 'primed' || this.state === 'playing') {
@@ -117,6 +119,13 @@ export class FilePlayback implements SourceConsumer {
     });
   }
 
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wake?.(false);
+    this.wake = undefined;
+  }
+
   begin(): void {
     if (this.state !== 'primed') return;
     this.state = 'playing';
@@ -124,7 +133,9 @@ export class FilePlayback implements SourceConsumer {
     this.sendSenderReport();
     const held = this.held ?? [];
     this.held = undefined;
+    this.options.sink.cork?.();
     for (const p of held) this.options.sink.sendRtp(p);
+    this.options.sink.uncork?.();
     void this.run(this.generation);
   }
 
@@ -142,15 +153,23 @@ export class FilePlayback implements SourceConsumer {
         const dueMs = this.anchorWallMs + (Number(ticks - this.anchorTicks) * 1000 * tb.num) / tb.den;
         const waitMs = dueMs - performance.now();
         if (waitMs > 1) {
-          this.timer = new AbortController();
-          try {
-            await sleep(waitMs, undefined, { signal: this.timer.signal });
-          } catch {
-            return; // paused or closed
-          }
+          // a plain timer: an AbortController per frame was measurable garbage at 30 fps per client
+          const woken = await new Promise<boolean>((resolve) => {
+            this.wake = resolve;
+            this.timer = setTimeout(() => resolve(true), waitMs);
+          });
+          this.wake = undefined;
+          if (!woken) return; // paused or closed
         }
         if (generation !== this.generation || this.state !== 'playing') return;
-        await this.exclusive(() => this.track.sendNext());
+        await this.exclusive(async () => {
+          this.options.sink.cork?.();
+          try {
+            await this.track.sendNext();
+          } finally {
+            this.options.sink.uncork?.();
+          }
+        });
         if (performance.now() - this.lastSenderReportMs >= SENDER_REPORT_INTERVAL_MS) this.sendSenderReport();
       }
     } catch (e) {
@@ -198,14 +217,14 @@ export class FilePlayback implements SourceConsumer {
 
   async pause(): Promise<void> {
     this.generation++;
-    this.timer?.abort();
+    this.stopTimer();
     if (this.state === 'playing' || this.state === 'primed') this.state = 'paused';
     await this.exclusive(async () => {});
   }
 
   async close(): Promise<void> {
     this.generation++;
-    this.timer?.abort();
+    this.stopTimer();
     this.state = 'closed';
     this.held = undefined;
     await this.exclusive(() => this.track.close());

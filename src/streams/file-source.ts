@@ -35,7 +35,7 @@ export class FileSource implements StreamSource {
   }
 
   private async makeDescription(): Promise<SourceDescription> {
-    const track = await RtpFileTrack.open({ path: this.path, ssrc: 0, seq: 0, onRtp: () => {} });
+    const track = await RtpFileTrack.open({ path: this.path, probe: true, ssrc: 0, seq: 0, onRtp: () => {} });
     try {
       const section = await track.sdpMediaSection();
       return {
