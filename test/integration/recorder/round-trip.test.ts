@@ -61,10 +61,16 @@ function truthPts90k(f: Fixture): bigint[] {
   return f.frames.map((x) => ((x.pts - first) * BigInt(f.timeBase.num) * 90000n) / BigInt(f.timeBase.den));
 }
 
-async function checkRecording(result: RecordJson, fixture: Fixture, maxTickDiff = 1n): Promise<void> {
+async function checkRecording(
+  result: RecordJson,
+  fixture: Fixture,
+  maxTickDiff = 1n,
+  minNtpShare = 0,
+): Promise<void> {
   assert.ok(result.segments.length >= 1, 'at least one segment');
   assert.equal(result.pending.length, 0);
   const recordedPts: bigint[] = [];
+  let withNtp = 0;
   const estimated = new Set<number>();
   const md5s: string[] = [];
   for (const seg of result.segments) {
@@ -77,6 +83,18 @@ async function checkRecording(result: RecordJson, fixture: Fixture, maxTickDiff 
     assert.deepEqual(index.ptsTicks.map(BigInt), filePts, `${seg.key}: index PTS = file PTS`);
     assert.equal(seg.firstPtsMs, Number(filePts[0]!) / 90);
     assert.equal(index.receivedAtMs.length, seg.frames);
+    // The RTCP wallclock, where the source sent SRs: offset + pts exactly, near the receive time (same host).
+    index.ntpMs.forEach((ntp, i) => {
+      if (ntp === null) return;
+      withNtp++;
+      const anchor = index.wallclock!;
+      const expected = anchor.ntpMs + (index.ptsTicks[i]! - anchor.ptsTicks) / 90;
+      assert.ok(Math.abs(ntp - expected) < 0.01, `frame ${i}: wallclock follows the pts`);
+      assert.ok(
+        Math.abs(ntp - index.receivedAtMs[i]!) < 3000,
+        `frame ${i}: wallclock ${ntp} near receive time`,
+      );
+    });
     assert.ok(index.keyframes.includes(0), 'a segment starts with a keyframe');
     for (const i of index.estimatedPts) estimated.add(recordedPts.length + i);
     recordedPts.push(...filePts);
@@ -112,6 +130,10 @@ async function checkRecording(result: RecordJson, fixture: Fixture, maxTickDiff 
     `PTS equal to the source's within ${maxTickDiff} tick(s) of 1/90000 (max diff ${maxDiff})`,
   );
   assert.deepEqual(md5s, await frameMd5s(fixture.path), 'identical pixels, frame by frame');
+  assert.ok(
+    withNtp >= minNtpShare * truth.length,
+    `${withNtp} of ${truth.length} frames have the RTCP wallclock`,
+  );
 }
 
 /**
@@ -226,7 +248,7 @@ describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency:
       spool,
     ]);
     assert.equal(result.segments.length, 1);
-    await checkRecording(result, fixtures.h264ms, 0n);
+    await checkRecording(result, fixtures.h264ms, 0n, 0.5);
     await compareThroughout(fixtures.h264ms, result.segments[0]!.key);
   });
 
@@ -255,7 +277,7 @@ describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency:
       spool,
     ]);
     assert.equal(result.segments.length, 1);
-    await checkRecording(result, fixtures.hevc, 0n);
+    await checkRecording(result, fixtures.hevc, 0n, 0.5);
     await compareThroughout(fixtures.hevc, result.segments[0]!.key);
   });
 });
