@@ -38,6 +38,11 @@ test('frames in decode order come out in presentation order, with keyframes and 
   assert.equal(idx.firstPtsMs, 1000);
   assert.equal(idx.durationMs, 4000 / 30); // up to the next segment's first frame
   assert.deepEqual(idx.wallclock, { ptsTicks: 96000, ntpMs: 2 });
+  assert.deepEqual(
+    idx.ntpMs,
+    [2 - 200 / 3, 2 - 100 / 3, 2, 5].map((v) => Math.round(v * 1000) / 1000),
+    'frames before the first SR get anchor + pts',
+  );
 });
 
 test('without a next frame the last frame lasts as long as the interval before it', () => {

@@ -134,7 +134,13 @@ export function buildFrameIndex(
     estimatedPts: frames.flatMap((f, i) => (f.ptsEstimated ? [i] : [])),
     keyframes: frames.flatMap((f, i) => (f.key ? [i] : [])),
     receivedAtMs: frames.map((f) => round3(f.receivedAtMs)),
-    ntpMs: frames.map((f) => (f.ntpMs === null ? null : round3(f.ntpMs))),
+    // An SR maps the whole RTP timeline to NTP: frames of the segment received before the first SR
+    // get the same mapping (anchor + their pts), not null.
+    ntpMs: frames.map((f) => {
+      if (f.ntpMs !== null) return round3(f.ntpMs);
+      if (!anchor) return null;
+      return round3(anchor.ntpMs! + ticksToMs(f.ptsTicks - anchor.ptsTicks, tb));
+    }),
   };
 }
 

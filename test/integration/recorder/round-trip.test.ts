@@ -66,6 +66,8 @@ async function checkRecording(
   fixture: Fixture,
   maxTickDiff = 1n,
   minNtpShare = 0,
+  /** kadr's server keeps RTP and NTP on one clock; GStreamer's SRs move the mapping by a few ms. */
+  ntpToleranceMs = 20,
 ): Promise<void> {
   assert.ok(result.segments.length >= 1, 'at least one segment');
   assert.equal(result.pending.length, 0);
@@ -89,7 +91,10 @@ async function checkRecording(
       withNtp++;
       const anchor = index.wallclock!;
       const expected = anchor.ntpMs + (index.ptsTicks[i]! - anchor.ptsTicks) / 90;
-      assert.ok(Math.abs(ntp - expected) < 0.01, `frame ${i}: wallclock follows the pts`);
+      assert.ok(
+        Math.abs(ntp - expected) < ntpToleranceMs,
+        `frame ${i}: wallclock ${ntp} follows the pts (${expected})`,
+      );
       assert.ok(
         Math.abs(ntp - index.receivedAtMs[i]!) < 3000,
         `frame ${i}: wallclock ${ntp} near receive time`,
@@ -248,7 +253,7 @@ describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency:
       spool,
     ]);
     assert.equal(result.segments.length, 1);
-    await checkRecording(result, fixtures.h264ms, 0n, 0.5);
+    await checkRecording(result, fixtures.h264ms, 0n, 0.5, 0.01);
     await compareThroughout(fixtures.h264ms, result.segments[0]!.key);
   });
 
@@ -277,7 +282,7 @@ describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency:
       spool,
     ]);
     assert.equal(result.segments.length, 1);
-    await checkRecording(result, fixtures.hevc, 0n, 0.5);
+    await checkRecording(result, fixtures.hevc, 0n, 0.5, 0.01);
     await compareThroughout(fixtures.hevc, result.segments[0]!.key);
   });
 });
