@@ -3,7 +3,7 @@
  * server runs them), into the store from the environment, until SIGTERM. Prints one JSON line at the end.
  */
 import '../src/core/polyfill.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Log } from 'node-av/lib';
@@ -30,6 +30,7 @@ const runs = Array.from({ length: Number(count) }, (_, i) => {
   }).run(stop.signal);
 });
 const results = await Promise.all(runs);
+if (results.every((r) => r.pending.length === 0)) rmSync(spoolBase, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({
     segments: results.reduce((n, r) => n + r.segments.length, 0),
