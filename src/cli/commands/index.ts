@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import { frameCommand } from './frame.js';
 import { indexCommand } from './index-table.js';
 import { probeCommand } from './probe.js';
+import { recordCommand } from './record.js';
 import { rtspServeCommand } from './rtsp-serve.js';
 import { sameMomentCommand } from './same-moment.js';
 import { serveCommand } from './serve.js';
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   serveCommand,
   workerCommand,
   rtspServeCommand,
+  recordCommand,
 ];

@@ -1,0 +1,122 @@
+/**
+ * Fragmented MP4 out of already-encoded packets, written through a callback with no seeking, so the
+ * bytes can go straight into object storage as they are made (shared/reference/media README §5).
+ *
+ * This uses libavformat's mov muxer through node-av's low-level FormatContext rather than the Muxer
+ * class: Muxer re-implements the ffmpeg CLI's stream-copy rules (drops leading non-keyframes, shifts by
+ * a start time, a sync queue, a packet clone per write). A recorder wants none of that: every packet is
+ * written as it came, with its own pts/dts. All calls are synchronous: muxing a packet costs
+ * microseconds, and the write callback then runs on this thread, inside writeFrameSync.
+ *
+ * movflags: frag_keyframe + frag_duration cut a fragment at each keyframe and at least every
+ * `fragmentDurationUs` (movenc.c flushes on either); empty_moov puts no samples in the moov, so the
+ * init section can be written first; default_base_moof makes each fragment self-contained;
+ * write_prft=wallclock adds a producer reference time box per fragment (the wallclock anchor).
+ * delay_moov writes the moov with the first fragment, when the first timestamps are known: a segment
+ * that starts at pts 344160 then plays from 344160 (an edit list), as its frame index says, instead of
+ * being silently rebased to its first dts (measured: without it ffprobe showed 6480 for that frame).
+ */
+import { Dictionary, FormatContext, IOContext } from 'node-av/lib';
+import type { Packet, Stream } from 'node-av/lib';
+import { KadrError } from '../core/errors.js';
+import { Fmp4BoxSplitter, type Fmp4Piece } from './fmp4-boxes.js';
+
+export interface Fmp4WriterOptions {
+  /** Longest fragment in µs; a crash loses at most about this much (plus the fragment being written). */
+  fragmentDurationUs?: number;
+  /** Called with each complete piece (init, fragment, trailer), in order, synchronously. */
+  onPiece: (piece: Fmp4Piece) => void;
+}
+
+export class Fmp4Writer {
+  private readonly ctx = new FormatContext();
+  private readonly io = new IOContext();
+  private readonly splitter: Fmp4BoxSplitter;
+  private closed = false;
+  private writeError: Error | null = null;
+  private readonly inTimeBase: { num: number; den: number };
+  /** Set when the muxer chose a time base other than the input's (read once: each getter call allocates). */
+  private readonly outTimeBase: { num: number; den: number } | null;
+  private packets = 0;
+
+  constructor(input: Stream, options: Fmp4WriterOptions) {
+    this.splitter = new Fmp4BoxSplitter(options.onPiece);
+    this.inTimeBase = { num: input.timeBase.num, den: input.timeBase.den };
+    check(this.ctx.allocOutputContext2(null, 'mp4', null), 'allocOutputContext2');
+    this.io.allocContextWithCallbacks(64 * 1024, 1, null, (buf: Buffer) => {
+      try {
+        // libavformat reuses its buffer: copy before keeping a reference.
+        this.splitter.push(Buffer.from(buf));
+      } catch (error) {
+        this.writeError = error as Error;
+        return -1;
+      }
+      return buf.length;
+    });
+    this.ctx.pb = this.io;
+    const st = this.ctx.newStream(null);
+    check(input.codecpar.copy(st.codecpar), 'codecpar copy');
+    // The RTP demuxer's codec tag means nothing in MP4; let the muxer pick avc1/hvc1.
+    st.codecpar.codecTag = 0;
+    st.timeBase = input.timeBase;
+    const opts = Dictionary.fromObject({
+      movflags: '+frag_keyframe+empty_moov+default_base_moof+delay_moov',
+      frag_duration: String(options.fragmentDurationUs ?? 1_000_000),
+      write_prft: 'wallclock',
+      // Hand every fragment to the callback as soon as the muxer finishes it (no AVIO batching).
+      flush_packets: '1',
+    });
+    check(this.ctx.writeHeaderSync(opts), 'writeHeader');
+    opts.free();
+    const out = st.timeBase;
+    this.outTimeBase =
+      out.num === this.inTimeBase.num && out.den === this.inTimeBase.den
+        ? null
+        : { num: out.num, den: out.den };
+  }
+
+  /** Muxes one packet (pts/dts in the input stream's time base). Does not free it. */
+  write(packet: Packet): void {
+    if (this.closed) throw new Error('fmp4 writer is closed');
+    const stream = this.ctx.streams?.[0];
+    if (
+      stream &&
+      (stream.timeBase.num !== this.inTimeBase.num || stream.timeBase.den !== this.inTimeBase.den)
+    ) {
+      packet.rescaleTs(this.inTimeBase, stream.timeBase);
+    }
+    packet.streamIndex = 0;
+    const ret = this.ctx.writeFrameSync(packet);
+    if (this.writeError) throw this.writeError;
+    check(ret, 'writeFrame');
+    this.packets++;
+  }
+
+  /** Writes the last fragment and the trailer, then frees the muxer. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.packets > 0) check(this.ctx.writeTrailerSync(), 'writeTrailer');
+      this.io.flushSync();
+    } finally {
+      this.ctx.pb = null;
+      this.io.freeContext();
+      this.ctx.freeContext();
+    }
+    if (this.writeError) throw this.writeError;
+  }
+
+  /** Frees the muxer without writing what it holds (the segment is being abandoned). */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.pb = null;
+    this.io.freeContext();
+    this.ctx.freeContext();
+  }
+}
+
+function check(ret: number, what: string): void {
+  if (ret < 0) throw new KadrError('KADR_ERR_OUTPUT_WRITE', `fmp4 muxer: ${what} failed (${ret})`);
+}

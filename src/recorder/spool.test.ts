@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { SegmentHeader } from './frame-index.js';
+import { journalMediaStream, readJournal, SpoolJournal } from './spool.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'kadr-spool-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const header: SegmentHeader = {
+  key: 'cam/a.mp4',
+  indexKey: 'cam/a.index.json',
+  source: 'rtsp://x/y',
+  codec: 'h264',
+  width: 320,
+  height: 180,
+  timeBase: { num: 1, den: 90000 },
+  connection: 1,
+  startedAtMs: 1,
+  startReason: 'connect',
+  gapBefore: null,
+  droppedBeforeKeyframe: 0,
+};
+const frame = (pts: number) => ({
+  ptsTicks: BigInt(pts),
+  dtsTicks: BigInt(pts),
+  key: pts === 0,
+  receivedAtMs: pts,
+  ntpMs: null,
+});
+async function media(file: string): Promise<Buffer> {
+  const c = await readJournal(file);
+  const parts: Buffer[] = [];
+  for await (const b of journalMediaStream(c!)) parts.push(b as Buffer);
+  return Buffer.concat(parts);
+}
+
+test('a journal gives back the init section and fragments in order, with their frames', async () => {
+  const j = SpoolJournal.create(dir, header, { fsync: false });
+  j.writeInit(Buffer.from('INIT'));
+  j.writeFragment(Buffer.from('FRAG1'), [frame(0), frame(3000)]);
+  j.writeFragment(Buffer.from('FRAG2'), [frame(6000)]);
+  j.writeTrailer(Buffer.from('MFRA'));
+  j.writeEnd('rollover', 9000n);
+  j.close();
+  const c = await readJournal(j.path);
+  assert.equal(c!.header.key, 'cam/a.mp4');
+  assert.deepEqual(
+    c!.frames.map((f) => f.ptsTicks),
+    [0n, 3000n, 6000n],
+  );
+  assert.deepEqual(c!.end, { endReason: 'rollover', nextPtsTicks: 9000n });
+  assert.equal((await media(j.path)).toString(), 'INITFRAG1FRAG2MFRA');
+});
+
+test('a journal cut short by a crash keeps the fragments before the cut and their frames only', async () => {
+  const j = SpoolJournal.create(dir, header, { fsync: false });
+  j.writeInit(Buffer.from('INIT'));
+  j.writeFragment(Buffer.from('FRAG1'), [frame(0)]);
+  j.writeFragment(Buffer.from('FRAG2-LONGER'), [frame(3000), frame(6000)]);
+  j.close();
+  truncateSync(j.path, statSync(j.path).size - 3);
+  const c = await readJournal(j.path);
+  assert.deepEqual(
+    c!.frames.map((f) => f.ptsTicks),
+    [0n],
+  );
+  assert.equal(c!.end, null);
+  assert.equal((await media(j.path)).toString(), 'INITFRAG1');
+  assert.ok(readFileSync(j.path).length > 0);
+});

@@ -1,0 +1,17 @@
+/**
+ * What the recorder needs from object storage, declared here by the consumer (STYLE §3.2). The
+ * storage module's ObjectStore satisfies it; tests may pass any other implementation.
+ */
+import type { Readable } from 'node:stream';
+
+export interface RecordingStore {
+  /** Streams `body` into `key`; a failed or aborted put leaves no object behind. */
+  put(
+    key: string,
+    body: Readable | Buffer,
+    options?: { contentType?: string; signal?: AbortSignal },
+  ): Promise<unknown>;
+  delete(key: string): Promise<void>;
+  /** The path or s3:// URL of a key, as `kadr frame` and `kadr compare` accept it. */
+  describe(key: string): string;
+}
