@@ -6,7 +6,11 @@
  *      scripts use it), kadr without an index (build + look-up), the `kadr frame` command (index cached
  *      on disk), against `ffmpeg -ss <t> -i <file> -frames:v 1 out.jpg`;
  *  (b) full decode throughput: kadr's decoder against `ffmpeg -i <file> -f null -`.
- * usage: node --import tsx bench/timeline.ts [--seconds 40] [--lookups 24] [--gop 300]
+ * usage: node --import tsx bench/timeline.ts [--seconds 40] [--lookups 24] [--gop 300] [--content noise|camera]
+ *
+ * --content noise (default) adds temporal noise to every frame: the worst case, where decoding dominates
+ * both sides. --content camera is testsrc2 without noise: a still background with a few moving parts,
+ * closer to a fixed camera, where the per-look-up fixed costs (process start, probing) weigh more.
  */
 import '../src/core/polyfill.js';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,19 +21,26 @@ import { configureFfmpegLog, VideoDecoder, writeImage } from '../src/media/index
 import { clearMemoryIndexCache, durationMs, FrameLookup, getFrameIndex } from '../src/timeline/index.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string' }, lookups: { type: 'string' }, gop: { type: 'string' } },
+  options: {
+    seconds: { type: 'string' },
+    lookups: { type: 'string' },
+    gop: { type: 'string' },
+    content: { type: 'string' },
+  },
 });
 const seconds = Number(values.seconds ?? 40);
 const lookups = Number(values.lookups ?? 24);
 const gop = Number(values.gop ?? 300);
+const content = values.content ?? 'noise';
+if (content !== 'noise' && content !== 'camera') throw new Error('--content must be noise or camera');
 const root = path.resolve(import.meta.dirname, '..');
 const dir = path.join(root, '.cache', 'bench');
 mkdirSync(dir, { recursive: true });
 configureFfmpegLog();
 
-const file = path.join(dir, `1080p-gop${gop}-${seconds}s.mp4`);
+const file = path.join(dir, `1080p-gop${gop}-${seconds}s${content === 'noise' ? '' : '-camera'}.mp4`);
 if (!existsSync(file)) {
-  console.log(`making ${file} with ffmpeg (1080p30, GOP ${gop}, 3 B-frames, noise) ...`);
+  console.log(`making ${file} with ffmpeg (1080p30, GOP ${gop}, 3 B-frames, ${content}) ...`);
   execFileSync('ffmpeg', [
     '-v',
     'error',
@@ -37,7 +48,9 @@ if (!existsSync(file)) {
     '-f',
     'lavfi',
     '-i',
-    `testsrc2=s=1920x1080:r=30:d=${seconds},noise=alls=10:allf=t`,
+    content === 'noise'
+      ? `testsrc2=s=1920x1080:r=30:d=${seconds},noise=alls=10:allf=t`
+      : `testsrc2=s=1920x1080:r=30:d=${seconds}`,
     '-c:v',
     'libx264',
     '-preset',
@@ -183,7 +196,7 @@ const w = stats(warmMs);
 const c = stats(coldMs);
 const f = stats(ffMs);
 console.log(
-  `\nfile: ${path.basename(file)}: ${index.pts.length} frames, ${index.width}x${index.height}, ${(total / 1000).toFixed(1)} s, GOP ${gop} frames, B-frames`,
+  `\nfile: ${path.basename(file)}: ${index.pts.length} frames, ${index.width}x${index.height}, ${(total / 1000).toFixed(1)} s, GOP ${gop} frames, B-frames, ${content} content`,
 );
 console.log(
   `machine: ${(await import('node:os')).cpus().length} cores; ${lookups} look-ups at the same random times\n`,

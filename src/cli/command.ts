@@ -19,10 +19,16 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export interface Command {
+/** What `kadr --help` needs to know of a command, and how to load the rest. */
+export interface CommandEntry {
   name: string;
   /** One line for `kadr --help`. */
   summary: string;
+  load(): Promise<Command>;
+}
+
+export interface Command {
+  name: string;
   /** Full usage text for `kadr <name> --help`. */
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;

@@ -5,11 +5,13 @@
  * its cached frame index, and the s3:// name is what captions and logs show.
  */
 import { KadrError } from '../core/errors.js';
-import { locateObject, parseStorageUrl } from '../storage/index.js';
+import { parseStorageUrl } from '../storage/keys.js';
 import type { VideoRef } from '../timeline/index.js';
 
 export async function resolveLocation(location: string): Promise<VideoRef> {
   if (!parseStorageUrl(location)) return location;
+  // The S3 client (the AWS SDK, ~0.2 s to load) only when an s3:// name is given.
+  const { locateObject } = await import('../storage/index.js');
   const { store, key } = locateObject(location);
   const info = await store.head(key);
   if (!info) {

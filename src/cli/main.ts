@@ -19,11 +19,12 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
     io.out.write(help());
     return name ? 0 : 2;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.err.write(`kadr: unknown command '${name}'; run 'kadr --help' for the list\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out.write(`${command.usage.trimEnd()}\n`);
     return 0;
@@ -53,7 +54,7 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
  * `--at -5` would read -5 as an option; join it into `--at=-5` so the command can say what is wrong
  * with the value (a negative time) instead of a parser complaint.
  */
-function joinNegativeValues(argv: string[], command: Command): string[] {
+function joinNegativeValues(argv: string[], command: { options: Command['options'] }): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

@@ -8,7 +8,6 @@ import { toJson } from '../output.js';
 
 export const compareCommand: Command = {
   name: 'compare',
-  summary: 'original vs recording at a time: side-by-side image, PSNR, identical or not',
   usage: `usage: kadr compare <original> <recording> --at <ms> --out <image> [--json]
 
 Finds the frame shown <ms> after the first frame in each video, writes both side by side with a

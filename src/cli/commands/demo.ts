@@ -8,7 +8,6 @@ import { createProgress } from '../progress.js';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'make two VFR videos with visible frame numbers and show same-moment and compare on them',
   usage: `usage: kadr demo [--out-dir kadr-demo] [--at 2500] [--json]
 
 Generates two short videos with variable frame rates (about 24 and 37 fps on average, irregular

@@ -8,7 +8,6 @@ import { resolveLocation } from '../locations.js';
 
 export const frameCommand: Command = {
   name: 'frame',
-  summary: 'the exact frame shown at a time: image, index, PTS, decode work',
   usage: `usage: kadr frame <video> --at <ms> --out <image.png|image.jpg> [--json]
 
 Writes the frame displayed <ms> milliseconds after the first frame: the last frame, in presentation

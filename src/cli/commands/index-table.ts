@@ -7,7 +7,6 @@ import { resolveLocation } from '../locations.js';
 
 export const indexCommand: Command = {
   name: 'index',
-  summary: 'the per-frame table: index, PTS, time, keyframe, decode order, byte position',
   usage: `usage: kadr index <video> (--json | --csv)
 
 One row per displayed frame in presentation order: index (frames skipped to reach it), pts (ticks),

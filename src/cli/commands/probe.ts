@@ -7,7 +7,6 @@ import { toJson } from '../output.js';
 
 export const probeCommand: Command = {
   name: 'probe',
-  summary: 'codec, size, frame count, duration, first PTS, variable frame rate, min/avg/max fps',
   usage: `usage: kadr probe <video> [--json]
 
 Reads every packet of the video once (no decoding where the container allows) and reports what the

@@ -23,7 +23,6 @@ function seconds(args: ParsedArgs, name: string, fallback: number | null): numbe
 
 export const recordCommand: Command = {
   name: 'record',
-  summary: 'record an RTSP stream into fMP4 segments on disk or in S3, with a frame index per segment',
   usage: `usage: kadr record <rtsp-url> --to <dir | s3://bucket/prefix> [options]
 
 Pulls the stream without re-encoding and writes fragmented MP4 segments into storage as they arrive,

@@ -29,7 +29,6 @@ export function portOption(value: string | undefined, name: string, fallback: nu
 
 export const rtspServeCommand: Command = {
   name: 'rtsp-serve',
-  summary: 'serve video files over RTSP, each at rtsp://HOST:PORT/<name>',
   usage: `usage: kadr rtsp-serve [options] <video>...
 
 Serves each file at rtsp://HOST:PORT/<file name without extension>, at its own pace, with every

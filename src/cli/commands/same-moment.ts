@@ -7,7 +7,6 @@ import { toJson } from '../output.js';
 
 export const sameMomentCommand: Command = {
   name: 'same-moment',
-  summary: 'the same moment in two videos: frames skipped in each, snapshots, side by side',
   usage: `usage: kadr same-moment <a> <b> --at <ms> --out-dir <dir> [--jpg] [--json]
 
 For each video, logs how many frames had to be skipped to reach <ms> (after its first frame) and the

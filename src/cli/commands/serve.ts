@@ -13,7 +13,6 @@ import { isLoopback, portOption } from './rtsp-serve.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the HTTP API and the analysis workers',
   usage: `usage: kadr serve [--host <addr>] [--port <n>] [--data <dir>] [--concurrency <n>]
 
 Runs the HTTP API (OpenAPI at /api/openapi.json, docs at /api/docs) and as many analysis workers

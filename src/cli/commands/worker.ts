@@ -11,7 +11,6 @@ import { waitForAbort } from './serve.js';
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'run analysis workers only (same DATABASE_URL and S3 as the API)',
   usage: `usage: kadr worker [--concurrency <n>] [--data <dir>]
 
 Runs analysis workers against the database at DATABASE_URL and the object store in S3_* (or,
