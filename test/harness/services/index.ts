@@ -3,6 +3,9 @@
  * (PostgreSQL, an S3 server, ...). `neededBy` lets a filtered run skip what it does not use.
  * Add a service by writing a module that exports a TestService and listing it here.
  */
+import { postgresService } from './postgres.js';
+import { s3Service } from './s3.js';
+
 export interface StartedService {
   /** Variables passed to the test processes, e.g. DATABASE_URL or S3_ENDPOINT. */
   env: Record<string, string>;
@@ -15,10 +18,4 @@ export interface TestService {
   start(): Promise<StartedService>;
 }
 
-export const services: TestService[] = [];
-
-import { s3Service } from './s3.js';
-services.push(s3Service);
-
-import { postgresService } from './postgres.js';
-services.push(postgresService);
+export const services: TestService[] = [s3Service, postgresService];
