@@ -9,6 +9,7 @@ import { FilterAPI } from 'node-av/api';
 import { Frame } from 'node-av/lib';
 import { AV_PIX_FMT_GBRP, AV_PIX_FMT_RGB24 } from 'node-av/constants';
 import { encodeImage } from '../media/image.js';
+import { filterToPlanes } from '../media/planar-bgr.js';
 import type { PlanarBgr } from './face-detector.js';
 import type { Box } from './face-tracking.js';
 
@@ -114,23 +115,7 @@ export class PlanarScaler {
       pts: 0n,
     });
     try {
-      const [out, ...rest] = this.filter!.processAllSync(input);
-      for (const extra of rest) extra.free();
-      if (!out) throw new Error('scale filter returned no frame');
-      try {
-        const data = out.data!;
-        const stride = out.linesize[0]!;
-        return {
-          width: out.width,
-          height: out.height,
-          g: Buffer.from(data[0]!.subarray(0, stride * out.height)),
-          b: Buffer.from(data[1]!.subarray(0, stride * out.height)),
-          r: Buffer.from(data[2]!.subarray(0, stride * out.height)),
-          stride,
-        };
-      } finally {
-        out.free();
-      }
+      return filterToPlanes(this.filter!, input);
     } finally {
       input.free();
     }

@@ -7,17 +7,14 @@
  */
 import '../core/polyfill.js';
 import { analyzeVideoFaces, type FaceAnalysisState } from '../analytics/index.js';
-import { describeError, isKadrError } from '../core/errors.js';
+import { sendToParent, serveChildJob } from './child-job.js';
 
-type ParentMessage =
-  { type: 'start'; input: string; resumeFrom?: FaceAnalysisState; threads: number } | { type: 'abort' };
-
-const controller = new AbortController();
-const send = (msg: object) =>
-  new Promise<void>((resolve) => {
-    if (!process.connected) return resolve();
-    process.send!(msg, undefined, {}, () => resolve());
-  });
+interface Start {
+  type: 'start';
+  input: string;
+  resumeFrom?: FaceAnalysisState;
+  threads: number;
+}
 
 // Progress can arrive per frame; the parent needs at most a few updates a second.
 let lastSent = 0;
@@ -27,40 +24,19 @@ async function flush() {
     const state = pending;
     pending = undefined;
     lastSent = Date.now();
-    await send({ type: 'progress', state });
+    await sendToParent({ type: 'progress', state });
   }
 }
 
-async function run(msg: Extract<ParentMessage, { type: 'start' }>) {
-  try {
-    const state = await analyzeVideoFaces(msg.input, {
-      signal: controller.signal,
-      threads: msg.threads,
-      ...(msg.resumeFrom ? { resumeFrom: msg.resumeFrom } : {}),
-      onProgress: async (s) => {
-        pending = structuredClone(s);
-        if (Date.now() - lastSent >= 100) await flush();
-      },
-    });
-    await flush();
-    await send({ type: 'done', state });
-  } catch (error) {
-    await flush();
-    await send({
-      type: 'error',
-      code: controller.signal.aborted ? 'ABORTED' : isKadrError(error) ? error.code : 'KADR_ERR_INTERNAL',
-      message: describeError(error),
-    });
-  }
-  process.disconnect?.();
-}
-
-process.on('message', (msg: ParentMessage) => {
-  if (msg.type === 'start') void run(msg);
-  else if (msg.type === 'abort') controller.abort(new Error('aborted by the parent'));
-});
-// The parent died (kill -9 of a worker): nobody will read our results.
-process.on('disconnect', () => {
-  controller.abort(new Error('parent gone'));
-  setTimeout(() => process.exit(0), 1000).unref();
-});
+serveChildJob<Start>(async (msg, signal) => {
+  const state = await analyzeVideoFaces(msg.input, {
+    signal,
+    threads: msg.threads,
+    ...(msg.resumeFrom ? { resumeFrom: msg.resumeFrom } : {}),
+    onProgress: async (s) => {
+      pending = structuredClone(s);
+      if (Date.now() - lastSent >= 100) await flush();
+    },
+  });
+  return { state };
+}, flush);

@@ -35,26 +35,33 @@ export function bgrToPlanarBgr(
     graph: { nbThreads: 1 },
   });
   try {
-    const [out, ...rest] = filter.processAllSync(frame);
-    for (const extra of rest) extra.free();
-    if (!out) throw new Error('scale filter returned no frame');
-    try {
-      const data = out.data!;
-      const stride = out.linesize[0]!;
-      // Copies: the planes must outlive the native frame, which is freed here.
-      return {
-        width: out.width,
-        height: out.height,
-        g: Buffer.from(data[0]!.subarray(0, stride * out.height)),
-        b: Buffer.from(data[1]!.subarray(0, stride * out.height)),
-        r: Buffer.from(data[2]!.subarray(0, stride * out.height)),
-        stride,
-      };
-    } finally {
-      out.free();
-    }
+    return filterToPlanes(filter, frame);
   } finally {
     filter.close();
     frame.free();
+  }
+}
+
+/**
+ * Runs `input` through a filter graph that ends in `format=gbrp` and copies the three planes out
+ * (they must outlive the native frame, which is freed here; `input` stays the caller's).
+ */
+export function filterToPlanes(filter: FilterAPI, input: Frame): PlanarBgrPicture {
+  const [out, ...rest] = filter.processAllSync(input);
+  for (const extra of rest) extra.free();
+  if (!out) throw new Error('scale filter returned no frame');
+  try {
+    const data = out.data!;
+    const stride = out.linesize[0]!;
+    return {
+      width: out.width,
+      height: out.height,
+      g: Buffer.from(data[0]!.subarray(0, stride * out.height)),
+      b: Buffer.from(data[1]!.subarray(0, stride * out.height)),
+      r: Buffer.from(data[2]!.subarray(0, stride * out.height)),
+      stride,
+    };
+  } finally {
+    out.free();
   }
 }
