@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FaceTracker, iou } from './face-tracking.js';
+import { FaceTracker } from './face-tracking.js';
+import { iou } from './nms.js';
 
 const box = (x: number, y: number, s = 50) => ({ x, y, width: s, height: s });
 

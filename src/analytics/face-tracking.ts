@@ -4,6 +4,8 @@
  * A face that leaves and comes back starts a new track; the embeddings join them again later
  * (face-clustering.ts). Pure: no pixels, no model.
  */
+import { iou } from './nms.js';
+
 export interface Box {
   x: number;
   y: number;
@@ -29,16 +31,6 @@ interface ActiveTrack {
   id: number;
   box: Box;
   lastFrameIndex: number;
-}
-
-export function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x);
-  const y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width);
-  const y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 export class FaceTracker {

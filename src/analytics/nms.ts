@@ -10,7 +10,11 @@ export interface ScoredBox {
   score: number;
 }
 
-export function iou(a: ScoredBox, b: ScoredBox): number {
+/** Intersection over union of two axis-aligned boxes (0 when they do not overlap). */
+export function iou(
+  a: Pick<ScoredBox, 'x' | 'y' | 'width' | 'height'>,
+  b: Pick<ScoredBox, 'x' | 'y' | 'width' | 'height'>,
+): number {
   const x1 = Math.max(a.x, b.x);
   const y1 = Math.max(a.y, b.y);
   const x2 = Math.min(a.x + a.width, b.x + b.width);
