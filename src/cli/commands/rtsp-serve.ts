@@ -12,11 +12,8 @@ import { stderrLogger } from '../../core/logger.js';
 import { RtspServer } from '../../rtsp/rtsp-server.js';
 import { FileSource, mountNameFor } from '../../streams/file-source.js';
 import { StreamRegistry } from '../../streams/stream-registry.js';
+import { isLoopback } from '../../config/index.js';
 import { type Command, flag, stringOption } from '../command.js';
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
 
 export function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;

@@ -4,12 +4,12 @@
  */
 import { buildServer } from '../../api/index.js';
 import { createApp } from '../../app/index.js';
-import { loadConfig } from '../../config/index.js';
+import { isLoopback, loadConfig } from '../../config/index.js';
 import { stderrLogger } from '../../core/logger.js';
 import { KadrError } from '../../core/errors.js';
 import { type FolderRtsp, startFolderRtsp } from '../../streams/rtsp-folder.js';
 import { stringOption, type Command } from '../command.js';
-import { isLoopback, portOption } from './rtsp-serve.js';
+import { portOption } from './rtsp-serve.js';
 
 export const serveCommand: Command = {
   name: 'serve',
