@@ -1,12 +1,20 @@
 /**
  * FFmpeg's own log (libx264 statistics, decoder warnings) is off unless KADR_FFMPEG_LOG asks for it
- * (quiet, error, warning, info, debug): kadr reports problems itself, as one line a person can act on.
+ * (quiet, fatal, error, warning, info, debug): kadr reports problems itself, as one line a person can act on.
  */
-import { AV_LOG_DEBUG, AV_LOG_ERROR, AV_LOG_INFO, AV_LOG_QUIET, AV_LOG_WARNING } from 'node-av/constants';
+import {
+  AV_LOG_DEBUG,
+  AV_LOG_ERROR,
+  AV_LOG_FATAL,
+  AV_LOG_INFO,
+  AV_LOG_QUIET,
+  AV_LOG_WARNING,
+} from 'node-av/constants';
 import { Log } from 'node-av/lib';
 
 const levels = {
   quiet: AV_LOG_QUIET,
+  fatal: AV_LOG_FATAL,
   error: AV_LOG_ERROR,
   warning: AV_LOG_WARNING,
   info: AV_LOG_INFO,

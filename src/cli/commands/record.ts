@@ -3,9 +3,8 @@
  * into fragmented-MP4 segments in storage, with a frame index beside each (docs/recording.md).
  */
 import path from 'node:path';
-import { Log } from 'node-av/lib';
-import { AV_LOG_FATAL, AV_LOG_WARNING } from 'node-av/constants';
 import { KadrError } from '../../core/errors.js';
+import { configureFfmpegLog } from '../../media/index.js';
 import { silentLogger, stderrLogger } from '../../core/logger.js';
 import { defaultSpoolDir, Recorder, type RecordedSegment } from '../../recorder/index.js';
 import { locatePrefix, parseStorageUrl } from '../../storage/index.js';
@@ -72,7 +71,7 @@ options:
     const verbose = flag(args, 'verbose');
     // libavformat prints "Failed reading RTSP data" and the like on every drop; the recorder reports
     // drops itself (gaps in the index, --verbose logs).
-    Log.setLevel(verbose || process.env.KADR_DEBUG === '1' ? AV_LOG_WARNING : AV_LOG_FATAL);
+    configureFfmpegLog(verbose || process.env.KADR_DEBUG === '1' ? 'warning' : 'fatal');
     const logger = verbose ? stderrLogger('info', { cmd: 'record' }) : silentLogger;
     const signals = [io.signal];
     if (durationS !== null) signals.push(AbortSignal.timeout(Math.round(durationS * 1000)));
