@@ -45,10 +45,7 @@ export async function startRtspSource(files: Record<string, string>): Promise<Rt
   const kill = async () => {
     const proc = child;
     child = null;
-    if (!proc || proc.exitCode !== null) return;
-    const gone = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGKILL');
-    await gone;
+    await sigkill(proc);
   };
   await start();
   return {
@@ -94,11 +91,16 @@ export async function startKadrRtspServe(files: string[]): Promise<RtspSource> {
   const kill = async () => {
     const proc = child;
     child = null;
-    if (!proc || proc.exitCode !== null) return;
-    const gone = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGKILL');
-    await gone;
+    await sigkill(proc);
   };
   await start();
   return { url: (name) => `rtsp://127.0.0.1:${port}/${name}`, kill, restart: start, stop: kill };
+}
+
+/** SIGKILL, then wait until the process is gone (a no-op for none or one already gone). */
+async function sigkill(proc: ChildProcess | null): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  const gone = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGKILL');
+  await gone;
 }
