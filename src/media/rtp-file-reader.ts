@@ -22,6 +22,8 @@ export interface ReadPacket {
   packet: Packet;
   /** When to send it, in stream ticks, never decreasing (across loops too). */
   sendTicks: bigint;
+  /** The file gave no DTS (its dts is then the send time, set here). */
+  dtsMissing: boolean;
 }
 
 export class RtpFileReader {
@@ -60,6 +62,15 @@ export class RtpFileReader {
   get timeBase(): Rational {
     const tb = this.stream.timeBase;
     return { num: tb.num, den: tb.den };
+  }
+
+  /**
+   * How far one pass moves the timeline (last PTS + its duration − first PTS), known once the first pass
+   * has been read to its end; what a loop adds per pass.
+   */
+  get passTicks(): bigint | undefined {
+    if (this.passEnd === undefined || this.passStart === undefined) return undefined;
+    return this.passEnd - this.passStart;
   }
 
   get durationSec(): number | undefined {
@@ -115,8 +126,9 @@ export class RtpFileReader {
       this.lastSendTicks = sendTicks;
       // The muxer needs a DTS; the send time is one (monotonic, never after the PTS). Without it
       // libavformat guesses from earlier PTS and refuses the first packet of a loop's second pass.
-      if (packet.dts === AV_NOPTS_VALUE) packet.dts = sendTicks;
-      return { packet, sendTicks };
+      const dtsMissing = packet.dts === AV_NOPTS_VALUE;
+      if (dtsMissing) packet.dts = sendTicks;
+      return { packet, sendTicks, dtsMissing };
     }
   }
 

@@ -30,12 +30,15 @@ export interface RtpFileTrackOptions {
 export class RtpFileTrack {
   private next: ReadPacket | null | undefined;
   private packetizer: RtpPacketizer | undefined;
+  /** What earlier packetizers sent (a seek starts a new one): sequence numbers and counts go on. */
+  private carried = { seq: -1, packets: 0, octets: 0 };
+  private fed = false;
   /** PTS of the first packet sent after open or seek: normal play time 0 (or the seek point). */
   startPts: bigint | undefined;
 
   private constructor(
     private readonly reader: RtpFileReader,
-    private readonly transcoder: H264Transcoder | undefined,
+    private transcoder: H264Transcoder | undefined,
     private readonly options: RtpFileTrackOptions,
   ) {}
 
@@ -71,15 +74,16 @@ export class RtpFileTrack {
 
   /** Sequence number of the next RTP packet. */
   get nextSeq(): number {
-    return this.packetizer?.nextSeq ?? this.options.seq & 0xffff;
+    if (this.packetizer) return this.packetizer.nextSeq;
+    return this.carried.seq >= 0 ? this.carried.seq : this.options.seq & 0xffff;
   }
 
   get packetCount(): number {
-    return this.packetizer?.packetCount ?? 0;
+    return this.carried.packets + (this.packetizer?.packetCount ?? 0);
   }
 
   get octetCount(): number {
-    return this.packetizer?.octetCount ?? 0;
+    return this.carried.octets + (this.packetizer?.octetCount ?? 0);
   }
 
   /** RTP timestamp of a time in stream ticks; undefined before the first RTP packet. */
@@ -91,6 +95,22 @@ export class RtpFileTrack {
   async peekSendTicks(): Promise<bigint | null> {
     if (this.next === undefined) this.next = await this.reader.next();
     return this.next?.sendTicks ?? null;
+  }
+
+  /**
+   * The next packet's send time, PTS and keyframe flag, without sending it; null at the end. What a
+   * cache of the packetized file records beside each packet's RTP packets.
+   */
+  async peekPacket(): Promise<{ pts: bigint; dts: bigint | null; key: boolean } | null> {
+    if (this.next === undefined) this.next = await this.reader.next();
+    if (!this.next) return null;
+    const { packet, dtsMissing } = this.next;
+    return { pts: packet.pts, dts: dtsMissing ? null : packet.dts, key: packet.isKeyframe };
+  }
+
+  /** See RtpFileReader.passTicks. */
+  get passTicks(): bigint | undefined {
+    return this.reader.passTicks;
   }
 
   /** Packetizes the next packet; its RTP packets go to onRtp before this returns. */
@@ -107,6 +127,7 @@ export class RtpFileTrack {
       this.nptZero ??= item.packet.pts;
     }
     // item.packet is the reader's (reused by its next read): never freed here
+    this.fed = true;
     if (!this.transcoder) {
       this.packetizer ??= RtpPacketizer.forStream(this.reader.videoStream, this.packetizerOptions());
       this.packetizer.write(item.packet);
@@ -138,13 +159,30 @@ export class RtpFileTrack {
 
   private nptZero: bigint | undefined;
 
-  /** Seeks to the keyframe at or before `sec` of normal play time; startPts becomes that keyframe's. */
+  /**
+   * Seeks to the keyframe at or before `sec` of normal play time; startPts becomes that keyframe's.
+   * Timestamps may go back (a seek backwards, or to the first pass of a loop), which libavformat's RTP
+   * muxer refuses (EINVAL, non-monotonic DTS) and a running encoder would mangle: both start afresh. The
+   * new packetizer has a new RTP timestamp base (RTP-Info of the PLAY says it) and continues the
+   * sequence numbers.
+   */
   async seek(sec: number): Promise<void> {
     const zero = await this.nptZeroPts();
     const tb = this.reader.timeBase;
     this.next = undefined;
     this.reader.seekToTicks(zero + BigInt(Math.round((sec * tb.den) / tb.num)));
     this.startPts = undefined;
+    if (this.packetizer) {
+      this.carried = { seq: this.packetizer.nextSeq, packets: this.packetCount, octets: this.octetCount };
+      this.packetizer.close();
+      this.packetizer = undefined;
+    }
+    if (this.transcoder && this.fed) {
+      const fresh = await H264Transcoder.create(this.reader.videoStream);
+      this.transcoder.close();
+      this.transcoder = fresh;
+    }
+    this.fed = false;
   }
 
   /**
@@ -165,7 +203,7 @@ export class RtpFileTrack {
   }
 
   private packetizerOptions() {
-    return { ssrc: this.options.ssrc, seq: this.options.seq, onRtp: (p: Buffer) => this.options.onRtp(p) };
+    return { ssrc: this.options.ssrc, seq: this.nextSeq, onRtp: (p: Buffer) => this.options.onRtp(p) };
   }
 
   private async drain(): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import '../core/polyfill.js';
 import { type Encoder, Muxer, StreamingUtils } from 'node-av/api';
+import { AV_NOPTS_VALUE } from 'node-av/constants';
 import type { Packet, Stream } from 'node-av/lib';
 import { rescale, type Rational, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
 
@@ -87,6 +88,7 @@ export class RtpPacketizer {
    */
   write(packet: Packet): void {
     this.pendingPts = packet.pts;
+    this.setCheckedDts(packet);
     try {
       if (!this.outTimeBase) {
         // The first packet goes through node-av's Muxer, which writes the header...
@@ -108,6 +110,23 @@ export class RtpPacketizer {
   }
 
   private outTimeBase: { num: number; den: number } | undefined;
+  private lastDts: bigint | undefined;
+
+  /**
+   * RTP carries no DTS (the timestamp is the PTS); libavformat only checks that DTS increase and never
+   * pass the PTS, and refuses the packet otherwise (EINVAL). A file's DTS cannot always be trusted for
+   * that: after a seek Matroska gives the first packets none, and the stand-in (the previous send time)
+   * can pass a B-frame's PTS. A DTS a fixed 10 s behind the PTS, kept increasing, passes both checks
+   * for any real reordering and changes nothing that is sent.
+   */
+  private setCheckedDts(packet: Packet): void {
+    if (packet.pts === AV_NOPTS_VALUE) return;
+    const tb = this.timeBase;
+    const lag = BigInt(Math.ceil((10 * tb.den) / tb.num));
+    const dts = packet.pts - lag;
+    this.lastDts = this.lastDts === undefined || dts > this.lastDts ? dts : this.lastDts + 1n;
+    packet.dts = this.lastDts;
+  }
 
   /** The media section of the SDP (`m=` line onwards), as libavformat writes it. */
   sdpMediaSection(): string[] {
