@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { isKadrError } from '../core/errors.js';
-import { loadConfig } from './config.js';
+import { loadConfig, rtspCacheBytes } from './config.js';
 
 test('defaults: loopback 8080, ./data, one video per core', () => {
   const c = loadConfig({});
@@ -54,4 +54,15 @@ test('listening beyond loopback needs KADR_API_TOKEN, and the message says so', 
   const c = loadConfig({ KADR_API_TOKEN: 'a-long-enough-secret' }, { host: '0.0.0.0' });
   assert.equal(c.apiToken, 'a-long-enough-secret');
   assert.equal(loadConfig({}, { host: '::1' }).host, '::1');
+});
+
+test('RTSP packet cache size: flag, then KADR_RTSP_CACHE, then 256 MiB; 0 turns it off', () => {
+  assert.equal(rtspCacheBytes(undefined, {}), 256 * 2 ** 20);
+  assert.equal(rtspCacheBytes(undefined, { KADR_RTSP_CACHE: '1G' }), 2 ** 30);
+  assert.equal(rtspCacheBytes('0', { KADR_RTSP_CACHE: '1G' }), 0);
+  assert.equal(rtspCacheBytes('64M', {}), 64 * 2 ** 20);
+  assert.throws(
+    () => rtspCacheBytes('lots', {}),
+    (e) => isKadrError(e, 'KADR_ERR_CONFIG') && e.message.includes('--cache'),
+  );
 });

@@ -70,6 +70,19 @@ function byteSize(key: string, raw: string): number {
   return n;
 }
 
+/** Default memory for the RTSP server's shared packet caches (all mounts together). */
+export const DEFAULT_RTSP_CACHE_BYTES = 256 * 2 ** 20;
+
+/**
+ * Memory the RTSP server may use to keep files packetized for all their clients (`--cache` /
+ * KADR_RTSP_CACHE, e.g. 512M); 0 turns the cache off (every client reads the file itself).
+ */
+export function rtspCacheBytes(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const [key, raw] = flag !== undefined ? ['--cache', flag] : ['KADR_RTSP_CACHE', env.KADR_RTSP_CACHE];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RTSP_CACHE_BYTES;
+  return raw.trim() === '0' ? 0 : byteSize(key, raw);
+}
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

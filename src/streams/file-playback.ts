@@ -9,24 +9,24 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
-import { RtpFileTrack } from '../media/rtp-file-track.js';
 import type { RtpSink } from '../rtsp/handler.js';
 import { serializeReceiverReportBye } from '../rtsp/rtcp-packets.js';
 import { serializeSenderReport, unixUsToNtp } from '../rtsp/rtcp-sender-report.js';
+import type { OpenPacedTrack, PacedRtpTrack } from './paced-track.js';
 import type { PlayStart, SourceConsumer } from './source.js';
 
 const SENDER_REPORT_INTERVAL_MS = 5000;
 const BYE_DELAY_MS = 300;
 const PRIME_MAX_PACKETS = 64;
+/** Packets may leave this much before they are due (a receiver's jitter buffer absorbs far more). */
+const PACING_GRID_MS = 8;
 
 type State = 'ready' | 'primed' | 'playing' | 'paused' | 'ended' | 'closed';
 
 export interface FilePlaybackOptions {
-  path: string;
-  loop: boolean;
+  /** The client's track: its own reader, or a cursor on the mount's shared packets. */
+  openTrack: OpenPacedTrack;
   sink: RtpSink;
-  ssrc: number;
-  seq: number;
   logger: Logger;
 }
 
@@ -44,19 +44,13 @@ export class FilePlayback implements SourceConsumer {
   private started = false;
 
   private constructor(
-    private readonly track: RtpFileTrack,
+    private readonly track: PacedRtpTrack,
     private readonly options: FilePlaybackOptions,
   ) {}
 
   static async open(options: FilePlaybackOptions): Promise<FilePlayback> {
     const box: { self?: FilePlayback } = {};
-    const track = await RtpFileTrack.open({
-      path: options.path,
-      loop: options.loop,
-      ssrc: options.ssrc,
-      seq: options.seq,
-      onRtp: (packet) => box.self?.emit(packet),
-    });
+    const track = await options.openTrack((packet) => box.self?.emit(packet));
     box.self = new FilePlayback(track, options);
     return box.self;
   }
@@ -151,7 +145,10 @@ export class FilePlayback implements SourceConsumer {
           return await this.end(generation);
         }
         const dueMs = this.anchorWallMs + (Number(ticks - this.anchorTicks) * 1000 * tb.num) / tb.den;
-        const waitMs = dueMs - performance.now();
+        // Wake on a shared grid, up to PACING_GRID_MS early, never late: the timers of every client
+        // then expire together, one event-loop wake-up for all of them instead of one per client and
+        // frame (the context switches were a visible share of the server's CPU with 10 clients).
+        const waitMs = Math.floor(dueMs / PACING_GRID_MS) * PACING_GRID_MS - performance.now();
         if (waitMs > 1) {
           // a plain timer: an AbortController per frame was measurable garbage at 30 fps per client
           const woken = await new Promise<boolean>((resolve) => {

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { RtspServer } from '../rtsp/rtsp-server.js';
 import { FileSource, mountNameFor } from './file-source.js';
+import { ByteBudget } from './rtp-unit-cache.js';
 import { StreamRegistry } from './stream-registry.js';
 
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.ts', '.mts']);
@@ -18,6 +19,8 @@ export interface FolderRtspOptions {
   host?: string;
   port?: number;
   loop?: boolean;
+  /** Memory for the mounts' shared packet caches (default 256 MiB; 0 turns them off). */
+  cacheBytes?: number;
   auth?: { user: string; password: string };
   logger?: Logger;
 }
@@ -33,6 +36,7 @@ export async function startFolderRtsp(o: FolderRtspOptions): Promise<FolderRtsp>
   const registry = new StreamRegistry(logger);
   const entries = await readdir(o.dir, { withFileTypes: true });
   const taken = new Set<string>();
+  const cacheBudget = o.cacheBytes === undefined ? undefined : new ByteBudget(o.cacheBytes);
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!e.isFile() || !VIDEO_EXTENSIONS.has(path.extname(e.name).toLowerCase())) continue;
     const name = mountNameFor(e.name);
@@ -42,7 +46,7 @@ export async function startFolderRtsp(o: FolderRtspOptions): Promise<FolderRtsp>
       continue;
     }
     taken.add(name);
-    registry.add(new FileSource(name, path.join(o.dir, e.name), { loop: o.loop, logger }));
+    registry.add(new FileSource(name, path.join(o.dir, e.name), { loop: o.loop, logger, cacheBudget }));
   }
   const server = new RtspServer({ handler: registry, host: o.host, port: o.port, auth: o.auth, logger });
   const { port } = await server.listen();

@@ -34,4 +34,6 @@ export interface StreamSource {
   readonly name: string;
   describe(): Promise<SourceDescription>;
   createConsumer(track: string, sink: RtpSink): Promise<SourceConsumer>;
+  /** Frees what the source keeps between clients (server shutdown, after its consumers closed). */
+  close?(): Promise<void>;
 }

@@ -122,5 +122,6 @@ export class StreamRegistry implements RtspServerHandler {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(all.flatMap((e) => [...e.consumers.values()].map((c) => c.close().catch(() => {}))));
+    await Promise.all([...this.sources.values()].map((s) => s.close?.().catch(() => {})));
   }
 }

@@ -11,8 +11,9 @@ import { KadrError } from '../../core/errors.js';
 import { stderrLogger } from '../../core/logger.js';
 import { RtspServer } from '../../rtsp/rtsp-server.js';
 import { FileSource, mountNameFor } from '../../streams/file-source.js';
+import { ByteBudget } from '../../streams/rtp-unit-cache.js';
 import { StreamRegistry } from '../../streams/stream-registry.js';
-import { isLoopback } from '../../config/index.js';
+import { isLoopback, rtspCacheBytes } from '../../config/index.js';
 import { type Command, flag, stringOption } from '../command.js';
 
 export function portOption(value: string | undefined, name: string, fallback: number): number {
@@ -37,6 +38,8 @@ options:
   --host ADDR       address to listen on (default 127.0.0.1)
   --rtp-port N      even UDP port for RTP, RTCP on N+1 (default: a free pair)
   --loop            loop each file, timestamps keep increasing
+  --cache SIZE      memory to keep files packetized for all their clients (default 256M, or env
+                    KADR_RTSP_CACHE; 0: every client reads the file itself)
   --user NAME       require Digest authentication (or env KADR_RTSP_USER)
   --password PASS   password for --user (better: env KADR_RTSP_PASSWORD, not visible in ps)
   --no-auth         allow listening beyond loopback without credentials
@@ -46,6 +49,7 @@ options:
     host: { type: 'string' },
     'rtp-port': { type: 'string' },
     loop: { type: 'boolean' },
+    cache: { type: 'string' },
     user: { type: 'string' },
     password: { type: 'string' },
     'no-auth': { type: 'boolean' },
@@ -70,11 +74,16 @@ options:
     }
     const logger = stderrLogger(flag(args, 'verbose') ? 'debug' : 'warn', { module: 'rtsp' });
     const registry = new StreamRegistry(logger);
+    const cacheBudget = new ByteBudget(rtspCacheBytes(stringOption(args, 'cache')));
     for (const file of files) {
       if (!existsSync(file) || !statSync(file).isFile()) {
         throw new KadrError('KADR_ERR_INPUT_NOT_FOUND', `no such file: ${file}`);
       }
-      const source = new FileSource(mountNameFor(file), file, { loop: flag(args, 'loop'), logger });
+      const source = new FileSource(mountNameFor(file), file, {
+        loop: flag(args, 'loop'),
+        logger,
+        cacheBudget,
+      });
       registry.add(source);
       // Describe now: a file that cannot be served fails at start, not at a client's first request.
       await source.describe();

@@ -4,7 +4,7 @@
  */
 import { buildServer } from '../../api/index.js';
 import { createApp } from '../../app/index.js';
-import { isLoopback, loadConfig } from '../../config/index.js';
+import { isLoopback, loadConfig, rtspCacheBytes } from '../../config/index.js';
 import { stderrLogger } from '../../core/logger.js';
 import { KadrError } from '../../core/errors.js';
 import { type FolderRtsp, startFolderRtsp } from '../../streams/rtsp-folder.js';
@@ -24,7 +24,8 @@ as --concurrency (default: the number of cores; 0 runs the API only).
   --data <dir>         data directory: embedded PostgreSQL and objects (default ./data; KADR_DATA_DIR)
   --concurrency <n>    videos analysed at once (default: cores; KADR_CONCURRENCY)
   --media <dir>        also serve every video in <dir> over RTSP, looped, at rtsp://HOST:PORT/<name>
-                       (KADR_MEDIA_DIR); beyond loopback it needs KADR_RTSP_USER / KADR_RTSP_PASSWORD
+                       (KADR_MEDIA_DIR); beyond loopback it needs KADR_RTSP_USER / KADR_RTSP_PASSWORD;
+                       KADR_RTSP_CACHE (default 256M) is the memory kept for packetized files
   --rtsp-port <n>      RTSP port for --media (default 8554)
 
 Environment: DATABASE_URL (use this PostgreSQL instead of the embedded one), S3_* (object store),
@@ -71,6 +72,7 @@ KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|
           host: config.host,
           port: rtspPort,
           loop: true,
+          cacheBytes: rtspCacheBytes(undefined),
           ...(user && password ? { auth: { user, password } } : {}),
           logger: log.child({ module: 'rtsp' }),
         });

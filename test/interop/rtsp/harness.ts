@@ -10,6 +10,7 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { rescale, RTP_VIDEO_TIME_BASE } from '../../../src/core/rational.js';
 import { type RtspServerOptions, RtspServer } from '../../../src/rtsp/rtsp-server.js';
 import { FileSource, mountNameFor } from '../../../src/streams/file-source.js';
+import type { ByteBudget } from '../../../src/streams/rtp-unit-cache.js';
 import { StreamRegistry } from '../../../src/streams/stream-registry.js';
 import type { ProbedVideo } from '../../fixtures/ffprobe.js';
 
@@ -26,11 +27,12 @@ export interface RunningServer {
 
 export async function startServer(
   files: string[],
-  options: Partial<RtspServerOptions> & { loop?: boolean } = {},
+  options: Partial<RtspServerOptions> & { loop?: boolean; cacheBudget?: ByteBudget } = {},
 ): Promise<RunningServer> {
   const registry = new StreamRegistry();
+  const { loop, cacheBudget } = options;
   for (const f of files)
-    registry.add(new FileSource(mountNameFor(f), f, { loop: options.loop, logger: silentLogger }));
+    registry.add(new FileSource(mountNameFor(f), f, { loop, cacheBudget, logger: silentLogger }));
   const server = new RtspServer({ ...options, handler: registry, host: '127.0.0.1', port: 0 });
   const { port } = await server.listen();
   return {
