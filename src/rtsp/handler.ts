@@ -19,6 +19,11 @@ export interface RtspMount {
 export interface RtpSink {
   /** Sends one RTP packet. The sink copies it: the caller may reuse the buffer after the call. */
   sendRtp(packet: Buffer): void;
+  /**
+   * Optional: several RTP packets back to back in `data`, `lengths[i]` bytes each (one access unit), copied
+   * like sendRtp; one call instead of one per packet.
+   */
+  sendRtpPackets?(data: Buffer, lengths: Uint16Array): void;
   sendRtcp(packet: Buffer): void;
   /** true once the receiver is gone (teardown, timeout, closed socket); senders stop then. */
   readonly closed: boolean;

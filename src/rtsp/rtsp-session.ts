@@ -118,20 +118,26 @@ export class InterleavedSink extends SessionSink {
     return Buffer.allocUnsafe(Math.max(this.batchHint * 2, atLeast));
   }
 
+  /** Room for `size` more bytes at the end of the batch; returns where they go. */
+  private reserve(size: number): number {
+    if (!this.batch || this.batch.length - this.batchLength < size) {
+      const grown = this.newBatch((this.batchLength + size) * 2);
+      if (this.batch) this.batch.copy(grown, 0, 0, this.batchLength);
+      this.batch = grown;
+    }
+    const at = this.batchLength;
+    this.batchLength += size;
+    return at;
+  }
+
   private frame(channel: number, packet: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
     const size = 4 + packet.length;
     let out: Buffer;
     let at = 0;
     if (this.corked) {
-      if (!this.batch || this.batch.length - this.batchLength < size) {
-        const grown = this.newBatch((this.batchLength + size) * 2);
-        if (this.batch) this.batch.copy(grown, 0, 0, this.batchLength);
-        this.batch = grown;
-      }
-      out = this.batch;
-      at = this.batchLength;
-      this.batchLength += size;
+      at = this.reserve(size);
+      out = this.batch!;
     } else out = Buffer.allocUnsafe(size);
     out[at] = 0x24;
     out[at + 1] = channel;
@@ -144,6 +150,28 @@ export class InterleavedSink extends SessionSink {
 
   sendRtp(packet: Buffer): void {
     this.frame(this.rtpChannel, packet);
+  }
+
+  /** One access unit's packets into the batch in one pass (cork/uncork around it if not corked). */
+  sendRtpPackets(data: Buffer, lengths: Uint16Array): void {
+    if (this.closed || this.socket.destroyed) return;
+    const corked = this.corked;
+    this.corked = true;
+    let out = this.reserve(data.length + 4 * lengths.length);
+    const batch = this.batch!;
+    let from = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const length = lengths[i]!;
+      batch[out] = 0x24;
+      batch[out + 1] = this.rtpChannel;
+      batch.writeUInt16BE(length, out + 2);
+      data.copy(batch, out + 4, from, from + length);
+      out += 4 + length;
+      from += length;
+    }
+    this.packetsSent += lengths.length;
+    this.bytesSent += data.length;
+    if (!corked) this.uncork();
   }
 
   sendRtcp(packet: Buffer): void {

@@ -9,14 +9,14 @@
  */
 import { randomInt } from 'node:crypto';
 import { rescale, type Rational, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
-import type { PacedRtpTrack } from './paced-track.js';
+import type { PacedRtpTrack, RtpOutput } from './paced-track.js';
 import type { RtpUnit, RtpUnitCache } from './rtp-unit-cache.js';
 
 export interface CachedRtpTrackOptions {
   loop: boolean;
   ssrc: number;
   seq: number;
-  onRtp(packet: Buffer): void;
+  out: RtpOutput;
   /** Called once by close(): the cache may be let go when no cursor is left. */
   onClose(): void;
 }
@@ -101,21 +101,21 @@ export class CachedRtpTrack implements PacedRtpTrack {
     return true;
   }
 
+  /** This client's header fields into every packet of the unit, then the whole unit out in one call. */
   private emit(unit: RtpUnit, timestamp: number): void {
     const { data, lengths } = unit;
     const ssrc = this.ssrc;
     let at = 0;
     for (let i = 0; i < lengths.length; i++) {
-      const length = lengths[i]!;
       data.writeUInt16BE(this.nextSeq, at + 2);
       data.writeUInt32BE(timestamp, at + 4);
       data.writeUInt32BE(ssrc, at + 8);
-      this.options.onRtp(data.subarray(at, at + length));
       this.nextSeq = (this.nextSeq + 1) & 0xffff;
-      this.packetCount++;
-      this.octetCount += length - 12;
-      at += length;
+      at += lengths[i]!;
     }
+    this.packetCount += lengths.length;
+    this.octetCount += data.length - 12 * lengths.length;
+    this.options.out.packets(data, lengths);
   }
 
   async seek(sec: number): Promise<void> {

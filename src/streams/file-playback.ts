@@ -50,7 +50,10 @@ export class FilePlayback implements SourceConsumer {
 
   static async open(options: FilePlaybackOptions): Promise<FilePlayback> {
     const box: { self?: FilePlayback } = {};
-    const track = await options.openTrack((packet) => box.self?.emit(packet));
+    const track = await options.openTrack({
+      packet: (packet) => box.self?.emit(packet),
+      packets: (data, lengths) => box.self?.emitMany(data, lengths),
+    });
     box.self = new FilePlayback(track, options);
     return box.self;
   }
@@ -69,6 +72,18 @@ export class FilePlayback implements SourceConsumer {
   private emit(packet: Buffer): void {
     if (this.held) this.held.push(Buffer.from(packet));
     else if (this.state === 'playing') this.options.sink.sendRtp(packet);
+  }
+
+  private emitMany(data: Buffer, lengths: Uint16Array): void {
+    if (this.state === 'playing' && !this.held && this.options.sink.sendRtpPackets) {
+      this.options.sink.sendRtpPackets(data, lengths);
+      return;
+    }
+    let at = 0;
+    for (const length of lengths) {
+      this.emit(data.subarray(at, at + length));
+      at += length;
+    }
   }
 
   play(rangeStartSec: number | undefined): Promise<PlayStart> {

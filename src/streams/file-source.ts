@@ -80,7 +80,7 @@ export class FileSource implements StreamSource {
     const ssrc = randomInt(1, 2 ** 32 - 1);
     const seq = randomInt(0, 0x1000);
     const cache = await this.sharedCache();
-    if (!cache) return (onRtp) => RtpFileTrack.open({ path: this.path, loop, ssrc, seq, onRtp });
+    if (!cache) return (out) => RtpFileTrack.open({ path: this.path, loop, ssrc, seq, onRtp: out.packet });
     clearTimeout(this.idleTimer);
     this.cacheUsers++;
     let released = false;
@@ -91,7 +91,7 @@ export class FileSource implements StreamSource {
         this.idleTimer = setTimeout(() => void this.dropCache(), CACHE_IDLE_MS).unref();
       }
     };
-    return async (onRtp) => new CachedRtpTrack(cache, { loop, ssrc, seq, onRtp, onClose: release });
+    return async (out) => new CachedRtpTrack(cache, { loop, ssrc, seq, out, onClose: release });
   }
 
   private sharedCache(): Promise<RtpUnitCache | undefined> {

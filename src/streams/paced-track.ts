@@ -18,7 +18,7 @@ export interface PacedRtpTrack {
   rtpTimestampFor(ticks: bigint): number | undefined;
   /** When the next packet is due, in stream ticks (never decreasing); null at the end. */
   peekSendTicks(): Promise<bigint | null>;
-  /** Sends the next packet's RTP packets to the track's onRtp; false at the end. */
+  /** Sends the next packet's RTP packets to the track's output; false at the end. */
   sendNext(): Promise<boolean>;
   /** NPT 0 in stream ticks: the PTS of the first packet of the file. */
   nptZeroPts(): Promise<bigint>;
@@ -27,5 +27,12 @@ export interface PacedRtpTrack {
   close(): Promise<void>;
 }
 
-/** Opens a client's track; its RTP packets go to `onRtp`, each valid only during the call. */
-export type OpenPacedTrack = (onRtp: (packet: Buffer) => void) => Promise<PacedRtpTrack>;
+/** Where a track's RTP packets go; buffers are valid only during the call (copy what you keep). */
+export interface RtpOutput {
+  packet(packet: Buffer): void;
+  /** Several packets back to back in `data`, `lengths[i]` bytes each: one call per access unit. */
+  packets(data: Buffer, lengths: Uint16Array): void;
+}
+
+/** Opens a client's track, sending into `out`. */
+export type OpenPacedTrack = (out: RtpOutput) => Promise<PacedRtpTrack>;

@@ -49,7 +49,8 @@ export class ByteBudget {
 
 /** RTP packets are a little larger than the file's video bytes (headers, FU-A); file size times this. */
 const RESERVE_FACTOR = 1.1;
-const RESERVE_EXTRA_BYTES = 256 * 1024;
+const RESERVE_EXTRA_BYTES = 2 * 2 ** 20;
+const SLAB_BYTES = 2 ** 20;
 
 export class RtpUnitCache {
   private readonly units: RtpUnit[] = [];
@@ -58,8 +59,17 @@ export class RtpUnitCache {
   private pass: bigint | undefined;
   private bytes = 0;
   private disposed = false;
-  /** Packets of the unit being made (copies: the packetizer reuses its buffer). */
-  private parts: Buffer[] = [];
+  /**
+   * Units are carved out of 1 MiB slabs: one copy per packet and no allocation per packet or unit (a
+   * Buffer per RTP packet was most of what making the cache cost). The unit being made is moved to a
+   * new slab when it does not fit.
+   */
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  /** Bytes of all slabs: what the cache holds in memory (its units plus each slab's unused tail). */
+  private slabBytes = SLAB_BYTES;
+  private slabUsed = 0;
+  private unitStart = 0;
+  private unitLengths: number[] = [];
   readonly timeBase: Rational;
 
   private constructor(
@@ -86,7 +96,7 @@ export class RtpUnitCache {
         path,
         ssrc: 0,
         seq: 0,
-        onRtp: (packet) => box.self?.parts.push(Buffer.from(packet)),
+        onRtp: (packet) => box.self?.take(packet),
       });
       if (producer.transcoding) {
         await producer.close();
@@ -115,8 +125,14 @@ export class RtpUnitCache {
     return this.pass;
   }
 
+  /** Bytes of RTP packets held. */
   get byteLength(): number {
     return this.bytes;
+  }
+
+  /** Memory held: the packets plus the slabs' unused tails. */
+  get memoryBytes(): number {
+    return this.slabBytes;
   }
 
   /** Unit `i` in file order, made if need be; null past the end of the file. */
@@ -157,18 +173,36 @@ export class RtpUnitCache {
       this.settleBudget();
       return;
     }
-    this.parts = [];
+    this.unitLengths = [];
+    this.unitStart = this.slabUsed;
     await producer.sendNext();
-    const lengths = Uint16Array.from(this.parts, (p) => p.length);
-    const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
-    this.parts = [];
+    const lengths = Uint16Array.from(this.unitLengths);
+    const data = this.slab.subarray(this.unitStart, this.slabUsed);
     this.bytes += data.length;
     this.units.push({ pts: next.pts, dts: next.dts, key: next.key, data, lengths });
   }
 
-  /** Once complete, gives back what was reserved beyond the real size. */
+  /** One RTP packet of the unit being made (the packetizer's buffer: copied). */
+  private take(packet: Buffer): void {
+    if (this.slabUsed + packet.length > this.slab.length) {
+      const partial = this.slabUsed - this.unitStart;
+      const next = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, 2 * (partial + packet.length)));
+      this.slab.copy(next, 0, this.unitStart, this.slabUsed);
+      // a slab that held only the moved unit is dropped; one with earlier units stays (they use it)
+      if (this.unitStart === 0) this.slabBytes -= this.slab.length;
+      this.slabBytes += next.length;
+      this.slab = next;
+      this.unitStart = 0;
+      this.slabUsed = partial;
+    }
+    packet.copy(this.slab, this.slabUsed);
+    this.slabUsed += packet.length;
+    this.unitLengths.push(packet.length);
+  }
+
+  /** Once complete, gives back what was reserved beyond the memory held. */
   private settleBudget(): void {
-    const excess = this.reserved - this.bytes;
+    const excess = this.reserved - this.slabBytes;
     if (excess > 0) {
       this.budget.give(excess);
       this.reserved -= excess;
@@ -183,6 +217,7 @@ export class RtpUnitCache {
     this.producer = undefined;
     await producer?.close();
     this.units.length = 0;
+    this.slab = Buffer.alloc(0);
     this.budget.give(this.reserved);
     this.reserved = 0;
   }
