@@ -1,6 +1,7 @@
 /**
  * An RTSP server for a folder of videos, for `kadr serve` to start next to the HTTP API: every video
- * file directly in `dir` is a mount named after the file (without extension). The composition root
+ * file directly in `dir` is a mount named after the file (without extension), including files added
+ * while it runs (found when a client first asks for them). The composition root
  * owns it: `const rtsp = await startFolderRtsp({ dir, ... })`, then `await rtsp.close()` on shutdown.
  */
 import { readdir } from 'node:fs/promises';
@@ -27,35 +28,58 @@ export interface FolderRtspOptions {
 
 export interface FolderRtsp {
   port: number;
-  mounts: string[];
+  /** Mounts served so far: the folder's videos at start, and those found since. */
+  readonly mounts: string[];
   close(): Promise<void>;
 }
 
 export async function startFolderRtsp(o: FolderRtspOptions): Promise<FolderRtsp> {
   const logger = o.logger ?? silentLogger;
   const registry = new StreamRegistry(logger);
-  const entries = await readdir(o.dir, { withFileTypes: true });
-  const taken = new Set<string>();
   const cacheBudget = o.cacheBytes === undefined ? undefined : new ByteBudget(o.cacheBytes);
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!e.isFile() || !VIDEO_EXTENSIONS.has(path.extname(e.name).toLowerCase())) continue;
-    const name = mountNameFor(e.name);
-    // cam.mp4 and cam.mkv would share a mount name: the first (alphabetically) wins, the other is logged
-    if (taken.has(name)) {
-      logger.warn('two files for one RTSP mount, serving the first', { mount: name, skipped: e.name });
-      continue;
+  const sourceFor = (name: string, file: string) =>
+    new FileSource(name, path.join(o.dir, file), { loop: o.loop, logger, cacheBudget });
+  for (const [name, file] of await listVideos(o.dir, logger)) registry.add(sourceFor(name, file));
+  // A file added later is found when a client asks for it: the folder is listed again, at most once a
+  // second (a client asking for names that do not exist must not make the server list it per request).
+  // Only names listed in the folder are served: a request path is never joined into a file path.
+  let listed: { at: number; videos: Promise<Map<string, string>> } | undefined;
+  registry.setFinder(async (name) => {
+    if (!listed || performance.now() - listed.at > RELIST_MS) {
+      listed = { at: performance.now(), videos: listVideos(o.dir, silentLogger).catch(() => new Map()) };
     }
-    taken.add(name);
-    registry.add(new FileSource(name, path.join(o.dir, e.name), { loop: o.loop, logger, cacheBudget }));
-  }
+    const file = (await listed.videos).get(name);
+    return file === undefined ? undefined : sourceFor(name, file);
+  });
   const server = new RtspServer({ handler: registry, host: o.host, port: o.port, auth: o.auth, logger });
   const { port } = await server.listen();
   return {
     port,
-    mounts: registry.mountNames,
+    get mounts() {
+      return registry.mountNames;
+    },
     close: async () => {
       await server.close();
       await registry.closeAll();
     },
   };
+}
+
+const RELIST_MS = 1000;
+
+/** Mount name → file name of every video directly in `dir`, alphabetically first on a name clash. */
+async function listVideos(dir: string, logger: Logger): Promise<Map<string, string>> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const videos = new Map<string, string>();
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!e.isFile() || !VIDEO_EXTENSIONS.has(path.extname(e.name).toLowerCase())) continue;
+    const name = mountNameFor(e.name);
+    // cam.mp4 and cam.mkv would share a mount name: the first (alphabetically) wins, the other is logged
+    if (videos.has(name)) {
+      logger.warn('two files for one RTSP mount, serving the first', { mount: name, skipped: e.name });
+      continue;
+    }
+    videos.set(name, e.name);
+  }
+  return videos;
 }

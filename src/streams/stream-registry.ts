@@ -22,11 +22,33 @@ interface SessionEntry {
   consumers: Map<string, SourceConsumer>;
 }
 
+/** Looks for a source the registry does not have yet (a file added to a served folder). */
+export type SourceFinder = (name: string) => Promise<StreamSource | undefined>;
+
 export class StreamRegistry implements RtspServerHandler {
   private readonly sources = new Map<string, StreamSource>();
   private readonly sessions = new Map<string, SessionEntry>();
+  private finder: SourceFinder | undefined;
 
   constructor(private readonly logger: Logger = silentLogger) {}
+
+  /** Asked for names no source has; what it finds is added. */
+  setFinder(finder: SourceFinder): void {
+    this.finder = finder;
+  }
+
+  private async lookup(name: string): Promise<StreamSource | undefined> {
+    const known = this.sources.get(name);
+    if (known || !this.finder) return known;
+    const found = await this.finder(name);
+    if (!found || found.name !== name) return undefined;
+    // two DESCRIBEs for a new file at once: the first one added wins
+    if (!this.sources.has(name)) {
+      this.sources.set(name, found);
+      this.logger.info('new mount', { mount: name });
+    }
+    return this.sources.get(name);
+  }
 
   add(source: StreamSource): void {
     if (this.sources.has(source.name)) {
@@ -46,7 +68,7 @@ export class StreamRegistry implements RtspServerHandler {
   }
 
   async onDescribe({ path }: { path: string }): Promise<RtspMount | undefined> {
-    const source = this.sources.get(path);
+    const source = await this.lookup(path);
     if (!source) return undefined;
     const d = await this.describe(source);
     return {
@@ -70,7 +92,7 @@ export class StreamRegistry implements RtspServerHandler {
   }
 
   async onSetup({ sessionId, path, track, sink }: SetupRequest): Promise<SetupResult> {
-    const source = this.sources.get(path);
+    const source = await this.lookup(path);
     if (!source) throw new RtspStatusError(404, `no mount ${path}`);
     const consumer = await source.createConsumer(track, sink);
     let entry = this.sessions.get(sessionId);

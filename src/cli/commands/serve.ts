@@ -23,7 +23,8 @@ as --concurrency (default: the number of cores; 0 runs the API only).
   --port <n>           HTTP port (default 8080; KADR_PORT; 0 picks a free one)
   --data <dir>         data directory: embedded PostgreSQL and objects (default ./data; KADR_DATA_DIR)
   --concurrency <n>    videos analysed at once (default: cores; KADR_CONCURRENCY)
-  --media <dir>        also serve every video in <dir> over RTSP, looped, at rtsp://HOST:PORT/<name>
+  --media <dir>        also serve every video in <dir> (also those added later) over RTSP, looped,
+                       at rtsp://HOST:PORT/<name>
                        (KADR_MEDIA_DIR); beyond loopback it needs KADR_RTSP_USER / KADR_RTSP_PASSWORD;
                        KADR_RTSP_CACHE (default 256M) is the memory kept for packetized files
   --rtsp-port <n>      RTSP port for --media (default 8554)
