@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledCli } from './compiled-cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const clients = Number(process.argv[2] ?? 10);
@@ -194,11 +195,8 @@ const clip = makeClip();
 const report: Measured[] = [];
 
 async function runKadr(): Promise<Measured> {
-  // The compiled CLI when it is built (what users run), else the sources through tsx.
-  const entry = existsSync(path.join(root, 'dist', 'cli', 'bin.js'))
-    ? ['bin/kadr.js']
-    : ['--import', 'tsx', 'src/cli/bin.ts'];
-  const proc = spawn(process.execPath, [...entry, 'rtsp-serve', '--port', '0', clip], {
+  // The compiled CLI (what users run), rebuilt first if src/ changed since.
+  const proc = spawn(process.execPath, [compiledCli(), 'rtsp-serve', '--port', '0', clip], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
