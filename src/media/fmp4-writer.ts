@@ -61,7 +61,9 @@ export class Fmp4Writer {
     this.splitter = new Fmp4BoxSplitter(options.onPiece);
     this.inTimeBase = { num: input.timeBase.num, den: input.timeBase.den };
     check(this.ctx.allocOutputContext2(null, 'mp4', null), 'allocOutputContext2');
-    this.io.allocContextWithCallbacks(64 * 1024, 1, null, (buf: Buffer) => {
+    // 1 MiB: a whole fragment (about a second of video) usually reaches the callback in one piece,
+    // so the splitter need not join chunks (one copy less per byte).
+    this.io.allocContextWithCallbacks(1024 * 1024, 1, null, (buf: Buffer) => {
       try {
         // libavformat reuses its buffer: copy before keeping a reference.
         this.splitter.push(Buffer.from(buf));
@@ -105,13 +107,9 @@ export class Fmp4Writer {
   /** Muxes one packet (pts/dts in the input stream's time base). Does not free it. */
   write(packet: Packet): void {
     if (this.closed) throw new Error('fmp4 writer is closed');
-    const stream = this.ctx.streams?.[0];
-    if (
-      stream &&
-      (stream.timeBase.num !== this.inTimeBase.num || stream.timeBase.den !== this.inTimeBase.den)
-    ) {
-      packet.rescaleTs(this.inTimeBase, stream.timeBase);
-    }
+    // The muxer fixed its time base in writeHeader (mov_init); reading it per packet would allocate
+    // a stream wrapper and a rational each time.
+    if (this.outTimeBase) packet.rescaleTs(this.inTimeBase, this.outTimeBase);
     packet.streamIndex = 0;
     const ret = this.ctx.writeFrameSync(packet);
     if (this.writeError) throw this.writeError;

@@ -15,10 +15,10 @@ import { Demuxer } from 'node-av/api';
 import { parseH264Sps } from '../codecs/h264-sps.js';
 import { parseHevcSps } from '../codecs/hevc-sps.js';
 import { rescale, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
-import { writeAnnexB, type AccessUnit } from '../rtsp/access-unit.js';
+import type { AccessUnit } from '../rtsp/access-unit.js';
 import { H264Depacketizer } from '../rtsp/h264-depacketizer.js';
 import { HevcDepacketizer } from '../rtsp/hevc-depacketizer.js';
-import { parseRtpPacket, type RtpPacket } from '../rtsp/rtp-packet.js';
+import { parseRtpPacket } from '../rtsp/rtp-packet.js';
 import { RtpReorderBuffer } from '../rtsp/rtp-reorder.js';
 import { RtpTimestampUnwrapper } from '../rtsp/rtp-timestamp.js';
 import { RtpPacketizer } from './rtp-packetizer.js';
@@ -111,18 +111,30 @@ function annexBNals(data: Buffer): Buffer[] {
   });
 }
 
-function depacketize(codec: 'h264' | 'hevc', rtp: Buffer[], order = (p: RtpPacket[]) => p) {
+/**
+ * depth 0 is the TCP case: every packet is read into the same scratch buffer (as rtsp-client.ts reads
+ * a socket into one reused buffer), so nothing may keep a view of it. depth > 0 is UDP: fresh buffers.
+ */
+function depacketize(codec: 'h264' | 'hevc', rtp: Buffer[], depth = 0, order = (p: Buffer[]) => p) {
   const aus: { au: AccessUnit; nals: Buffer[]; pts: bigint }[] = [];
   const unwrap = new RtpTimestampUnwrapper();
   const onUnit = (au: AccessUnit) => {
-    const buf = Buffer.alloc(au.annexBSize);
-    assert.equal(writeAnnexB(au, buf), au.annexBSize);
-    aus.push({ au, nals: annexBNals(buf), pts: unwrap.unwrap(au.timestamp) });
+    // The unit's buffer is reused for the next one: keep a copy.
+    const data = Buffer.from(au.data);
+    aus.push({ au: { ...au, data }, nals: annexBNals(data), pts: unwrap.unwrap(au.timestamp) });
   };
   const dep = codec === 'h264' ? new H264Depacketizer(onUnit) : new HevcDepacketizer(onUnit);
-  const reorder = new RtpReorderBuffer(64, (p, lost) => dep.push(p.payload, p.timestamp, p.marker, lost));
-  const packets = rtp.map((b) => parseRtpPacket(b)!);
-  for (const p of order(packets)) reorder.push(p);
+  const reorder = new RtpReorderBuffer(depth, (p, lost) => dep.push(p.payload, p.timestamp, p.marker, lost));
+  const scratch = Buffer.alloc(2048);
+  for (const raw of order(rtp)) {
+    let buf = raw;
+    if (depth === 0) {
+      raw.copy(scratch);
+      buf = scratch.subarray(0, raw.length);
+    }
+    reorder.push(parseRtpPacket(buf)!);
+    if (depth === 0) scratch.fill(0xee);
+  }
   reorder.flush();
   dep.flush();
   return { aus, dep, reorder };
@@ -173,7 +185,7 @@ test('UDP order: shuffled packets are put back in order; a lost packet marks its
   const { rtp, units } = await packetize(files.h264!, 300);
   // Swap neighbours pairwise after the first packet (which sets where the sequence starts), and move
   // every 7th packet 5 places later.
-  const swapped = depacketize('h264', rtp, (p) => {
+  const swapped = depacketize('h264', rtp, 64, (p) => {
     const out = [...p];
     for (let i = 1; i + 1 < out.length; i += 2) [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
     for (let i = 7; i + 5 < out.length; i += 7) out.splice(i + 5, 0, ...out.splice(i, 1));
@@ -188,7 +200,7 @@ test('UDP order: shuffled packets are put back in order; a lost packet marks its
       (parseRtpPacket(b)!.payload[0]! & 0x1f) === 28 &&
       (parseRtpPacket(b)!.payload[1]! & 0xc0) === 0,
   );
-  const lossy = depacketize('h264', rtp, (p) => p.filter((_, i) => i !== fuAt));
+  const lossy = depacketize('h264', rtp, 64, (p) => p.filter((_, i) => i !== fuAt));
   assert.equal(lossy.reorder.lostPackets, 1);
   assert.equal(lossy.aus.filter((a) => a.au.damaged).length, 1, 'exactly the unit with the gap is damaged');
   assert.equal(lossy.aus.length, units.length, 'the other units are whole');

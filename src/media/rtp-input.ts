@@ -15,7 +15,7 @@ import { Packet } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import { parseH264Sps, type VideoSpsInfo } from '../codecs/h264-sps.js';
 import { parseHevcSps } from '../codecs/hevc-sps.js';
-import { annexBExtradata, writeAnnexB } from '../rtsp/access-unit.js';
+import { annexBExtradata } from '../rtsp/access-unit.js';
 import { RtspClient } from '../rtsp/rtsp-client.js';
 import { RtpReceiver, rtpVideoCodec, type ReceivedUnit } from '../rtsp/rtp-receiver.js';
 import { parseSdpVideo } from '../rtsp/sdp-video.js';
@@ -37,7 +37,6 @@ export class RtpInput {
   private ended: RtspEnd | null = null;
   private closed = false;
   private spare: Packet[] = [];
-  private assembly = Buffer.allocUnsafe(256 * 1024);
   private spsSeen: Buffer | null = null;
   private sps: VideoSpsInfo | null = null;
   private receiver!: RtpReceiver;
@@ -174,17 +173,13 @@ export class RtpInput {
   private onUnit(u: ReceivedUnit): void {
     if (this.closed || this.ended) return;
     this.updateSps();
-    const size = u.au.annexBSize;
-    if (size > this.assembly.length)
-      this.assembly = Buffer.allocUnsafe(Math.max(size, this.assembly.length * 2));
-    const length = writeAnnexB(u.au, this.assembly);
     let packet = this.spare.pop();
     if (!packet) {
       packet = new Packet();
       packet.alloc();
     }
-    // The setter copies into the packet's own buffer: the assembly buffer is reused for the next unit.
-    packet.data = this.assembly.subarray(0, length);
+    // The setter copies into the packet's own buffer: the depacketizer reuses its buffer for the next unit.
+    packet.data = u.au.data;
     packet.pts = u.pts;
     packet.dts = u.pts;
     packet.isKeyframe = u.au.key;

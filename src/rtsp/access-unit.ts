@@ -1,33 +1,22 @@
 /**
  * An access unit put together from RTP payloads: all NAL units that share one RTP timestamp, in the
  * order they were sent (RFC 6184 §5.1, RFC 7798 §4.1: the marker bit ends an access unit; a new
- * timestamp does too when a marker was lost). The pieces are views into the received buffers (an
- * FU's fragments stay apart); they are copied once, into Annex B form, by writeAnnexB.
+ * timestamp does too when a marker was lost). Payload bytes are copied once, as they arrive, into one
+ * reused buffer in Annex B form (00 00 00 01 before each NAL unit, what libavformat's RTP demuxer
+ * hands on), so the received buffers can be reused at once (rtsp-client.ts reads into one buffer).
  */
 export interface AccessUnit {
   /** 32-bit RTP timestamp of the unit. */
   timestamp: number;
-  /** Each NAL unit as its pieces (the header byte(s) first), without a start code. */
-  nals: Buffer[][];
+  /** Annex B bytes; valid only during the onUnit call (the buffer is reused for the next unit). */
+  data: Buffer;
   /** Contains an IDR (H.264) or IRAP (H.265) picture. */
   key: boolean;
   /** A packet of this unit was lost (sequence gap): it may be incomplete. */
   damaged: boolean;
-  /** Bytes in Annex B form: a 4-byte start code per NAL unit plus the NAL units. */
-  annexBSize: number;
 }
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
-
-/** Writes `au` as Annex B (00 00 00 01 before each NAL unit) into `target` at 0; returns the length. */
-export function writeAnnexB(au: AccessUnit, target: Buffer): number {
-  let at = 0;
-  for (const nal of au.nals) {
-    at += START_CODE.copy(target, at);
-    for (const piece of nal) at += piece.copy(target, at);
-  }
-  return at;
-}
 
 /** Parameter sets as Annex B extradata (what libavformat's RTP demuxer puts in codecpar.extradata). */
 export function annexBExtradata(sets: Buffer[]): Buffer {
@@ -37,7 +26,8 @@ export function annexBExtradata(sets: Buffer[]): Buffer {
 export interface Depacketizer {
   /**
    * One RTP payload in sequence order; `lost` when packets are missing before it. A unit that
-   * completes is handed to the callback given at construction (synchronously).
+   * completes is handed to the callback given at construction (synchronously). The payload is not
+   * kept after the call.
    */
   push(payload: Buffer, timestamp: number, marker: boolean, lost: boolean): void;
   /** Hands over a unit still being assembled (end of stream). */
@@ -50,49 +40,65 @@ export interface Depacketizer {
 
 /** What both depacketizers share: the unit being filled, FU reassembly, and completion. */
 export abstract class UnitAssembler implements Depacketizer {
-  private unit: AccessUnit | null = null;
-  private fragment: Buffer[] | null = null;
-  private fragmentBytes = 0;
+  private buf = Buffer.allocUnsafe(256 * 1024);
+  private length = 0;
+  private open = false;
+  private timestamp = 0;
+  private key = false;
+  private damaged = false;
+  /** Where the NAL unit being reassembled from fragments starts (its start code), or -1. */
+  private fragmentAt = -1;
   sps: Buffer | null = null;
 
   constructor(private readonly onUnit: (au: AccessUnit) => void) {}
 
   abstract push(payload: Buffer, timestamp: number, marker: boolean, lost: boolean): void;
   abstract parameterSets(): Buffer[];
-  /** Classifies one complete NAL unit: keyframe or not, and keeps parameter sets. */
-  protected abstract inspect(nal: Buffer[], unit: AccessUnit): void;
+  /** Looks at one complete NAL unit: is it a keyframe (returns true), and keeps parameter sets. */
+  protected abstract inspect(nal: Buffer): boolean;
 
   /** Starts or continues the unit of `timestamp` (a different timestamp completes the previous one). */
-  protected begin(timestamp: number, lost: boolean): AccessUnit {
-    if (this.unit && this.unit.timestamp !== timestamp) this.complete();
+  protected begin(timestamp: number, lost: boolean): void {
+    if (this.open && this.timestamp !== timestamp) this.complete();
     if (lost) {
       // The fragment in progress lost its middle or end: it is dropped, not passed on half-made.
-      this.fragment = null;
-      if (this.unit) this.unit.damaged = true;
+      this.dropFragment();
+      this.damaged = true;
     }
-    this.unit ??= { timestamp, nals: [], key: false, damaged: lost, annexBSize: 0 };
-    return this.unit;
+    if (!this.open) {
+      this.open = true;
+      this.timestamp = timestamp;
+      this.key = false;
+      this.damaged = lost;
+    }
   }
 
-  protected addNal(unit: AccessUnit, nal: Buffer[], bytes: number): void {
-    if (bytes === 0) return;
-    unit.nals.push(nal);
-    unit.annexBSize += 4 + bytes;
-    this.inspect(nal, unit);
+  protected addNal(data: Buffer): void {
+    if (data.length === 0) return;
+    const at = this.length;
+    this.reserve(4 + data.length);
+    this.length += START_CODE.copy(this.buf, this.length);
+    this.length += data.copy(this.buf, this.length);
+    if (this.inspect(this.buf.subarray(at + 4, this.length))) this.key = true;
   }
 
+  /** First fragment of a NAL unit: its rebuilt header, then its data. */
   protected fragmentStart(header: Buffer, data: Buffer): void {
-    this.fragment = [header, data];
-    this.fragmentBytes = header.length + data.length;
+    this.dropFragment();
+    this.fragmentAt = this.length;
+    this.reserve(4 + header.length + data.length);
+    this.length += START_CODE.copy(this.buf, this.length);
+    this.length += header.copy(this.buf, this.length);
+    this.length += data.copy(this.buf, this.length);
   }
 
-  protected fragmentContinue(unit: AccessUnit, data: Buffer, end: boolean): void {
-    if (!this.fragment) return; // its start was lost
-    this.fragment.push(data);
-    this.fragmentBytes += data.length;
+  protected fragmentContinue(data: Buffer, end: boolean): void {
+    if (this.fragmentAt < 0) return; // its start was lost
+    this.reserve(data.length);
+    this.length += data.copy(this.buf, this.length);
     if (end) {
-      this.addNal(unit, this.fragment, this.fragmentBytes);
-      this.fragment = null;
+      if (this.inspect(this.buf.subarray(this.fragmentAt + 4, this.length))) this.key = true;
+      this.fragmentAt = -1;
     }
   }
 
@@ -104,15 +110,30 @@ export abstract class UnitAssembler implements Depacketizer {
     this.complete();
   }
 
-  private complete(): void {
-    const unit = this.unit;
-    this.unit = null;
-    this.fragment = null;
-    if (unit && unit.nals.length > 0) this.onUnit(unit);
+  private dropFragment(): void {
+    if (this.fragmentAt >= 0) this.length = this.fragmentAt;
+    this.fragmentAt = -1;
   }
-}
 
-/** A NAL unit's pieces as one buffer (a copy: parameter sets are kept beyond the received buffers). */
-export function joinNal(nal: Buffer[]): Buffer {
-  return Buffer.from(nal.length === 1 ? nal[0]! : Buffer.concat(nal));
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
+  }
+
+  private complete(): void {
+    if (!this.open) return;
+    this.dropFragment();
+    this.open = false;
+    const length = this.length;
+    this.length = 0;
+    if (length === 0) return;
+    this.onUnit({
+      timestamp: this.timestamp,
+      data: this.buf.subarray(0, length),
+      key: this.key,
+      damaged: this.damaged,
+    });
+  }
 }

@@ -4,8 +4,9 @@
  * gst-rtsp-server send). PACI packets (50) are ignored. In-band VPS/SPS/PPS replace the SDP's
  * sprop-vps/sps/pps.
  */
-import { UnitAssembler, joinNal, type AccessUnit } from './access-unit.js';
+import { UnitAssembler, type AccessUnit } from './access-unit.js';
 
+const EMPTY = Buffer.alloc(0);
 const NAL_AP = 48;
 const NAL_FU = 49;
 const NAL_VPS = 32;
@@ -23,7 +24,7 @@ export class HevcDepacketizer extends UnitAssembler {
 
   push(payload: Buffer, timestamp: number, marker: boolean, lost: boolean): void {
     if (payload.length < 3) return;
-    const unit = this.begin(timestamp, lost);
+    this.begin(timestamp, lost);
     const type = (payload[0]! >> 1) & 0x3f;
     if (type === NAL_AP) {
       let at = 2;
@@ -31,7 +32,7 @@ export class HevcDepacketizer extends UnitAssembler {
         const size = payload.readUInt16BE(at);
         at += 2;
         if (size < 2 || at + size > payload.length) break;
-        this.addNal(unit, [payload.subarray(at, at + size)], size);
+        this.addNal(payload.subarray(at, at + size));
         at += size;
       }
     } else if (type === NAL_FU) {
@@ -40,10 +41,10 @@ export class HevcDepacketizer extends UnitAssembler {
       if (fu & 0x80) {
         const header = Buffer.of((payload[0]! & 0x81) | ((fu & 0x3f) << 1), payload[1]!);
         this.fragmentStart(header, data);
-        if (fu & 0x40) this.fragmentContinue(unit, Buffer.alloc(0), true);
-      } else this.fragmentContinue(unit, data, (fu & 0x40) !== 0);
+        if (fu & 0x40) this.fragmentContinue(EMPTY, true);
+      } else this.fragmentContinue(data, (fu & 0x40) !== 0);
     } else if (type < 48) {
-      this.addNal(unit, [payload], payload.length);
+      this.addNal(payload);
     }
     this.end(marker);
   }
@@ -52,11 +53,12 @@ export class HevcDepacketizer extends UnitAssembler {
     return this.vps && this.sps && this.pps ? [this.vps, this.sps, this.pps] : [];
   }
 
-  protected inspect(nal: Buffer[], unit: AccessUnit): void {
-    const type = (nal[0]![0]! >> 1) & 0x3f;
+  protected inspect(nal: Buffer): boolean {
+    const type = (nal[0]! >> 1) & 0x3f;
+    // A copy: the unit's buffer is reused, parameter sets are kept for later segments.
+    if (type >= NAL_VPS && type <= NAL_PPS) this.keep(Buffer.from(nal));
     // IRAP pictures: BLA (16-18), IDR (19-20), CRA (21).
-    if (type >= 16 && type <= 21) unit.key = true;
-    else if (type >= NAL_VPS && type <= NAL_PPS) this.keep(joinNal(nal));
+    return type >= 16 && type <= 21;
   }
 
   private keep(nal: Buffer): void {
