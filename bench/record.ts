@@ -9,7 +9,7 @@
  * The RTSP source is GStreamer's gst-rtsp-server serving a generated file (not measured).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +52,24 @@ function sample(pid: number): { cpuS: number; rssMiB: number } | null {
   }
 }
 
+/** CPU seconds per thread name (threads of one name summed), from /proc/<pid>/task. */
+function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      // The main (JS) thread has the process's id; libuv's pool and V8's helpers share the name 'node'.
+      const name = Number(tid) === pid ? 'main' : comm === 'node' ? 'other node threads' : comm;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK;
+    }
+  } catch {
+    // the process is gone
+  }
+  return out;
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) =>
     child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
@@ -71,12 +89,15 @@ const bucket = `kadr-bench-${Date.now().toString(36)}`;
 const kadr = spawn(
   process.execPath,
   [
+    // KADR_BENCH_NODE_ARGS: extra node flags for the kadr process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
+    ...(process.env.KADR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     '--import',
     'tsx',
     path.join(root, 'bench', 'record-kadr-worker.ts'),
     url,
     String(M),
-    `s3://${bucket}`,
+    // KADR_BENCH_TO=DIR records to a local folder instead (what the S3 upload costs, by difference).
+    process.env.KADR_BENCH_TO ?? `s3://${bucket}`,
     String(SEGMENT),
   ],
   // node-av's async readFrame blocks a libuv pool thread while it waits for the network: one per
@@ -136,6 +157,7 @@ while (Date.now() - start < SECONDS * 1000) {
   if (t % 10 === 0) timeline.push({ t, kadrRss: kadrLast.rssMiB, ffmpegRss: ffRss });
 }
 const kadrCpu = kadrLast.cpuS;
+const kadrThreads = threadCpu(kadr.pid!);
 const ffCpu = ffLast.reduce((n, s) => n + s.cpuS, 0);
 kadr.kill('SIGTERM');
 for (const p of ffmpegs) p.kill('SIGINT');
@@ -162,6 +184,12 @@ console.log(
 console.log(`ratio kadr/ffmpeg CPU: ${(kadrCpu / ffCpu).toFixed(2)} (below 1: kadr uses less)`);
 console.log(
   `RSS over time (MiB): ${timeline.map((s) => `t=${s.t}s kadr ${s.kadrRss.toFixed(0)} ffmpeg ${s.ffmpegRss.toFixed(0)}`).join('; ')}`,
+);
+console.log(
+  `kadr CPU by thread (s): ${Object.entries(kadrThreads)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, s]) => `${name} ${s.toFixed(2)}`)
+    .join(', ')}`,
 );
 console.log(`kadr worker result: ${kadrOut.trim()}`);
 console.log(`wall ${(Date.now() - t0) / 1000} s`);

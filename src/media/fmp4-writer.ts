@@ -16,10 +16,28 @@
  * that starts at pts 344160 then plays from 344160 (an edit list), as its frame index says, instead of
  * being silently rebased to its first dts (measured: without it ffprobe showed 6480 for that frame).
  */
-import { Dictionary, FormatContext, IOContext } from 'node-av/lib';
+import { Dictionary, FormatContext, IOContext, Rational as AvRational } from 'node-av/lib';
 import type { Packet, Stream } from 'node-av/lib';
+import { AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264, AV_CODEC_ID_HEVC } from 'node-av/constants';
+import type { Rational } from '../core/rational.js';
 import { KadrError } from '../core/errors.js';
 import { Fmp4BoxSplitter, type Fmp4Piece } from './fmp4-boxes.js';
+
+/**
+ * A video track described by its codec parameters rather than a demuxer's stream (kadr's own RTP
+ * receive path): extradata is Annex B parameter sets, packets are Annex B access units, as
+ * libavformat's RTP demuxer gives them; movenc turns both into avcC/hvcC and length prefixes.
+ */
+export interface Fmp4TrackSpec {
+  codec: 'h264' | 'hevc';
+  extradata: Buffer;
+  width: number;
+  height: number;
+  timeBase: Rational;
+}
+
+/** Either source of a track: a demuxer's stream, or codec parameters. */
+export type Fmp4TrackSource = Stream | Fmp4TrackSpec;
 
 export interface Fmp4WriterOptions {
   /** Longest fragment in µs; a crash loses at most about this much (plus the fragment being written). */
@@ -39,11 +57,13 @@ export class Fmp4Writer {
   private readonly outTimeBase: { num: number; den: number } | null;
   private packets = 0;
 
-  constructor(input: Stream, options: Fmp4WriterOptions) {
+  constructor(input: Fmp4TrackSource, options: Fmp4WriterOptions) {
     this.splitter = new Fmp4BoxSplitter(options.onPiece);
     this.inTimeBase = { num: input.timeBase.num, den: input.timeBase.den };
     check(this.ctx.allocOutputContext2(null, 'mp4', null), 'allocOutputContext2');
-    this.io.allocContextWithCallbacks(64 * 1024, 1, null, (buf: Buffer) => {
+    // 1 MiB: a whole fragment (about a second of video) usually reaches the callback in one piece,
+    // so the splitter need not join chunks (one copy less per byte).
+    this.io.allocContextWithCallbacks(1024 * 1024, 1, null, (buf: Buffer) => {
       try {
         // libavformat reuses its buffer: copy before keeping a reference.
         this.splitter.push(Buffer.from(buf));
@@ -55,10 +75,19 @@ export class Fmp4Writer {
     });
     this.ctx.pb = this.io;
     const st = this.ctx.newStream(null);
-    check(input.codecpar.copy(st.codecpar), 'codecpar copy');
+    if ('codecpar' in input) {
+      check(input.codecpar.copy(st.codecpar), 'codecpar copy');
+    } else {
+      const par = st.codecpar;
+      par.codecType = AVMEDIA_TYPE_VIDEO;
+      par.codecId = input.codec === 'h264' ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC;
+      par.extradata = input.extradata;
+      par.width = input.width;
+      par.height = input.height;
+    }
     // The RTP demuxer's codec tag means nothing in MP4; let the muxer pick avc1/hvc1.
     st.codecpar.codecTag = 0;
-    st.timeBase = input.timeBase;
+    st.timeBase = new AvRational(input.timeBase.num, input.timeBase.den);
     const opts = Dictionary.fromObject({
       movflags: '+frag_keyframe+empty_moov+default_base_moof+delay_moov',
       frag_duration: String(options.fragmentDurationUs ?? 1_000_000),
@@ -78,13 +107,9 @@ export class Fmp4Writer {
   /** Muxes one packet (pts/dts in the input stream's time base). Does not free it. */
   write(packet: Packet): void {
     if (this.closed) throw new Error('fmp4 writer is closed');
-    const stream = this.ctx.streams?.[0];
-    if (
-      stream &&
-      (stream.timeBase.num !== this.inTimeBase.num || stream.timeBase.den !== this.inTimeBase.den)
-    ) {
-      packet.rescaleTs(this.inTimeBase, stream.timeBase);
-    }
+    // The muxer fixed its time base in writeHeader (mov_init); reading it per packet would allocate
+    // a stream wrapper and a rational each time.
+    if (this.outTimeBase) packet.rescaleTs(this.inTimeBase, this.outTimeBase);
     packet.streamIndex = 0;
     const ret = this.ctx.writeFrameSync(packet);
     if (this.writeError) throw this.writeError;

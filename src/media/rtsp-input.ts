@@ -58,6 +58,9 @@ export type RtspEnd = { kind: 'eof' } | { kind: 'error'; code: number; message: 
 
 export class RtspInput {
   readonly info: RtspVideoInfo;
+  /** libavformat derives dts itself (compute_pkt_fields). */
+  readonly dtsFromPts = false;
+  readonly kind = 'libavformat';
   private readonly held: HeldUnit[] = [];
   private ready: RtspVideoUnit[] = [];
   private repaired = false;
@@ -116,6 +119,16 @@ export class RtspInput {
       input.detach = () => signal.removeEventListener('abort', onAbort);
     }
     return input;
+  }
+
+  /** The track for the muxer. */
+  get track(): Stream {
+    return this.stream;
+  }
+
+  /** Frames the decoder may reorder, as libavformat found it (has_b_frames). */
+  get reorderDepth(): number {
+    return this.stream.codecpar.videoDelay;
   }
 
   /** Why reading stopped, once read() has returned null. */

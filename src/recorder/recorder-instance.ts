@@ -6,13 +6,8 @@
  * background while the next one records.
  */
 import type { Logger } from '../core/logger.js';
-import {
-  RtspInput,
-  redactUrl,
-  type RtspEnd,
-  type RtspTransport,
-  type RtspVideoUnit,
-} from '../media/rtsp-input.js';
+import { redactUrl, type RtspEnd, type RtspTransport, type RtspVideoUnit } from '../media/rtsp-input.js';
+import { openVideoInput, type VideoInput, type VideoInputPath } from '../media/video-input.js';
 import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { decideCut, ptsJumped } from './segment-cut.js';
@@ -22,6 +17,7 @@ import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from '.
 export interface InstanceOptions extends SegmentWriterOptions {
   url: string;
   transport: RtspTransport;
+  inputPath: VideoInputPath;
   /** Key prefix: '' or ending in '/'. */
   prefix: string;
   segmentDurationMs: number;
@@ -64,13 +60,15 @@ export class RecorderInstance {
   }
 
   async run(): Promise<InstanceResult> {
-    const input = await RtspInput.open(this.o.url, {
+    const input = await openVideoInput(this.o.url, {
+      path: this.o.inputPath,
       transport: this.o.transport,
       timeoutMs: this.o.readTimeoutMs,
       signal: this.o.signal,
     });
     this.log.info('connected', {
       source: redactUrl(this.o.url),
+      input: input.kind,
       ...input.info,
       timeBase: `${input.info.timeBase.num}/${input.info.timeBase.den}`,
     });
@@ -79,6 +77,8 @@ export class RecorderInstance {
     const segmentTicks = toTicks(this.o.segmentDurationMs);
     const jumpTicks = toTicks(this.o.timestampJumpMs);
     const backTicks = toTicks(1000);
+    // RTP carries no dts: they are rebuilt from the pts from the first frame on (dts-rebuild.ts).
+    this.rebuildDts = input.dtsFromPts;
     let endReason: SegmentEnd = 'end-of-stream';
     try {
       for (;;) {
@@ -122,7 +122,7 @@ export class RecorderInstance {
    * announced a length (SDP a=range:npt=0-N; a live camera announces none and is always reconnected)
    * and either got there or its server is still up after the EOF. Anything else is a drop.
    */
-  private async sourceEnded(input: RtspInput): Promise<boolean> {
+  private async sourceEnded(input: VideoInput): Promise<boolean> {
     const { durationMs, timeBase } = input.info;
     if (durationMs === null) return false;
     if (this.maxPtsTicks !== null) {
@@ -133,7 +133,7 @@ export class RecorderInstance {
   }
 
   private accept(
-    input: RtspInput,
+    input: VideoInput,
     unit: RtspVideoUnit,
     segmentTicks: bigint,
     jumpTicks: bigint,
@@ -169,7 +169,7 @@ export class RecorderInstance {
     }
   }
 
-  private reset(input: RtspInput, seg: SegmentWriter, unit: RtspVideoUnit): void {
+  private reset(input: VideoInput, seg: SegmentWriter, unit: RtspVideoUnit): void {
     this.log.warn('source timestamps reset, starting a new segment', {
       fromPts: String(seg.maxPtsTicks),
       toPts: String(unit.ptsTicks),
@@ -182,15 +182,18 @@ export class RecorderInstance {
     this.start(input, unit, 'timestamp-reset');
   }
 
-  private start(input: RtspInput, unit: RtspVideoUnit, startReason: SegmentStart): void {
+  private start(input: VideoInput, unit: RtspVideoUnit, startReason: SegmentStart): void {
     if (!unit.key) {
       // Frames before the first keyframe cannot be decoded on their own; a segment starts at one.
       this.droppedBeforeKeyframe++;
       return;
     }
     if (this.rebuildDts) {
-      // At least 4: x264 and cameras reorder by up to 2-3 frames; more only delays dts, still valid.
-      this.rebuilder = new DtsRebuilder(Math.max(4, input.stream.codecpar.videoDelay));
+      // libavformat's depth is a guess from the demuxer: at least 4 (x264 and cameras reorder by up to
+      // 2-3 frames; more only delays dts, still valid). The RTP path's comes from the SPS, exact.
+      this.rebuilder = new DtsRebuilder(
+        input.dtsFromPts ? input.reorderDepth : Math.max(4, input.reorderDepth),
+      );
       unit.dtsTicks = this.rebuilder.next(unit.ptsTicks)!;
       unit.packet.dts = unit.dtsTicks;
     }
@@ -205,7 +208,7 @@ export class RecorderInstance {
       : null;
     this.gapPending = null;
     this.segment = new SegmentWriter(
-      input.stream,
+      input.track,
       {
         key,
         indexKey: `${this.o.prefix}${name}.index.json`,

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { redactUrl, type RtspTransport } from '../media/rtsp-input.js';
+import type { VideoInputPath } from '../media/video-input.js';
 import type { SegmentSummary } from './frame-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { SegmentOutcome } from './segment-writer.js';
@@ -18,6 +19,8 @@ import { SpoolUploader } from './uploader.js';
 export interface RecorderOptions {
   url: string;
   transport?: RtspTransport;
+  /** 'auto' (default): kadr's RTP path for H.264/H.265, libavformat's demuxer otherwise. */
+  inputPath?: VideoInputPath;
   store: RecordingStore;
   /** Key prefix for segments: '' or ending in '/'. */
   prefix?: string;
@@ -97,6 +100,7 @@ export class Recorder {
       const instance: RecorderInstance = new RecorderInstance({
         url: this.o.url,
         transport: this.o.transport ?? 'tcp',
+        inputPath: this.o.inputPath ?? 'auto',
         prefix: this.o.prefix ?? '',
         segmentDurationMs: this.o.segmentDurationMs ?? 60_000,
         timestampJumpMs: this.o.timestampJumpMs ?? 10_000,

@@ -4,9 +4,8 @@
  * process dies, the journal still holds every complete fragment and is stored later (uploader.ts).
  */
 import { PassThrough } from 'node:stream';
-import type { Stream } from 'node-av/lib';
 import type { Logger } from '../core/logger.js';
-import { Fmp4Writer } from '../media/fmp4-writer.js';
+import { Fmp4Writer, type Fmp4TrackSource } from '../media/fmp4-writer.js';
 import type { Fmp4Piece } from '../media/fmp4-boxes.js';
 import type { RtspVideoUnit } from '../media/rtsp-input.js';
 import {
@@ -48,7 +47,7 @@ export class SegmentWriter {
   private readonly livePut: Promise<void>;
 
   constructor(
-    stream: Stream,
+    track: Fmp4TrackSource,
     readonly header: SegmentHeader,
     first: RtspVideoUnit,
     private readonly options: SegmentWriterOptions,
@@ -64,7 +63,7 @@ export class SegmentWriter {
         () => {},
         (error: unknown) => this.failLive(`upload failed: ${(error as Error).message}`),
       );
-    this.writer = new Fmp4Writer(stream, {
+    this.writer = new Fmp4Writer(track, {
       fragmentDurationUs: options.fragmentDurationMs * 1000,
       onPiece: (piece) => this.onPiece(piece),
     });

@@ -7,13 +7,27 @@
 #   32-bit RTP clock wraps during the stream.
 #   jump-at=S: from the first keyframe S seconds (of PTS) into the file on, the timestamps are 4 s
 #   earlier: a timestamp reset, as a source whose clock jumped back would send.
+#   --auth=basic:USER:PASS or --auth=digest:USER:PASS (first argument after PORT): every mount needs it.
 import sys, os, gi
 gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0')
 from gi.repository import Gst, GstRtspServer, GLib
 Gst.init(None)
 server = GstRtspServer.RTSPServer(address='127.0.0.1', service=sys.argv[1])
 mounts = server.get_mount_points()
-for arg in sys.argv[2:]:
+args = sys.argv[2:]
+user = None
+if args and args[0].startswith('--auth='):
+    method, user, password = args.pop(0)[7:].split(':', 2)
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string('media.factory.role', user)
+    if method == 'digest':
+        auth.add_digest(user, password, token)
+        auth.set_supported_methods(GstRtspServer.RTSPAuthMethod.DIGEST)
+    else:
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+for arg in args:
     name, spec = arg.split('=', 1)
     path, *opts = spec.split(',')
     extra = ''.join(f' timestamp-offset={o.split("=")[1]}' for o in opts if o.startswith('ts-offset='))
@@ -23,6 +37,11 @@ for arg in sys.argv[2:]:
     f = GstRtspServer.RTSPMediaFactory()
     f.set_launch(f'( filesrc location={path} ! {demux} ! {parse} name=parse ! {pay} name=pay0 pt=96 config-interval=-1{extra} )')
     f.set_shared(False)
+    if user:
+        permissions = GstRtspServer.RTSPPermissions()
+        permissions.add_permission_for_role(user, 'media.factory.access', True)
+        permissions.add_permission_for_role(user, 'media.factory.construct', True)
+        f.set_permissions(permissions)
     jump = [float(o.split('=')[1]) for o in opts if o.startswith('jump-at=')]
     if jump:
         def on_configure(factory, media, at=int(jump[0] * Gst.SECOND)):

@@ -76,6 +76,23 @@ export async function record(args: string[], env?: NodeJS.ProcessEnv): Promise<R
   return JSON.parse(r.stdout) as RecordJson;
 }
 
+/**
+ * `kadr record ... --json --verbose`: the JSON, and which receive path each connection used (the
+ * `input` of its 'connected' log line: 'rtp' for kadr's own RTSP/RTP client, 'libavformat').
+ */
+export async function recordLogged(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ result: RecordJson; inputs: string[] }> {
+  const r = await collect(spawnKadr(['record', ...args, '--json', '--verbose'], env));
+  if (r.code !== 0) throw new Error(`kadr record exited with ${r.code ?? r.signal}: ${r.stderr}`);
+  const inputs = r.stderr
+    .split('\n')
+    .filter((l) => l.includes('"msg":"connected"'))
+    .map((l) => (JSON.parse(l) as { input: string }).input);
+  return { result: JSON.parse(r.stdout) as RecordJson, inputs };
+}
+
 /** A location ffprobe/ffmpeg can open: the path, or a presigned URL for s3://. */
 export async function readable(location: string): Promise<string> {
   if (!location.startsWith('s3://')) return location;

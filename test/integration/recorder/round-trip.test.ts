@@ -11,9 +11,18 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import '../../../src/core/polyfill.js';
 import { resolveLocation } from '../../../src/cli/locations.js';
+import { openVideoInput } from '../../../src/media/video-input.js';
 import { compareAt } from '../../../src/timeline/index.js';
 import { getFixture, type Fixture } from '../../fixtures/index.js';
-import { collect, frameMd5s, probePts90k, readJson, record, spawnKadr, type RecordJson } from './helpers.js';
+import {
+  collect,
+  frameMd5s,
+  probePts90k,
+  readJson,
+  recordLogged,
+  spawnKadr,
+  type RecordJson,
+} from './helpers.js';
 import { startKadrRtspServe, startRtspSource, type RtspSource } from './rtsp-source.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kadr-rec-rt-'));
@@ -43,6 +52,16 @@ after(async () => {
   await kadrSource?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
+
+/** `kadr record`, checking that every connection went through `expected` (kadr's RTP path by default). */
+async function record(args: string[], expected: 'rtp' | 'libavformat' = 'rtp'): Promise<RecordJson> {
+  const { result, inputs } = await recordLogged(args);
+  assert.ok(
+    inputs.length >= 1 && inputs.every((i) => i === expected),
+    `received through ${expected} (connections: ${inputs.join(', ')})`,
+  );
+  return result;
+}
 
 interface IndexJson {
   frames: number;
@@ -284,5 +303,80 @@ describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency:
     assert.equal(result.segments.length, 1);
     await checkRecording(result, fixtures.hevc, 0n, 0.5, 0.01);
     await compareThroughout(fixtures.hevc, result.segments[0]!.key);
+  });
+});
+
+describe('receive paths: authentication, and the fallback to libavformat', { concurrency: 3 }, () => {
+  const user = 'rec';
+  const password = 'se:cr@t';
+  const withCredentials = (url: string) =>
+    url.replace('rtsp://', `rtsp://${user}:${encodeURIComponent(password)}@`);
+  let gstBasic: RtspSource;
+  let kadrDigest: RtspSource;
+  before(async () => {
+    gstBasic = await startRtspSource({ hevc: fixtures.hevc.path }, { method: 'basic', user, password });
+    kadrDigest = await startKadrRtspServe(
+      [fixtures.h264ms.path, getFixture('mpeg4-mp4').path],
+      ['--user', user, '--password', password],
+    );
+  });
+  after(async () => {
+    await gstBasic?.stop();
+    await kadrDigest?.stop();
+  });
+
+  test('HEVC from gst-rtsp-server with Basic auth over TCP: kadr RTP path, exact', async () => {
+    const result = await record([
+      withCredentials(gstBasic.url('hevc')),
+      '--to',
+      path.join(tmp, 'basic'),
+      '--spool',
+      spool,
+    ]);
+    await checkRecording(result, fixtures.hevc);
+  });
+
+  test('H.264 from kadr rtsp-serve with Digest auth over UDP: kadr RTP path, exact', async () => {
+    const name = path.basename(fixtures.h264ms.path).replace(/\.[^.]+$/, '');
+    const result = await record([
+      withCredentials(kadrDigest.url(name)),
+      '--to',
+      `s3://${bucket}/digest`,
+      '--transport',
+      'udp',
+      '--spool',
+      spool,
+    ]);
+    await checkRecording(result, fixtures.h264ms, 0n, 0.5, 0.01);
+  });
+
+  test('wrong credentials: a clear error naming the refusal, no password shown', async () => {
+    const url = kadrDigest.url('x').replace('rtsp://', `rtsp://${user}:wrong@`);
+    const r = await collect(spawnKadr(['record', url, '--to', path.join(tmp, 'wrong'), '--spool', spool]));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /401/);
+    assert.doesNotMatch(r.stderr, /wrong/);
+  });
+
+  test('MPEG-4 Part 2 (not handled by the RTP path) is opened through libavformat, every frame read', async () => {
+    // At the input level: recording this B-frame MPEG-4 file fails in the muxer (pts < dts from
+    // libavformat's path, docs/recording.md Known limits), which is not what this test is about.
+    const mpeg4 = getFixture('mpeg4-mp4');
+    const name = path.basename(mpeg4.path).replace(/\.[^.]+$/, '');
+    const input = await openVideoInput(withCredentials(kadrDigest.url(name)), {
+      transport: 'tcp',
+      timeoutMs: 5000,
+    });
+    try {
+      assert.equal(input.kind, 'libavformat');
+      let frames = 0;
+      for (let u = await input.read(); u; u = await input.read()) {
+        frames++;
+        input.recycle(u.packet);
+      }
+      assert.equal(frames, mpeg4.frames.length, 'every frame read');
+    } finally {
+      await input.close();
+    }
   });
 });

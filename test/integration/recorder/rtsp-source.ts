@@ -28,12 +28,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** files: mount name -> file path (optionally `path,ts-offset=N`). */
-export async function startRtspSource(files: Record<string, string>): Promise<RtspSource> {
+/** files: mount name -> file path (optionally `path,ts-offset=N`); auth: every mount needs these credentials. */
+export async function startRtspSource(
+  files: Record<string, string>,
+  auth?: { method: 'basic' | 'digest'; user: string; password: string },
+): Promise<RtspSource> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const start = async () => {
-    const args = [script, String(port), ...Object.entries(files).map(([n, f]) => `${n}=${f}`)];
+    const args = [
+      script,
+      String(port),
+      ...(auth ? [`--auth=${auth.method}:${auth.user}:${auth.password}`] : []),
+      ...Object.entries(files).map(([n, f]) => `${n}=${f}`),
+    ];
     const proc = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     child = proc;
     await new Promise<void>((resolve, reject) => {
@@ -57,7 +65,7 @@ export async function startRtspSource(files: Record<string, string>): Promise<Rt
 }
 
 /** kadr's own RTSP server (`kadr rtsp-serve`) serving `files` at rtsp://127.0.0.1:PORT/<name without extension>. */
-export async function startKadrRtspServe(files: string[]): Promise<RtspSource> {
+export async function startKadrRtspServe(files: string[], extraArgs: string[] = []): Promise<RtspSource> {
   const port = await freePort();
   const root = path.resolve(path.dirname(script), '../../..');
   let child: ChildProcess | null = null;
@@ -71,6 +79,7 @@ export async function startKadrRtspServe(files: string[]): Promise<RtspSource> {
         'rtsp-serve',
         '--port',
         String(port),
+        ...extraArgs,
         ...files,
       ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },

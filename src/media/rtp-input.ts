@@ -1,0 +1,223 @@
+/**
+ * Pulling one H.264 or H.265 stream from an RTSP source with kadr's own RTSP client and RTP
+ * depacketizers (src/rtsp), without libavformat's RTSP demuxer: the socket is read in whole chunks on
+ * the JS thread, and each access unit becomes one node-av Packet (reused) for the fMP4 muxer. That is
+ * one copy per frame and no thread hop, where the demuxer path costs an AsyncWorker hop and a libuv
+ * pool thread per stream (docs/recording.md, Performance).
+ *
+ * Times: the pts is the RTP timestamp counted from the first unit (64-bit, through 32-bit wraps); RTP
+ * carries no dts, so `dtsFromPts` tells the recorder to rebuild them with the SPS's reorder depth; the
+ * wallclock comes straight from the last RTCP sender report. Unlike libavformat's path no pts is ever
+ * an estimate: every RTP packet carries its timestamp.
+ */
+import '../core/polyfill.js';
+import { Packet } from 'node-av/lib';
+import { KadrError } from '../core/errors.js';
+import { parseH264Sps, type VideoSpsInfo } from '../codecs/h264-sps.js';
+import { parseHevcSps } from '../codecs/hevc-sps.js';
+import { annexBExtradata } from '../rtsp/access-unit.js';
+import { RtspClient } from '../rtsp/rtsp-client.js';
+import { RtpReceiver, rtpVideoCodec, type ReceivedUnit } from '../rtsp/rtp-receiver.js';
+import { parseSdpVideo } from '../rtsp/sdp-video.js';
+import type { Fmp4TrackSpec } from './fmp4-writer.js';
+import type { RtspEnd, RtspInputOptions, RtspVideoInfo, RtspVideoUnit } from './rtsp-input.js';
+import { redactUrl } from './rtsp-input.js';
+
+/** Packets held to put UDP datagrams back in order before a gap counts as loss. */
+const UDP_REORDER_PACKETS = 64;
+/** With no SPS to say (or an unreadable one): deep enough for any H.264/H.265 stream. */
+const UNKNOWN_REORDER_DEPTH = 15;
+
+export class RtpInput {
+  readonly info: RtspVideoInfo;
+  readonly dtsFromPts = true;
+  readonly kind = 'rtp';
+  private ready: RtspVideoUnit[] = [];
+  private waiter: (() => void) | null = null;
+  private ended: RtspEnd | null = null;
+  private closed = false;
+  private spare: Packet[] = [];
+  private spsSeen: Buffer | null = null;
+  private sps: VideoSpsInfo | null = null;
+  private receiver!: RtpReceiver;
+
+  private constructor(
+    private readonly client: RtspClient,
+    info: RtspVideoInfo,
+  ) {
+    this.info = info;
+  }
+
+  /**
+   * Connects and starts playing; null (with nothing left open) when the source's video is not
+   * H.264/H.265 in a packetization this path handles: the caller then uses libavformat's RtspInput.
+   */
+  static async open(url: string, options: RtspInputOptions): Promise<RtpInput | null> {
+    let client: RtspClient | null = null;
+    try {
+      client = await RtspClient.connect(url, {
+        transport: options.transport,
+        timeoutMs: options.timeoutMs ?? 5000,
+        signal: options.signal,
+      });
+      const { sdp, baseUrl } = await client.describe();
+      const track = parseSdpVideo(sdp, baseUrl);
+      if (!track) {
+        await client.close();
+        throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${redactUrl(url)} has no video stream`);
+      }
+      const codec = rtpVideoCodec(track);
+      if (!codec) {
+        await client.close();
+        return null;
+      }
+      const input = new RtpInput(client, {
+        codec,
+        durationMs: track.durationMs,
+        width: 0,
+        height: 0,
+        timeBase: { num: 1, den: track.clockRate },
+      });
+      input.receiver = new RtpReceiver(track, {
+        reorderDepth: options.transport === 'udp' ? UDP_REORDER_PACKETS : 0,
+        sendRtcp: (p) => client!.sendRtcp(p),
+        onUnit: (u) => input.onUnit(u),
+        onBye: () => input.finish({ kind: 'eof' }),
+      });
+      input.updateSps();
+      await client.setup(track.controlUrl, {
+        onRtp: (p) => input.receiver.rtp(p),
+        onRtcp: (p) => input.receiver.rtcp(p),
+        onEnd: (error) => {
+          input.receiver.flush();
+          // Like libavformat's path: a closed connection reads as the end; the recorder decides
+          // whether the source ended or dropped (recorder-instance.ts sourceEnded).
+          input.finish(error ? { kind: 'error', code: -1, message: error.message } : { kind: 'eof' });
+        },
+      });
+      await client.play();
+      return input;
+    } catch (error) {
+      await client?.close();
+      if (error instanceof KadrError && error.code === 'KADR_ERR_INPUT_NO_VIDEO') throw error;
+      throw new KadrError(
+        'KADR_ERR_INPUT_UNREADABLE',
+        `cannot open ${redactUrl(url)}: ${(error as Error).message}`,
+        {
+          hint: 'check that the RTSP source is running and the URL and transport are right',
+          cause: error,
+        },
+      );
+    }
+  }
+
+  get end(): RtspEnd | null {
+    return this.ready.length === 0 ? this.ended : null;
+  }
+
+  /** Frames a decoder may reorder (from the SPS): the depth for rebuilding dts from pts. */
+  get reorderDepth(): number {
+    return this.sps?.reorderFrames ?? UNKNOWN_REORDER_DEPTH;
+  }
+
+  /** The track as the muxer needs it, with the parameter sets known now (SDP or in-band). */
+  get track(): Fmp4TrackSpec {
+    return {
+      codec: this.info.codec as 'h264' | 'hevc',
+      extradata: annexBExtradata(this.receiver.depacketizer.parameterSets()),
+      width: this.info.width,
+      height: this.info.height,
+      timeBase: this.info.timeBase,
+    };
+  }
+
+  /** Packets lost on the way (sequence gaps), for logs. */
+  get lostPackets(): number {
+    return this.receiver.lostPackets;
+  }
+
+  async read(): Promise<RtspVideoUnit | null> {
+    while (this.ready.length === 0) {
+      if (this.ended || this.closed) return null;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+    return this.ready.shift()!;
+  }
+
+  recycle(packet: Packet): void {
+    if (this.closed || this.spare.length >= 4) {
+      packet.free();
+      return;
+    }
+    packet.unref();
+    this.spare.push(packet);
+  }
+
+  interrupt(): void {
+    this.finish({ kind: 'eof' });
+    void this.client.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.receiver.close();
+    await this.client.close();
+    for (const u of this.ready) u.packet.free();
+    for (const p of this.spare) p.free();
+    this.ready = [];
+    this.spare = [];
+    this.wake();
+  }
+
+  private onUnit(u: ReceivedUnit): void {
+    if (this.closed || this.ended) return;
+    this.updateSps();
+    let packet = this.spare.pop();
+    if (!packet) {
+      packet = new Packet();
+      packet.alloc();
+    }
+    // The setter copies into the packet's own buffer: the depacketizer reuses its buffer for the next unit.
+    packet.data = u.au.data;
+    packet.pts = u.pts;
+    packet.dts = u.pts;
+    packet.isKeyframe = u.au.key;
+    this.ready.push({
+      packet,
+      ptsTicks: u.pts,
+      dtsTicks: u.pts,
+      key: u.au.key,
+      receivedAtMs: u.receivedAtMs,
+      ntpMs: u.ntpMs,
+      ptsEstimated: false,
+    });
+    this.wake();
+  }
+
+  /** Reads the picture size and reorder depth from a new SPS (SDP or in-band). */
+  private updateSps(): void {
+    const sps = this.receiver.depacketizer.sps;
+    if (!sps || sps === this.spsSeen) return;
+    this.spsSeen = sps;
+    try {
+      this.sps = this.info.codec === 'h264' ? parseH264Sps(sps) : parseHevcSps(sps);
+      this.info.width = this.sps.width;
+      this.info.height = this.sps.height;
+    } catch {
+      // An SPS we cannot read: the muxer still gets it as is; dts get the deepest reorder window.
+      this.sps = null;
+    }
+  }
+
+  private finish(end: RtspEnd): void {
+    this.ended ??= end;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+}
