@@ -11,7 +11,8 @@ import { Readable } from 'node:stream';
 import { KadrError } from '../core/errors.js';
 import { abortSourceOn } from './abort.js';
 import { validateKey, validatePrefix } from './keys.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import { FsObjectWriter } from './fs-writer.js';
+import type { ObjectInfo, ObjectStore, ObjectWriter, PutOptions } from './object-store.js';
 import { checkRange } from './range.js';
 
 // `.name.kadr-tmp-<hex>`: hidden, and never a valid key segment (see keyPath), so never listed.
@@ -53,10 +54,7 @@ export class FsObjectStore implements ObjectStore {
       throw writeError(key, file, e);
     });
     // (a file where a folder of the key should be, or the reverse, is a KADR_ERR_CONFLICT: writeError)
-    const temp = path.join(
-      path.dirname(file),
-      `.${path.basename(file)}.kadr-tmp-${randomBytes(8).toString('hex')}`,
-    );
+    const temp = tempPath(file);
     const handle = await open(temp, 'wx').catch((e: unknown) => {
       throw writeError(key, file, e);
     });
@@ -86,6 +84,17 @@ export class FsObjectStore implements ObjectStore {
     const info = await this.head(key);
     if (!info) throw new KadrError('KADR_ERR_INTERNAL', `object ${key} vanished right after it was written`);
     return info;
+  }
+
+  openWriter(key: string): ObjectWriter {
+    const file = this.keyPath(key);
+    return new FsObjectWriter({
+      key,
+      file,
+      temp: tempPath(file),
+      head: (k) => this.head(k),
+      writeError: (e) => (isErrno(e) ? writeError(key, file, e) : (e as Error)),
+    });
   }
 
   async get(key: string, range?: { start: number; end?: number }): Promise<Readable> {
@@ -209,6 +218,11 @@ export class FsObjectStore implements ObjectStore {
   describe(key: string): string {
     return this.keyPath(key);
   }
+}
+
+/** A hidden temp file beside `file` (see TEMP). */
+function tempPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.kadr-tmp-${randomBytes(8).toString('hex')}`);
 }
 
 function isErrno(e: unknown, code?: string): e is NodeJS.ErrnoException {

@@ -18,6 +18,26 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * An object written piece by piece while it is being made (a recording segment), for a producer that
+ * must never wait: `write` copies or writes the bytes before it returns, so the caller may reuse its
+ * buffer at once. Store failures do not throw from `write`: they show in `error` (later writes are
+ * dropped) and reject `end`. Nothing is visible under the key until `end` resolves; after `abort`, or a
+ * failed `end`, nothing is left behind (S3: the multipart upload is aborted, best effort when the
+ * server is down; the folder store deletes its temp file).
+ */
+export interface ObjectWriter {
+  write(bytes: Buffer): void;
+  /** Bytes written but not yet acknowledged by the store (a slow store shows here). */
+  readonly backlogBytes: number;
+  /** The first store failure, or null. */
+  readonly error: Error | null;
+  /** Stores what was written as the object (an empty object if nothing was). */
+  end(): Promise<ObjectInfo>;
+  /** Gives up the object; resolves when the store has been told. */
+  abort(reason: Error): Promise<void>;
+}
+
 export interface ObjectStore {
   readonly kind: 'fs' | 's3';
   /**
@@ -28,6 +48,8 @@ export interface ObjectStore {
    * its own copy and put again, or give up). A stream body is consumed and, on failure, destroyed.
    */
   put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
+  /** An object written as it is made, without a stream in between (see ObjectWriter). */
+  openWriter(key: string, options?: { contentType?: string }): ObjectWriter;
   /** Whole object or a byte range [start, end] inclusive. Missing key: KadrError KADR_ERR_STORAGE_NOT_FOUND.
    *  Read the stream to its end or destroy it: it holds a file handle or a pooled connection. */
   get(key: string, range?: { start: number; end?: number }): Promise<Readable>;

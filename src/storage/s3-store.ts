@@ -21,8 +21,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KadrError } from '../core/errors.js';
 import { abortSourceOn } from './abort.js';
 import { validateKey, validatePrefix } from './keys.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import type { ObjectInfo, ObjectStore, ObjectWriter, PutOptions } from './object-store.js';
+import { PartBufferPool } from './part-buffers.js';
 import { checkRange } from './range.js';
+import { S3ObjectWriter } from './s3-writer.js';
 import { isNotFound, isTransient, statusOf, toKadrError } from './s3-errors.js';
 
 export interface S3StoreOptions {
@@ -62,11 +64,13 @@ export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   private readonly options: S3StoreOptions;
   private bucketReady: Promise<void> | undefined;
+  private readonly parts: PartBufferPool;
 
   constructor(options: S3StoreOptions) {
     this.options = options;
     this.bucket = options.bucket;
     this.endpoint = options.endpoint;
+    this.parts = new PartBufferPool(Math.max(5 * MiB, options.partSize ?? 5 * MiB));
     // The SDK warns on Node 20 that releases after January 2027 need Node 22; our versions are
     // pinned (package.json), so the warning would only clutter every CLI run's stderr.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -184,6 +188,21 @@ export class S3ObjectStore implements ObjectStore {
     if (!info)
       throw new KadrError('KADR_ERR_INTERNAL', `object ${this.describe(key)} missing right after upload`);
     return info;
+  }
+
+  openWriter(key: string, options: { contentType?: string } = {}): ObjectWriter {
+    validateKey(key);
+    return new S3ObjectWriter({
+      client: this.client,
+      bucket: this.bucket,
+      key,
+      contentType: options.contentType,
+      pool: this.parts,
+      queueSize: this.options.queueSize ?? 2,
+      ensureBucket: () => this.ensureBucket(),
+      head: (k) => this.head(k),
+      fail: (e, what) => this.fail(e, what),
+    });
   }
 
   async get(key: string, range?: { start: number; end?: number }): Promise<Readable> {

@@ -130,6 +130,54 @@ export function objectStoreContract(store: ObjectStore, hooks: ContractHooks): v
     }
   });
 
+  test('openWriter: 21 MiB in irregular writes of a reused buffer; nothing visible before end', async () => {
+    const key = 'writer/one.bin';
+    const w = store.openWriter(key, { contentType: 'video/mp4' });
+    const scratch = Buffer.alloc(MiB);
+    for (const chunk of irregularChunks(data, 11)) {
+      // The caller's buffer is only lent: overwritten right after each write.
+      chunk.copy(scratch);
+      w.write(scratch.subarray(0, chunk.length));
+      scratch.fill(0xee);
+      if (w.backlogBytes > 12 * MiB) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(await store.head(key), null);
+    assert.equal(w.error, null);
+    const info = await w.end();
+    assert.equal(info.size, data.length);
+    assert.equal(w.backlogBytes, 0);
+    assert.equal(sha256(await readAll(await store.get(key))), sha256(data));
+    await assert.rejects(w.end(), /finished/);
+    await store.delete(key);
+    assert.deepEqual(await hooks.leftovers(key), []); // no temp file, no incomplete upload
+  });
+
+  test('openWriter: empty, under one part, exactly one and two part sizes, one byte over', async () => {
+    for (const size of [0, 1000, 5 * MiB, 10 * MiB, 5 * MiB + 1]) {
+      const key = `writer-edge/${size}.bin`;
+      const w = store.openWriter(key);
+      if (size > 0) w.write(data.subarray(0, size));
+      assert.equal((await w.end()).size, size);
+      assert.equal(sha256(await readAll(await store.get(key))), sha256(data.subarray(0, size)));
+      await store.delete(key);
+      assert.deepEqual(await hooks.leftovers(key), []);
+    }
+  });
+
+  test('openWriter: abort leaves no object and no incomplete upload, before or after parts went out', async () => {
+    for (const size of [1000, 12 * MiB]) {
+      const key = `writer-failed/${size}.bin`;
+      const w = store.openWriter(key);
+      w.write(data.subarray(0, size));
+      await new Promise((r) => setTimeout(r, 200)); // let parts go out
+      await w.abort(new Error('recording dropped'));
+      assert.equal(await store.head(key), null);
+      assert.deepEqual(await hooks.leftovers(key), []);
+      assert.throws(() => w.write(data.subarray(0, 10)), /finished/);
+    }
+    assert.deepEqual(await keysUnder(store, 'writer-failed/'), []);
+  });
+
   test('Buffer put, overwrite, empty object', async () => {
     await store.put('small/a.txt', Buffer.from('first version'));
     const info = await store.put('small/a.txt', Buffer.from('second'), { contentType: 'text/plain' });
