@@ -29,6 +29,18 @@ const runs = Array.from({ length: Number(count) }, (_, i) => {
     stopOnEnd: false,
   }).run(stop.signal);
 });
+// KADR_BENCH_MEM=1: process.memoryUsage() every 250 ms on stderr (what drives V8's GC: heap or external).
+if (process.env.KADR_BENCH_MEM === '1') {
+  const t0 = Date.now();
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    process.stderr.write(
+      `mem t=${Date.now() - t0} heap ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)} rss ${mb(m.rss)}\n`,
+    );
+  }, 250);
+  timer.unref();
+}
 const results = await Promise.all(runs);
 if (results.every((r) => r.pending.length === 0)) rmSync(spoolBase, { recursive: true, force: true });
 process.stdout.write(

@@ -1,6 +1,33 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { countTrunSamples, Fmp4BoxSplitter, type Fmp4Piece } from './fmp4-boxes.js';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { countTrunSamples, Fmp4FileScanner, type Fmp4Piece } from './fmp4-boxes.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'kadr-fmp4-boxes-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+/** A file being appended to, and a scanner on it that runs after every append. */
+function appendingFile(): {
+  append(b: Buffer): void;
+  pieces: Fmp4Piece[];
+  scanner: Fmp4FileScanner;
+  close(): void;
+} {
+  const fd = openSync(path.join(dir, `${files++}.mp4`), 'wx+');
+  const pieces: Fmp4Piece[] = [];
+  const scanner = new Fmp4FileScanner(fd, (p) => pieces.push(p));
+  return {
+    append(b) {
+      writeSync(fd, b);
+      scanner.scan();
+    },
+    pieces,
+    scanner,
+    close: () => closeSync(fd),
+  };
+}
 
 function box(type: string, payload: Buffer = Buffer.alloc(0)): Buffer {
   const head = Buffer.alloc(8);
@@ -30,11 +57,11 @@ test('splits an fMP4 byte stream into init, fragments and trailer, whatever the 
   const trailer = box('mfra', Buffer.alloc(16));
   const all = Buffer.concat([init, frag1, frag2, trailer]);
   for (const chunk of [1, 7, 64, 5000]) {
-    const pieces: Fmp4Piece[] = [];
-    const s = new Fmp4BoxSplitter((p) => pieces.push(p));
-    for (let i = 0; i < all.length; i += chunk) s.push(all.subarray(i, i + chunk));
+    const f = appendingFile();
+    for (let i = 0; i < all.length; i += chunk) f.append(all.subarray(i, i + chunk));
+    const pieces = f.pieces;
     assert.deepEqual(
-      pieces.map((p) => [p.kind, p.bytes.length, p.samples]),
+      pieces.map((p) => [p.kind, p.length, p.samples]),
       [
         ['init', init.length, 0],
         ['fragment', frag1.length, 3],
@@ -43,19 +70,24 @@ test('splits an fMP4 byte stream into init, fragments and trailer, whatever the 
       ],
       `chunks of ${chunk}`,
     );
-    assert.deepEqual(Buffer.concat(pieces.map((p) => p.bytes)), all);
-    assert.equal(s.pendingBytes, 0);
+    // Contiguous ranges that cover the whole file.
+    assert.deepEqual(
+      pieces.map((p) => p.offset),
+      [0, init.length, init.length + frag1.length, init.length + frag1.length + frag2.length],
+    );
+    assert.equal(f.scanner.pendingBytes, 0);
+    f.close();
   }
 });
 
 test('a fragment is not handed on before its mdat is complete', () => {
-  const pieces: Fmp4Piece[] = [];
-  const s = new Fmp4BoxSplitter((p) => pieces.push(p));
+  const f = appendingFile();
   const frag = Buffer.concat([moof(2), box('mdat', Buffer.alloc(100))]);
-  s.push(frag.subarray(0, frag.length - 1));
-  assert.equal(pieces.length, 0);
-  s.push(frag.subarray(frag.length - 1));
-  assert.equal(pieces.length, 1);
+  f.append(frag.subarray(0, frag.length - 1));
+  assert.equal(f.pieces.length, 0);
+  f.append(frag.subarray(frag.length - 1));
+  assert.deepEqual(f.pieces, [{ kind: 'fragment', offset: 0, length: frag.length, samples: 2 }]);
+  f.close();
 });
 
 test('counts samples over several traf/trun boxes', () => {

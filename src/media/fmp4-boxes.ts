@@ -1,17 +1,22 @@
 /**
- * Splits the byte stream of libavformat's fragmented-MP4 muxer back into its pieces as the bytes
- * arrive (in whatever chunks the AVIO buffer hands over): the init section (ftyp + moov), then one
- * piece per fragment ([prft] + moof + mdat, ISO/IEC 14496-12 §8.8), then the trailer (mfra). A piece is
- * handed on only once its last box is complete, so a consumer that stores pieces in order always holds
- * a playable file, and it learns how many samples (frames) each fragment carries from the trun boxes.
+ * Finds the pieces of the fragmented MP4 that libavformat's muxer writes into a file, as it writes
+ * them: the init section (ftyp + moov), then one piece per fragment ([prft] + moof + mdat,
+ * ISO/IEC 14496-12 §8.8), then the trailer (mfra). The bytes are never read into JS except box
+ * headers and the moofs (a few KB a second): a piece is reported as a byte range of the file once its
+ * last box is complete, so a consumer that stores pieces in order always holds a playable file, and it
+ * learns how many samples (frames) each fragment carries from the trun boxes.
  *
  *   box = size:u32 type:char[4] [largesize:u64 when size == 1] payload
  */
+import { readSync } from 'node:fs';
+
 export type Fmp4PieceKind = 'init' | 'fragment' | 'trailer';
 
 export interface Fmp4Piece {
   kind: Fmp4PieceKind;
-  bytes: Buffer;
+  /** Byte range of the piece in the file. */
+  offset: number;
+  length: number;
   /** Samples in the fragment (sum of its trun sample_count); 0 for init and trailer. */
   samples: number;
 }
@@ -19,71 +24,56 @@ export interface Fmp4Piece {
 /** Boxes that close a piece: after them the bytes gathered so far form one piece. */
 const CLOSING: Record<string, Fmp4PieceKind> = { moov: 'init', mdat: 'fragment', mfra: 'trailer' };
 
-export class Fmp4BoxSplitter {
-  private chunks: Buffer[] = [];
-  private length = 0;
-  /** Offset (within the gathered bytes) of the box being received. */
+export class Fmp4FileScanner {
+  /** Where the piece being gathered starts, and the box after the last complete one. */
+  private pieceStart = 0;
   private boxStart = 0;
   private samples = 0;
+  private readonly head = Buffer.alloc(16);
+  private moof = Buffer.alloc(64 * 1024);
 
-  constructor(private readonly onPiece: (piece: Fmp4Piece) => void) {}
+  /** `fd` must be readable with positions (pread); the writer appends to it. */
+  constructor(
+    private readonly fd: number,
+    private readonly onPiece: (piece: Fmp4Piece) => void,
+  ) {}
 
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.length += chunk.length;
+  /** Reports the pieces completed since the last call (call after every write into the file). */
+  scan(): void {
     for (;;) {
-      if (this.length - this.boxStart < 8) return;
-      const head = this.peek(this.boxStart, Math.min(16, this.length - this.boxStart));
-      let size = head.readUInt32BE(0);
-      const type = head.toString('latin1', 4, 8);
+      const got = readSync(this.fd, this.head, 0, 16, this.boxStart);
+      if (got < 8) return;
+      let size = this.head.readUInt32BE(0);
+      const type = this.head.toString('latin1', 4, 8);
       if (size === 1) {
-        if (head.length < 16) return;
-        size = Number(head.readBigUInt64BE(8));
-      } else if (size === 0 || size < 8) {
+        if (got < 16) return;
+        size = Number(this.head.readBigUInt64BE(8));
+      } else if (size < 8) {
         throw new Error(`fmp4: box '${type}' with size ${size} is not supported in a stream`);
       }
-      const end = this.boxStart + size;
-      if (this.length < end) return;
-      if (type === 'moof') this.samples += countTrunSamples(this.peek(this.boxStart, size));
+      // Written front to back: the box is complete once its last byte is there.
+      if (readSync(this.fd, this.head, 0, 1, this.boxStart + size - 1) !== 1) return;
+      if (type === 'moof') this.samples += countTrunSamples(this.readMoof(size));
+      this.boxStart += size;
       const kind = CLOSING[type];
-      if (kind) this.emit(kind, end);
-      else this.boxStart = end;
+      if (!kind) continue;
+      const samples = kind === 'fragment' ? this.samples : 0;
+      const piece = { kind, offset: this.pieceStart, length: this.boxStart - this.pieceStart, samples };
+      this.pieceStart = this.boxStart;
+      this.samples = 0;
+      this.onPiece(piece);
     }
   }
 
-  /** Bytes received that do not yet form a complete piece. */
+  /** Bytes written after the last complete piece. */
   get pendingBytes(): number {
-    return this.length;
+    return this.boxStart - this.pieceStart;
   }
 
-  private emit(kind: Fmp4PieceKind, end: number): void {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
-    const bytes = all.subarray(0, end);
-    const rest = all.subarray(end);
-    this.chunks = rest.length ? [rest] : [];
-    this.length = rest.length;
-    this.boxStart = 0;
-    const samples = kind === 'fragment' ? this.samples : 0;
-    this.samples = 0;
-    this.onPiece({ kind, bytes, samples });
-  }
-
-  private peek(offset: number, n: number): Buffer {
-    let skip = offset;
-    const parts: Buffer[] = [];
-    let need = n;
-    for (const c of this.chunks) {
-      if (skip >= c.length) {
-        skip -= c.length;
-        continue;
-      }
-      const part = c.subarray(skip, Math.min(c.length, skip + need));
-      parts.push(part);
-      need -= part.length;
-      skip = 0;
-      if (need === 0) break;
-    }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  private readMoof(size: number): Buffer {
+    if (size > this.moof.length) this.moof = Buffer.alloc(size);
+    const n = readSync(this.fd, this.moof, 0, size, this.boxStart);
+    return this.moof.subarray(0, n);
   }
 }
 

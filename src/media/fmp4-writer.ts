@@ -1,6 +1,14 @@
 /**
- * Fragmented MP4 out of already-encoded packets, written through a callback with no seeking, so the
- * bytes can go straight into object storage as they are made (shared/reference/media README §5).
+ * Fragmented MP4 out of already-encoded packets, written by libavformat straight into a file
+ * descriptor the caller owns (the recorder's spool file), as a pipe: no seeking, exactly the bytes a
+ * streamed upload needs (shared/reference/media README §5). After each packet the pieces it completed
+ * (init, fragment, trailer) are reported as byte ranges of that file.
+ *
+ * Why a file and not an AVIO write callback: node-av hands each callback a freshly allocated copy of
+ * the bytes, and V8 counts such ArrayBuffer memory towards its next full GC. At 8 recordings that was a
+ * mark-compact every 2 s, a large share of the recorder's CPU (docs/recording.md, Performance). Written
+ * through the pipe protocol the bytes never become JS memory; the consumer reads them back from the
+ * page cache into buffers it reuses.
  *
  * This uses libavformat's mov muxer through node-av's low-level FormatContext rather than the Muxer
  * class: Muxer re-implements the ffmpeg CLI's stream-copy rules (drops leading non-keyframes, shifts by
@@ -18,10 +26,10 @@
  */
 import { Dictionary, FormatContext, IOContext, Rational as AvRational } from 'node-av/lib';
 import type { Packet, Stream } from 'node-av/lib';
-import { AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264, AV_CODEC_ID_HEVC } from 'node-av/constants';
+import { AVIO_FLAG_WRITE, AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264, AV_CODEC_ID_HEVC } from 'node-av/constants';
 import type { Rational } from '../core/rational.js';
 import { KadrError } from '../core/errors.js';
-import { Fmp4BoxSplitter, type Fmp4Piece } from './fmp4-boxes.js';
+import { Fmp4FileScanner, type Fmp4Piece } from './fmp4-boxes.js';
 
 /**
  * A video track described by its codec parameters rather than a demuxer's stream (kadr's own RTP
@@ -40,6 +48,11 @@ export interface Fmp4TrackSpec {
 export type Fmp4TrackSource = Stream | Fmp4TrackSpec;
 
 export interface Fmp4WriterOptions {
+  /**
+   * Where the bytes go: an open file descriptor, writable, and readable with positions (opened 'w+'
+   * or 'wx+'), positioned at 0. The writer appends to it and never closes it.
+   */
+  fd: number;
   /** Longest fragment in µs; a crash loses at most about this much (plus the fragment being written). */
   fragmentDurationUs?: number;
   /** Called with each complete piece (init, fragment, trailer), in order, synchronously. */
@@ -49,30 +62,19 @@ export interface Fmp4WriterOptions {
 export class Fmp4Writer {
   private readonly ctx = new FormatContext();
   private readonly io = new IOContext();
-  private readonly splitter: Fmp4BoxSplitter;
+  private readonly scanner: Fmp4FileScanner;
   private closed = false;
-  private writeError: Error | null = null;
   private readonly inTimeBase: { num: number; den: number };
   /** Set when the muxer chose a time base other than the input's (read once: each getter call allocates). */
   private readonly outTimeBase: { num: number; den: number } | null;
   private packets = 0;
 
   constructor(input: Fmp4TrackSource, options: Fmp4WriterOptions) {
-    this.splitter = new Fmp4BoxSplitter(options.onPiece);
+    this.scanner = new Fmp4FileScanner(options.fd, options.onPiece);
     this.inTimeBase = { num: input.timeBase.num, den: input.timeBase.den };
     check(this.ctx.allocOutputContext2(null, 'mp4', null), 'allocOutputContext2');
-    // 1 MiB: a whole fragment (about a second of video) usually reaches the callback in one piece,
-    // so the splitter need not join chunks (one copy less per byte).
-    this.io.allocContextWithCallbacks(1024 * 1024, 1, null, (buf: Buffer) => {
-      try {
-        // libavformat reuses its buffer: copy before keeping a reference.
-        this.splitter.push(Buffer.from(buf));
-      } catch (error) {
-        this.writeError = error as Error;
-        return -1;
-      }
-      return buf.length;
-    });
+    // pipe: is not seekable, so the muxer writes front to back as it would into a socket.
+    check(this.io.open2Sync(`pipe:${options.fd}`, AVIO_FLAG_WRITE), 'open pipe');
     this.ctx.pb = this.io;
     const st = this.ctx.newStream(null);
     if ('codecpar' in input) {
@@ -92,7 +94,7 @@ export class Fmp4Writer {
       movflags: '+frag_keyframe+empty_moov+default_base_moof+delay_moov',
       frag_duration: String(options.fragmentDurationUs ?? 1_000_000),
       write_prft: 'wallclock',
-      // Hand every fragment to the callback as soon as the muxer finishes it (no AVIO batching).
+      // Every fragment reaches the file as soon as the muxer finishes it (no AVIO batching).
       flush_packets: '1',
     });
     check(this.ctx.writeHeaderSync(opts), 'writeHeader');
@@ -111,10 +113,9 @@ export class Fmp4Writer {
     // a stream wrapper and a rational each time.
     if (this.outTimeBase) packet.rescaleTs(this.inTimeBase, this.outTimeBase);
     packet.streamIndex = 0;
-    const ret = this.ctx.writeFrameSync(packet);
-    if (this.writeError) throw this.writeError;
-    check(ret, 'writeFrame');
+    check(this.ctx.writeFrameSync(packet), 'writeFrame');
     this.packets++;
+    this.scanner.scan();
   }
 
   /** Writes the last fragment and the trailer, then frees the muxer. */
@@ -124,20 +125,22 @@ export class Fmp4Writer {
     try {
       if (this.packets > 0) check(this.ctx.writeTrailerSync(), 'writeTrailer');
       this.io.flushSync();
+      this.scanner.scan();
     } finally {
-      this.ctx.pb = null;
-      this.io.freeContext();
-      this.ctx.freeContext();
+      this.free();
     }
-    if (this.writeError) throw this.writeError;
   }
 
   /** Frees the muxer without writing what it holds (the segment is being abandoned). */
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
+    this.free();
+  }
+
+  private free(): void {
     this.ctx.pb = null;
-    this.io.freeContext();
+    this.io.closepSync(); // the pipe protocol leaves the descriptor open: it is the caller's
     this.ctx.freeContext();
   }
 }

@@ -1,9 +1,10 @@
 /**
- * One segment: packets -> fMP4 (Fmp4Writer) -> at the same time (a) streamed into the store as the
- * fragments are made and (b) appended to a spool journal. If the live upload fails (store down) or the
- * process dies, the journal still holds every complete fragment and is stored later (uploader.ts).
+ * One segment: packets -> fMP4 (Fmp4Writer, written by libavformat into the spool's media file) -> each
+ * piece, as the muxer completes it, (a) named in the spool journal with its frames and (b) read back
+ * from the page cache and streamed into the store. If the live upload fails (store down) or the process
+ * dies, the spool still holds every complete fragment and is stored later (uploader.ts).
  */
-import { PassThrough } from 'node:stream';
+import { readSync } from 'node:fs';
 import type { Logger } from '../core/logger.js';
 import { Fmp4Writer, type Fmp4TrackSource } from '../media/fmp4-writer.js';
 import type { Fmp4Piece } from '../media/fmp4-boxes.js';
@@ -17,7 +18,7 @@ import {
   type SegmentSummary,
 } from './frame-index.js';
 import { SpoolJournal } from './spool.js';
-import type { RecordingStore } from './store.js';
+import type { LiveObject, RecordingStore } from './store.js';
 
 export interface SegmentWriterOptions {
   store: RecordingStore;
@@ -28,6 +29,9 @@ export interface SegmentWriterOptions {
   maxLiveBacklogBytes: number;
   logger: Logger;
 }
+
+/** The bytes of one piece on their way from the spool's media file to the live upload. */
+const readBack = Buffer.allocUnsafeSlow(1 << 20);
 
 export type SegmentOutcome =
   { stored: true; summary: SegmentSummary } | { stored: false; journal: string; reason: string };
@@ -41,10 +45,9 @@ export class SegmentWriter {
   private readonly journal: SpoolJournal;
   private readonly pending: FrameRecord[] = [];
   private readonly committed: FrameRecord[] = [];
-  private readonly live = new PassThrough({ highWaterMark: 1 << 20 });
-  private readonly liveAbort = new AbortController();
+  private readonly live: LiveObject;
   private liveFailure: string | null = null;
-  private readonly livePut: Promise<void>;
+  private liveAborted: Promise<void> = Promise.resolve();
 
   constructor(
     track: Fmp4TrackSource,
@@ -56,14 +59,9 @@ export class SegmentWriter {
     this.lastDtsTicks = first.dtsTicks;
     this.maxPtsTicks = first.ptsTicks;
     this.journal = SpoolJournal.create(options.spoolDir, header, { fsync: options.fsync });
-    this.live.on('error', () => {});
-    this.livePut = options.store
-      .put(header.key, this.live, { contentType: 'video/mp4', signal: this.liveAbort.signal })
-      .then(
-        () => {},
-        (error: unknown) => this.failLive(`upload failed: ${(error as Error).message}`),
-      );
+    this.live = options.store.openWriter(header.key, { contentType: 'video/mp4' });
     this.writer = new Fmp4Writer(track, {
+      fd: this.journal.mediaFd,
       fragmentDurationUs: options.fragmentDurationMs * 1000,
       onPiece: (piece) => this.onPiece(piece),
     });
@@ -94,8 +92,12 @@ export class SegmentWriter {
     this.writer.close();
     this.journal.writeEnd(endReason, nextPtsTicks);
     this.journal.close();
-    this.live.end();
-    await this.livePut;
+    if (!this.liveFailure) {
+      await this.live
+        .end()
+        .catch((error: unknown) => this.failLive(`upload failed: ${(error as Error).message}`));
+    }
+    await this.liveAborted;
     if (this.liveFailure) return { stored: false, journal: this.journal.path, reason: this.liveFailure };
     const index = buildFrameIndex(this.header, this.committed, endReason, nextPtsTicks);
     try {
@@ -122,18 +124,36 @@ export class SegmentWriter {
   }
 
   private onPiece(piece: Fmp4Piece): void {
-    if (piece.kind === 'init') this.journal.writeInit(piece.bytes);
+    if (piece.kind === 'init') this.journal.writeInit(piece);
     else if (piece.kind === 'fragment') {
       const frames = this.pending.splice(0, piece.samples);
       this.committed.push(...frames);
-      this.journal.writeFragment(piece.bytes, frames);
-    } else this.journal.writeTrailer(piece.bytes);
+      this.journal.writeFragment(piece, frames);
+    } else this.journal.writeTrailer(piece);
     if (this.liveFailure) return;
-    if (this.live.writableLength > this.options.maxLiveBacklogBytes) {
-      this.failLive(`store too slow: ${this.live.writableLength} bytes waiting`);
+    if (this.live.error) {
+      this.failLive(`upload failed: ${this.live.error.message}`);
       return;
     }
-    this.live.write(piece.bytes);
+    if (this.live.backlogBytes > this.options.maxLiveBacklogBytes) {
+      this.failLive(`store too slow: ${this.live.backlogBytes} bytes waiting`);
+      return;
+    }
+    // Read back through one shared buffer (all of this is synchronous): the writer copies or writes
+    // the bytes before it returns.
+    const fd = this.journal.mediaFd;
+    for (let done = 0; done < piece.length;) {
+      const n = readSync(
+        fd,
+        readBack,
+        0,
+        Math.min(readBack.length, piece.length - done),
+        piece.offset + done,
+      );
+      if (n === 0) throw new Error(`spool media file ended inside a piece at ${piece.offset + done}`);
+      this.live.write(readBack.subarray(0, n));
+      done += n;
+    }
   }
 
   private failLive(reason: string): void {
@@ -143,7 +163,6 @@ export class SegmentWriter {
       key: this.header.key,
       reason,
     });
-    this.liveAbort.abort(new Error(reason));
-    this.live.destroy();
+    this.liveAborted = this.live.abort(new Error(reason));
   }
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { SegmentHeader } from './frame-index.js';
-import { journalMediaStream, readJournal, SpoolJournal } from './spool.js';
+import { journalMediaPath, journalMediaStream, readJournal, removeJournal, SpoolJournal } from './spool.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kadr-spool-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,12 +37,19 @@ async function media(file: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** What the muxer does: bytes into the media file (its descriptor), then the range they took. */
+function written(j: SpoolJournal, text: string): { offset: number; length: number } {
+  const offset = statSync(journalMediaPath(j.path)).size;
+  writeSync(j.mediaFd, Buffer.from(text));
+  return { offset, length: text.length };
+}
+
 test('a journal gives back the init section and fragments in order, with their frames', async () => {
   const j = SpoolJournal.create(dir, header, { fsync: false });
-  j.writeInit(Buffer.from('INIT'));
-  j.writeFragment(Buffer.from('FRAG1'), [frame(0), frame(3000)]);
-  j.writeFragment(Buffer.from('FRAG2'), [frame(6000)]);
-  j.writeTrailer(Buffer.from('MFRA'));
+  j.writeInit(written(j, 'INIT'));
+  j.writeFragment(written(j, 'FRAG1'), [frame(0), frame(3000)]);
+  j.writeFragment(written(j, 'FRAG2'), [frame(6000)]);
+  j.writeTrailer(written(j, 'MFRA'));
   j.writeEnd('rollover', 9000n);
   j.close();
   const c = await readJournal(j.path);
@@ -53,13 +60,16 @@ test('a journal gives back the init section and fragments in order, with their f
   );
   assert.deepEqual(c!.end, { endReason: 'rollover', nextPtsTicks: 9000n });
   assert.equal((await media(j.path)).toString(), 'INITFRAG1FRAG2MFRA');
+  await removeJournal(j.path);
+  assert.ok(!existsSync(j.path) && !existsSync(journalMediaPath(j.path)));
 });
 
 test('a journal cut short by a crash keeps the fragments before the cut and their frames only', async () => {
   const j = SpoolJournal.create(dir, header, { fsync: false });
-  j.writeInit(Buffer.from('INIT'));
-  j.writeFragment(Buffer.from('FRAG1'), [frame(0)]);
-  j.writeFragment(Buffer.from('FRAG2-LONGER'), [frame(3000), frame(6000)]);
+  j.writeInit(written(j, 'INIT'));
+  j.writeFragment(written(j, 'FRAG1'), [frame(0)]);
+  j.writeFragment(written(j, 'FRAG2-LONGER'), [frame(3000), frame(6000)]);
+  written(j, 'HALF-A-FRAGM'); // the muxer was writing the next fragment when the process died
   j.close();
   truncateSync(j.path, statSync(j.path).size - 3);
   const c = await readJournal(j.path);
@@ -70,4 +80,19 @@ test('a journal cut short by a crash keeps the fragments before the cut and thei
   assert.equal(c!.end, null);
   assert.equal((await media(j.path)).toString(), 'INITFRAG1');
   assert.ok(readFileSync(j.path).length > 0);
+});
+
+test('a record naming bytes the media file does not hold ends the usable part', async () => {
+  const j = SpoolJournal.create(dir, header, { fsync: false });
+  j.writeInit(written(j, 'INIT'));
+  j.writeFragment(written(j, 'FRAG1'), [frame(0)]);
+  j.writeFragment(written(j, 'FRAG2'), [frame(3000)]);
+  j.close();
+  truncateSync(journalMediaPath(j.path), 'INITFRAG1FRA'.length); // lost with the machine, not synced
+  const c = await readJournal(j.path);
+  assert.deepEqual(
+    c!.frames.map((f) => f.ptsTicks),
+    [0n],
+  );
+  assert.equal((await media(j.path)).toString(), 'INITFRAG1');
 });

@@ -1,15 +1,19 @@
 /**
- * The local spool: a journal file per segment being recorded, appended fragment by fragment as the
- * muxer finishes them (and synced to disk), next to the live upload. It is what makes a recording
- * survive `kill -9` and an object store that is down: a journal whose segment did not reach the store
- * is replayed into it later (uploader.ts). It holds only segments not yet safely stored, and is
- * deleted as soon as its segment and index are.
+ * The local spool: two files per segment being recorded, next to the live upload. The muxer writes
+ * the segment's fMP4 into `<pid>.<seq>.fmp4` itself (fmp4-writer.ts); the journal `<pid>.<seq>.journal`
+ * says, fragment by fragment as the muxer finishes them, which byte ranges of it are complete and
+ * which frames they hold. It is what makes a recording survive `kill -9` and an object store that is
+ * down: a segment that did not reach the store is replayed into it later from these two files
+ * (uploader.ts). The spool holds only segments not yet safely stored; both files are deleted as soon
+ * as the segment and its index are.
  *
- * File `<pid>.<seq>.journal`, a sequence of records, each
+ * Journal: a sequence of records, each
  *   length:u32be  type:u8  payload[length]
- * type 1 header (JSON SegmentHeader), 2 init (ftyp+moov), 3 fragment (u32be jsonLength, JSON frames,
- * fMP4 bytes), 4 trailer (mfra), 5 end (JSON {endReason, nextPtsTicks}). A record cut short by a crash
- * is ignored, with everything after it: the fragments before it still form a playable file.
+ * type 1 header (JSON SegmentHeader), 2 init, 4 trailer (JSON {offset, length}: a range of the media
+ * file), 3 fragment (JSON {offset, length, frames}), 5 end (JSON {endReason, nextPtsTicks}). A record
+ * is written only after the bytes it names; a record cut short by a crash is ignored, with everything
+ * after it: the ranges before it still form a playable file (a fragment half-written into the media
+ * file is not named by any record).
  */
 import {
   closeSync,
@@ -21,7 +25,8 @@ import {
   unlinkSync,
   writevSync,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FrameRecord, SegmentEnd, SegmentHeader } from './frame-index.js';
@@ -38,8 +43,26 @@ let sequence = 0;
 
 type FrameTuple = [string, string, 0 | 1, number, number | null, (0 | 1)?];
 
+/** A byte range of the media file. */
+export interface MediaRange {
+  offset: number;
+  length: number;
+}
+
+/** The media file that goes with a journal. */
+export function journalMediaPath(journal: string): string {
+  return journal.replace(/\.journal$/, '.fmp4');
+}
+
+/** Deletes a journal and its media file (either may be gone already). */
+export async function removeJournal(journal: string): Promise<void> {
+  await unlink(journalMediaPath(journal)).catch(() => {});
+  await unlink(journal).catch(() => {});
+}
+
 export class SpoolJournal {
   private fd: number | null;
+  private media: number | null;
   private syncing = false;
   private syncAgain = false;
 
@@ -47,7 +70,15 @@ export class SpoolJournal {
     readonly path: string,
     private readonly fsync: boolean,
   ) {
+    // The media file first: a journal never names a file that does not exist.
+    this.media = openSync(journalMediaPath(path), 'wx+');
     this.fd = openSync(path, 'wx');
+  }
+
+  /** The media file's descriptor, for the muxer to write into (read-write: the muxer's pieces are read back). */
+  get mediaFd(): number {
+    if (this.media === null) throw new Error(`spool journal ${this.path} is closed`);
+    return this.media;
   }
 
   static create(dir: string, header: SegmentHeader, options: { fsync?: boolean } = {}): SpoolJournal {
@@ -58,11 +89,11 @@ export class SpoolJournal {
     return journal;
   }
 
-  writeInit(bytes: Buffer): void {
-    this.append(RecordType.Init, bytes);
+  writeInit(range: MediaRange): void {
+    this.append(RecordType.Init, Buffer.from(JSON.stringify({ offset: range.offset, length: range.length })));
   }
 
-  writeFragment(bytes: Buffer, frames: FrameRecord[]): void {
+  writeFragment(range: MediaRange, frames: FrameRecord[]): void {
     const tuples: FrameTuple[] = frames.map((f) => [
       f.ptsTicks.toString(),
       f.dtsTicks.toString(),
@@ -71,14 +102,17 @@ export class SpoolJournal {
       f.ntpMs,
       f.ptsEstimated ? 1 : 0,
     ]);
-    const json = Buffer.from(JSON.stringify(tuples));
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(json.length);
-    this.append(RecordType.Fragment, Buffer.concat([head, json]), bytes);
+    this.append(
+      RecordType.Fragment,
+      Buffer.from(JSON.stringify({ offset: range.offset, length: range.length, frames: tuples })),
+    );
   }
 
-  writeTrailer(bytes: Buffer): void {
-    this.append(RecordType.Trailer, bytes);
+  writeTrailer(range: MediaRange): void {
+    this.append(
+      RecordType.Trailer,
+      Buffer.from(JSON.stringify({ offset: range.offset, length: range.length })),
+    );
   }
 
   writeEnd(endReason: SegmentEnd, nextPtsTicks: bigint | null): void {
@@ -86,31 +120,35 @@ export class SpoolJournal {
       RecordType.End,
       Buffer.from(JSON.stringify({ endReason, nextPtsTicks: nextPtsTicks?.toString() ?? null })),
     );
-    if (this.fd !== null && this.fsync) fsyncSync(this.fd);
+    if (this.fd !== null && this.media !== null && this.fsync) {
+      fsyncSync(this.media);
+      fsyncSync(this.fd);
+    }
   }
 
   close(): void {
-    if (this.fd === null) return;
-    closeSync(this.fd);
+    if (this.media !== null) closeSync(this.media);
+    this.media = null;
+    if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
 
   remove(): void {
     this.close();
+    unlinkSync(journalMediaPath(this.path));
     unlinkSync(this.path);
   }
 
-  private append(type: RecordType, payload: Buffer, extra?: Buffer): void {
+  private append(type: RecordType, payload: Buffer): void {
     if (this.fd === null) throw new Error(`spool journal ${this.path} is closed`);
     const head = Buffer.alloc(5);
-    head.writeUInt32BE(payload.length + (extra?.length ?? 0));
+    head.writeUInt32BE(payload.length);
     head.writeUInt8(type, 4);
     // One write per record (writev, no copy) keeps records whole in the page cache even if the process
     // dies right after; a record cut short anyway is ignored by readJournal.
-    const parts = extra ? [head, payload, extra] : [head, payload];
-    const total = parts.reduce((n, b) => n + b.length, 0);
-    const written = writevSync(this.fd, parts);
-    if (written < total) writeRest(this.fd, Buffer.concat(parts).subarray(written));
+    const total = head.length + payload.length;
+    const written = writevSync(this.fd, [head, payload]);
+    if (written < total) writeRest(this.fd, Buffer.concat([head, payload]).subarray(written));
     if (this.fsync) this.syncSoon();
   }
 
@@ -121,23 +159,29 @@ export class SpoolJournal {
       return;
     }
     const fd = this.fd;
-    if (fd === null) return;
+    const media = this.media;
+    if (fd === null || media === null) return;
     this.syncing = true;
-    fdatasync(fd, () => {
-      this.syncing = false;
-      if (this.syncAgain && this.fd === fd) {
-        this.syncAgain = false;
-        this.syncSoon();
-      }
-    });
+    // The media bytes before the records that name them.
+    fdatasync(media, () =>
+      fdatasync(fd, () => {
+        this.syncing = false;
+        if (this.syncAgain && this.fd === fd) {
+          this.syncAgain = false;
+          this.syncSoon();
+        }
+      }),
+    );
   }
 }
 
 export interface JournalContents {
   path: string;
+  /** The media file the ranges are in. */
+  mediaPath: string;
   header: SegmentHeader;
-  /** Byte ranges of the file that, in order, form the segment's fMP4. */
-  mediaRanges: { offset: number; length: number }[];
+  /** Byte ranges of the media file that, in order, form the segment's fMP4. */
+  mediaRanges: MediaRange[];
   mediaBytes: number;
   frames: FrameRecord[];
   end: { endReason: SegmentEnd; nextPtsTicks: bigint | null } | null;
@@ -145,6 +189,12 @@ export interface JournalContents {
 
 /** Reads a journal's records up to the first incomplete one. Null when not even the header is whole. */
 export async function readJournal(file: string): Promise<JournalContents | null> {
+  const mediaPath = journalMediaPath(file);
+  // A range the media file does not hold (its writes lost with the machine) ends the usable part.
+  const mediaSize = await stat(mediaPath).then(
+    (s) => s.size,
+    () => 0,
+  );
   const fh = await open(file, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -152,28 +202,29 @@ export async function readJournal(file: string): Promise<JournalContents | null>
     let offset = 0;
     let header: SegmentHeader | null = null;
     let hasInit = false;
-    const mediaRanges: JournalContents['mediaRanges'] = [];
+    const mediaRanges: MediaRange[] = [];
     const frames: FrameRecord[] = [];
     let end: JournalContents['end'] = null;
+    const holds = (r: MediaRange) =>
+      Number.isSafeInteger(r.offset) && Number.isSafeInteger(r.length) && r.offset + r.length <= mediaSize;
     while (offset + 5 <= size) {
       await fh.read(head, 0, 5, offset);
       const length = head.readUInt32BE(0);
       const type = head.readUInt8(4) as RecordType;
       const start = offset + 5;
       if (start + length > size) break; // cut short by a crash
-      const readPart = async (at: number, n: number) => {
-        const b = Buffer.alloc(n);
-        await fh.read(b, 0, n, at);
-        return b;
-      };
-      if (type === RecordType.Header) header = JSON.parse((await readPart(start, length)).toString());
+      const payload = Buffer.alloc(length);
+      await fh.read(payload, 0, length, start);
+      const json = JSON.parse(payload.toString()) as unknown;
+      if (type === RecordType.Header) header = json as SegmentHeader;
       else if (type === RecordType.Init) {
+        if (!holds(json as MediaRange)) break;
         hasInit = true;
-        mediaRanges.push({ offset: start, length });
+        mediaRanges.push(range(json as MediaRange));
       } else if (type === RecordType.Fragment && hasInit) {
-        const jsonLength = (await readPart(start, 4)).readUInt32BE(0);
-        const tuples = JSON.parse((await readPart(start + 4, jsonLength)).toString()) as FrameTuple[];
-        for (const [pts, dts, key, receivedAtMs, ntpMs, estimated] of tuples) {
+        const f = json as MediaRange & { frames: FrameTuple[] };
+        if (!holds(f)) break;
+        for (const [pts, dts, key, receivedAtMs, ntpMs, estimated] of f.frames) {
           frames.push({
             ptsTicks: BigInt(pts),
             dtsTicks: BigInt(dts),
@@ -183,13 +234,12 @@ export async function readJournal(file: string): Promise<JournalContents | null>
             ptsEstimated: estimated === 1,
           });
         }
-        mediaRanges.push({ offset: start + 4 + jsonLength, length: length - 4 - jsonLength });
-      } else if (type === RecordType.Trailer && hasInit) mediaRanges.push({ offset: start, length });
-      else if (type === RecordType.End) {
-        const e = JSON.parse((await readPart(start, length)).toString()) as {
-          endReason: SegmentEnd;
-          nextPtsTicks: string | null;
-        };
+        mediaRanges.push(range(f));
+      } else if (type === RecordType.Trailer && hasInit) {
+        if (!holds(json as MediaRange)) break;
+        mediaRanges.push(range(json as MediaRange));
+      } else if (type === RecordType.End) {
+        const e = json as { endReason: SegmentEnd; nextPtsTicks: string | null };
         end = {
           endReason: e.endReason,
           nextPtsTicks: e.nextPtsTicks === null ? null : BigInt(e.nextPtsTicks),
@@ -201,6 +251,7 @@ export async function readJournal(file: string): Promise<JournalContents | null>
     header.gapBefore ??= null;
     return {
       path: file,
+      mediaPath,
       header,
       mediaRanges,
       mediaBytes: mediaRanges.reduce((s, r) => s + r.length, 0),
@@ -212,18 +263,23 @@ export async function readJournal(file: string): Promise<JournalContents | null>
   }
 }
 
-/** The segment's fMP4 bytes, streamed from the journal file. */
+function range(r: MediaRange): MediaRange {
+  return { offset: r.offset, length: r.length };
+}
+
+/** The segment's fMP4 bytes, streamed from the media file. */
 export function journalMediaStream(contents: JournalContents): Readable {
   return Readable.from(
     (async function* () {
-      const fh = await open(contents.path, 'r');
+      const fh = await open(contents.mediaPath, 'r');
       try {
         for (const r of contents.mediaRanges) {
           for (let done = 0; done < r.length;) {
             const n = Math.min(1 << 20, r.length - done);
             const b = Buffer.alloc(n);
             const { bytesRead } = await fh.read(b, 0, n, r.offset + done);
-            if (bytesRead === 0) throw new Error(`spool journal ${contents.path} shrank while being read`);
+            if (bytesRead === 0)
+              throw new Error(`spool media file ${contents.mediaPath} shrank while being read`);
             yield b.subarray(0, bytesRead);
             done += bytesRead;
           }
@@ -249,12 +305,22 @@ export function orphanJournals(dir: string): string[] {
   } catch {
     return [];
   }
+  const orphan = (n: string) => {
+    const pid = Number(n.split('.')[0]);
+    return Number.isInteger(pid) && pid !== process.pid && !isRunning(pid);
+  };
+  // A media file whose journal was never created (killed in between) holds nothing usable.
+  for (const n of names) {
+    if (n.endsWith('.fmp4') && orphan(n) && !names.includes(n.replace(/\.fmp4$/, '.journal'))) {
+      try {
+        unlinkSync(path.join(dir, n));
+      } catch {
+        // another process got there first
+      }
+    }
+  }
   return names
-    .filter((n) => n.endsWith('.journal'))
-    .filter((n) => {
-      const pid = Number(n.split('.')[0]);
-      return Number.isInteger(pid) && pid !== process.pid && !isRunning(pid);
-    })
+    .filter((n) => n.endsWith('.journal') && orphan(n))
     .sort()
     .map((n) => path.join(dir, n));
 }

@@ -11,7 +11,21 @@ export interface RecordingStore {
     body: Readable | Buffer,
     options?: { contentType?: string; signal?: AbortSignal },
   ): Promise<unknown>;
+  /**
+   * An object written fragment by fragment as it is recorded: `write` never waits (the bytes are
+   * copied or written before it returns), store failures show in `error`, nothing is visible before
+   * `end` resolves, and `abort` leaves nothing behind.
+   */
+  openWriter(key: string, options?: { contentType?: string }): LiveObject;
   delete(key: string): Promise<void>;
   /** The path or s3:// URL of a key, as `kadr frame` and `kadr compare` accept it. */
   describe(key: string): string;
+}
+
+export interface LiveObject {
+  write(bytes: Buffer): void;
+  readonly backlogBytes: number;
+  readonly error: Error | null;
+  end(): Promise<unknown>;
+  abort(reason: Error): Promise<void>;
 }

@@ -6,9 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import { buildFrameIndex, summarize, type SegmentSummary } from './frame-index.js';
-import { journalMediaStream, readJournal } from './spool.js';
+import { journalMediaStream, readJournal, removeJournal } from './spool.js';
 import type { RecordingStore } from './store.js';
-import { unlink } from 'node:fs/promises';
 
 export interface UploaderOptions {
   store: RecordingStore;
@@ -85,7 +84,7 @@ export class SpoolUploader {
     if (!contents || contents.frames.length === 0) {
       // Nothing playable was recorded before it ended (or crashed): there is nothing to store.
       this.options.logger.info('dropping spool journal without complete fragments', { journal });
-      await unlink(journal).catch(() => {});
+      await removeJournal(journal);
       return;
     }
     const { header } = contents;
@@ -99,7 +98,7 @@ export class SpoolUploader {
     await this.options.store.put(header.indexKey, Buffer.from(JSON.stringify(index)), {
       contentType: 'application/json',
     });
-    await unlink(journal);
+    await removeJournal(journal);
     this.options.logger.info('spooled segment stored', { key: header.key, frames: index.frames });
     this.options.onSegment(summarize(index, header.indexKey), 'spool');
   }
