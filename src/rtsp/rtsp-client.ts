@@ -13,6 +13,7 @@
 import net from 'node:net';
 import { KadrError } from '../core/errors.js';
 import { InterleavedReader, type RtspIncomingMessage } from './interleaved-reader.js';
+import { ReadPacer } from './read-pacer.js';
 import { header } from './message.js';
 import { answerChallenge, type Authorizer } from './rtsp-client-auth.js';
 import { parseTransportHeader } from './transport.js';
@@ -42,6 +43,8 @@ interface Pending {
 
 const USER_AGENT = 'kadr';
 const READ_COALESCE_MS = 50;
+/** One clock for every connection of the process (read-pacer.ts). */
+const pacer = new ReadPacer(READ_COALESCE_MS);
 const READ_BUFFER_BYTES = 256 * 1024;
 
 export class RtspClient {
@@ -65,7 +68,6 @@ export class RtspClient {
   private readonly reader: InterleavedReader;
   private detach: () => void = () => {};
   private coalesce = false;
-  private resumeTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -290,10 +292,7 @@ export class RtspClient {
       return false;
     }
     if (!this.coalesce || this.ended) return true;
-    this.resumeTimer = setTimeout(() => {
-      this.resumeTimer = null;
-      if (!this.ended) this.socket.resume();
-    }, READ_COALESCE_MS);
+    pacer.later(this.socket);
     return false;
   }
 
@@ -332,7 +331,7 @@ export class RtspClient {
     this.ended = true;
     this.detach();
     for (const t of this.timers) clearInterval(t);
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    pacer.cancel(this.socket);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(error ?? new Error('the source closed the connection'));
