@@ -14,7 +14,7 @@
  * class: Muxer re-implements the ffmpeg CLI's stream-copy rules (drops leading non-keyframes, shifts by
  * a start time, a sync queue, a packet clone per write). A recorder wants none of that: every packet is
  * written as it came, with its own pts/dts. All calls are synchronous: muxing a packet costs
- * microseconds, and the write callback then runs on this thread, inside writeFrameSync.
+ * microseconds, and a completed fragment is in the file (one write()) when writeFrameSync returns.
  *
  * movflags: frag_keyframe + frag_duration cut a fragment at each keyframe and at least every
  * `fragmentDurationUs` (movenc.c flushes on either); empty_moov puts no samples in the moov, so the
