@@ -46,8 +46,7 @@ export class RecorderInstance {
   private framesReceived = 0;
   private lastReceivedAtMs: number | null = null;
   private maxPtsTicks: bigint | null = null;
-  /** Set by the first timestamp reset of the connection: dts come from `rebuilder`, per segment. */
-  private rebuildDts = false;
+  /** The dts of the open segment come from here, one per segment (started at its first keyframe). */
   private rebuilder: DtsRebuilder | null = null;
   /** Why the next segment starts, kept while frames before its first keyframe are dropped. */
   private nextStartReason: SegmentStart = 'connect';
@@ -77,8 +76,6 @@ export class RecorderInstance {
     const segmentTicks = toTicks(this.o.segmentDurationMs);
     const jumpTicks = toTicks(this.o.timestampJumpMs);
     const backTicks = toTicks(1000);
-    // RTP carries no dts: they are rebuilt from the pts from the first frame on (dts-rebuild.ts).
-    this.rebuildDts = input.dtsFromPts;
     let endReason: SegmentEnd = 'end-of-stream';
     try {
       for (;;) {
@@ -144,22 +141,18 @@ export class RecorderInstance {
       this.start(input, unit, this.nextStartReason);
       return;
     }
-    if (this.rebuildDts) {
-      // After a reset libavformat's dts are not to be trusted for this connection (dts-rebuild.ts).
-      const dts = ptsJumped(seg, unit, jumpTicks, backTicks) ? null : this.rebuilder!.next(unit.ptsTicks);
-      if (dts === null) {
-        this.reset(input, seg, unit);
-        return;
-      }
-      unit.dtsTicks = dts;
-      unit.packet.dts = dts;
+    // dts are rebuilt from the pts on both paths (dts-rebuild.ts): RTP carries none, and libavformat's
+    // are a guess that fails at the start of a connection (MPEG-4 Part 2 with B-frames: the first three
+    // units all got dts 1800 while their pts were unknown, 6390, 1800) and after a timestamp reset.
+    const dts = ptsJumped(seg, unit, jumpTicks, backTicks) ? null : this.rebuilder!.next(unit.ptsTicks);
+    if (dts === null) {
+      this.reset(input, seg, unit);
+      return;
     }
+    unit.dtsTicks = dts;
+    unit.packet.dts = dts;
     const cut = decideCut(seg, unit, segmentTicks, jumpTicks, backTicks);
     if (cut === 'write') {
-      seg.write(unit);
-    } else if (cut === 'fix-dts') {
-      unit.dtsTicks = seg.lastDtsTicks + 1n;
-      unit.packet.dts = unit.dtsTicks;
       seg.write(unit);
     } else if (cut === 'rollover') {
       this.finishSegment('rollover', unit.ptsTicks);
@@ -178,7 +171,6 @@ export class RecorderInstance {
     });
     this.finishSegment('timestamp-reset', null);
     this.nextStartReason = 'timestamp-reset';
-    this.rebuildDts = true;
     this.start(input, unit, 'timestamp-reset');
   }
 
@@ -188,15 +180,13 @@ export class RecorderInstance {
       this.droppedBeforeKeyframe++;
       return;
     }
-    if (this.rebuildDts) {
-      // libavformat's depth is a guess from the demuxer: at least 4 (x264 and cameras reorder by up to
-      // 2-3 frames; more only delays dts, still valid). The RTP path's comes from the SPS, exact.
-      this.rebuilder = new DtsRebuilder(
-        input.dtsFromPts ? input.reorderDepth : Math.max(4, input.reorderDepth),
-      );
-      unit.dtsTicks = this.rebuilder.next(unit.ptsTicks)!;
-      unit.packet.dts = unit.dtsTicks;
-    }
+    // libavformat's depth is a guess from the demuxer: at least 4 (x264 and cameras reorder by up to 2-3
+    // frames; more only delays dts, still valid). The RTP path's comes from the SPS, exact.
+    this.rebuilder = new DtsRebuilder(
+      input.dtsFromPts ? input.reorderDepth : Math.max(4, input.reorderDepth),
+    );
+    unit.dtsTicks = this.rebuilder.next(unit.ptsTicks)!;
+    unit.packet.dts = unit.dtsTicks;
     const name = new Date(unit.receivedAtMs).toISOString().replace(/:/g, '-');
     const key = `${this.o.prefix}${name}.mp4`;
     const gap = this.gapPending

@@ -3,11 +3,6 @@
  *  - 'reset': the source's timestamps jumped (dts not increasing, or forward by more than the jump
  *    limit): the segment is finished as it was, and the new timestamps start a new one, so an fMP4
  *    never holds a backwards step (the muxer would rewrite it) or a hole of minutes;
- *  - 'fix-dts': a dts that does not increase by a little (< `backTicks`) while the pts is still after
- *    the last dts. libavformat derives the dts of B-frame streams from a window of recent pts, and right
- *    after a real reset that window mixes both timelines (measured: steps of -80 ms for a few frames
- *    after a 4 s jump back from gst-rtsp-server). Cutting there would leave 1-frame segments; the dts is
- *    set to last + 1 instead, which the muxer needs and which changes no pts;
  *  - 'rollover': a keyframe at least the segment length (in PTS) after the segment's first frame;
  *  - 'write': anything else goes into the current segment.
  */
@@ -23,7 +18,7 @@ export interface UnitTimes {
   key: boolean;
 }
 
-export type Cut = 'write' | 'fix-dts' | 'rollover' | 'reset';
+export type Cut = 'write' | 'rollover' | 'reset';
 
 export function decideCut(
   seg: OpenSegment,
@@ -34,8 +29,8 @@ export function decideCut(
 ): Cut {
   if (ptsJumped(seg, unit, jumpTicks, backTicks)) return 'reset';
   const step = unit.dtsTicks - seg.lastDtsTicks;
-  if (step <= 0n) return -step < backTicks && unit.ptsTicks > seg.lastDtsTicks ? 'fix-dts' : 'reset';
-  if (step > jumpTicks) return 'reset';
+  // The recorder rebuilds dts from the pts (dts-rebuild.ts), so within a timeline they always increase.
+  if (step <= 0n || step > jumpTicks) return 'reset';
   if (unit.key && unit.ptsTicks - seg.firstPtsTicks >= segmentTicks) return 'rollover';
   return 'write';
 }
