@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import '../../../src/core/polyfill.js';
 import { resolveLocation } from '../../../src/cli/locations.js';
+import { mountNameFor } from '../../../src/streams/index.js';
 import { compareAt } from '../../../src/timeline/index.js';
 import { getFixture, type Fixture } from '../../fixtures/index.js';
 import {
@@ -260,11 +261,9 @@ describe('kadr record round trip', { concurrency: 3 }, () => {
 });
 
 describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency: 3 }, () => {
-  const file = (f: Fixture) => path.basename(f.path).replace(/\.[^.]+$/, '');
-
   test('VFR H.264 (1/1000, B-frames) over TCP to S3, checked with kadr compare', async () => {
     const result = await record([
-      kadrSource.url(file(fixtures.h264ms)),
+      kadrSource.url(mountNameFor(fixtures.h264ms.path)),
       '--to',
       `s3://${bucket}/kadr-h264`,
       '--spool',
@@ -278,7 +277,7 @@ describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency:
   test('VFR H.264 (1/90000, first pts 1 s, long GOP) over UDP to disk in 3 s segments', async () => {
     const out = path.join(tmp, 'kadr-long');
     const result = await record([
-      kadrSource.url(file(fixtures.h264long)),
+      kadrSource.url(mountNameFor(fixtures.h264long.path)),
       '--to',
       out,
       '--transport',
@@ -293,7 +292,7 @@ describe('kadr rtsp-serve -> kadr record round trip (exact PTS)', { concurrency:
 
   test('VFR HEVC (first pts 2 s) over TCP to S3, checked with kadr compare', async () => {
     const result = await record([
-      kadrSource.url(file(fixtures.hevc)),
+      kadrSource.url(mountNameFor(fixtures.hevc.path)),
       '--to',
       `s3://${bucket}/kadr-hevc`,
       '--spool',
@@ -336,9 +335,8 @@ describe('receive paths: authentication, and the fallback to libavformat', { con
   });
 
   test('H.264 from kadr rtsp-serve with Digest auth over UDP: kadr RTP path, exact', async () => {
-    const name = path.basename(fixtures.h264ms.path).replace(/\.[^.]+$/, '');
     const result = await record([
-      withCredentials(kadrDigest.url(name)),
+      withCredentials(kadrDigest.url(mountNameFor(fixtures.h264ms.path))),
       '--to',
       `s3://${bucket}/digest`,
       '--transport',
@@ -361,9 +359,14 @@ describe('receive paths: authentication, and the fallback to libavformat', { con
     // libavformat's own dts for the first units of this stream are unusable (recorder-instance.ts);
     // the recorder rebuilds them from the pts.
     const mpeg4 = getFixture('mpeg4-mp4');
-    const name = path.basename(mpeg4.path).replace(/\.[^.]+$/, '');
     const result = await record(
-      [withCredentials(kadrDigest.url(name)), '--to', path.join(tmp, 'mpeg4'), '--spool', spool],
+      [
+        withCredentials(kadrDigest.url(mountNameFor(mpeg4.path))),
+        '--to',
+        path.join(tmp, 'mpeg4'),
+        '--spool',
+        spool,
+      ],
       'libavformat',
     );
     await checkRecording(result, mpeg4);
