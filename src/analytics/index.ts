@@ -7,7 +7,7 @@ export { initialFaceState, validateResumeState, type FaceAnalysisState } from '.
 export { FaceDetector, type FaceDetectorOptions, type PlanarBgr } from './face-detector.js';
 export type { FaceDetection } from './yunet-decode.js';
 export { detectionSize, type DetectionSize } from './detection-size.js';
-export { FaceEmbedder, euclideanDistance, EMBEDDING_SIZE, SAME_PERSON_DISTANCE } from './face-embedder.js';
+export { FaceEmbedder, euclideanDistance, EMBEDDING_SIZE, SAME_PERSON_DISTANCE } from './embedding-distance.js';
 export { fitSimilarity, CHIP_TEMPLATE, CHIP_SIZE, type PackedImage, type Point } from './face-alignment.js';
 export {
   analyzeVideoPeople,
@@ -16,5 +16,5 @@ export {
   type VideoPerson,
   type PersonAppearance,
 } from './people-analysis.js';
-export { ChipEmbedder, embeddingDistance, meanEmbedding } from './face-embedding.js';
+export { ChipEmbedder, embeddingDistance, meanEmbedding } from './chip-embedder.js';
 export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';

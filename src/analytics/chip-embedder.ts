@@ -9,7 +9,7 @@ import { KadrError } from '../core/index.js';
 import { CHIP_FLOATS, warpFaceChip } from './face-chip.js';
 import { CHIP_SIZE, type Point } from './face-alignment.js';
 import type { PlanarBgr } from './face-detector.js';
-import { EMBEDDING_SIZE } from './face-embedder.js';
+import { EMBEDDING_SIZE } from './embedding-distance.js';
 import { FACE_EMBEDDER_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FaceDetector } from '../../../src/analytics/index.js';
-import { ChipEmbedder, embeddingDistance } from '../../../src/analytics/face-embedding.js';
+import { ChipEmbedder, embeddingDistance } from '../../../src/analytics/chip-embedder.js';
 import { photoFaces } from './photo-faces.js';
 
 let detector: FaceDetector;
