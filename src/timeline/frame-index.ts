@@ -40,10 +40,6 @@ export interface BuildProgress {
   (done: number, total: number): void;
 }
 
-export function frameCount(index: FrameIndex): number {
-  return index.pts.length;
-}
-
 /** Ticks from the first frame to the end of the last one. */
 export function durationTicks(index: FrameIndex): bigint {
   const n = index.pts.length;
