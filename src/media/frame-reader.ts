@@ -24,7 +24,7 @@ import {
   AVSEEK_FLAG_BACKWARD,
 } from 'node-av/constants';
 import { KadrError, type Rational } from '../core/index.js';
-import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js';
+import { indexVideoPackets, type VideoPacketIndex } from './packet-scan.js';
 
 export interface OpenVideoOptions {
   /** Decoder threads (FFmpeg). One video per worker wants 1 so that N videos use N cores. Default 1. */
@@ -92,7 +92,10 @@ export class VideoFrameReader {
     const demuxer = await openDemuxer(input);
     try {
       const stream = videoStream(demuxer, input);
-      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input), options.signal);
+      const index = await indexVideoPackets(
+        { format: demuxer.getFormatContext(), streamIndex: stream.index, name: input },
+        { network: isUrl(input), signal: options.signal },
+      );
       if (index.pts.length === 0) {
         throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frames`);
       }

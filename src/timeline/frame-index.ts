@@ -50,20 +50,20 @@ export function durationMs(index: FrameIndex): number {
   return ticksToMs(durationTicks(index), index.timeBase);
 }
 
-export function buildFrameIndexFromPackets(
+export async function buildFrameIndexFromPackets(
   input: VideoInput,
   fileSize: number,
   onProgress?: BuildProgress,
-): FrameIndex | null {
+): Promise<FrameIndex | null> {
   const packets: (ScannedPacket & { decodePos: number })[] = [];
   let usable = true;
-  scanVideoPackets(
-    input,
+  await scanVideoPackets(
+    { format: input.format, streamIndex: input.info.streamIndex, name: displayName(input.location) },
     (p) => {
       if (p.pts === null) usable = false;
       if (!p.discard) packets.push({ ...p, decodePos: packets.length });
     },
-    onProgress && fileSize > 0 ? (bytes) => onProgress(bytes, fileSize) : undefined,
+    onProgress && fileSize > 0 ? { onProgress: (bytes) => onProgress(bytes, fileSize) } : {},
   );
   if (!usable) return null; // some packet has no PTS (e.g. raw streams): the caller decodes instead
   packets.sort((a, b) => (a.pts! < b.pts! ? -1 : a.pts! > b.pts! ? 1 : 0));

@@ -124,7 +124,7 @@ export async function getFrameIndex(
   const input = await openVideoInput(location);
   let index: FrameIndex | null;
   try {
-    index = buildFrameIndexFromPackets(input, id?.size ?? 0, options.onProgress);
+    index = await buildFrameIndexFromPackets(input, id?.size ?? 0, options.onProgress);
   } finally {
     await input.close();
   }
