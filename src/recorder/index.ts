@@ -8,5 +8,5 @@ export {
   type SegmentSummary,
   type SegmentStart,
   type SegmentEnd,
-} from './frame-index.js';
+} from './segment-index.js';
 export { defaultSpoolDir } from './spool-dir.js';

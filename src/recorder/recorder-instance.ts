@@ -8,7 +8,7 @@
 import type { Logger } from '../core/logger.js';
 import { redactUrl, type RtspEnd, type RtspTransport, type RtspVideoUnit } from '../media/rtsp-input.js';
 import { openVideoInput, type VideoInput, type VideoInputPath } from '../media/video-input.js';
-import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
+import type { Gap, SegmentEnd, SegmentStart } from './segment-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { decideCut, ptsJumped } from './segment-cut.js';
 import { rtspServerReachable } from './source-probe.js';

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { redactUrl, type RtspTransport } from '../media/rtsp-input.js';
 import type { VideoInputPath } from '../media/video-input.js';
-import type { SegmentSummary } from './frame-index.js';
+import type { SegmentSummary } from './segment-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { SegmentOutcome } from './segment-writer.js';
 import { orphanJournals } from './spool.js';

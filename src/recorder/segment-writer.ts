@@ -16,7 +16,7 @@ import {
   type SegmentEnd,
   type SegmentHeader,
   type SegmentSummary,
-} from './frame-index.js';
+} from './segment-index.js';
 import { SpoolJournal } from './spool.js';
 import type { LiveObject, RecordingStore } from './store.js';
 

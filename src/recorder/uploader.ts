@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
-import { buildFrameIndex, summarize, type SegmentSummary } from './frame-index.js';
+import { buildFrameIndex, summarize, type SegmentSummary } from './segment-index.js';
 import { journalMediaStream, readJournal, removeJournal } from './spool.js';
 import type { RecordingStore } from './store.js';
 

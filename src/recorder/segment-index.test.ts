@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildFrameIndex, type SegmentHeader } from './frame-index.js';
+import { buildFrameIndex, type SegmentHeader } from './segment-index.js';
 
 const header: SegmentHeader = {
   key: 'a.mp4',
