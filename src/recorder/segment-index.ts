@@ -1,13 +1,17 @@
 /**
- * The frame index stored beside every segment (`<segment>.index.json`): every frame's PTS (from the
- * RTP timestamps, unwrapped), when it was received, and the source's NTP wallclock from RTCP sender
- * reports when the source sends them. Columnar arrays in presentation order, so that a look-up is a
- * binary search over `ptsTicks`.
+ * The index stored beside every segment (`<segment>.index.json`): the timeline's frame-index file
+ * (src/timeline/frame-index-file.ts: every frame's PTS, receive time and the source's RTCP wallclock)
+ * plus the facts of the segment: where it came from, why it starts and ends, the gap before it.
  */
-import { formatRational, ticksToMs, type Rational } from '../core/rational.js';
+import {
+  indexRecordedFrames,
+  toFrameIndexFile,
+  type FrameIndexFile,
+  type FrameRecord,
+} from '../timeline/index.js';
+import type { Rational } from '../core/rational.js';
 
-export const FRAME_INDEX_FORMAT = 'kadr-frame-index';
-export const FRAME_INDEX_VERSION = 1;
+export type { FrameRecord };
 
 /** Why a segment starts. */
 export type SegmentStart = 'connect' | 'rollover' | 'timestamp-reset';
@@ -23,15 +27,6 @@ export interface Gap {
   toMs: number;
   durationMs: number;
   reason: string;
-}
-
-export interface FrameRecord {
-  ptsTicks: bigint;
-  dtsTicks: bigint;
-  key: boolean;
-  receivedAtMs: number;
-  ntpMs: number | null;
-  ptsEstimated?: boolean;
 }
 
 /** Facts about a segment known when it starts (stored first in the spool journal). */
@@ -52,33 +47,19 @@ export interface SegmentHeader {
   droppedBeforeKeyframe: number;
 }
 
-export interface FrameIndexJson {
-  format: typeof FRAME_INDEX_FORMAT;
-  version: typeof FRAME_INDEX_VERSION;
+/** What the recorder adds to the frame-index file. */
+export interface SegmentFacts {
   segment: string;
   source: string;
-  codec: string;
-  width: number;
-  height: number;
-  timeBase: string;
   connection: number;
   startedAt: string;
   startReason: SegmentStart;
   endReason: SegmentEnd;
   gapBefore: Gap | null;
   droppedBeforeKeyframe: number;
-  frames: number;
-  firstPtsMs: number;
-  durationMs: number;
-  /** Wallclock anchor: ntpMs of the first frame whose wallclock is known, with its pts. */
-  wallclock: { ptsTicks: number; ntpMs: number } | null;
-  ptsTicks: number[];
-  /** Frames whose pts the source did not give and kadr estimated (the first of a connection at most). */
-  estimatedPts: number[];
-  keyframes: number[];
-  receivedAtMs: number[];
-  ntpMs: (number | null)[];
 }
+
+export type SegmentIndexJson = FrameIndexFile & SegmentFacts;
 
 export interface SegmentSummary {
   key: string;
@@ -92,59 +73,40 @@ export interface SegmentSummary {
 }
 
 /**
- * Builds the index of one segment. `nextPtsTicks`, when known (a rollover), gives the last frame's
- * display duration; otherwise it is estimated by the interval before it.
+ * Builds the index of one segment from its frames in decode order. `nextPtsTicks`, when known (a
+ * rollover), gives the last frame's display duration; otherwise it is the interval before it.
  */
-export function buildFrameIndex(
+export function buildSegmentIndex(
   header: SegmentHeader,
   framesInDecodeOrder: FrameRecord[],
   endReason: SegmentEnd,
   nextPtsTicks: bigint | null = null,
-): FrameIndexJson {
-  const frames = [...framesInDecodeOrder].sort((a, b) =>
-    a.ptsTicks < b.ptsTicks ? -1 : a.ptsTicks > b.ptsTicks ? 1 : 0,
+): SegmentIndexJson {
+  const index = indexRecordedFrames(
+    {
+      location: header.key,
+      codec: header.codec,
+      width: header.width,
+      height: header.height,
+      timeBase: header.timeBase,
+    },
+    framesInDecodeOrder,
+    nextPtsTicks,
   );
-  const tb = header.timeBase;
-  const first = frames[0]?.ptsTicks ?? 0n;
-  const last = frames[frames.length - 1]?.ptsTicks ?? 0n;
-  let lastDuration = 0n;
-  if (frames.length > 0 && nextPtsTicks !== null && nextPtsTicks > last) lastDuration = nextPtsTicks - last;
-  else if (frames.length > 1) lastDuration = last - frames[frames.length - 2]!.ptsTicks;
-  const anchor = frames.find((f) => f.ntpMs !== null);
   return {
-    format: FRAME_INDEX_FORMAT,
-    version: FRAME_INDEX_VERSION,
+    ...toFrameIndexFile(index),
     segment: header.key,
     source: header.source,
-    codec: header.codec,
-    width: header.width,
-    height: header.height,
-    timeBase: formatRational(tb),
     connection: header.connection,
     startedAt: new Date(header.startedAtMs).toISOString(),
     startReason: header.startReason,
     endReason,
     gapBefore: header.gapBefore,
     droppedBeforeKeyframe: header.droppedBeforeKeyframe,
-    frames: frames.length,
-    firstPtsMs: ticksToMs(first, tb),
-    durationMs: frames.length ? ticksToMs(last - first + lastDuration, tb) : 0,
-    wallclock: anchor ? { ptsTicks: Number(anchor.ptsTicks), ntpMs: round3(anchor.ntpMs!) } : null,
-    ptsTicks: frames.map((f) => Number(f.ptsTicks)),
-    estimatedPts: frames.flatMap((f, i) => (f.ptsEstimated ? [i] : [])),
-    keyframes: frames.flatMap((f, i) => (f.key ? [i] : [])),
-    receivedAtMs: frames.map((f) => round3(f.receivedAtMs)),
-    // An SR maps the whole RTP timeline to NTP: frames of the segment received before the first SR
-    // get the same mapping (anchor + their pts), not null.
-    ntpMs: frames.map((f) => {
-      if (f.ntpMs !== null) return round3(f.ntpMs);
-      if (!anchor) return null;
-      return round3(anchor.ntpMs! + ticksToMs(f.ptsTicks - anchor.ptsTicks, tb));
-    }),
   };
 }
 
-export function summarize(index: FrameIndexJson, indexKey: string): SegmentSummary {
+export function summarize(index: SegmentIndexJson, indexKey: string): SegmentSummary {
   return {
     key: index.segment,
     indexKey,
@@ -155,8 +117,4 @@ export function summarize(index: FrameIndexJson, indexKey: string): SegmentSumma
     endReason: index.endReason,
     gapBefore: index.gapBefore,
   };
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
