@@ -67,3 +67,12 @@ test('a recording whose source sent no sender reports has no wallclock to look u
     message: /no RTCP sender reports/,
   });
 });
+
+test('a segment that continues the one before covers a hole the wallclock mapping left at the cut', () => {
+  // A new sender report moved the mapping 3 ms later at the cut: 0-999 ms, then 1003-2002 ms.
+  const a = segment('a.mp4', 0, 25, 0);
+  const b = segment('b.mp4', 90_000, 25, 3);
+  assert.throws(() => frameAtWallclock([a, b], T0 + 1001), { code: 'KADR_ERR_TIME_NOT_RECORDED' });
+  const f = frameAtWallclock([a, { ...b, continuesPrevious: true }], T0 + 1001);
+  assert.deepEqual([f.segment, f.index], ['a.mp4', 24]);
+});

@@ -2,8 +2,10 @@
  * The frame of a recording at a wallclock time: "cam1 at 14:03:22.120". The recorder stores, per frame,
  * the source's own wallclock from RTCP sender reports (recorded-index.ts); the frame at wallclock T is
  * the last frame whose wallclock is at or before T, as the frame at time t is the last frame whose PTS
- * is (frame-at.ts). A recording is a list of segments; between them (the source was lost) nothing was
- * recorded, and a T there is refused rather than answered with a frame from before the gap.
+ * is (frame-at.ts). A recording is a list of segments; between them, when the source was lost, nothing
+ * was recorded, and a T there is refused rather than answered with a frame from before the gap.
+ * Segments that continue the one before (a rollover) leave no gap, even where a new sender report
+ * moved the wallclock mapping by a few milliseconds at the cut.
  */
 import { KadrError } from '../core/errors.js';
 import { ticksToMs, type Rational } from '../core/rational.js';
@@ -13,6 +15,8 @@ import type { StoredFrameIndex } from './frame-index-file.js';
 export interface RecordedSegment {
   label: string;
   index: Pick<StoredFrameIndex, 'pts' | 'key' | 'timeBase' | 'lastDurationTicks' | 'clocks'>;
+  /** It starts where the segment before it (in wallclock order) ended: no frame is missing between. */
+  continuesPrevious?: boolean;
 }
 
 export interface WallclockFrame {
@@ -66,6 +70,10 @@ export function frameAtWallclock(segments: readonly RecordedSegment[], atMs: num
     const span = coverage(seg);
     return span ? [{ seg, ...span }] : [];
   });
+  spans.sort((a, b) => a.fromMs - b.fromMs);
+  for (let k = 1; k < spans.length; k++) {
+    if (spans[k]!.seg.continuesPrevious) spans[k - 1]!.toMs = Math.max(spans[k - 1]!.toMs, spans[k]!.fromMs);
+  }
   if (spans.length === 0) {
     throw new KadrError(
       'KADR_ERR_TIME_NOT_RECORDED',
