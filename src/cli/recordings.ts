@@ -6,11 +6,11 @@
  */
 import { KadrError } from '../core/errors.js';
 import type { ObjectStore } from '../storage/index.js';
-import { readFrameIndexFile, type RecordedSegment } from '../timeline/index.js';
+import { readFrameIndexFile, type IndexedSegment } from '../timeline/index.js';
 
 const INDEX_SUFFIX = '.index.json';
 
-export async function loadRecording(location: string): Promise<RecordedSegment[]> {
+export async function loadRecording(location: string): Promise<IndexedSegment[]> {
   const { locateObject, locatePrefix } = await import('../storage/index.js');
   const segment = /\.(mp4|index\.json)$/.exec(location);
   if (segment) {
@@ -19,7 +19,7 @@ export async function loadRecording(location: string): Promise<RecordedSegment[]
     return [await readSegment(store, indexKey)];
   }
   const { store, prefix } = locatePrefix(location);
-  const segments: RecordedSegment[] = [];
+  const segments: IndexedSegment[] = [];
   for await (const o of store.list(prefix)) {
     const rest = o.key.slice(prefix.length);
     if (rest.endsWith(INDEX_SUFFIX) && !rest.includes('/')) segments.push(await readSegment(store, o.key));
@@ -32,7 +32,7 @@ export async function loadRecording(location: string): Promise<RecordedSegment[]
   return segments;
 }
 
-async function readSegment(store: ObjectStore, indexKey: string): Promise<RecordedSegment> {
+async function readSegment(store: ObjectStore, indexKey: string): Promise<IndexedSegment> {
   const mediaKey = indexKey.slice(0, -INDEX_SUFFIX.length) + '.mp4';
   const chunks: Buffer[] = [];
   try {

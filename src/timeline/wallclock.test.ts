@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { indexRecordedFrames } from './recorded-index.js';
-import { frameAtWallclock, parseWallclock, type RecordedSegment } from './wallclock.js';
+import { frameAtWallclock, parseWallclock, type IndexedSegment } from './wallclock.js';
 
 const T0 = Date.parse('2026-12-04T23:10:00Z');
 const stream = { codec: 'h264', width: 2, height: 2, timeBase: { num: 1, den: 90_000 } };
 
 /** A segment of frames every 40 ms (3600 ticks) from `firstPts`, wallclock T0 + `atMs` for pts 0. */
-function segment(label: string, firstPts: number, frames: number, atMs: number | null): RecordedSegment {
+function segment(label: string, firstPts: number, frames: number, atMs: number | null): IndexedSegment {
   const records = Array.from({ length: frames }, (_, i) => {
     const pts = firstPts + i * 3600;
     return {

@@ -12,7 +12,7 @@ import { ticksToMs, type Rational } from '../core/rational.js';
 import type { StoredFrameIndex } from './frame-index-file.js';
 
 /** A segment of a recording: its index and how to name it (its media key or path). */
-export interface RecordedSegment {
+export interface IndexedSegment {
   label: string;
   index: Pick<StoredFrameIndex, 'pts' | 'key' | 'timeBase' | 'lastDurationTicks' | 'clocks'>;
   /** It starts where the segment before it (in wallclock order) ended: no frame is missing between. */
@@ -20,7 +20,7 @@ export interface RecordedSegment {
 }
 
 export interface WallclockFrame {
-  /** The segment it is in (RecordedSegment.label). */
+  /** The segment it is in (IndexedSegment.label). */
   segment: string;
   /** 0-based presentation index in its segment. */
   index: number;
@@ -54,7 +54,7 @@ export function parseWallclock(text: string): number {
 }
 
 /** The wallclock span a segment covers: its earliest frame to the end of its last one. */
-function coverage(seg: RecordedSegment): { fromMs: number; toMs: number } | null {
+function coverage(seg: IndexedSegment): { fromMs: number; toMs: number } | null {
   const ntp = seg.index.clocks?.ntpMs;
   if (!ntp || ntp.length === 0 || ntp.some((v) => v === null)) return null;
   const n = ntp.length;
@@ -65,7 +65,7 @@ function coverage(seg: RecordedSegment): { fromMs: number; toMs: number } | null
   };
 }
 
-export function frameAtWallclock(segments: readonly RecordedSegment[], atMs: number): WallclockFrame {
+export function frameAtWallclock(segments: readonly IndexedSegment[], atMs: number): WallclockFrame {
   const spans = segments.flatMap((seg) => {
     const span = coverage(seg);
     return span ? [{ seg, ...span }] : [];
@@ -81,7 +81,7 @@ export function frameAtWallclock(segments: readonly RecordedSegment[], atMs: num
       { hint: 'look frames up by time instead: kadr frame <segment> --at <ms>' },
     );
   }
-  let best: { seg: RecordedSegment; i: number; ntp: number } | null = null;
+  let best: { seg: IndexedSegment; i: number; ntp: number } | null = null;
   for (const { seg, fromMs, toMs } of spans) {
     if (atMs < fromMs || atMs >= toMs) continue;
     const ntp = seg.index.clocks!.ntpMs as number[];

@@ -6,12 +6,14 @@
  * JSON), and its PTS is ffprobe's for that frame of that segment.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import '../../../src/core/polyfill.js';
 import { loadRecording } from '../../../src/cli/recordings.js';
+import { locatePrefix } from '../../../src/storage/index.js';
 import { frameAtWallclock } from '../../../src/timeline/index.js';
 import { collect, longVideo, probePts90k, readJson, record, spawnKadr, type RecordJson } from './helpers.js';
 import { startRtspSource, type RtspSource } from './rtsp-source.js';
@@ -145,4 +147,20 @@ test('kadr frame --wallclock: JSON for an ISO time and for ms, a picture with --
   );
   assert.equal(before.code, 2);
   assert.match(before.stderr, /nothing was recorded at .*recorded again from/);
+});
+
+test('the same recording in S3 (s3://bucket/prefix): the same answers', async () => {
+  const to = `s3://kadr-wall-${randomBytes(4).toString('hex')}/cam1`;
+  const { store, prefix } = locatePrefix(to);
+  for (const name of readdirSync(dir))
+    await store.put(`${prefix}${name}`, readFileSync(path.join(dir, name)));
+  // An object deeper under the prefix is not a segment of this recording.
+  await store.put(`${prefix}other/x.index.json`, Buffer.from('{}'));
+  const [local, s3] = [await loadRecording(dir), await loadRecording(to)];
+  assert.equal(s3.length, local.length);
+  for (const t of queries().filter((_, i) => i % 5 === 0)) {
+    const [a, b] = [frameAtWallclock(local, t), frameAtWallclock(s3, t)];
+    assert.equal(b.segment, `${to}/${path.basename(a.segment)}`);
+    assert.deepEqual([b.index, b.ptsTicks, b.wallclockMs], [a.index, a.ptsTicks, a.wallclockMs]);
+  }
 });
