@@ -1,7 +1,7 @@
 /**
  * Reads every packet of the video stream once, without decoding, through one reused Packet and the
  * synchronous readFrameSync loop (no per-packet allocation; node-av's async packets() busy-waits, see
- * shared/reference/media trap 2). This is what makes building a frame index cheap: about 40k packets/s.
+ * docs/media-pitfalls.md, "Async packet reading spins while its queue is full"). This is what makes building a frame index cheap: about 40k packets/s.
  */
 import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVERROR_EOF } from 'node-av/constants';
 import { Packet } from 'node-av/lib';

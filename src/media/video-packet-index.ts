@@ -1,7 +1,7 @@
 /**
  * A demux-only pass over a video stream: every packet's pts and keyframe flag, sorted into presentation
  * order. Its length is the exact frame count (no duration × fps), its first pts is time zero, and its
- * keyframes are where a resume can seek to (shared/reference/media §2: about 40k packets/s).
+ * keyframes are where a resume can seek to (about 40k packets/s on 2 cores).
  */
 import '../core/polyfill.js';
 import { Packet } from 'node-av/lib';
@@ -18,7 +18,8 @@ export interface VideoPacketIndex {
 
 /**
  * `network` inputs are read with the async `readFrame` (the event loop stays free while bytes arrive);
- * files with `readFrameSync`, which is faster (shared/reference/media §2).
+ * files with `readFrameSync`, which is faster (docs/media-pitfalls.md, "Async packet reading spins while
+ * its queue is full").
  */
 const YIELD_EVERY_PACKETS = 2000;
 

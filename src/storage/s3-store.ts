@@ -1,6 +1,6 @@
 /**
- * Objects in any S3-compatible server through the AWS SDK v3. Chosen for this job (see
- * ../shared/reference/s3-test-server/README.md §4): lib-storage's Upload streams a body of unknown
+ * Objects in any S3-compatible server through the AWS SDK v3. Chosen for this job (docs/storage.md):
+ * lib-storage's Upload streams a body of unknown
  * length as a multipart upload and aborts it cleanly when the source fails; checksums only "when
  * required" because RGW and older MinIO reject the aws-chunked bodies the SDK sends by default.
  */
