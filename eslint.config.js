@@ -19,6 +19,7 @@ const layers = [
   'jobs',
   'app',
   'api',
+  'main',
   'cli',
 ];
 
@@ -58,6 +59,21 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // One place reads the environment: src/config (loadConfig). Everything else is handed its values.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'read the environment through loadConfig() in src/config (docs/architecture.md)',
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {

@@ -1,5 +1,5 @@
 /**
- * Bench (issue 4): M concurrent recordings of a 1080p 4 Mbit/s H.264 RTSP stream, kadr into S3 against
+ * Bench (docs/recording.md): M concurrent recordings of a 1080p 4 Mbit/s H.264 RTSP stream, kadr into S3 against
  * the usual way, one `ffmpeg -rtsp_transport tcp -i URL -c copy -f segment` process per stream writing
  * to disk, both pulling the same source at the same time. Prints CPU seconds and RSS per stream for
  * each side, RSS over time (is kadr flat over a long run?), and the ratio.

@@ -22,7 +22,7 @@ import {
 export interface VideosRoutesOptions {
   videos: VideosService;
   uploadMaxFiles: number;
-  /** Profiles (issue 6): the upload's autoProfiles field and the people of a video. */
+  /** Profiles (docs/profiles.md): the upload's autoProfiles field and the people of a video. */
   profiles?: ProfilesService;
 }
 

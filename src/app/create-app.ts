@@ -1,10 +1,11 @@
 /**
- * The composition root: builds every part from the configuration and wires them (MediaMTX
- * core.go). Roles: `api` (HTTP use cases + live events) and `worker` (runs analysis jobs);
- * `kadr serve` is both, `kadr worker` only the second.
+ * Builds the analysis use cases (videos, profiles, jobs, workers) from the server configuration and
+ * wires them. The composition root (src/main/start-kadr.ts) calls it; nothing else does. Roles: `api`
+ * (HTTP use cases + live events) and `worker` (runs analysis jobs); `kadr serve` is both, `kadr
+ * worker` only the second.
  */
 import os from 'node:os';
-import type { KadrConfig } from '../config/index.js';
+import type { S3Environment, ServerConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
 import { openDatabase, ProfilesRepository, VideosRepository, type Database } from '../db/index.js';
 import { JobQueue, queues } from '../jobs/index.js';
@@ -13,10 +14,10 @@ import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
-import { createPeopleStep, profileDistanceFromEnv, ProfilesService } from './profiles/index.js';
+import { createPeopleStep, ProfilesService } from './profiles/index.js';
 
 export interface KadrApp {
-  readonly config: KadrConfig;
+  readonly config: ServerConfig;
   readonly log: Logger;
   readonly videos: VideosService;
   readonly profiles: ProfilesService;
@@ -32,8 +33,8 @@ export interface AppRoles {
 }
 
 export async function createApp(
-  config: KadrConfig,
-  options: { roles: AppRoles; log: Logger; env?: NodeJS.ProcessEnv },
+  config: ServerConfig,
+  options: { roles: AppRoles; log: Logger; s3: S3Environment },
 ): Promise<KadrApp> {
   const log = options.log;
   const db = await openDatabase({
@@ -51,9 +52,9 @@ export async function createApp(
       for (const c of cleanups.reverse()) await c();
     })());
   try {
-    const store = objectStoreFromEnv(options.env ?? process.env, { dir: config.objectsDir });
+    const store = objectStoreFromEnv(options.s3, { dir: config.objectsDir });
     const repo = new VideosRepository(db.pool);
-    const sameDistance = profileDistanceFromEnv(options.env ?? process.env);
+    const sameDistance = config.profileDistance;
     const profiles = new ProfilesService({
       repo: new ProfilesRepository(db.pool),
       store,

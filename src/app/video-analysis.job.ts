@@ -28,7 +28,7 @@ export interface VideoAnalysisDeps {
   storageRetryMs: number;
   /** How often the row is written and read back; bounds how fast pause / cancel take effect. */
   heartbeatMs?: number;
-  /** Builds people profiles for videos uploaded with autoProfiles (issue 6), after the face counts. */
+  /** Builds people profiles for videos uploaded with autoProfiles (docs/profiles.md), after the face counts. */
   people?: PeopleStep;
 }
 

@@ -1,8 +1,6 @@
 /** Process entry of the `kadr` command (bin/kadr.js loads the compiled copy of this file). */
-import { configureFfmpegLog } from '../media/index.js';
 import { runCli } from './main.js';
 
-configureFfmpegLog();
 // `kadr index x --csv | head` closes stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);

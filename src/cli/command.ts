@@ -43,3 +43,11 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
 export function flag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
+
+/** Resolves when the command is asked to stop (SIGINT/SIGTERM). */
+export function waitForAbort(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -4,7 +4,9 @@
  */
 import '../core/polyfill.js';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index.js';
 import { describeError, isKadrError } from '../core/errors.js';
+import { configureFfmpegLog } from '../media/index.js';
 import type { Command, CommandIo } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -36,9 +38,11 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
       allowPositionals: true,
       strict: true,
     });
+    // FFmpeg's own log is off unless KADR_FFMPEG_LOG asks for it: kadr reports problems itself.
+    configureFfmpegLog();
     return (await command.run(args, io)) ?? 0;
   } catch (error) {
-    if (process.env.KADR_DEBUG === '1') io.err.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    if (loadConfig().debug) io.err.write(`${(error as Error)?.stack ?? String(error)}\n`);
     const code = (error as { code?: string })?.code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       io.err.write(`kadr ${command.name}: ${describeError(error)}; see 'kadr ${command.name} --help'\n`);

@@ -1,172 +1,56 @@
 /**
- * Server configuration: defaults → environment (`KADR_*`, `DATABASE_URL`) → CLI flags, validated
- * once, then frozen. Every error names the key, the value and the rule (MediaMTX conf.Validate).
- * S3_* variables are read by the storage module itself (objectStoreFromEnv); we only pass env on.
+ * The one place kadr reads its environment. `loadConfig()` takes the command-line flags and the
+ * environment (process.env unless given) and returns the configuration in sections. A section is
+ * read and validated when it is first used, then kept: a command that never uses a section is not
+ * stopped by a mistake in it (`kadr frame` does not care about KADR_PORT), and one that does gets one
+ * error that names the variable, the value and the rule (docs/errors.md, KADR_ERR_CONFIG).
  */
-import os from 'node:os';
-import path from 'node:path';
-import { KadrError } from '../core/errors.js';
+import {
+  readFfmpegLog,
+  readPaths,
+  readRtspConfig,
+  readS3Environment,
+  type Environment,
+  type FfmpegLogLevel,
+  type PathsConfig,
+  type RtspConfig,
+  type RtspFlags,
+  type S3Environment,
+} from './sections.js';
+import { readServerConfig, type ServerConfig, type ServerFlags } from './server-config.js';
 
 export interface KadrConfig {
-  /** HTTP listen address; anything but loopback requires apiToken. */
-  readonly host: string;
-  /** HTTP port; 0 picks a free one (tests). */
-  readonly port: number;
-  /** Root of everything kadr keeps on disk: embedded PostgreSQL, objects. */
-  readonly dataDir: string;
-  /** Where the default (filesystem) object store keeps its objects. */
-  readonly objectsDir: string;
-  /** External PostgreSQL; undefined means kadr starts its own under <dataDir>/postgres. */
-  readonly databaseUrl: string | undefined;
-  /** Port of the embedded PostgreSQL; 0 picks a free one at each start. */
-  readonly embeddedPgPort: number;
-  /** Videos analysed at once by this process. */
-  readonly concurrency: number;
-  /** Inference threads per video, so that concurrency × threads does not oversubscribe the cores. */
-  readonly analysisThreads: number;
-  /** Bearer token required by the HTTP API when set (and always when host is not loopback). */
-  readonly apiToken: string | undefined;
-  /** Largest accepted upload file, in bytes. */
-  readonly uploadMaxBytes: number;
-  /** Most files accepted in one upload request. */
-  readonly uploadMaxFiles: number;
-  /** A worker whose heartbeat is older than this is considered dead and its video is re-queued. */
-  readonly staleAfterMs: number;
-  /** When the object store cannot be reached, a video waits this long before it is tried again. */
-  readonly storageRetryMs: number;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** HTTP API, database, analysis workers. */
+  readonly server: ServerConfig;
+  /** RTSP serving: the media folder, credentials, packet cache. */
+  readonly rtsp: RtspConfig;
+  /** The S3_* variables (checked by src/storage when an object store is made from them). */
+  readonly s3: S3Environment;
+  /** Folders kadr keeps state in. */
+  readonly paths: PathsConfig;
+  /** KADR_FFMPEG_LOG. */
+  readonly ffmpegLog: FfmpegLogLevel;
+  /** KADR_DEBUG=1: a failing command prints the stack trace too. */
+  readonly debug: boolean;
 }
 
-/** Values given on the command line; undefined means "not given". */
-export interface ConfigFlags {
-  host?: string | undefined;
-  port?: string | undefined;
-  data?: string | undefined;
-  concurrency?: string | undefined;
-}
+/** Values given on the command line; undefined means "not given" (the environment then decides). */
+export interface ConfigFlags extends ServerFlags, RtspFlags {}
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-
-function invalid(key: string, value: string, rule: string): KadrError {
-  return new KadrError('KADR_ERR_CONFIG', `'${key}' ${rule}, got '${value}'`, {
-    hint: key.startsWith('--') ? `fix ${key} on the command line` : `fix ${key} in the environment`,
-  });
-}
-
-function integer(key: string, raw: string, min: number, max: number): number {
-  const n = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max)
-    throw invalid(key, raw, `must be an integer ${min}–${max}`);
-  return n;
-}
-
-/** Sizes like 500M, 2G or plain bytes. */
-function byteSize(key: string, raw: string): number {
-  const m = /^(\d+)\s*([kKmMgGtT]?)i?[bB]?$/.exec(raw.trim());
-  if (!m) throw invalid(key, raw, 'must be a size in bytes, optionally with K, M, G or T');
-  const exp = { '': 0, k: 1, m: 2, g: 3, t: 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  const n = Number(m[1]) * 1024 ** exp;
-  if (!Number.isSafeInteger(n) || n < 1) throw invalid(key, raw, 'must be at least 1 byte');
-  return n;
-}
-
-/** Default memory for the RTSP server's shared packet caches (all mounts together). */
-export const DEFAULT_RTSP_CACHE_BYTES = 256 * 2 ** 20;
-
-/**
- * Memory the RTSP server may use to keep files packetized for all their clients (`--cache` /
- * KADR_RTSP_CACHE, e.g. 512M); 0 turns the cache off (every client reads the file itself).
- */
-export function rtspCacheBytes(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
-  const [key, raw] = flag !== undefined ? ['--cache', flag] : ['KADR_RTSP_CACHE', env.KADR_RTSP_CACHE];
-  if (raw === undefined || raw.trim() === '') return DEFAULT_RTSP_CACHE_BYTES;
-  return raw.trim() === '0' ? 0 : byteSize(key, raw);
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): KadrConfig {
-  // Each value: flag if given, else environment, else default. Empty strings count as unset.
-  const pick = (flag: string | undefined, envKey: string): [string, string] | undefined => {
-    if (flag !== undefined && flag !== '') return [`--${flagName(envKey)}`, flag];
-    const v = env[envKey];
-    return v !== undefined && v !== '' ? [envKey, v] : undefined;
-  };
-
-  const host = pick(flags.host, 'KADR_HOST')?.[1] ?? '127.0.0.1';
-  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host))
-    throw invalid('KADR_HOST', host, 'must be a host name or IP address');
-
-  const portSrc = pick(flags.port, 'KADR_PORT');
-  const port = portSrc ? integer(portSrc[0], portSrc[1], 0, 65535) : 8080;
-
-  const dataDir = path.resolve(pick(flags.data, 'KADR_DATA_DIR')?.[1] ?? './data');
-
-  const cores = os.availableParallelism();
-  const concSrc = pick(flags.concurrency, 'KADR_CONCURRENCY');
-  const concurrency = concSrc ? integer(concSrc[0], concSrc[1], 0, 1024) : cores;
-  const threadsRaw = env.KADR_ANALYSIS_THREADS;
-  const analysisThreads = threadsRaw
-    ? integer('KADR_ANALYSIS_THREADS', threadsRaw, 1, 256)
-    : Math.max(1, Math.floor(cores / Math.max(1, concurrency)));
-
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw invalid('DATABASE_URL', '<hidden>', 'must start with postgres:// or postgresql://');
-  }
-  const embeddedPgPort = env.KADR_PG_PORT ? integer('KADR_PG_PORT', env.KADR_PG_PORT, 0, 65535) : 0;
-
-  const apiToken = env.KADR_API_TOKEN || undefined;
-  if (apiToken !== undefined && apiToken.length < 16) {
-    throw invalid('KADR_API_TOKEN', '<hidden>', 'must be at least 16 characters');
-  }
-  if (!isLoopback(host) && apiToken === undefined) {
-    throw new KadrError('KADR_ERR_CONFIG', `refusing to listen on '${host}' without an API token`, {
-      hint: 'set KADR_API_TOKEN to a secret of 16+ characters (clients send "Authorization: Bearer <token>"), or listen on 127.0.0.1',
+export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.env): KadrConfig {
+  const config = {} as KadrConfig;
+  const section = <K extends keyof KadrConfig>(key: K, read: () => KadrConfig[K]) => {
+    let value: { v: KadrConfig[K] } | undefined;
+    Object.defineProperty(config, key, {
+      enumerable: true,
+      get: () => (value ??= { v: read() }).v,
     });
-  }
-
-  const uploadMaxBytes = env.KADR_UPLOAD_MAX_BYTES
-    ? byteSize('KADR_UPLOAD_MAX_BYTES', env.KADR_UPLOAD_MAX_BYTES)
-    : 20 * 1024 ** 3;
-  const uploadMaxFiles = env.KADR_UPLOAD_MAX_FILES
-    ? integer('KADR_UPLOAD_MAX_FILES', env.KADR_UPLOAD_MAX_FILES, 1, 10_000)
-    : 100;
-  const staleAfterMs = env.KADR_STALE_AFTER_MS
-    ? integer('KADR_STALE_AFTER_MS', env.KADR_STALE_AFTER_MS, 2000, 86_400_000)
-    : 15_000;
-
-  const storageRetryMs = env.KADR_STORAGE_RETRY_MS
-    ? integer('KADR_STORAGE_RETRY_MS', env.KADR_STORAGE_RETRY_MS, 1000, 3_600_000)
-    : 30_000;
-
-  const logLevelRaw = env.KADR_LOG_LEVEL ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
-    throw invalid('KADR_LOG_LEVEL', logLevelRaw, `must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-
-  return Object.freeze({
-    host,
-    port,
-    dataDir,
-    objectsDir: path.join(dataDir, 'objects'),
-    databaseUrl,
-    embeddedPgPort,
-    concurrency,
-    analysisThreads,
-    apiToken,
-    uploadMaxBytes,
-    uploadMaxFiles,
-    staleAfterMs,
-    storageRetryMs,
-    logLevel: logLevelRaw as KadrConfig['logLevel'],
-  });
-}
-
-function flagName(envKey: string): string {
-  return { KADR_HOST: 'host', KADR_PORT: 'port', KADR_DATA_DIR: 'data', KADR_CONCURRENCY: 'concurrency' }[
-    envKey
-  ]!;
+  };
+  section('server', () => readServerConfig(env, flags));
+  section('rtsp', () => readRtspConfig(env, flags));
+  section('s3', () => readS3Environment(env));
+  section('paths', () => readPaths(env));
+  section('ffmpegLog', () => readFfmpegLog(env));
+  section('debug', () => env.KADR_DEBUG === '1');
+  return Object.freeze(config);
 }

@@ -1,2 +1,11 @@
-export { loadConfig, isLoopback, rtspCacheBytes, DEFAULT_RTSP_CACHE_BYTES } from './config.js';
+export { loadConfig } from './config.js';
 export type { KadrConfig, ConfigFlags } from './config.js';
+export { isLoopback } from './server-config.js';
+export type { ServerConfig, ServerFlags } from './server-config.js';
+export {
+  DEFAULT_RTSP_CACHE_BYTES,
+  DEFAULT_PROFILE_DISTANCE,
+  FFMPEG_LOG_LEVELS,
+  rtspCacheBytes,
+} from './sections.js';
+export type { Environment, FfmpegLogLevel, PathsConfig, RtspConfig, S3Environment } from './sections.js';

@@ -1,6 +1,7 @@
 /**
  * node-av 6.1.1's async Demuxer.packets() calls Promise.withResolvers, which exists from Node 22 only;
- * on Node 20 the TypeError is swallowed and the stream looks empty (shared/reference/media, trap 1).
+ * on Node 20 the TypeError is swallowed and the stream looks empty (docs/media-pitfalls.md, "Async
+ * packet reading is empty on Node 20").
  * Imported for its side effect by src/media before any node-av use. Remove once Node 22 is required.
  */
 interface WithResolvers<T> {

@@ -143,6 +143,8 @@ export async function initCluster(
           `--pwfile=${pwfile}`,
           `--lc-messages=${locale}`,
         ],
+        // The child inherits kadr's environment as any child would; only its message language is set.
+        // eslint-disable-next-line no-restricted-properties
         { ...runAs, env: { ...process.env, LC_MESSAGES: locale }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stderr = '';
@@ -177,6 +179,8 @@ export async function startServer(
   const locale = await bestLocale();
   const child = spawn(bins.postgres, ['-D', dir, '-p', String(port), ...flags], {
     ...runAs,
+    // The child inherits kadr's environment as any child would; only its message language is set.
+    // eslint-disable-next-line no-restricted-properties
     env: { ...process.env, LC_MESSAGES: locale },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

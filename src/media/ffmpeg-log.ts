@@ -11,6 +11,7 @@ import {
   AV_LOG_WARNING,
 } from 'node-av/constants';
 import { Log } from 'node-av/lib';
+import { loadConfig, type FfmpegLogLevel } from '../config/index.js';
 
 const levels = {
   quiet: AV_LOG_QUIET,
@@ -21,6 +22,6 @@ const levels = {
   debug: AV_LOG_DEBUG,
 };
 
-export function configureFfmpegLog(setting = process.env.KADR_FFMPEG_LOG ?? 'quiet'): void {
-  Log.setLevel(levels[setting as keyof typeof levels] ?? AV_LOG_QUIET);
+export function configureFfmpegLog(setting: FfmpegLogLevel = loadConfig().ffmpegLog): void {
+  Log.setLevel(levels[setting] ?? AV_LOG_QUIET);
 }

@@ -1,7 +1,7 @@
 /**
  * Fragmented MP4 out of already-encoded packets, written by libavformat straight into a file
  * descriptor the caller owns (the recorder's spool file), as a pipe: no seeking, exactly the bytes a
- * streamed upload needs (shared/reference/media README §5). After each packet the pieces it completed
+ * streamed upload needs (docs/recording.md). After each packet the pieces it completed
  * (init, fragment, trailer) are reported as byte ranges of that file.
  *
  * Why a file and not an AVIO write callback: node-av hands each callback a freshly allocated copy of

@@ -6,7 +6,8 @@
  * Each frame carries its exact presentation index and pts (from the packet index, never from fps), so a
  * consumer can resume at a frame index: seek to the keyframe at or before it, decode forward and drop the
  * frames before it. Our own packet loop, never node-av's async packet iterator, which spins a core when
- * the consumer is slower than the demuxer (shared/reference/media, trap 2): `readFrameSync` for files,
+ * the consumer is slower than the demuxer (docs/media-pitfalls.md, "Async packet reading spins while
+ * its queue is full"): `readFrameSync` for files,
  * async `readFrame` for URLs so that a slow network never blocks the event loop; decoding is sync.
  */
 import '../core/polyfill.js';
@@ -199,8 +200,8 @@ export class VideoFrameReader {
             started = await seekNext();
             continue;
           }
-          // mov seeks on its dts index and can land a GOP early (reference §3): demux, do not decode,
-          // until the keyframe sought.
+          // mov seeks on its dts index and can land a GOP early (docs/media-pitfalls.md, "mov seeks can
+          // land a GOP early"): demux, do not decode, until the keyframe sought.
           if (!packet.isKeyframe || pts < lowerBound) {
             packet.unref();
             continue;

@@ -4,7 +4,7 @@
  *
  * JPEG goes through `scale=out_range=full,format=yuvj420p` and the mjpeg encoder with a fixed qscale,
  * not node-av's Scaler.toJpeg: that one writes limited-range samples labelled as full range, so blacks
- * come out grey (shared/reference/media trap 4).
+ * come out grey (docs/media-pitfalls.md, "`Scaler.toJpeg()` writes limited range labelled as full").
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
 /**
  * Opening a video for reading: a local path or a URL FFmpeg can read (http(s) presigned object URLs,
  * rtsp). Every open uses copyTs so that source timestamps are left exactly as the container has them
- * (shared/reference/media: without it the demuxer applies the ffmpeg CLI's timestamp fix-ups).
+ * (without it the demuxer applies the ffmpeg CLI's timestamp fix-ups: docs/media-pitfalls.md,
+ * "Timestamp fix-ups unless `copyTs`").
  * Failures become KadrErrors that say what is wrong with the input, not what FFmpeg returned.
  */
 import '../core/polyfill.js';

@@ -1,7 +1,7 @@
 /**
  * Reads every packet of the video stream once, without decoding, through one reused Packet and our own
  * read loop (no per-packet allocation; node-av's async packets() busy-waits when the consumer is
- * slower than the demuxer). Files are read with `readFrameSync`, which is faster; network inputs with
+ * slower than the demuxer; docs/media-pitfalls.md, "Async packet reading spins while its queue is full"). Files are read with `readFrameSync`, which is faster; network inputs with
  * the async `readFrame`, so that the event loop stays free while bytes arrive. This is what makes a
  * frame index cheap: about 40k packets/s. The timeline's frame index and the analytics frame reader
  * are both built from this one scan.

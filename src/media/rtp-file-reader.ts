@@ -2,9 +2,11 @@
  * Reads the video packets of a file for restreaming: in decode order, each with the time it is due to
  * be sent (its DTS, on the stream's own clock), looping with timestamps that keep increasing.
  *
- * - copyTs: the file's timestamps are the truth, no demuxer fix-ups (shared/reference/media).
+ * - copyTs: the file's timestamps are the truth, no demuxer fix-ups (docs/media-pitfalls.md,
+ *   "Timestamp fix-ups unless `copyTs`").
  * - packetsSync-style reads (readFrameSync): the async packets() busy-waits when the consumer is paced
- *   to real time (trap 2), and a restream is exactly such a consumer.
+ *   to real time (docs/media-pitfalls.md, "Async packet reading spins while its queue is full"), and a
+ *   restream is exactly such a consumer.
  * - Matroska leaves the DTS of the first packets of a B-frame GOP unset; their send time (and DTS) is
  *   the previous one, so sending order and pacing stay monotonic.
  * - A loop adds the whole pass duration (last PTS + its duration − first PTS) to every timestamp of

@@ -2,8 +2,9 @@
  * RTP packetization through libavformat's `rtp` muxer (RFC 6184 H.264 with FU-A/STAP-A, RFC 7798
  * H.265, RFC 6416 MPEG-4 Part 2, ...) writing into a callback, and the SDP media section from
  * av_sdp_create (rtpmap, fmtp with sprop-parameter-sets / sprop-vps...). The RTP timestamp of every
- * packet is base + PTS rescaled to 90 kHz, exactly (shared/reference/media §4); node-av's RTPStream
- * is never used because it rewrites timestamps to a constant step (trap 5).
+ * packet is base + PTS rescaled to 90 kHz, exactly; node-av's RTPStream is never used because it
+ * rewrites timestamps to a constant step (docs/media-pitfalls.md, "`RTPStream` rewrites RTP timestamps
+ * to a constant step").
  *
  * libavformat's own RTCP sender reports are dropped: their NTP time is taken when the header is
  * written and their RTP time is the base (PTS 0), not the clock kadr paces by, so kadr sends its own

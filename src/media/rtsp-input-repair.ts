@@ -1,5 +1,6 @@
 /**
- * Timestamp repair for access units from libavformat's RTSP demuxer (shared/reference/media README §4,
+ * Timestamp repair for access units from libavformat's RTSP demuxer (docs/media-pitfalls.md, "The first
+ * access unit of an RTSP pull has no PTS";
  * measured against gst-rtsp-server and our own server with FFmpeg 5.1 and 8.1):
  *  - the first access unit comes out without pts. If an RTCP SR arrived before the first RTP packet the
  *    session base is the SR's RTP time and the unit carries PRFT: its pts is its wallclock minus the

@@ -1,8 +1,9 @@
 /**
  * Pulling one video stream from an RTSP source with libavformat (node-av), without decoding.
  *
- * What this adds on top of `Demuxer.open(url)` (shared/reference/media README §4):
- *  - our own async `readFrame()` loop: the async `packets()` generator busy-waits (trap 2);
+ * What this adds on top of `Demuxer.open(url)` (docs/media-pitfalls.md, "RTSP with FFmpeg as the peer"):
+ *  - our own async `readFrame()` loop: the async `packets()` generator busy-waits (docs/media-pitfalls.md,
+ *    "Async packet reading spins while its queue is full");
  *  - `copyTs: true`, so the PTS that comes out is libavformat's RTP timestamp minus the session base,
  *    unwrapped through 32-bit wraps (rtpdec.c adds `(int32_t)(ts - last_ts)` to a 64-bit counter);
  *  - the timestamp repair: the first access unit comes out without pts, and with B-frames the first
@@ -38,7 +39,10 @@ export interface RtspVideoInfo {
   timeBase: Rational;
 }
 
-/** One access unit as it came off the network, with both clocks (STYLE §3.1). */
+/**
+ * One access unit as it came off the network, with both clocks: the PTS for order and spacing, the
+ * wallclock to line it up with other cameras (docs/timeline.md).
+ */
 export interface RtspVideoUnit {
   /** node-av packet; the consumer owns it and hands it back with recycle() (or free()). */
   packet: Packet;
@@ -252,7 +256,8 @@ export class RtspInput {
 
 function codecName(stream: Stream): string {
   const id = stream.codecpar.codecId as number;
-  // AV_CODEC_ID_H264 = 27, AV_CODEC_ID_HEVC = 173; the names kadr uses elsewhere (STYLE §3.7).
+  // AV_CODEC_ID_H264 = 27, AV_CODEC_ID_HEVC = 173; named as everywhere else in kadr (FFmpeg's names),
+  // so that no libavformat number leaves src/media.
   if (id === 27) return 'h264';
   if (id === 173) return 'hevc';
   return `codec-${id}`;

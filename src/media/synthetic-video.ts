@@ -5,7 +5,8 @@
  * person can check any frame kadr returns by looking at it.
  *
  * Timestamps are set per frame from a seeded generator; the encoder takes the frame time base (no
- * framerate is given), which keeps every PTS exact (shared/reference/media trap 6).
+ * framerate is given), which keeps every PTS exact (docs/media-pitfalls.md, "`Encoder.create(codec,
+ * { decoder })` quantises time to the frame rate").
  */
 import { Encoder, Muxer } from 'node-av/api';
 import { AV_PIX_FMT_YUV420P, FF_ENCODER_LIBX264 } from 'node-av/constants';

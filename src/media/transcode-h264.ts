@@ -1,7 +1,8 @@
 /**
  * Transcoding of codecs RTSP clients cannot take as they are (VP9, MJPEG, AV1, ...) into H.264 with
  * the same timestamps. The encoder is created without `{ decoder }`: with it, node-av sets the encoder
- * time base to 1/framerate and a VFR stream gets quantised (shared/reference/media trap 6). Without it
+ * time base to 1/framerate and a VFR stream gets quantised (docs/media-pitfalls.md, "`Encoder.create(codec,
+ * { decoder })` quantises time to the frame rate"). Without it
  * the encoder takes the frames' time base, which is the stream's, and every PTS survives exactly.
  * x264 runs with tune=zerolatency (no lookahead, no B-frames): a restream paced in real time should
  * not hold frames back.

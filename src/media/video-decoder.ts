@@ -4,7 +4,7 @@
  * so it can stop at exactly the wanted frame; analytics can use it to decode straight through.
  *
  * Seeking never uses Demuxer.seek(seconds, stream): in node-av 6.1.1 it reads seconds as stream ticks
- * wrongly (shared/reference/media trap 3). seekFrameSync takes exact bigint ticks.
+ * wrongly (docs/media-pitfalls.md, "`Demuxer.seek(seconds, streamIndex)` lands in the wrong place"). seekFrameSync takes exact bigint ticks.
  */
 import { Decoder } from 'node-av/api';
 import {

@@ -1,5 +1,5 @@
 /**
- * The recorder supervisor (MediaMTX recorder run loop, STYLE §3.3): it runs one RecorderInstance per
+ * The recorder supervisor (after MediaMTX's recorder run loop): it runs one RecorderInstance per
  * connection to the source and starts a new one with back-off when the source drops, marking the gap
  * in the next segment's index. Before the first connection it stores whatever a previous run left in
  * the spool (a crash, or a store that was down). It emits each stored segment; persisting them in a

@@ -3,13 +3,11 @@
  * user's state directory, so that a restarted `kadr record --to X` finds what the killed one left for X.
  */
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../config/index.js';
 
-export function defaultSpoolDir(destination: string, env: NodeJS.ProcessEnv = process.env): string {
-  const base =
-    env.KADR_SPOOL_DIR ||
-    path.join(env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'kadr', 'spool');
+/** `base`: KADR_SPOOL_DIR, else $XDG_STATE_HOME/kadr/spool, else ~/.local/state/kadr/spool. */
+export function defaultSpoolDir(destination: string, base = loadConfig().paths.spoolRoot): string {
   const id = createHash('sha256').update(destination).digest('hex').slice(0, 16);
   return path.join(base, id);
 }

@@ -1,5 +1,6 @@
 /**
- * What the recorder needs from object storage, declared here by the consumer (STYLE §3.2). The
+ * What the recorder needs from object storage, declared here by the consumer so that the recorder
+ * depends on a small interface of its own, not on a storage implementation. The
  * storage module's ObjectStore satisfies it; tests may pass any other implementation.
  */
 import type { Readable } from 'node:stream';

@@ -72,7 +72,7 @@ export function parseReceiverReports(buf: Buffer): ReceiverReport[] {
 /**
  * Compound empty RR + BYE for `ssrc`. RFC 3550 wants every compound packet to start with an SR or RR,
  * and FFmpeg ignores RTCP datagrams shorter than 12 bytes, so a lone 8-byte BYE would not end its
- * UDP session (shared/reference/media §4).
+ * UDP session (docs/media-pitfalls.md, "FFmpeg over UDP needs a real BYE, from server_port+1").
  */
 export function serializeReceiverReportBye(ssrc: number): Buffer {
   const buf = Buffer.from([0x80, RTCP_RR, 0, 1, 0, 0, 0, 0, 0x81, RTCP_BYE, 0, 1, 0, 0, 0, 0]);

@@ -5,7 +5,7 @@
  *  - the session level is ours (origin, name, `a=control:*`, `a=range`);
  *  - each media section gets our control URL and loses `a=control:streamid=N`;
  *  - `a=framerate` is dropped: a VFR file's r_frame_rate is not its frame rate, and kadr's timestamps
- *    come from PTS (shared/reference/media §4).
+ *    come from PTS (docs/media-pitfalls.md, "The SDP FFmpeg writes needs rewriting").
  */
 export interface SdpParts {
   session: string[];

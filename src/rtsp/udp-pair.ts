@@ -1,7 +1,8 @@
 /**
  * The server's RTP/RTCP UDP sockets: an even port for RTP and the next odd one for RTCP (RFC 3550
  * §11). RTCP must leave from server_port+1 because FFmpeg connects its RTCP socket to that port and
- * drops anything else, including the BYE that ends its session (shared/reference/media §4).
+ * drops anything else, including the BYE that ends its session (docs/media-pitfalls.md, "FFmpeg over UDP
+ * needs a real BYE, from server_port+1").
  */
 import dgram from 'node:dgram';
 

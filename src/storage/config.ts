@@ -1,8 +1,10 @@
 /**
  * Which store from the environment: S3 when S3_ENDPOINT (or any S3_* variable) is set, else a
  * folder on disk. Secrets come only from the environment. Every error names the variable to set.
+ * The variables are read by src/config (`loadConfig().s3`); the rules they must follow live here.
  */
 import path from 'node:path';
+import { loadConfig, type S3Environment } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import { FsObjectStore } from './fs-store.js';
 import { parseStorageUrl, validateBucket, validateKey } from './keys.js';
@@ -25,10 +27,10 @@ function missing(name: string, why: string): KadrError {
  * URL given on the command line names its own bucket). Null when no S3 variable is set.
  */
 export function s3OptionsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
+  env: S3Environment = loadConfig().s3,
   bucket?: string,
 ): S3StoreOptions | null {
-  const set = (name: string) => (env[name] ?? '').trim() !== '';
+  const set = (name: keyof S3Environment) => (env[name] ?? '').trim() !== '';
   if (!S3_VARS.some(set) && bucket === undefined) return null;
   const endpoint = (env.S3_ENDPOINT ?? '').trim();
   if (!endpoint)
@@ -69,7 +71,7 @@ export function s3OptionsFromEnv(
 
 /** S3 when configured in `env`, else a folder (`defaults.dir`, or ./data/objects). */
 export function objectStoreFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
+  env: S3Environment = loadConfig().s3,
   defaults?: { dir: string },
 ): ObjectStore {
   const s3 = s3OptionsFromEnv(env);
@@ -84,7 +86,7 @@ export function objectStoreFromEnv(
  */
 export function locateObject(
   location: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: S3Environment = loadConfig().s3,
   tuning?: S3Tuning,
 ): { store: ObjectStore; key: string } {
   const s3 = parseStorageUrl(location);
@@ -110,7 +112,7 @@ export function locateObject(
  */
 export function locatePrefix(
   location: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: S3Environment = loadConfig().s3,
   tuning?: S3Tuning,
 ): { store: ObjectStore; prefix: string } {
   const s3 = parseStorageUrl(location);
@@ -121,7 +123,7 @@ export function locatePrefix(
   return { store: new FsObjectStore(path.resolve(location)), prefix: '' };
 }
 
-function s3OptionsForUrl(location: string, bucket: string, env: NodeJS.ProcessEnv): S3StoreOptions {
+function s3OptionsForUrl(location: string, bucket: string, env: S3Environment): S3StoreOptions {
   if (!(env.S3_ENDPOINT ?? '').trim()) {
     throw new KadrError('KADR_ERR_CONFIG', `${location} is in S3 but S3_ENDPOINT is not set`, {
       hint: 'set S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY (S3_BUCKET is taken from the URL)',

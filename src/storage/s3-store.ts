@@ -1,6 +1,6 @@
 /**
- * Objects in any S3-compatible server through the AWS SDK v3. Chosen for this job (see
- * ../shared/reference/s3-test-server/README.md §4): lib-storage's Upload streams a body of unknown
+ * Objects in any S3-compatible server through the AWS SDK v3. Chosen for this job (docs/storage.md):
+ * lib-storage's Upload streams a body of unknown
  * length as a multipart upload and aborts it cleanly when the source fails; checksums only "when
  * required" because RGW and older MinIO reject the aws-chunked bodies the SDK sends by default.
  */
@@ -72,7 +72,9 @@ export class S3ObjectStore implements ObjectStore {
     this.endpoint = options.endpoint;
     this.parts = new PartBufferPool(Math.max(5 * MiB, options.partSize ?? 5 * MiB));
     // The SDK warns on Node 20 that releases after January 2027 need Node 22; our versions are
-    // pinned (package.json), so the warning would only clutter every CLI run's stderr.
+    // pinned (package.json), so the warning would only clutter every CLI run's stderr. The SDK reads
+    // this variable itself; kadr sets it and never reads it.
+    // eslint-disable-next-line no-restricted-properties
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       endpoint: options.endpoint,

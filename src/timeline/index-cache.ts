@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { loadConfig } from '../config/index.js';
 import path from 'node:path';
 import { assertReadableFile, isUrl, openVideoInput } from '../media/index.js';
 import {
@@ -30,10 +30,7 @@ export interface GetIndexOptions {
 const memory = new Map<string, FrameIndex>();
 
 export function cacheDir(): string {
-  const base =
-    process.env.KADR_CACHE_DIR ??
-    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'kadr');
-  return path.join(base, 'frame-index');
+  return loadConfig().paths.indexCacheDir;
 }
 
 function identity(location: string, cacheKey?: string): { key: string; size: number } | null {

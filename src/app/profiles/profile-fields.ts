@@ -3,7 +3,7 @@
  * and every problem reported, one message per field, so that a form can show them all at once; the
  * caller saves nothing unless the whole body is valid.
  *
- * Rules (issue 6):
+ * Rules (docs/profiles.md):
  * - name parts (lastName, firstName, middleName): letters of any script (\p{L}) with their combining
  *   marks (\p{M}, e.g. a decomposed "é" or Devanagari vowel signs), spaces, hyphens and apostrophes
  *   (' and ’); at least one letter; 1–100 characters after trimming. Text is NFC-normalised first,

@@ -2,12 +2,11 @@
  * `kadr record <rtsp-url> --to <dir | s3://bucket/prefix>`: records an RTSP stream without re-encoding
  * into fragmented-MP4 segments in storage, with a frame index beside each (docs/recording.md).
  */
-import path from 'node:path';
+import { loadConfig } from '../../config/index.js';
 import { KadrError } from '../../core/errors.js';
-import { configureFfmpegLog } from '../../media/index.js';
 import { silentLogger, stderrLogger } from '../../core/logger.js';
-import { defaultSpoolDir, Recorder, type RecordedSegment } from '../../recorder/index.js';
-import { locatePrefix, parseStorageUrl } from '../../storage/index.js';
+import { startKadr } from '../../main/index.js';
+import type { RecordedSegment } from '../../recorder/index.js';
 import { flag, stringOption, type Command, type ParsedArgs } from '../command.js';
 
 function seconds(args: ParsedArgs, name: string, fallback: number | null): number | null {
@@ -64,33 +63,36 @@ options:
     }
     const durationS = seconds(args, 'duration', null);
     const segmentS = seconds(args, 'segment', 60)!;
-    const { store, prefix } = locatePrefix(to);
-    const destination = parseStorageUrl(to) ? `${to.replace(/\/+$/, '')}/` : path.resolve(to);
-    const spoolDir = stringOption(args, 'spool') ?? defaultSpoolDir(destination);
-
+    const config = loadConfig();
     const verbose = flag(args, 'verbose');
-    // libavformat prints "Failed reading RTSP data" and the like on every drop; the recorder reports
-    // drops itself (gaps in the index, --verbose logs).
-    configureFfmpegLog(verbose || process.env.KADR_DEBUG === '1' ? 'warning' : 'fatal');
     const logger = verbose ? stderrLogger('info', { cmd: 'record' }) : silentLogger;
     const signals = [io.signal];
     if (durationS !== null) signals.push(AbortSignal.timeout(Math.round(durationS * 1000)));
     const signal = AbortSignal.any(signals);
 
-    const recorder = new Recorder({
-      url,
-      transport,
-      store,
-      prefix,
-      spoolDir,
-      segmentDurationMs: segmentS * 1000,
-      logger,
-      failFirstConnect: true,
-      onSegment: (s) => {
-        if (!flag(args, 'json')) io.err.write(`stored ${s.location} (${s.frames} frames)\n`);
+    const kadr = await startKadr(
+      config,
+      {
+        record: {
+          url,
+          to,
+          transport,
+          spoolDir: stringOption(args, 'spool'),
+          segmentDurationMs: segmentS * 1000,
+          signal,
+          logger,
+          onSegment: (s) => {
+            if (!flag(args, 'json')) io.err.write(`stored ${s.location} (${s.frames} frames)\n`);
+          },
+          // libavformat prints "Failed reading RTSP data" and the like on every drop; the recorder
+          // reports drops itself (gaps in the index, --verbose logs).
+          ffmpegLog: verbose || config.debug ? 'warning' : 'fatal',
+        },
       },
-    });
-    const result = await recorder.run(signal);
+      logger,
+    );
+    const { store, spoolDir } = kadr.recording!;
+    const result = await kadr.recording!.result.finally(() => kadr.close());
     const segments = result.segments.map((s: RecordedSegment) => ({
       key: s.location,
       index: store.describe(s.indexKey),

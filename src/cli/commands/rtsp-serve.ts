@@ -1,20 +1,12 @@
 /**
  * `kadr rtsp-serve`: serves video files over RTSP at rtsp://HOST:PORT/<file name without extension>
- * until SIGINT/SIGTERM.
- *
- * Secure by default: listening on anything but loopback without credentials is refused unless
- * --no-auth says so explicitly, because an RTSP server on a LAN hands every camera archive it serves to
- * anyone who can reach the port.
+ * until SIGINT/SIGTERM. Beyond loopback it needs credentials or --no-auth (src/main/rtsp-files.ts).
  */
-import { existsSync, statSync } from 'node:fs';
+import { isLoopback, loadConfig } from '../../config/index.js';
 import { KadrError } from '../../core/errors.js';
 import { stderrLogger } from '../../core/logger.js';
-import { RtspServer } from '../../rtsp/rtsp-server.js';
-import { FileSource, mountNameFor } from '../../streams/file-source.js';
-import { ByteBudget } from '../../streams/rtp-unit-cache.js';
-import { StreamRegistry } from '../../streams/stream-registry.js';
-import { isLoopback, rtspCacheBytes } from '../../config/index.js';
-import { type Command, flag, stringOption } from '../command.js';
+import { startKadr } from '../../main/index.js';
+import { type Command, flag, stringOption, waitForAbort } from '../command.js';
 
 export function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -62,57 +54,40 @@ options:
     const port = portOption(stringOption(args, 'port'), 'port', 8554);
     const rtpPort = portOption(stringOption(args, 'rtp-port'), 'rtp-port', 0);
     if (rtpPort % 2 !== 0) throw new KadrError('KADR_ERR_USAGE', `--rtp-port must be even, got ${rtpPort}`);
-    const user = stringOption(args, 'user') ?? process.env.KADR_RTSP_USER;
-    const password = stringOption(args, 'password') ?? process.env.KADR_RTSP_PASSWORD;
-    if ((user === undefined) !== (password === undefined)) {
-      throw new KadrError('KADR_ERR_USAGE', 'give both a user and a password, or neither');
-    }
-    if (!user && !isLoopback(host) && !flag(args, 'no-auth')) {
-      throw new KadrError('KADR_ERR_USAGE', `refusing to serve on ${host} without authentication`, {
-        hint: 'set KADR_RTSP_USER and KADR_RTSP_PASSWORD, or pass --no-auth if the network is trusted',
-      });
-    }
+    const config = loadConfig({
+      user: stringOption(args, 'user'),
+      password: stringOption(args, 'password'),
+      cache: stringOption(args, 'cache'),
+    });
     const logger = stderrLogger(flag(args, 'verbose') ? 'debug' : 'warn', { module: 'rtsp' });
-    const registry = new StreamRegistry(logger);
-    const cacheBudget = new ByteBudget(rtspCacheBytes(stringOption(args, 'cache')));
-    for (const file of files) {
-      if (!existsSync(file) || !statSync(file).isFile()) {
-        throw new KadrError('KADR_ERR_INPUT_NOT_FOUND', `no such file: ${file}`);
-      }
-      const source = new FileSource(mountNameFor(file), file, {
-        loop: flag(args, 'loop'),
-        logger,
-        cacheBudget,
-      });
-      registry.add(source);
-      // Describe now: a file that cannot be served fails at start, not at a client's first request.
-      await source.describe();
-    }
-    if (!user && !isLoopback(host)) {
+    const kadr = await startKadr(
+      config,
+      {
+        rtspFiles: {
+          files,
+          host,
+          port,
+          udpRtpPort: rtpPort,
+          loop: flag(args, 'loop'),
+          allowNoAuth: flag(args, 'no-auth'),
+          logger,
+        },
+      },
+      logger,
+    );
+    const rtsp = kadr.rtsp!;
+    if (!config.rtsp.user && !isLoopback(host)) {
       io.err.write(`kadr rtsp-serve: WARNING: serving on ${host} without authentication (--no-auth)\n`);
     }
-    const server = new RtspServer({
-      handler: registry,
-      host,
-      port,
-      udpRtpPort: rtpPort,
-      auth: user && password ? { user, password } : undefined,
-      logger,
-    });
-    const bound = await server.listen();
     const shownHost = host.includes(':') ? `[${host}]` : host;
-    for (const name of registry.mountNames) {
-      io.out.write(`rtsp://${shownHost}:${bound.port}/${encodeURI(name)}\n`);
+    for (const name of rtsp.mounts) {
+      io.out.write(`rtsp://${shownHost}:${rtsp.port}/${encodeURI(name)}\n`);
     }
     io.err.write(
-      `kadr rtsp-serve: listening on ${shownHost}:${bound.port} (RTP/RTCP UDP ${bound.udpRtpPort}-${bound.udpRtpPort + 1}); Ctrl-C stops\n`,
+      `kadr rtsp-serve: listening on ${shownHost}:${rtsp.port} (RTP/RTCP UDP ${rtsp.udpRtpPort}-${rtsp.udpRtpPort + 1}); Ctrl-C stops\n`,
     );
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      io.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    await server.close();
-    await registry.closeAll();
+    await waitForAbort(io.signal);
+    await kadr.close();
     io.err.write('kadr rtsp-serve: stopped\n');
     return 0;
   },

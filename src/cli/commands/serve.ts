@@ -2,13 +2,10 @@
  * `kadr serve`: the HTTP API and the analysis workers in one process, with kadr's own PostgreSQL
  * and a directory of objects unless DATABASE_URL / S3_* say otherwise.
  */
-import { buildServer } from '../../api/index.js';
-import { createApp } from '../../app/index.js';
-import { isLoopback, loadConfig, rtspCacheBytes } from '../../config/index.js';
+import { loadConfig } from '../../config/index.js';
 import { stderrLogger } from '../../core/logger.js';
-import { KadrError } from '../../core/errors.js';
-import { type FolderRtsp, startFolderRtsp } from '../../streams/rtsp-folder.js';
-import { stringOption, type Command } from '../command.js';
+import { startKadr } from '../../main/index.js';
+import { stringOption, waitForAbort, type Command } from '../command.js';
 import { portOption } from './rtsp-serve.js';
 
 export const serveCommand: Command = {
@@ -41,58 +38,31 @@ KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|
     'rtsp-port': { type: 'string' },
   },
   async run(args, io) {
-    const config = loadConfig(process.env, {
+    const config = loadConfig({
       host: stringOption(args, 'host'),
       port: stringOption(args, 'port'),
       data: stringOption(args, 'data'),
       concurrency: stringOption(args, 'concurrency'),
+      media: stringOption(args, 'media'),
     });
-    const log = stderrLogger(config.logLevel, { role: 'serve' });
-    const mediaDir = stringOption(args, 'media') ?? process.env.KADR_MEDIA_DIR;
+    const log = stderrLogger(config.server.logLevel, { role: 'serve' });
     const rtspPort = portOption(stringOption(args, 'rtsp-port'), 'rtsp-port', 8554);
-    const user = process.env.KADR_RTSP_USER;
-    const password = process.env.KADR_RTSP_PASSWORD;
-    if (mediaDir && !isLoopback(config.host) && !(user && password)) {
-      throw new KadrError(
-        'KADR_ERR_CONFIG',
-        `refusing to serve RTSP on ${config.host} without authentication`,
-        {
-          hint: 'set KADR_RTSP_USER and KADR_RTSP_PASSWORD',
-        },
-      );
-    }
-    const app = await createApp(config, { roles: { api: true, worker: true }, log });
-    let rtsp: FolderRtsp | undefined;
+    const kadr = await startKadr(
+      config,
+      { api: true, worker: true, mediaFolder: { port: rtspPort, logger: log.child({ module: 'rtsp' }) } },
+      log,
+    );
     try {
-      const server = await buildServer(app);
-      const address = await server.listen({ host: config.host, port: config.port });
-      io.err.write(`kadr serve: listening on ${address} (docs at ${address}/api/docs)\n`);
-      if (mediaDir) {
-        rtsp = await startFolderRtsp({
-          dir: mediaDir,
-          host: config.host,
-          port: rtspPort,
-          loop: true,
-          cacheBytes: rtspCacheBytes(undefined),
-          ...(user && password ? { auth: { user, password } } : {}),
-          logger: log.child({ module: 'rtsp' }),
-        });
-        for (const m of rtsp.mounts) io.err.write(`kadr serve: rtsp://${config.host}:${rtsp.port}/${m}\n`);
+      io.err.write(`kadr serve: listening on ${kadr.httpAddress} (docs at ${kadr.httpAddress}/api/docs)\n`);
+      if (kadr.rtsp) {
+        for (const m of kadr.rtsp.mounts)
+          io.err.write(`kadr serve: rtsp://${kadr.rtsp.host}:${kadr.rtsp.port}/${m}\n`);
       }
       await waitForAbort(io.signal);
       io.err.write('kadr serve: stopping\n');
-      await rtsp?.close();
-      await server.close();
     } finally {
-      await app.stop();
+      await kadr.close();
     }
     return 0;
   },
 };
-
-export function waitForAbort(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}

@@ -2,12 +2,11 @@
  * `kadr worker`: analysis workers only, on any machine that reaches the same PostgreSQL
  * (DATABASE_URL) and object store (S3_*). This is how kadr grows past one machine.
  */
-import { createApp } from '../../app/index.js';
 import { loadConfig } from '../../config/index.js';
 import { KadrError } from '../../core/errors.js';
 import { stderrLogger } from '../../core/logger.js';
-import { stringOption, type Command } from '../command.js';
-import { waitForAbort } from './serve.js';
+import { startKadr } from '../../main/index.js';
+import { stringOption, waitForAbort, type Command } from '../command.js';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -24,24 +23,25 @@ without them, the embedded PostgreSQL and the objects under --data on this machi
     data: { type: 'string' },
   },
   async run(args, io) {
-    const config = loadConfig(process.env, {
+    const config = loadConfig({
       data: stringOption(args, 'data'),
       concurrency: stringOption(args, 'concurrency'),
     });
-    if (config.concurrency < 1) {
+    const { concurrency, logLevel } = config.server;
+    if (concurrency < 1) {
       throw new KadrError(
         'KADR_ERR_CONFIG',
-        `'--concurrency' must be at least 1 for a worker, got ${config.concurrency}`,
+        `'--concurrency' must be at least 1 for a worker, got ${concurrency}`,
       );
     }
-    const log = stderrLogger(config.logLevel, { role: 'worker' });
-    const app = await createApp(config, { roles: { api: false, worker: true }, log });
+    const log = stderrLogger(logLevel, { role: 'worker' });
+    const kadr = await startKadr(config, { worker: true }, log);
     try {
-      io.err.write(`kadr worker: running ${config.concurrency} worker(s)\n`);
+      io.err.write(`kadr worker: running ${concurrency} worker(s)\n`);
       await waitForAbort(io.signal);
       io.err.write('kadr worker: stopping\n');
     } finally {
-      await app.stop();
+      await kadr.close();
     }
     return 0;
   },

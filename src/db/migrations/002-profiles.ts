@@ -1,5 +1,5 @@
 /**
- * People profiles (issue 6). A profile is one person: personal data a person may fill in, the best
+ * People profiles (docs/profiles.md). A profile is one person: personal data a person may fill in, the best
  * face crop (an object in storage), a few face embeddings (128 float4 each, from the videos the
  * person was found in) and one appearance row per video.
  *

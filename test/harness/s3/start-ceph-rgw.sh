@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Single-node Ceph (Debian bookworm 16.2 "pacific"): 1 mon + 1 OSD + radosgw, all bound to 127.0.0.1,
-# all state under $CEPH_BASE. No cephx (auth none), no mgr. Adapted from
-# ../shared/reference/s3-test-server/start-ceph-rgw.sh: every port is configurable so that several
+# all state under $CEPH_BASE. No cephx (auth none), no mgr. Every port is configurable so that several
 # runs can share one machine (the test service picks free ones).
 #
 # env: CEPH_BASE (state dir, required to restart on existing data), RGW_PORT (S3, default 7480),

@@ -1,6 +1,6 @@
 /**
- * A real S3 server for the tests: single-node Ceph radosgw from Debian (MinIO is not packaged
- * here; see ../shared/reference/s3-test-server/README.md). Started once per test run in a temp
+ * A real S3 server for the tests: single-node Ceph radosgw from Debian (MinIO is not packaged in
+ * Debian; docs/storage.md). Started once per test run in a temp
  * folder, on free ports bound to 127.0.0.1, so parallel runs on one machine never collide.
  * memstore keeps the data in RAM: 1.2 s to start instead of ~4.5 s for bluestore, and the data
  * survives an rgw-only restart (the fault tests), which is all the tests need.

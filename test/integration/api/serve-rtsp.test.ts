@@ -1,6 +1,6 @@
 /**
- * `kadr serve --media <dir>` also restreams the videos of a folder over RTSP (issue 3: "the same server
- * also starts inside kadr serve"), checked with Debian's ffprobe as the client.
+ * `kadr serve --media <dir>` also restreams the videos of a folder over RTSP (docs/rtsp.md: the same
+ * server also starts inside kadr serve), checked with Debian's ffprobe as the client.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

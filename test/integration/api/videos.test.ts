@@ -1,5 +1,5 @@
 /**
- * issue 5 over real HTTP against a real `kadr serve` process and a real PostgreSQL: several
+ * docs/api.md over real HTTP against a real `kadr serve` process and a real PostgreSQL: several
  * videos uploaded at once, progress rising and facesSoFar growing while they run, final face
  * counts equal to the known truth, broken and non-video uploads failing cleanly, live events,
  * the OpenAPI document.

@@ -1,6 +1,6 @@
 /**
  * The profiles suite, run once per storage backend (profiles-api.test.ts: a folder on disk;
- * profiles-api-s3.test.ts: the test S3 server). issue 6 over real HTTP against a real `kadr serve` and a real PostgreSQL: videos uploaded with
+ * profiles-api-s3.test.ts: the test S3 server). docs/profiles.md over real HTTP against a real `kadr serve` and a real PostgreSQL: videos uploaded with
  * autoProfiles become exactly one profile per person (crops checked by embedding against the source
  * photos), the same people in another video join those profiles, uploading the same people again
  * adds no profile, re-processing a video replaces its contribution, deleting a video keeps the

@@ -1,5 +1,5 @@
 /**
- * Faults (issue 4), each as it would happen in production, with real peers:
+ * Faults (docs/recording.md), each as it would happen in production, with real peers:
  *  - the RTSP source is killed and started again mid-recording: the recording resumes, the gap is marked;
  *  - the recorder is killed with SIGKILL and started again: nothing older than ~2 s before the kill is
  *    lost, and no half-written object is left in the store;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # An RTSP source for the recorder tests that nobody here wrote: GStreamer's gst-rtsp-server (Debian:
 # python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-good/-bad). Serves video files without
-# re-encoding; RTP timestamp = the file's PTS. Adapted from shared/reference/media/samples.
+# re-encoding; RTP timestamp = the file's PTS.
 # usage: gst-rtsp-server.py PORT name=file[,ts-offset=N][,jump-at=S] ...
 #   ts-offset sets the first RTP timestamp (rtph264pay timestamp-offset), e.g. just below 2^32 so the
 #   32-bit RTP clock wraps during the stream.

@@ -1,5 +1,5 @@
 /**
- * Round trip (issue 4): VFR fixture file -> RTSP server -> `kadr record` -> disk and S3 -> read back with
+ * Round trip (docs/recording.md): VFR fixture file -> RTSP server -> `kadr record` -> disk and S3 -> read back with
  * ffprobe/ffmpeg: the same frame count, the same PTS per frame, identical pixels, and a frame index that
  * matches the file. The RTSP server is GStreamer's gst-rtsp-server for now (a peer nobody here wrote).
  */

@@ -1,5 +1,5 @@
 /**
- * Fuzz and abuse (issue 3): malformed or hostile requests get RTSP error codes or a closed socket,
+ * Fuzz and abuse (docs/rtsp.md): malformed or hostile requests get RTSP error codes or a closed socket,
  * memory stays bounded, and a real client (ffprobe) playing at the same time still receives every
  * frame with exact timestamps.
  */

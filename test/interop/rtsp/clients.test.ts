@@ -1,5 +1,5 @@
 /**
- * Interop matrix (issue 3): kadr's RTSP server against clients nobody here wrote, over TCP interleaved
+ * Interop matrix (docs/rtsp.md): kadr's RTSP server against clients nobody here wrote, over TCP interleaved
  * and UDP, for every fixture codec. For each VFR fixture the client must see every frame, and each
  * frame's PTS minus the first must equal the source's (ffprobe ground truth) within one 90 kHz tick.
  * H.264 and H.265 pass through, MPEG-4 Part 2 passes through, VP9 is transcoded to H.264.

@@ -1,5 +1,5 @@
 /**
- * A restream recorded by a real client is the original, picture for picture (issue 3): Debian's
+ * A restream recorded by a real client is the original, picture for picture (docs/rtsp.md): Debian's
  * `ffmpeg -copyts -rtsp_transport tcp -i rtsp://... -c copy out.mp4`, then
  *  - kadr's own compare (src/timeline compareAt: the frame shown at t ms after each file's first
  *    frame, decoded and compared) says "identical" at many times t, with the same frame index;

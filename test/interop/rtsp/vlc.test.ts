@@ -1,5 +1,5 @@
 /**
- * VLC (cvlc from Debian 12) as a client, "at least for play" (issue 3).
+ * VLC (cvlc from Debian 12) as a client, at least for play (docs/rtsp.md).
  *
  * Debian 12 builds VLC without live555 (--disable-live555), so VLC's RTSP goes through its SAT>IP
  * access module: a real RTSP exchange (SETUP, PLAY, TEARDOWN) and RTP reception, but it expects MPEG-TS

@@ -1,0 +1,128 @@
+/**
+ * The composition root: every server command (`kadr serve`, `worker`, `rtsp-serve`, `record`) starts
+ * what it runs here, from one KadrConfig, and stops it with one `close()`. Each part gets plain
+ * options, never the whole configuration. The commands only parse flags, call `startKadr`, wait for
+ * a signal (or the recording's end) and close.
+ */
+import { buildServer } from '../api/index.js';
+import { createApp, type KadrApp } from '../app/index.js';
+import { isLoopback, type KadrConfig } from '../config/index.js';
+import { KadrError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { startFolderRtsp } from '../streams/index.js';
+import { startRecording, type Recording, type RecordingOptions } from './recording.js';
+import { startRtspFiles, type RtspFilesOptions, type RtspListening } from './rtsp-files.js';
+
+export interface KadrRoles {
+  /** The HTTP API on config.server.host:port (kadr serve). */
+  api?: boolean;
+  /** Analysis workers, config.server.concurrency of them (kadr serve, kadr worker). */
+  worker?: boolean;
+  /** Every video in config.rtsp.mediaDir over RTSP, looped, next to the HTTP API (kadr serve --media). */
+  mediaFolder?: { port: number; logger: Logger };
+  /** A list of files over RTSP (kadr rtsp-serve). */
+  rtspFiles?: Omit<RtspFilesOptions, 'cacheBytes' | 'auth'>;
+  /** One RTSP URL recorded into storage (kadr record). */
+  record?: RecordingOptions;
+}
+
+export interface Kadr {
+  /** The analysis services, when `api` or `worker` was asked for. */
+  readonly app: KadrApp | undefined;
+  /** Where the HTTP API listens ("http://127.0.0.1:8080"). */
+  readonly httpAddress: string | undefined;
+  readonly rtsp: RtspListening | undefined;
+  readonly recording: Recording | undefined;
+  /** Stops everything started, last started first; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logger): Promise<Kadr> {
+  checkRoles(config, roles);
+  const closers: (() => Promise<void>)[] = [];
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const c of closers.reverse()) await c();
+    })());
+  try {
+    let app: KadrApp | undefined;
+    let httpAddress: string | undefined;
+    if (roles.api || roles.worker) {
+      const server = config.server;
+      const started = await createApp(server, {
+        roles: { api: roles.api === true, worker: roles.worker === true },
+        log,
+        s3: config.s3,
+      });
+      app = started;
+      closers.push(() => started.stop());
+      if (roles.api) {
+        const http = await buildServer(started);
+        httpAddress = await http.listen({ host: server.host, port: server.port });
+        closers.push(() => http.close());
+      }
+    }
+    let rtsp: RtspListening | undefined;
+    const rtspAuth = credentials(config);
+    if (roles.mediaFolder && config.rtsp.mediaDir) {
+      const folder = await startFolderRtsp({
+        dir: config.rtsp.mediaDir,
+        host: config.server.host,
+        port: roles.mediaFolder.port,
+        loop: true,
+        cacheBytes: config.rtsp.cacheBytes,
+        ...(rtspAuth ? { auth: rtspAuth } : {}),
+        logger: roles.mediaFolder.logger,
+      });
+      rtsp = {
+        host: config.server.host,
+        port: folder.port,
+        udpRtpPort: 0,
+        get mounts() {
+          return folder.mounts;
+        },
+        close: () => folder.close(),
+      };
+      closers.push(() => folder.close());
+    } else if (roles.rtspFiles) {
+      const files = await startRtspFiles({
+        ...roles.rtspFiles,
+        cacheBytes: config.rtsp.cacheBytes,
+        auth: rtspAuth,
+      });
+      rtsp = files;
+      closers.push(() => files.close());
+    }
+    const recording = roles.record ? startRecording(config, roles.record) : undefined;
+    if (recording) closers.push(() => recording.result.then(() => undefined).catch(() => undefined));
+    return { app, httpAddress, rtsp, recording, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Credentials for an RTSP server: both of user and password, or none. */
+function credentials(config: KadrConfig): { user: string; password: string } | undefined {
+  const { user, password } = config.rtsp;
+  return user && password ? { user, password } : undefined;
+}
+
+/** What can be refused before anything starts. */
+function checkRoles(config: KadrConfig, roles: KadrRoles): void {
+  if (roles.mediaFolder && config.rtsp.mediaDir) {
+    const { host } = config.server;
+    if (!isLoopback(host) && !credentials(config)) {
+      throw new KadrError('KADR_ERR_CONFIG', `refusing to serve RTSP on ${host} without authentication`, {
+        hint: 'set KADR_RTSP_USER and KADR_RTSP_PASSWORD',
+      });
+    }
+  }
+  if (roles.rtspFiles) {
+    const { user, password } = config.rtsp;
+    if ((user === undefined) !== (password === undefined)) {
+      throw new KadrError('KADR_ERR_USAGE', 'give both a user and a password, or neither');
+    }
+  }
+}
