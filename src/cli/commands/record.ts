@@ -50,6 +50,7 @@ options:
     json: { type: 'boolean' },
     verbose: { type: 'boolean' },
   },
+  stopsOnSignal: true,
   async run(args, io) {
     const url = args.positionals[0];
     if (!url || args.positionals.length > 1) {

@@ -23,6 +23,7 @@ without them, the embedded PostgreSQL and the objects under --data on this machi
     concurrency: { type: 'string' },
     data: { type: 'string' },
   },
+  stopsOnSignal: true,
   async run(args, io) {
     const config = loadConfig(process.env, {
       data: stringOption(args, 'data'),
