@@ -218,6 +218,25 @@ describe('kadr probe and index', () => {
   });
 });
 
+describe('kadr index without --csv or --json', () => {
+  test('prints a summary that agrees with ffprobe, not one line per frame', () => {
+    const f = getFixture('hevc-mkv-offset');
+    const r = kadr('index', f.path);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.ok(lines.length < 25, `${lines.length} lines`);
+    const field = (name: string) => lines.map((l) => l.trim()).find((l) => l.startsWith(name)) ?? '';
+    assert.match(lines[0]!, new RegExp(`: ${f.frames.length} frames$`));
+    assert.match(field('codec'), new RegExp(`hevc ${f.width}x${f.height}`));
+    assert.match(field('time base'), new RegExp(`${f.timeBase.num}/${f.timeBase.den}`));
+    assert.match(field('first PTS'), new RegExp(`^first PTS\\s+${f.frames[0]!.pts} `));
+    const keys = f.frames.filter((x) => x.key).length;
+    assert.match(field('keyframes'), new RegExp(`^keyframes\\s+${keys}, every `));
+    assert.match(field('frame rate'), /variable \(VFR\)/);
+    assert.match(field('decode order'), /B-frames/);
+  });
+});
+
 describe('bad input gets one line and a non-zero exit', () => {
   const f = getFixture('h264-mp4-ms');
   const cases: [string, string[], RegExp][] = [
