@@ -9,6 +9,7 @@ import { silentLogger, stderrLogger } from '../../core/logger.js';
 import { defaultSpoolDir, Recorder, type RecordedSegment } from '../../recorder/index.js';
 import { locatePrefix, parseStorageUrl } from '../../storage/index.js';
 import { flag, stringOption, type Command, type ParsedArgs } from '../command.js';
+import { clock, createStatusLine } from '../progress.js';
 
 function seconds(args: ParsedArgs, name: string, fallback: number | null): number | null {
   const raw = stringOption(args, name);
@@ -78,6 +79,18 @@ options:
     if (durationS !== null) signals.push(AbortSignal.timeout(Math.round(durationS * 1000)));
     const signal = AbortSignal.any(signals);
 
+    // On a terminal, a line that says the recording is alive (the numbers grow as segments are stored);
+    // not with --verbose, whose log lines would tear it.
+    const status = createStatusLine(io.err, !verbose);
+    const stored = { segments: 0, frames: 0, ms: 0 };
+    const startedAt = Date.now();
+    const draw = () =>
+      status.show(
+        `recording ${clock(Date.now() - startedAt)}: ${stored.segments} segment(s), ${stored.frames} frames, ` +
+          `${clock(stored.ms)} of video stored; Ctrl-C stops`,
+      );
+    const ticker = setInterval(draw, 1000);
+    draw();
     const recorder = new Recorder({
       url,
       transport,
@@ -88,10 +101,17 @@ options:
       logger,
       failFirstConnect: true,
       onSegment: (s) => {
-        if (!flag(args, 'json')) io.err.write(`stored ${s.location} (${s.frames} frames)\n`);
+        stored.segments++;
+        stored.frames += s.frames;
+        stored.ms += s.durationMs;
+        if (!flag(args, 'json')) status.print(`stored ${s.location} (${s.frames} frames)`);
+        draw();
       },
     });
-    const result = await recorder.run(signal);
+    const result = await recorder.run(signal).finally(() => {
+      clearInterval(ticker);
+      status.done();
+    });
     const segments = result.segments.map((s: RecordedSegment) => ({
       key: s.location,
       index: store.describe(s.indexKey),
