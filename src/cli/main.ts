@@ -1,6 +1,7 @@
 /**
  * `kadr` command line: dispatches to a command, turns errors into one line on stderr and an exit
- * code (2 for usage and input errors, 1 for anything else), never a stack trace unless KADR_DEBUG=1.
+ * code (2 for usage and input errors, 1 for anything else, 130/143 when SIGINT/SIGTERM stopped it),
+ * never a stack trace unless KADR_DEBUG=1.
  */
 import '../core/polyfill.js';
 import { readFileSync } from 'node:fs';
