@@ -32,7 +32,25 @@ export interface Command {
   /** Full usage text for `kadr <name> --help`. */
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /**
+   * True when run() watches io.signal and ends by itself, cleanly, on SIGINT/SIGTERM (the servers,
+   * the recorder). Any other command is left behind when a signal comes: the process ends at once,
+   * because a read from a stalled server inside FFmpeg cannot be interrupted from JavaScript.
+   */
+  stopsOnSignal?: boolean;
   run(args: ParsedArgs, io: CommandIo): Promise<number | void>;
+}
+
+/** The abort reason of io.signal when a signal stopped the command. */
+export class StoppedBySignal extends Error {
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`stopped by ${signal}`);
+  }
+
+  /** The shell's status for a process ended by this signal: 128 + its number (130, 143). */
+  get exitCode(): number {
+    return 128 + (this.signal === 'SIGINT' ? 2 : 15);
+  }
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

@@ -33,3 +33,45 @@ export function createProgress(label: string, stream: NodeJS.WritableStream & { 
     },
   };
 }
+
+/**
+ * One line of status on stderr, redrawn in place, for work without a known total (a recording).
+ * Lines printed through it go above the status line, so the two never tear each other. Where the
+ * stream is not a terminal (pipes, logs), or `redraw` is false, only the printed lines come out.
+ */
+export interface StatusLine {
+  show(text: string): void;
+  print(line: string): void;
+  done(): void;
+}
+
+export function createStatusLine(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  redraw = true,
+): StatusLine {
+  if (!stream.isTTY || !redraw) {
+    return { show() {}, print: (line) => stream.write(`${line}\n`), done() {} };
+  }
+  let current = '';
+  return {
+    show(text) {
+      current = text;
+      stream.write(`\r\x1b[K${text}`);
+    },
+    print(line) {
+      stream.write(`\r\x1b[K${line}\n${current}`);
+    },
+    done() {
+      if (current) stream.write('\r\x1b[K');
+      current = '';
+    },
+  };
+}
+
+/** 83,500 ms -> '1:23'; an hour or more -> '1:02:03'. */
+export function clock(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}

@@ -84,10 +84,11 @@ export interface CaptionedFrame {
 }
 
 /**
- * Two frames next to each other, each with a caption bar above it (the bar never covers picture).
+ * Two frames next to each other, each with a caption bar above it (the bar never covers picture),
+ * and, when `footer` is given, a bar below both with that line centred (a comparison's verdict).
  * The right frame is scaled to the left one's height, keeping its aspect ratio.
  */
-export function sideBySide(left: CaptionedFrame, right: CaptionedFrame): Frame {
+export function sideBySide(left: CaptionedFrame, right: CaptionedFrame, footer?: string): Frame {
   const height = left.frame.height;
   const fontSize = Math.max(12, Math.min(28, Math.round(height / 22)));
   const bar = Math.round(fontSize * 1.8);
@@ -103,10 +104,17 @@ export function sideBySide(left: CaptionedFrame, right: CaptionedFrame): Frame {
         `fontsize=${fontSize}:fontcolor=white:x=8:y=(${bar}-th)/2[${out}]`
       );
     };
+    const footerFile = path.join(dir, 'footer.txt');
+    if (footer !== undefined) writeFileSync(footerFile, footer);
     const graph = [
       label('a', left.caption, 'a', 'la'),
       label('b', right.caption, 'b', 'lb'),
-      '[la][lb]hstack=inputs=2[out]',
+      footer === undefined
+        ? '[la][lb]hstack=inputs=2[out]'
+        : '[la][lb]hstack=inputs=2[both];' +
+          `[both]pad=iw:ih+${bar}:0:0:black,` +
+          `drawtext=fontfile=${quoteFilterValue(fontFile)}:textfile=${quoteFilterValue(footerFile)}:expansion=none:` +
+          `fontsize=${fontSize}:fontcolor=white:x=(w-tw)/2:y=h-${bar}+(${bar}-th)/2[out]`,
     ].join(';');
     const fc = FilterComplexAPI.create(graph, {
       inputs: [{ label: 'a' }, { label: 'b' }],

@@ -34,6 +34,10 @@ export interface VideoInput {
   close(): Promise<void>;
 }
 
+const NETWORK_TIMEOUT_US = 30_000_000;
+/** AVERROR(ETIMEDOUT) on Linux: what FFmpeg returns when rw_timeout ran out. */
+const AVERROR_ETIMEDOUT = -110;
+
 export function isUrl(location: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
 }
@@ -63,9 +67,21 @@ export async function openVideoInput(
   try {
     demuxer = await Demuxer.open(location, {
       copyTs: true,
-      options: options.rtspTransport ? { rtsp_transport: options.rtspTransport } : {},
+      options: {
+        ...(options.rtspTransport ? { rtsp_transport: options.rtspTransport } : {}),
+        // A server that accepts and then says nothing must end in an error, not a read that waits
+        // forever: 30 s without a byte (FFmpeg's rw_timeout, in microseconds).
+        ...(isUrl(location) ? { rw_timeout: String(NETWORK_TIMEOUT_US) } : {}),
+      },
     });
   } catch (error) {
+    if (isUrl(location) && (error as { code?: unknown })?.code === AVERROR_ETIMEDOUT) {
+      throw new KadrError(
+        'KADR_ERR_INPUT_UNREADABLE',
+        `${displayName(location)} did not answer: no data in ${NETWORK_TIMEOUT_US / 1e6} s`,
+        { hint: 'check that the server is up and the URL is right', cause: error },
+      );
+    }
     throw new KadrError(
       'KADR_ERR_INPUT_NOT_MEDIA',
       `${displayName(location)} is not a video FFmpeg can read`,

@@ -28,17 +28,26 @@ export function withoutFrame(r: FrameAtResult): FrameAtInfo {
   return info;
 }
 
-/** Writes the labelled side-by-side image of two looked-up frames. */
+/** The comparison's result in words, as the picture shows it under the two frames. */
+export function verdict(cmp: { identical: boolean; psnr: number; scaled: boolean }): string {
+  if (cmp.identical) return 'identical pictures: every sample equal';
+  const psnr = Number.isFinite(cmp.psnr) ? `PSNR ${cmp.psnr.toFixed(2)} dB` : 'PSNR inf';
+  return `not identical: ${psnr} (Y, U, V)${cmp.scaled ? ', recording scaled to the original size' : ''}`;
+}
+
+/** Writes the labelled side-by-side image of two looked-up frames, with a footer line if given. */
 export function writeSideBySide(
   a: { file: VideoRef; result: FrameAtResult },
   b: { file: VideoRef; result: FrameAtResult },
   out: string,
+  footer?: string,
 ): void {
   let combined: Frame | undefined;
   try {
     combined = sideBySide(
       { frame: a.result.frame, caption: caption(a.file, a.result) },
       { frame: b.result.frame, caption: caption(b.file, b.result) },
+      footer,
     );
     writeImage(combined, out);
   } finally {
@@ -61,7 +70,12 @@ export async function compareAt(
     b = await lb.at(t);
     const cmp = comparePictures(a.frame, b.frame);
     if (options.out)
-      writeSideBySide({ file: original, result: a }, { file: recording, result: b }, options.out);
+      writeSideBySide(
+        { file: original, result: a },
+        { file: recording, result: b },
+        options.out,
+        verdict(cmp),
+      );
     return {
       tMs: timeMsToNumber(t),
       original: { file: refLabel(original), ...withoutFrame(a) },

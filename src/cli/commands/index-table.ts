@@ -2,20 +2,24 @@ import { KadrError } from '../../core/errors.js';
 import { ticksToMs } from '../../core/rational.js';
 import { getFrameIndex, refCacheKey, refLocation } from '../../timeline/index.js';
 import { type Command, flag } from '../command.js';
+import { indexSummary } from '../index-summary.js';
 import { lookupOptions } from '../indexing.js';
 import { resolveLocation } from '../locations.js';
 
 export const indexCommand: Command = {
   name: 'index',
-  usage: `usage: kadr index <video> (--json | --csv)
+  usage: `usage: kadr index <video> [--json | --csv]
 
-One row per displayed frame in presentation order: index (frames skipped to reach it), pts (ticks),
-ptsMs, sinceFirstMs, keyframe, decodeOrder, pos (byte offset of its packet, -1 when unknown).`,
+Without an option: a summary of the index (codec, size, time base, first PTS, duration, keyframes and
+their interval, constant or variable frame rate, decode order) and its first rows.
+--csv and --json: one row per displayed frame in presentation order: index (frames skipped to reach
+it), pts (ticks), ptsMs, sinceFirstMs, keyframe, decodeOrder, pos (byte offset of its packet, -1 when
+unknown).`,
   options: { json: { type: 'boolean' }, csv: { type: 'boolean' } },
   async run(args, io) {
     const [video, extra] = args.positionals;
     if (!video || extra)
-      throw new KadrError('KADR_ERR_USAGE', 'give exactly one video', { hint: 'kadr index <video> --csv' });
+      throw new KadrError('KADR_ERR_USAGE', 'give exactly one video', { hint: 'kadr index <video> [--csv]' });
     const ref = await resolveLocation(video);
     const { index } = await getFrameIndex(refLocation(ref), {
       ...lookupOptions(io, video),
@@ -37,6 +41,10 @@ ptsMs, sinceFirstMs, keyframe, decodeOrder, pos (byte offset of its packet, -1 w
         io.out.write(
           `${r.index},${r.pts},${r.ptsMs},${r.sinceFirstMs},${r.keyframe ? 1 : 0},${r.decodeOrder},${r.pos}\n`,
         );
+      return;
+    }
+    if (!flag(args, 'json')) {
+      io.out.write(`${indexSummary(video, index)}\n`);
       return;
     }
     const doc = {

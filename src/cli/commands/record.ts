@@ -8,6 +8,7 @@ import { silentLogger, stderrLogger } from '../../core/logger.js';
 import { startKadr } from '../../main/index.js';
 import type { RecordedSegment } from '../../recorder/index.js';
 import { flag, stringOption, type Command, type ParsedArgs } from '../command.js';
+import { clock, createStatusLine } from '../progress.js';
 
 function seconds(args: ParsedArgs, name: string, fallback: number | null): number | null {
   const raw = stringOption(args, name);
@@ -49,6 +50,7 @@ options:
     json: { type: 'boolean' },
     verbose: { type: 'boolean' },
   },
+  stopsOnSignal: true,
   async run(args, io) {
     const url = args.positionals[0];
     if (!url || args.positionals.length > 1) {
@@ -70,6 +72,18 @@ options:
     if (durationS !== null) signals.push(AbortSignal.timeout(Math.round(durationS * 1000)));
     const signal = AbortSignal.any(signals);
 
+    // On a terminal, a line that says the recording is alive (the numbers grow as segments are stored);
+    // not with --verbose, whose log lines would tear it.
+    const status = createStatusLine(io.err, !verbose);
+    const stored = { segments: 0, frames: 0, ms: 0 };
+    const startedAt = Date.now();
+    const draw = () =>
+      status.show(
+        `recording ${clock(Date.now() - startedAt)}: ${stored.segments} segment(s), ${stored.frames} frames, ` +
+          `${clock(stored.ms)} of video stored; Ctrl-C stops`,
+      );
+    const ticker = setInterval(draw, 1000);
+    draw();
     const kadr = await startKadr(
       config,
       {
@@ -82,7 +96,11 @@ options:
           signal,
           logger,
           onSegment: (s) => {
-            if (!flag(args, 'json')) io.err.write(`stored ${s.location} (${s.frames} frames)\n`);
+            stored.segments++;
+            stored.frames += s.frames;
+            stored.ms += s.durationMs;
+            if (!flag(args, 'json')) status.print(`stored ${s.location} (${s.frames} frames)`);
+            draw();
           },
           // libavformat prints "Failed reading RTSP data" and the like on every drop; the recorder
           // reports drops itself (gaps in the index, --verbose logs).
@@ -90,9 +108,17 @@ options:
         },
       },
       logger,
-    );
+    ).catch((error: unknown) => {
+      clearInterval(ticker);
+      status.done();
+      throw error;
+    });
     const { store, spoolDir } = kadr.recording!;
-    const result = await kadr.recording!.result.finally(() => kadr.close());
+    const result = await kadr.recording!.result.finally(() => {
+      clearInterval(ticker);
+      status.done();
+      return kadr.close();
+    });
     const segments = result.segments.map((s: RecordedSegment) => ({
       key: s.location,
       index: store.describe(s.indexKey),

@@ -47,6 +47,7 @@ options:
     'no-auth': { type: 'boolean' },
     verbose: { type: 'boolean' },
   },
+  stopsOnSignal: true,
   async run(args, io) {
     const files = args.positionals;
     if (files.length === 0) throw new KadrError('KADR_ERR_USAGE', 'give at least one video file');

@@ -37,6 +37,7 @@ KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|
     media: { type: 'string' },
     'rtsp-port': { type: 'string' },
   },
+  stopsOnSignal: true,
   async run(args, io) {
     const config = loadConfig({
       host: stringOption(args, 'host'),

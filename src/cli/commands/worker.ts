@@ -22,6 +22,7 @@ without them, the embedded PostgreSQL and the objects under --data on this machi
     concurrency: { type: 'string' },
     data: { type: 'string' },
   },
+  stopsOnSignal: true,
   async run(args, io) {
     const config = loadConfig({
       data: stringOption(args, 'data'),

@@ -49,6 +49,35 @@ function numberInImage(file: string): number {
   return readPatternNumber(gray, width, width, height);
 }
 
+/**
+ * The bar under the two frames of a compare picture (where the verdict is written), as gray samples
+ * read by ffmpeg: the image is one caption bar, the frame, and a bar of the same height under it.
+ */
+function verdictBar(file: string, frameHeight: number): Buffer {
+  const [width, height] = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split(',')
+    .map(Number) as [number, number];
+  const bar = (height - frameHeight) / 2;
+  assert.ok(Number.isInteger(bar) && bar > 0, `${height} px high for ${frameHeight} px frames: no bar`);
+  const gray = execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    {
+      maxBuffer: 64 << 20,
+    },
+  );
+  const strip = gray.subarray((height - bar) * width);
+  const dark = strip.filter((v) => v < 24).length;
+  const bright = strip.filter((v) => v > 200).length;
+  assert.ok(dark > strip.length * 0.7 && bright > 20, `not text on black: ${dark} dark, ${bright} bright`);
+  return strip;
+}
+
 function boundaryMs(f: Fixture, i: number): number {
   const d = (f.frames[i]!.pts - f.frames[0]!.pts) * BigInt(f.timeBase.num) * 1000n;
   return Number(ceilDiv(d, BigInt(f.timeBase.den)));
@@ -189,6 +218,23 @@ describe('kadr compare', () => {
     );
     assert.equal(size.trim().split(',')[0], String(2 * f.width));
   });
+
+  test('the picture shows the verdict under the frames: the same words for identical pairs, others for a re-encode', () => {
+    const copy = path.join(work, 'copy-verdict.mkv');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', f.path, '-c', 'copy', copy]);
+    const lossy = path.join(work, 'lossy-verdict.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', f.path, '-c:v', 'libx264', '-crf', '35', lossy]);
+    const image = (recording: string, t: number) => {
+      const out = path.join(work, `verdict-${path.basename(recording)}-${t}.png`);
+      kadrJson('compare', f.path, recording, '--at', String(t), '--out', out);
+      return verdictBar(out, f.height);
+    };
+    const same1 = image(copy, 500);
+    const same2 = image(copy, 1500);
+    const differs = image(lossy, 500);
+    assert.ok(same1.equals(same2), 'two identical pairs should carry the same verdict');
+    assert.ok(!same1.equals(differs), 'a re-encode should carry another verdict');
+  });
 });
 
 describe('kadr probe and index', () => {
@@ -215,6 +261,25 @@ describe('kadr probe and index', () => {
       rows.map((l) => l.split(',')[1]),
       f.frames.map((x) => String(x.pts)),
     );
+  });
+});
+
+describe('kadr index without --csv or --json', () => {
+  test('prints a summary that agrees with ffprobe, not one line per frame', () => {
+    const f = getFixture('hevc-mkv-offset');
+    const r = kadr('index', f.path);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.ok(lines.length < 25, `${lines.length} lines`);
+    const field = (name: string) => lines.map((l) => l.trim()).find((l) => l.startsWith(name)) ?? '';
+    assert.match(lines[0]!, new RegExp(`: ${f.frames.length} frames$`));
+    assert.match(field('codec'), new RegExp(`hevc ${f.width}x${f.height}`));
+    assert.match(field('time base'), new RegExp(`${f.timeBase.num}/${f.timeBase.den}`));
+    assert.match(field('first PTS'), new RegExp(`^first PTS\\s+${f.frames[0]!.pts} `));
+    const keys = f.frames.filter((x) => x.key).length;
+    assert.match(field('keyframes'), new RegExp(`^keyframes\\s+${keys}, every `));
+    assert.match(field('frame rate'), /variable \(VFR\)/);
+    assert.match(field('decode order'), /B-frames/);
   });
 });
 
