@@ -3,15 +3,57 @@
  * pipelining), routes interleaved RTCP to its session, and enforces the per-connection limits.
  */
 import type { Socket } from 'node:net';
-import { type RtspMount, RtspStatusError } from './handler.js';
+import type { Logger } from '../core/logger.js';
+import type { DigestAuth } from './digest-auth.js';
+import { type RtspMount, type RtspServerHandler, RtspStatusError } from './handler.js';
 import { header, type RtspRequest } from './message.js';
 import { formatNptRange, parseNptRange } from './range.js';
-import { RtspRequestParser } from './request-parser.js';
+import { type RequestParserLimits, RtspRequestParser } from './request-parser.js';
 import { parseRequestTarget } from './request-target.js';
-import { InterleavedSink, RtspSession, type SessionSink, UdpSink } from './rtsp-session.js';
-import { normalizeAddress, PUBLIC_METHODS, reply, type RtspServer } from './rtsp-server.js';
+import type { RtspSession } from './rtsp-session.js';
+import { InterleavedSink, type SessionSink, UdpSink } from './rtsp-session.js';
+import { normalizeAddress, PUBLIC_METHODS, reply } from './reply.js';
 import { splitCompoundRtcp } from '../rtp/rtcp-packets.js';
 import { chooseTransport, formatTransport, type TransportSpec } from './transport.js';
+import type { UdpPair } from './udp-pair.js';
+
+/** The limits a connection enforces on its client. */
+export interface ConnectionLimits {
+  /** A connection with nothing playing over it is closed after this long without a byte. */
+  idleTimeoutMs: number;
+  /** Requests received but not yet answered (pipelining). */
+  maxPendingRequests: number;
+  /** Bytes queued on the TCP connection before a client that does not read is dropped. */
+  maxTcpBacklogBytes: number;
+  parserLimits: RequestParserLimits;
+  /** Announced in the Session header of SETUP (RFC 2326 §12.37). */
+  sessionTimeoutSec: number;
+}
+
+/**
+ * What a connection needs from the server that accepted it, declared here by the consumer (as
+ * MediaMTX's servers declare serverPathManager): the connection can be read, tested and changed
+ * without the server's internals, and the server implements this.
+ */
+export interface RtspConnectionHost {
+  readonly handler: RtspServerHandler;
+  readonly auth: DigestAuth | undefined;
+  readonly log: Logger;
+  readonly limits: ConnectionLimits;
+  /** Counters the connection adds to when a defence fires. */
+  readonly stats: { protocolErrors: number; overflows: number };
+  /** The server's RTP/RTCP port pair (set once it listens). */
+  readonly udpPair: UdpPair | undefined;
+  session(id: string): RtspSession | undefined;
+  /** A new session in state Ready, or undefined when the server holds as many as it may. */
+  openSession(path: string, socket: Socket, remoteAddress: string): RtspSession | undefined;
+  /** Forgets a session the handler never accepted: no teardown is sent for it. */
+  forgetSession(session: RtspSession): void;
+  /** Ends a session and tells the handler (teardown). */
+  destroySession(session: RtspSession, reason: string): void;
+  /** Whether a session plays over this socket. */
+  playsOver(socket: Socket): boolean;
+}
 
 type Answer = { status: number; headers?: [string, string][]; body?: string; after?: () => void };
 
@@ -24,18 +66,16 @@ export class RtspConnection {
   private readonly remoteAddress: string;
 
   constructor(
-    private readonly server: RtspServer,
+    private readonly host: RtspConnectionHost,
     readonly socket: Socket,
   ) {
-    this.parser = new RtspRequestParser(server.options.parserLimits);
+    this.parser = new RtspRequestParser(host.limits.parserLimits);
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
     socket.setNoDelay(true);
-    socket.setTimeout(server.options.idleTimeoutMs);
+    socket.setTimeout(host.limits.idleTimeoutMs);
     socket.on('timeout', () => {
       // Idle: keep connections that carry playing media; anything else is a forgotten or hostile one.
-      if (![...this.server.sessions.values()].some((s) => s.connection === socket && s.state === 'playing')) {
-        socket.destroy();
-      }
+      if (!this.host.playsOver(socket)) socket.destroy();
     });
     socket.on('error', () => {}); // resets from clients that vanish are normal; 'close' cleans up
     socket.on('data', (chunk) => this.onData(chunk));
@@ -45,8 +85,8 @@ export class RtspConnection {
     for (const event of this.parser.push(chunk)) {
       if (event.type === 'interleaved') this.onInterleaved(event.channel, event.payload);
       else if (event.type === 'error') {
-        this.server.stats.protocolErrors++;
-        this.server.log.debug('protocol error, closing', {
+        this.host.stats.protocolErrors++;
+        this.host.log.debug('protocol error, closing', {
           remote: this.remoteAddress,
           error: event.message,
         });
@@ -55,8 +95,8 @@ export class RtspConnection {
         });
         this.socket.pause();
       } else {
-        if (this.pending >= this.server.options.maxPendingRequests) {
-          this.server.stats.protocolErrors++;
+        if (this.pending >= this.host.limits.maxPendingRequests) {
+          this.host.stats.protocolErrors++;
           this.socket.destroy();
           return;
         }
@@ -70,7 +110,7 @@ export class RtspConnection {
     this.pending++;
     this.queue = this.queue
       .then(task)
-      .catch((e: unknown) => this.server.log.error('request failed', { error: String(e) }))
+      .catch((e: unknown) => this.host.log.error('request failed', { error: String(e) }))
       .finally(() => this.pending--);
   }
 
@@ -89,18 +129,18 @@ export class RtspConnection {
     } catch (e) {
       if (e instanceof RtspStatusError) {
         answer = { status: e.status };
-        this.server.log.debug('request refused', {
+        this.host.log.debug('request refused', {
           method: request.method,
           status: e.status,
           error: e.message,
         });
       } else {
-        this.server.log.error('request handler failed', { method: request.method, error: String(e) });
+        this.host.log.error('request handler failed', { method: request.method, error: String(e) });
         answer = { status: 500 };
       }
     }
     if (this.socket.destroyed) return;
-    this.server.log.debug('rtsp request', {
+    this.host.log.debug('rtsp request', {
       remote: this.remoteAddress,
       method: request.method,
       uri: request.uri.slice(0, 200),
@@ -118,7 +158,7 @@ export class RtspConnection {
     const sessionId = sessionHeader?.split(';')[0]?.trim();
     const session = sessionId ? this.findSession(sessionId) : undefined;
     if (sessionId && !session) return { status: 454 };
-    const auth = this.server.options.auth;
+    const auth = this.host.auth;
     if (auth) {
       const verdict = auth.verify(header(req.headers, 'authorization'), req.method);
       // A nonce that expired while a session it opened plays is still accepted for that session, so
@@ -140,7 +180,7 @@ export class RtspConnection {
         return this.pause(session);
       case 'TEARDOWN':
         if (!session) return { status: 454 };
-        this.server.destroySession(session, 'teardown');
+        this.host.destroySession(session, 'teardown');
         return { status: 200 };
       case 'GET_PARAMETER':
         return { status: 200, headers: session ? [['Session', session.id]] : [] };
@@ -155,7 +195,7 @@ export class RtspConnection {
   }
 
   private findSession(id: string): RtspSession | undefined {
-    const s = this.server.sessions.get(id);
+    const s = this.host.session(id);
     if (!s) return undefined;
     // Interleaved sessions are controlled only over their own connection; UDP ones from anywhere the
     // client is (RFC 2326 §3.1), but only from the same address.
@@ -169,7 +209,7 @@ export class RtspConnection {
   ): Promise<{ path: string; track: string | undefined; mount: RtspMount }> {
     const target = parseRequestTarget(uri);
     if (!target) throw new RtspStatusError(400, `bad request URI ${uri.slice(0, 200)}`);
-    const mount = await this.server.options.handler.onDescribe({ path: target.path });
+    const mount = await this.host.handler.onDescribe({ path: target.path });
     if (!mount) throw new RtspStatusError(404, `no mount ${target.path}`);
     return { ...target, mount };
   }
@@ -209,15 +249,8 @@ export class RtspConnection {
     }
     let session = existing;
     if (!session) {
-      if (this.server.sessions.size >= this.server.options.maxSessions) return { status: 453 };
-      session = new RtspSession(
-        this.server.newSessionId(),
-        path,
-        this.socket,
-        this.remoteAddress,
-        Date.now(),
-      );
-      this.server.sessions.set(session.id, session);
+      session = this.host.openSession(path, this.socket, this.remoteAddress);
+      if (!session) return { status: 453 };
     }
     const { sink, transport } = this.makeSink(spec);
     session.tracks.set(track, { track, transport, sink });
@@ -227,22 +260,21 @@ export class RtspConnection {
     }
     let ssrc: number | undefined;
     try {
-      ssrc = (await this.server.options.handler.onSetup({ sessionId: session.id, path, track, sink })).ssrc;
+      ssrc = (await this.host.handler.onSetup({ sessionId: session.id, path, track, sink })).ssrc;
     } catch (e) {
       session.tracks.delete(track);
       if (session.tracks.size === 0) {
         // The handler never accepted this session, so it gets no teardown.
-        session.close();
-        this.server.sessions.delete(session.id);
+        this.host.forgetSession(session);
       }
       throw e;
     }
-    const udp = this.server.udpPair!;
+    const udp = this.host.udpPair!;
     return {
       status: 200,
       headers: [
         ['Transport', formatTransport(transport, { serverRtpPort: udp.rtpPort, ssrc })],
-        ['Session', `${session.id};timeout=${this.server.options.sessionTimeoutSec}`],
+        ['Session', `${session.id};timeout=${this.host.limits.sessionTimeoutSec}`],
       ],
     };
   }
@@ -250,7 +282,7 @@ export class RtspConnection {
   /** Interleaved channels the client asked for, moved to a free pair when this connection uses them. */
   private makeSink(spec: TransportSpec): { sink: SessionSink; transport: TransportSpec } {
     if (spec.kind === 'udp') {
-      const udp = this.server.udpPair!;
+      const udp = this.host.udpPair!;
       return {
         sink: new UdpSink(udp, this.remoteAddress, spec.clientRtpPort, spec.clientRtcpPort),
         transport: spec,
@@ -269,10 +301,10 @@ export class RtspConnection {
       this.socket,
       rtpChannel,
       rtcpChannel,
-      this.server.options.maxTcpBacklogBytes,
+      this.host.limits.maxTcpBacklogBytes,
       () => {
-        this.server.stats.overflows++;
-        this.server.log.warn('client does not read its stream, dropping connection', {
+        this.host.stats.overflows++;
+        this.host.log.warn('client does not read its stream, dropping connection', {
           remote: this.remoteAddress,
         });
         this.socket.destroy();
@@ -288,7 +320,7 @@ export class RtspConnection {
     const range = rangeHeader === undefined ? undefined : parseNptRange(rangeHeader);
     if (rangeHeader !== undefined && !range) return { status: 457 };
     const base = req.uri.split('?')[0]!.replace(/\/$/, '');
-    const result = await this.server.options.handler.onPlay({
+    const result = await this.host.handler.onPlay({
       sessionId: session.id,
       path: session.path,
       rangeStartSec: range?.startSec,
@@ -312,7 +344,7 @@ export class RtspConnection {
     if (!session) return { status: 454 };
     if (session.tracks.size === 0) return { status: 455 };
     if (session.state === 'playing') {
-      await this.server.options.handler.onPause({ sessionId: session.id, path: session.path });
+      await this.host.handler.onPause({ sessionId: session.id, path: session.path });
       session.state = 'ready';
     }
     return { status: 200, headers: [['Session', session.id]] };

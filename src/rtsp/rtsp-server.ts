@@ -8,11 +8,11 @@ import net from 'node:net';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { DigestAuth, type DigestCredentials } from './digest-auth.js';
 import type { RtspServerHandler } from './handler.js';
-import { header, type RtspRequest, type RtspResponse, serializeResponse } from './message.js';
 import { parseReceiverReports, splitCompoundRtcp } from '../rtp/rtcp-packets.js';
-import { RtspConnection } from './rtsp-connection.js';
-import type { RtspSession } from './rtsp-session.js';
+import { type ConnectionLimits, RtspConnection, type RtspConnectionHost } from './rtsp-connection.js';
+import { RtspSession } from './rtsp-session.js';
 import { defaultParserLimits, type RequestParserLimits } from './request-parser.js';
+import { normalizeAddress } from './reply.js';
 import { openUdpPair, type UdpPair } from './udp-pair.js';
 
 export interface RtspServerOptions {
@@ -41,9 +41,7 @@ export type ResolvedServerOptions = Required<Omit<RtspServerOptions, 'auth'>> & 
   auth: DigestAuth | undefined;
 };
 
-export const PUBLIC_METHODS = 'OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER';
-
-export class RtspServer {
+export class RtspServer implements RtspConnectionHost {
   readonly options: ResolvedServerOptions;
   readonly sessions = new Map<string, RtspSession>();
   private readonly connections = new Set<RtspConnection>();
@@ -83,6 +81,18 @@ export class RtspServer {
 
   get log(): Logger {
     return this.options.logger;
+  }
+
+  get handler(): RtspServerHandler {
+    return this.options.handler;
+  }
+
+  get auth(): DigestAuth | undefined {
+    return this.options.auth;
+  }
+
+  get limits(): ConnectionLimits {
+    return this.options;
   }
 
   get udpPair(): UdpPair | undefined {
@@ -146,8 +156,25 @@ export class RtspServer {
     });
   }
 
-  newSessionId(): string {
-    return randomBytes(8).toString('hex');
+  session(id: string): RtspSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  openSession(path: string, socket: net.Socket, remoteAddress: string): RtspSession | undefined {
+    if (this.sessions.size >= this.options.maxSessions) return undefined;
+    const session = new RtspSession(randomBytes(8).toString('hex'), path, socket, remoteAddress, Date.now());
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  forgetSession(session: RtspSession): void {
+    session.close();
+    this.sessions.delete(session.id);
+  }
+
+  playsOver(socket: net.Socket): boolean {
+    for (const s of this.sessions.values()) if (s.connection === socket && s.state === 'playing') return true;
+    return false;
   }
 
   destroySession(session: RtspSession, reason: string): void {
@@ -193,23 +220,4 @@ export class RtspServer {
       }
     }
   }
-}
-
-export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
-/** Builds a response echoing CSeq, with the Server and Date headers every response carries. */
-export function reply(
-  request: RtspRequest | undefined,
-  status: number,
-  headers: [string, string][] = [],
-  body?: string,
-): Buffer {
-  const out: RtspResponse = { status, headers: [] };
-  const cseq = request ? header(request.headers, 'cseq') : undefined;
-  if (cseq !== undefined && /^\d{1,10}$/.test(cseq)) out.headers.push(['CSeq', cseq]);
-  out.headers.push(['Server', 'kadr'], ['Date', new Date().toUTCString()], ...headers);
-  if (body !== undefined) out.body = body;
-  return serializeResponse(out);
 }
