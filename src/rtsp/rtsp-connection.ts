@@ -19,8 +19,13 @@ import type { UdpPair } from './udp-pair.js';
 
 /** The limits a connection enforces on its client. */
 export interface ConnectionLimits {
-  /** A connection with nothing playing over it is closed after this long without a byte. */
+  /**
+   * A connection with nothing playing over it is closed after this long without a whole request (or
+   * RTCP on an interleaved channel): bytes alone do not count, so a trickle does not keep it open.
+   */
   idleTimeoutMs: number;
+  /** A request (or interleaved frame) must be complete this long after its first byte arrived. */
+  requestTimeoutMs: number;
   /** Requests received but not yet answered (pipelining). */
   maxPendingRequests: number;
   /** Bytes queued on the TCP connection before a client that does not read is dropped. */
@@ -41,7 +46,7 @@ export interface RtspConnectionHost {
   readonly log: Logger;
   readonly limits: ConnectionLimits;
   /** Counters the connection adds to when a defence fires. */
-  readonly stats: { protocolErrors: number; overflows: number };
+  readonly stats: { protocolErrors: number; overflows: number; requestTimeouts: number; idleClosed: number };
   /** The server's RTP/RTCP port pair (set once it listens). */
   readonly udpPair: UdpPair | undefined;
   session(id: string): RtspSession | undefined;
@@ -63,7 +68,9 @@ export class RtspConnection {
   private pending = 0;
   /** Interleaved channel → session, for RTCP the client sends back. */
   private readonly channels = new Map<number, RtspSession>();
-  private readonly remoteAddress: string;
+  readonly remoteAddress: string;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private requestTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: RtspConnectionHost,
@@ -72,17 +79,46 @@ export class RtspConnection {
     this.parser = new RtspRequestParser(host.limits.parserLimits);
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
     socket.setNoDelay(true);
-    socket.setTimeout(host.limits.idleTimeoutMs);
-    socket.on('timeout', () => {
-      // Idle: keep connections that carry playing media; anything else is a forgotten or hostile one.
-      if (!this.host.playsOver(socket)) socket.destroy();
-    });
+    this.armIdleTimer();
     socket.on('error', () => {}); // resets from clients that vanish are normal; 'close' cleans up
     socket.on('data', (chunk) => this.onData(chunk));
+    socket.once('close', () => {
+      clearTimeout(this.idleTimer);
+      clearTimeout(this.requestTimer);
+    });
+  }
+
+  /** Restarted by each whole request or RTCP frame, never by bytes alone. */
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      // Idle: keep connections that carry playing media; anything else is a forgotten or hostile one.
+      if (this.host.playsOver(this.socket)) return this.armIdleTimer();
+      this.host.stats.idleClosed++;
+      this.socket.destroy();
+    }, this.host.limits.idleTimeoutMs);
+  }
+
+  /**
+   * A request whose bytes trickle in would hold the connection (and its slot) forever under an idle
+   * timer alone, so each message has a deadline from its first byte: past it, 408 and close.
+   */
+  private onRequestTimeout(): void {
+    this.requestTimer = undefined;
+    if (this.socket.destroyed) return;
+    this.host.stats.requestTimeouts++;
+    this.host.log.debug('request not complete in time, closing', {
+      remote: this.remoteAddress,
+      bufferedBytes: this.parser.bufferedBytes,
+    });
+    this.socket.pause();
+    this.socket.end(reply(undefined, 408), () => this.socket.destroy());
   }
 
   private onData(chunk: Buffer): void {
+    let completed = false;
     for (const event of this.parser.push(chunk)) {
+      if (event.type !== 'error') completed = true;
       if (event.type === 'interleaved') this.onInterleaved(event.channel, event.payload);
       else if (event.type === 'error') {
         this.host.stats.protocolErrors++;
@@ -101,8 +137,16 @@ export class RtspConnection {
           return;
         }
         const request = event.request;
+        this.armIdleTimer();
         this.enqueue(() => this.answer(request));
       }
+    }
+    if (completed) {
+      clearTimeout(this.requestTimer);
+      this.requestTimer = undefined;
+    }
+    if (this.parser.inMessage && !this.requestTimer && !this.socket.destroyed) {
+      this.requestTimer = setTimeout(() => this.onRequestTimeout(), this.host.limits.requestTimeoutMs);
     }
   }
 
@@ -118,7 +162,10 @@ export class RtspConnection {
     const session = this.channels.get(channel);
     if (!session || session.closed) return;
     // Only well-formed RTCP counts as a sign of life; garbage on a channel is dropped.
-    if (splitCompoundRtcp(payload)) session.lastSeenMs = Date.now();
+    if (splitCompoundRtcp(payload)) {
+      session.lastSeenMs = Date.now();
+      this.armIdleTimer();
+    }
   }
 
   private async answer(request: RtspRequest): Promise<void> {

@@ -26,9 +26,18 @@ export interface RtspServerOptions {
   logger?: Logger;
   /** Seconds without a request or RTCP from a client before its session ends (RFC 2326 §12.37). */
   sessionTimeoutSec?: number;
-  /** A connection with nothing playing over it is closed after this long without a byte. */
+  /** A connection with nothing playing over it is closed after this long without a request (60 s). */
   idleTimeoutMs?: number;
+  /** A request must be complete this long after its first byte (10 s), or the client gets 408. */
+  requestTimeoutMs?: number;
+  /**
+   * Open connections in all (1024). When full, a new connection takes the place of the oldest one
+   * that has no session yet, so a flood of idle connections cannot lock real clients out and
+   * sessions already set up are never cut.
+   */
   maxConnections?: number;
+  /** Open connections from one client address (64); more are refused at once. */
+  maxConnectionsPerAddress?: number;
   maxSessions?: number;
   /** Requests received but not yet answered on one connection (pipelining). */
   maxPendingRequests?: number;
@@ -44,7 +53,9 @@ export type ResolvedServerOptions = Required<Omit<RtspServerOptions, 'auth'>> & 
 export class RtspServer implements RtspConnectionHost {
   readonly options: ResolvedServerOptions;
   readonly sessions = new Map<string, RtspSession>();
+  /** Oldest first (a Set keeps insertion order), for eviction. */
   private readonly connections = new Set<RtspConnection>();
+  private readonly connectionsPerAddress = new Map<string, number>();
   private readonly tcp: net.Server;
   private udp: UdpPair | undefined;
   private sweeper: NodeJS.Timeout | undefined;
@@ -53,6 +64,12 @@ export class RtspServer implements RtspConnectionHost {
   readonly stats = {
     connections: 0,
     refusedConnections: 0,
+    /** Connections without a session closed to make room for a new one. */
+    evictedConnections: 0,
+    /** Connections closed because a request did not complete within requestTimeoutMs. */
+    requestTimeouts: 0,
+    /** Connections closed for idleTimeoutMs without a request. */
+    idleClosed: 0,
     protocolErrors: 0,
     overflows: 0,
     timeouts: 0,
@@ -70,7 +87,9 @@ export class RtspServer implements RtspConnectionHost {
       logger: options.logger ?? silentLogger,
       sessionTimeoutSec: options.sessionTimeoutSec ?? 60,
       idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       maxConnections: options.maxConnections ?? 1024,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
       maxSessions: options.maxSessions ?? 512,
       maxPendingRequests: options.maxPendingRequests ?? 16,
       maxTcpBacklogBytes: options.maxTcpBacklogBytes ?? 16 * 1024 * 1024,
@@ -137,7 +156,13 @@ export class RtspServer implements RtspConnectionHost {
   }
 
   private accept(socket: net.Socket): void {
-    if (this.closing || this.connections.size >= this.options.maxConnections) {
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    const fromAddress = this.connectionsPerAddress.get(address) ?? 0;
+    if (
+      this.closing ||
+      fromAddress >= this.options.maxConnectionsPerAddress ||
+      (this.connections.size >= this.options.maxConnections && !this.evictOneWithoutSession())
+    ) {
       this.stats.refusedConnections++;
       socket.destroy();
       return;
@@ -145,8 +170,12 @@ export class RtspServer implements RtspConnectionHost {
     this.stats.connections++;
     const connection = new RtspConnection(this, socket);
     this.connections.add(connection);
+    this.connectionsPerAddress.set(address, fromAddress + 1);
     socket.once('close', () => {
       this.connections.delete(connection);
+      const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.connectionsPerAddress.set(address, left);
+      else this.connectionsPerAddress.delete(address);
       // Interleaved sessions cannot outlive their connection: their media has nowhere else to go.
       for (const s of [...this.sessions.values()]) {
         if (s.connection !== socket) continue;
@@ -154,6 +183,21 @@ export class RtspServer implements RtspConnectionHost {
         else s.connection = undefined;
       }
     });
+  }
+
+  /** Closes the oldest connection that has set up no session; false when every one has. */
+  private evictOneWithoutSession(): boolean {
+    const withSession = new Set<net.Socket | undefined>();
+    for (const s of this.sessions.values()) withSession.add(s.connection);
+    for (const c of this.connections) {
+      if (withSession.has(c.socket) || c.socket.destroyed) continue;
+      this.connections.delete(c); // its 'close' comes later; the slot is free now
+      c.socket.destroy();
+      this.stats.evictedConnections++;
+      this.log.debug('connection without a session closed to make room', { remote: c.remoteAddress });
+      return true;
+    }
+    return false;
   }
 
   session(id: string): RtspSession | undefined {
