@@ -42,9 +42,9 @@ test("Digest answers pass kadr's server-side check; Basic when only Basic is off
   const uri = 'rtsp://127.0.0.1:8554/cam';
   const header = authorize('DESCRIBE', uri);
   assert.match(header, /^Digest /);
-  assert.deepEqual(server.verify(header, 'DESCRIBE'), { ok: true, user: 'cam', nonceExpired: false });
+  assert.deepEqual(server.verify(header, 'DESCRIBE', uri), { ok: true, user: 'cam', nonceExpired: false });
   const wrong = answerChallenge([server.challenge()], { user: 'cam', password: 'nope' })!;
-  assert.equal(server.verify(wrong('DESCRIBE', uri), 'DESCRIBE').ok, false);
+  assert.equal(server.verify(wrong('DESCRIBE', uri), 'DESCRIBE', uri).ok, false);
   // qop=auth (RFC 2617 §3.2.2): nc counts up, the server accepts it too.
   const withQop = answerChallenge([`${server.challenge()}, qop="auth"`], {
     user: 'cam',
@@ -53,7 +53,7 @@ test("Digest answers pass kadr's server-side check; Basic when only Basic is off
   const h1 = withQop('SETUP', uri);
   assert.match(h1, /nc=00000001/);
   assert.match(withQop('PLAY', uri), /nc=00000002/);
-  assert.equal(server.verify(h1, 'SETUP').ok, true);
+  assert.equal(server.verify(h1, 'SETUP', uri).ok, true);
   const basic = answerChallenge(['Basic realm="cam"'], { user: 'a', password: 'b:c' })!;
   assert.equal(basic('DESCRIBE', uri), `Basic ${Buffer.from('a:b:c').toString('base64')}`);
   assert.equal(answerChallenge(['Bearer x'], { user: 'a', password: 'b' }), undefined);

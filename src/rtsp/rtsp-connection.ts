@@ -3,7 +3,9 @@
  * pipelining), routes interleaved RTCP to its session, and enforces the per-connection limits.
  */
 import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { DigestAuth } from './digest-auth.js';
 import { type RtspMount, type RtspServerHandler, RtspStatusError } from './handler.js';
 import { header, type RtspRequest } from './message.js';
@@ -43,10 +45,18 @@ export interface ConnectionLimits {
 export interface RtspConnectionHost {
   readonly handler: RtspServerHandler;
   readonly auth: DigestAuth | undefined;
+  /** Slows down repeated authentication failures per client address. */
+  readonly authThrottle: AuthThrottle;
   readonly log: Logger;
   readonly limits: ConnectionLimits;
   /** Counters the connection adds to when a defence fires. */
-  readonly stats: { protocolErrors: number; overflows: number; requestTimeouts: number; idleClosed: number };
+  readonly stats: {
+    protocolErrors: number;
+    overflows: number;
+    requestTimeouts: number;
+    idleClosed: number;
+    authFailures: number;
+  };
   /** The server's RTP/RTCP port pair (set once it listens). */
   readonly udpPair: UdpPair | undefined;
   session(id: string): RtspSession | undefined;
@@ -207,13 +217,28 @@ export class RtspConnection {
     if (sessionId && !session) return { status: 454 };
     const auth = this.host.auth;
     if (auth) {
-      const verdict = auth.verify(header(req.headers, 'authorization'), req.method);
+      const authorization = header(req.headers, 'authorization');
+      const verdict = auth.verify(authorization, req.method, req.uri);
       // A nonce that expired while a session it opened plays is still accepted for that session, so
       // keep-alives of a long playback do not fail; new sessions need a fresh nonce.
       if (!verdict.ok || (verdict.nonceExpired && !session)) {
         const stale = verdict.ok || verdict.stale;
+        if (!verdict.ok && authorization !== undefined) {
+          // A failed attempt (wrong password, foreign nonce or uri, an algorithm kadr does not
+          // implement) is answered later the more this address fails; the answer is still 401 with
+          // a fresh challenge, which a client that offered MD5-sess can answer with plain MD5.
+          this.host.stats.authFailures++;
+          const delayMs = this.host.authThrottle.failed(this.remoteAddress);
+          this.host.log.debug('authentication failed', {
+            remote: this.remoteAddress,
+            reason: verdict.reason,
+            delayMs,
+          });
+          if (delayMs > 0) await sleep(delayMs);
+        }
         return { status: 401, headers: [['WWW-Authenticate', auth.challenge(stale)]] };
       }
+      if (verdict.ok) this.host.authThrottle.succeeded(this.remoteAddress);
     }
     if (session) session.lastSeenMs = Date.now();
     switch (req.method) {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { DigestAuth, type DigestCredentials } from './digest-auth.js';
 import type { RtspServerHandler } from './handler.js';
 import { parseReceiverReports, splitCompoundRtcp } from '../rtp/rtcp-packets.js';
@@ -23,6 +24,8 @@ export interface RtspServerOptions {
   /** Even UDP port for RTP (RTCP on the next one); 0 picks a free pair. */
   udpRtpPort?: number;
   auth?: DigestCredentials;
+  /** How repeated authentication failures from one address are slowed down (see AuthThrottle). */
+  authThrottle?: AuthThrottleOptions;
   logger?: Logger;
   /** Seconds without a request or RTCP from a client before its session ends (RFC 2326 §12.37). */
   sessionTimeoutSec?: number;
@@ -46,13 +49,14 @@ export interface RtspServerOptions {
   parserLimits?: RequestParserLimits;
 }
 
-export type ResolvedServerOptions = Required<Omit<RtspServerOptions, 'auth'>> & {
+export type ResolvedServerOptions = Required<Omit<RtspServerOptions, 'auth' | 'authThrottle'>> & {
   auth: DigestAuth | undefined;
 };
 
 export class RtspServer implements RtspConnectionHost {
   readonly options: ResolvedServerOptions;
   readonly sessions = new Map<string, RtspSession>();
+  readonly authThrottle: AuthThrottle;
   /** Oldest first (a Set keeps insertion order), for eviction. */
   private readonly connections = new Set<RtspConnection>();
   private readonly connectionsPerAddress = new Map<string, number>();
@@ -70,6 +74,8 @@ export class RtspServer implements RtspConnectionHost {
     requestTimeouts: 0,
     /** Connections closed for idleTimeoutMs without a request. */
     idleClosed: 0,
+    /** Requests with credentials that failed (answered 401 after the throttle's delay). */
+    authFailures: 0,
     protocolErrors: 0,
     overflows: 0,
     timeouts: 0,
@@ -95,6 +101,7 @@ export class RtspServer implements RtspConnectionHost {
       maxTcpBacklogBytes: options.maxTcpBacklogBytes ?? 16 * 1024 * 1024,
       parserLimits: options.parserLimits ?? defaultParserLimits,
     };
+    this.authThrottle = new AuthThrottle(options.authThrottle);
     this.tcp = net.createServer((socket) => this.accept(socket));
   }
 
