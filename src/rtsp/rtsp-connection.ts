@@ -30,8 +30,12 @@ export interface ConnectionLimits {
   requestTimeoutMs: number;
   /** Requests received but not yet answered (pipelining). */
   maxPendingRequests: number;
-  /** Bytes queued on the TCP connection before a client that does not read is dropped. */
+  /** Bytes queued on a TCP connection past which its viewer skips to the next keyframe. */
+  tcpSkipBacklogBytes: number;
+  /** Bytes queued on a TCP connection past which it is dropped (media that cannot skip). */
   maxTcpBacklogBytes: number;
+  /** A TCP viewer that is behind and reads nothing for this long is dropped. */
+  tcpStallTimeoutMs: number;
   parserLimits: RequestParserLimits;
   /** Announced in the Session header of SETUP (RFC 2326 §12.37). */
   sessionTimeoutSec: number;
@@ -53,6 +57,7 @@ export interface RtspConnectionHost {
   readonly stats: {
     protocolErrors: number;
     overflows: number;
+    viewerSkips: number;
     requestTimeouts: number;
     idleClosed: number;
     authFailures: number;
@@ -369,19 +374,39 @@ export class RtspConnection {
       rtpChannel = c;
       rtcpChannel = c + 1;
     }
-    const sink = new InterleavedSink(
-      this.socket,
-      rtpChannel,
-      rtcpChannel,
-      this.host.limits.maxTcpBacklogBytes,
-      () => {
-        this.host.stats.overflows++;
-        this.host.log.warn('client does not read its stream, dropping connection', {
+    const { tcpSkipBacklogBytes, maxTcpBacklogBytes, tcpStallTimeoutMs } = this.host.limits;
+    const limits = {
+      skipBacklogBytes: Math.min(tcpSkipBacklogBytes, maxTcpBacklogBytes / 2),
+      maxBacklogBytes: maxTcpBacklogBytes,
+      stallTimeoutMs: tcpStallTimeoutMs,
+    };
+    let lastLogMs = -Infinity;
+    let unlogged = { skips: 0, units: 0 };
+    const sink: InterleavedSink = new InterleavedSink(this.socket, rtpChannel, rtcpChannel, limits, {
+      onSkip: (skippedUnits) => {
+        this.host.stats.viewerSkips++;
+        unlogged = { skips: unlogged.skips + 1, units: unlogged.units + skippedUnits };
+        // a link that stays slower than the stream skips every GOP or so: one line per 10 s at most
+        if (performance.now() - lastLogMs < 10_000) return;
+        lastLogMs = performance.now();
+        this.host.log.info('viewer reads slower than the stream: skipped ahead to a keyframe', {
           remote: this.remoteAddress,
+          skips: unlogged.skips,
+          skippedAccessUnits: unlogged.units,
+          totalSkips: sink.skips,
+        });
+        unlogged = { skips: 0, units: 0 };
+      },
+      onOverflow: (reason) => {
+        this.host.stats.overflows++;
+        this.host.log.warn('viewer does not take its stream, dropping connection', {
+          remote: this.remoteAddress,
+          reason,
+          skips: sink.skips,
         });
         this.socket.destroy();
       },
-    );
+    });
     return { sink, transport: { kind: 'tcp', rtpChannel, rtcpChannel } };
   }
 
@@ -402,7 +427,10 @@ export class RtspConnection {
     session.state = 'playing';
     const aggregate = parseRequestTarget(req.uri)?.track === undefined;
     const rtpInfo = result.rtpInfo
-      .map((e) => `url=${aggregate ? `${base}/${e.track}` : base};seq=${e.seq};rtptime=${e.rtptime >>> 0}`)
+      .map((e) => {
+        const seq = session.tracks.get(e.track)?.sink.rtpInfoSeq(e.seq) ?? e.seq;
+        return `url=${aggregate ? `${base}/${e.track}` : base};seq=${seq};rtptime=${e.rtptime >>> 0}`;
+      })
       .join(',');
     const headers: [string, string][] = [
       ['Session', session.id],

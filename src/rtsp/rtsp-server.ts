@@ -44,8 +44,15 @@ export interface RtspServerOptions {
   maxSessions?: number;
   /** Requests received but not yet answered on one connection (pipelining). */
   maxPendingRequests?: number;
-  /** Bytes queued on a TCP connection before a client that does not read is dropped. */
+  /**
+   * Bytes queued on a TCP connection past which its viewer is behind and skips whole access units to
+   * the next keyframe (4 MiB; at most half of maxTcpBacklogBytes).
+   */
+  tcpSkipBacklogBytes?: number;
+  /** Bytes queued on a TCP connection past which it is dropped (16 MiB; media that cannot skip). */
   maxTcpBacklogBytes?: number;
+  /** A TCP viewer that is behind and reads nothing at all for this long is dropped (30 s). */
+  tcpStallTimeoutMs?: number;
   parserLimits?: RequestParserLimits;
 }
 
@@ -77,7 +84,10 @@ export class RtspServer implements RtspConnectionHost {
     /** Requests with credentials that failed (answered 401 after the throttle's delay). */
     authFailures: 0,
     protocolErrors: 0,
+    /** TCP connections dropped because their viewer took nothing (or could not skip). */
     overflows: 0,
+    /** Times a TCP viewer that fell behind skipped ahead to a keyframe. */
+    viewerSkips: 0,
     timeouts: 0,
     /** RTP packets sent to sessions that have ended. */
     rtpPacketsSent: 0,
@@ -98,7 +108,9 @@ export class RtspServer implements RtspConnectionHost {
       maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
       maxSessions: options.maxSessions ?? 512,
       maxPendingRequests: options.maxPendingRequests ?? 16,
+      tcpSkipBacklogBytes: options.tcpSkipBacklogBytes ?? 4 * 1024 * 1024,
       maxTcpBacklogBytes: options.maxTcpBacklogBytes ?? 16 * 1024 * 1024,
+      tcpStallTimeoutMs: options.tcpStallTimeoutMs ?? 30_000,
       parserLimits: options.parserLimits ?? defaultParserLimits,
     };
     this.authThrottle = new AuthThrottle(options.authThrottle);
