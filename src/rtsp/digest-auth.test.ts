@@ -29,29 +29,38 @@ test('parses quoted values containing commas and escapes', () => {
   assert.equal(parseDigestHeader('Basic dXNlcjpwYXNz'), undefined);
 });
 
-function authorization(auth: DigestAuth, nonce: string, user: string, password: string, method = 'DESCRIBE') {
-  const uri = 'rtsp://127.0.0.1:8554/cam';
-  const response = digestResponse({ user, realm: auth.realm, password, method, uri, nonce });
-  return `Digest username="${user}", realm="${auth.realm}", nonce="${nonce}", uri="${uri}", response="${response}"`;
+const uri = 'rtsp://127.0.0.1:8554/cam';
+
+function authorization(
+  auth: DigestAuth,
+  nonce: string,
+  user: string,
+  password: string,
+  method = 'DESCRIBE',
+  digestUri = uri,
+  extra = '',
+) {
+  const response = digestResponse({ user, realm: auth.realm, password, method, uri: digestUri, nonce });
+  return `Digest username="${user}", realm="${auth.realm}", nonce="${nonce}", uri="${digestUri}", response="${response}"${extra}`;
 }
 
 test('accepts the right credentials, refuses wrong ones and nonces it did not issue', () => {
   const auth = new DigestAuth({ user: 'op', password: 's3cret' });
   const nonce = /nonce="([^"]+)"/.exec(auth.challenge())![1]!;
-  assert.deepEqual(auth.verify(authorization(auth, nonce, 'op', 's3cret'), 'DESCRIBE'), {
+  assert.deepEqual(auth.verify(authorization(auth, nonce, 'op', 's3cret'), 'DESCRIBE', uri), {
     ok: true,
     user: 'op',
     nonceExpired: false,
   });
-  assert.equal(auth.verify(authorization(auth, nonce, 'op', 'guess'), 'DESCRIBE').ok, false);
-  assert.equal(auth.verify(authorization(auth, nonce, 'root', 's3cret'), 'DESCRIBE').ok, false);
+  assert.equal(auth.verify(authorization(auth, nonce, 'op', 'guess'), 'DESCRIBE', uri).ok, false);
+  assert.equal(auth.verify(authorization(auth, nonce, 'root', 's3cret'), 'DESCRIBE', uri).ok, false);
   // a response computed for another method is refused
-  assert.equal(auth.verify(authorization(auth, nonce, 'op', 's3cret', 'PLAY'), 'DESCRIBE').ok, false);
+  assert.equal(auth.verify(authorization(auth, nonce, 'op', 's3cret', 'PLAY'), 'DESCRIBE', uri).ok, false);
   const forged = `${nonce.split('.')[0]}.00000000000000000000000000000000`;
-  assert.equal(auth.verify(authorization(auth, forged, 'op', 's3cret'), 'DESCRIBE').ok, false);
+  assert.equal(auth.verify(authorization(auth, forged, 'op', 's3cret'), 'DESCRIBE', uri).ok, false);
   const other = new DigestAuth({ user: 'op', password: 's3cret' });
-  assert.equal(other.verify(authorization(auth, nonce, 'op', 's3cret'), 'DESCRIBE').ok, false);
-  assert.equal(auth.verify(undefined, 'DESCRIBE').ok, false);
+  assert.equal(other.verify(authorization(auth, nonce, 'op', 's3cret'), 'DESCRIBE', uri).ok, false);
+  assert.equal(auth.verify(undefined, 'DESCRIBE', uri).ok, false);
 });
 
 test('nonces expire: the verdict says so, so the server can answer stale=TRUE', () => {
@@ -59,16 +68,58 @@ test('nonces expire: the verdict says so, so the server can answer stale=TRUE', 
   const auth = new DigestAuth({ user: 'op', password: 'pw' }, { nonceLifetimeMs: 1000, now: () => now });
   const nonce = auth.newNonce();
   now += 999;
-  assert.deepEqual(auth.verify(authorization(auth, nonce, 'op', 'pw'), 'DESCRIBE'), {
+  assert.deepEqual(auth.verify(authorization(auth, nonce, 'op', 'pw'), 'DESCRIBE', uri), {
     ok: true,
     user: 'op',
     nonceExpired: false,
   });
   now += 2;
-  assert.deepEqual(auth.verify(authorization(auth, nonce, 'op', 'pw'), 'DESCRIBE'), {
+  assert.deepEqual(auth.verify(authorization(auth, nonce, 'op', 'pw'), 'DESCRIBE', uri), {
     ok: true,
     user: 'op',
     nonceExpired: true,
   });
   assert.ok(auth.challenge(true).endsWith('stale=TRUE'));
+});
+
+test('the Digest uri must name the request: a captured header does not open another mount', () => {
+  const auth = new DigestAuth({ user: 'op', password: 'pw' });
+  const nonce = auth.newNonce();
+  const header = authorization(auth, nonce, 'op', 'pw');
+  assert.equal(auth.verify(header, 'DESCRIBE', uri).ok, true);
+  assert.equal(auth.verify(header, 'DESCRIBE', `${uri}/`).ok, true, 'a trailing slash is the same resource');
+  const other = auth.verify(header, 'DESCRIBE', 'rtsp://127.0.0.1:8554/other');
+  assert.deepEqual(other, { ok: false, stale: false, reason: 'uri is not the request URI' });
+  assert.equal(auth.verify(header, 'DESCRIBE', 'rtsp://127.0.0.1:8554/cam2').ok, false);
+  // SETUP of a track answered with the aggregate URL (VLC) is the same mount; the reverse is not
+  const setup = authorization(auth, nonce, 'op', 'pw', 'SETUP');
+  assert.equal(auth.verify(setup, 'SETUP', `${uri}/track0`).ok, true);
+  const trackHeader = authorization(auth, nonce, 'op', 'pw', 'SETUP', `${uri}/track0`);
+  assert.equal(auth.verify(trackHeader, 'SETUP', `${uri}/track0`).ok, true);
+  assert.equal(auth.verify(trackHeader, 'SETUP', `${uri}/track1`).ok, false);
+  assert.equal(auth.verify(trackHeader, 'SETUP', uri).ok, false);
+});
+
+test('algorithms other than MD5 are refused, not verified as MD5', () => {
+  const auth = new DigestAuth({ user: 'op', password: 'pw' });
+  const nonce = auth.newNonce();
+  assert.equal(
+    auth.verify(authorization(auth, nonce, 'op', 'pw', 'DESCRIBE', uri, ', algorithm=MD5'), 'DESCRIBE', uri)
+      .ok,
+    true,
+  );
+  assert.equal(
+    auth.verify(authorization(auth, nonce, 'op', 'pw', 'DESCRIBE', uri, ', algorithm="md5"'), 'DESCRIBE', uri)
+      .ok,
+    true,
+  );
+  for (const algorithm of ['MD5-sess', 'SHA-256', '']) {
+    const verdict = auth.verify(
+      authorization(auth, nonce, 'op', 'pw', 'DESCRIBE', uri, `, algorithm=${algorithm}`),
+      'DESCRIBE',
+      uri,
+    );
+    assert.equal(verdict.ok, false, algorithm);
+    assert.match(verdict.ok ? '' : verdict.reason, /unsupported algorithm/);
+  }
 });

@@ -7,6 +7,12 @@
  * flood of 401s could grow, and an expired nonce is answered with `stale=TRUE` (the client retries
  * without asking the user again). The challenge offers no qop because clients differ in how they
  * handle it (live555 in VLC answers without it); a client that sends qop=auth is accepted too.
+ *
+ * The `uri` the client hashed must name what it requests: the request URI itself, or for a SETUP of a
+ * track its aggregate URL (VLC answers a track's challenge with the URL it described). Otherwise one
+ * captured header would open every mount for its nonce's lifetime. Only `algorithm=MD5` (the default
+ * when absent, RFC 2617 §3.2.1) is implemented; anything else, MD5-sess included, is refused rather
+ * than verified as if it were MD5.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -91,7 +97,7 @@ export class DigestAuth {
     return `Digest realm="${this.realm}", nonce="${this.newNonce()}"${stale ? ', stale=TRUE' : ''}`;
   }
 
-  verify(authorization: string | undefined, method: string): DigestVerdict {
+  verify(authorization: string | undefined, method: string, requestUri: string): DigestVerdict {
     if (!authorization) return { ok: false, stale: false, reason: 'no credentials' };
     const p = parseDigestHeader(authorization);
     if (!p) return { ok: false, stale: false, reason: 'not a Digest authorization' };
@@ -101,6 +107,12 @@ export class DigestAuth {
     const response = p.get('response');
     if (!user || !nonce || !uri || !response) return { ok: false, stale: false, reason: 'incomplete Digest' };
     if (p.get('realm') !== this.realm) return { ok: false, stale: false, reason: 'wrong realm' };
+    const algorithm = p.get('algorithm');
+    if (algorithm !== undefined && algorithm.toUpperCase() !== 'MD5') {
+      return { ok: false, stale: false, reason: `unsupported algorithm ${algorithm.slice(0, 32)}` };
+    }
+    if (!namesRequest(uri, requestUri))
+      return { ok: false, stale: false, reason: 'uri is not the request URI' };
     const [expiry, mac] = nonce.split('.');
     if (!expiry || !mac || !safeEqual(mac, this.sign(expiry))) {
       return { ok: false, stale: false, reason: 'nonce not issued here' };
@@ -125,6 +137,17 @@ export class DigestAuth {
     const nonceExpired = parseInt(expiry, 36) < this.now();
     return { ok: true, user, nonceExpired };
   }
+}
+
+const withoutTrailingSlash = (uri: string) => (uri.endsWith('/') ? uri.slice(0, -1) : uri);
+
+/** The Digest `uri` is the request URI, or the aggregate URL of a track's request URI. */
+function namesRequest(digestUri: string, requestUri: string): boolean {
+  const got = withoutTrailingSlash(digestUri);
+  const want = withoutTrailingSlash(requestUri);
+  if (got === want) return true;
+  const aggregate = want.replace(/\/track\d{1,3}$/, '');
+  return aggregate !== want && got === aggregate;
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -21,9 +21,10 @@ export interface RtpSink {
   sendRtp(packet: Buffer): void;
   /**
    * Optional: several RTP packets back to back in `data`, `lengths[i]` bytes each (one access unit), copied
-   * like sendRtp; one call instead of one per packet.
+   * like sendRtp; one call instead of one per packet. `keyframe` says whether a decoder can start at
+   * this unit: a TCP viewer that falls behind skips whole units up to the next keyframe.
    */
-  sendRtpPackets?(data: Buffer, lengths: Uint16Array): void;
+  sendRtpPackets?(data: Buffer, lengths: Uint16Array, keyframe?: boolean): void;
   sendRtcp(packet: Buffer): void;
   /** true once the receiver is gone (teardown, timeout, closed socket); senders stop then. */
   readonly closed: boolean;

@@ -26,6 +26,16 @@ export function parseNptRange(value: string): NptRange | undefined {
   return { startSec, endSec };
 }
 
+/**
+ * Seconds with microseconds, trailing zeros dropped down to milliseconds (`8.0189`, `1.500`). FFmpeg
+ * reads npt into microseconds (av_parse_time keeps 6 decimals and ignores the rest) and rescales that,
+ * rounding to nearest, to the stream's 90 kHz clock: a microsecond is 0.09 tick, so every tick comes
+ * back exact, where milliseconds (90 ticks) put a frame at 8.0189 s on 8.019, 9 ticks late.
+ */
+function nptSeconds(sec: number): string {
+  return sec.toFixed(6).replace(/(\.\d{3}\d*?)0+$/, '$1');
+}
+
 export function formatNptRange(startSec: number, endSec?: number): string {
-  return `npt=${startSec.toFixed(3)}-${endSec === undefined ? '' : endSec.toFixed(3)}`;
+  return `npt=${nptSeconds(startSec)}-${endSec === undefined ? '' : nptSeconds(endSec)}`;
 }

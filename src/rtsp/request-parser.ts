@@ -42,6 +42,11 @@ export class RtspRequestParser {
     return this.pending.length;
   }
 
+  /** true between the first byte of a request (or interleaved frame) and its last. */
+  get inMessage(): boolean {
+    return !this.failed && (this.pending.length > 0 || this.head !== undefined);
+  }
+
   /** Feeds bytes, returns the events they complete. */
   push(chunk: Buffer): ParserEvent[] {
     if (this.failed) return [];

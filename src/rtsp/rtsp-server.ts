@@ -6,13 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { DigestAuth, type DigestCredentials } from './digest-auth.js';
 import type { RtspServerHandler } from './handler.js';
-import { header, type RtspRequest, type RtspResponse, serializeResponse } from './message.js';
-import { parseReceiverReports, splitCompoundRtcp } from './rtcp-packets.js';
-import { RtspConnection } from './rtsp-connection.js';
-import type { RtspSession } from './rtsp-session.js';
+import { parseReceiverReports, splitCompoundRtcp } from '../rtp/rtcp-packets.js';
+import { type ConnectionLimits, RtspConnection, type RtspConnectionHost } from './rtsp-connection.js';
+import { RtspSession } from './rtsp-session.js';
 import { defaultParserLimits, type RequestParserLimits } from './request-parser.js';
+import { normalizeAddress } from './reply.js';
 import { openUdpPair, type UdpPair } from './udp-pair.js';
 
 export interface RtspServerOptions {
@@ -23,30 +24,49 @@ export interface RtspServerOptions {
   /** Even UDP port for RTP (RTCP on the next one); 0 picks a free pair. */
   udpRtpPort?: number;
   auth?: DigestCredentials;
+  /** How repeated authentication failures from one address are slowed down (see AuthThrottle). */
+  authThrottle?: AuthThrottleOptions;
   logger?: Logger;
   /** Seconds without a request or RTCP from a client before its session ends (RFC 2326 §12.37). */
   sessionTimeoutSec?: number;
-  /** A connection with nothing playing over it is closed after this long without a byte. */
+  /** A connection with nothing playing over it is closed after this long without a request (60 s). */
   idleTimeoutMs?: number;
+  /** A request must be complete this long after its first byte (10 s), or the client gets 408. */
+  requestTimeoutMs?: number;
+  /**
+   * Open connections in all (1024). When full, a new connection takes the place of the oldest one
+   * that has no session yet, so a flood of idle connections cannot lock real clients out and
+   * sessions already set up are never cut.
+   */
   maxConnections?: number;
+  /** Open connections from one client address (64); more are refused at once. */
+  maxConnectionsPerAddress?: number;
   maxSessions?: number;
   /** Requests received but not yet answered on one connection (pipelining). */
   maxPendingRequests?: number;
-  /** Bytes queued on a TCP connection before a client that does not read is dropped. */
+  /**
+   * Bytes queued on a TCP connection past which its viewer is behind and skips whole access units to
+   * the next keyframe (4 MiB; at most half of maxTcpBacklogBytes).
+   */
+  tcpSkipBacklogBytes?: number;
+  /** Bytes queued on a TCP connection past which it is dropped (16 MiB; media that cannot skip). */
   maxTcpBacklogBytes?: number;
+  /** A TCP viewer that is behind and reads nothing at all for this long is dropped (30 s). */
+  tcpStallTimeoutMs?: number;
   parserLimits?: RequestParserLimits;
 }
 
-export type ResolvedServerOptions = Required<Omit<RtspServerOptions, 'auth'>> & {
+export type ResolvedServerOptions = Required<Omit<RtspServerOptions, 'auth' | 'authThrottle'>> & {
   auth: DigestAuth | undefined;
 };
 
-export const PUBLIC_METHODS = 'OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER';
-
-export class RtspServer {
+export class RtspServer implements RtspConnectionHost {
   readonly options: ResolvedServerOptions;
   readonly sessions = new Map<string, RtspSession>();
+  readonly authThrottle: AuthThrottle;
+  /** Oldest first (a Set keeps insertion order), for eviction. */
   private readonly connections = new Set<RtspConnection>();
+  private readonly connectionsPerAddress = new Map<string, number>();
   private readonly tcp: net.Server;
   private udp: UdpPair | undefined;
   private sweeper: NodeJS.Timeout | undefined;
@@ -55,8 +75,19 @@ export class RtspServer {
   readonly stats = {
     connections: 0,
     refusedConnections: 0,
+    /** Connections without a session closed to make room for a new one. */
+    evictedConnections: 0,
+    /** Connections closed because a request did not complete within requestTimeoutMs. */
+    requestTimeouts: 0,
+    /** Connections closed for idleTimeoutMs without a request. */
+    idleClosed: 0,
+    /** Requests with credentials that failed (answered 401 after the throttle's delay). */
+    authFailures: 0,
     protocolErrors: 0,
+    /** TCP connections dropped because their viewer took nothing (or could not skip). */
     overflows: 0,
+    /** Times a TCP viewer that fell behind skipped ahead to a keyframe. */
+    viewerSkips: 0,
     timeouts: 0,
     /** RTP packets sent to sessions that have ended. */
     rtpPacketsSent: 0,
@@ -72,17 +103,34 @@ export class RtspServer {
       logger: options.logger ?? silentLogger,
       sessionTimeoutSec: options.sessionTimeoutSec ?? 60,
       idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       maxConnections: options.maxConnections ?? 1024,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
       maxSessions: options.maxSessions ?? 512,
       maxPendingRequests: options.maxPendingRequests ?? 16,
+      tcpSkipBacklogBytes: options.tcpSkipBacklogBytes ?? 4 * 1024 * 1024,
       maxTcpBacklogBytes: options.maxTcpBacklogBytes ?? 16 * 1024 * 1024,
+      tcpStallTimeoutMs: options.tcpStallTimeoutMs ?? 30_000,
       parserLimits: options.parserLimits ?? defaultParserLimits,
     };
+    this.authThrottle = new AuthThrottle(options.authThrottle);
     this.tcp = net.createServer((socket) => this.accept(socket));
   }
 
   get log(): Logger {
     return this.options.logger;
+  }
+
+  get handler(): RtspServerHandler {
+    return this.options.handler;
+  }
+
+  get auth(): DigestAuth | undefined {
+    return this.options.auth;
+  }
+
+  get limits(): ConnectionLimits {
+    return this.options;
   }
 
   get udpPair(): UdpPair | undefined {
@@ -127,7 +175,13 @@ export class RtspServer {
   }
 
   private accept(socket: net.Socket): void {
-    if (this.closing || this.connections.size >= this.options.maxConnections) {
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    const fromAddress = this.connectionsPerAddress.get(address) ?? 0;
+    if (
+      this.closing ||
+      fromAddress >= this.options.maxConnectionsPerAddress ||
+      (this.connections.size >= this.options.maxConnections && !this.evictOneWithoutSession())
+    ) {
       this.stats.refusedConnections++;
       socket.destroy();
       return;
@@ -135,8 +189,12 @@ export class RtspServer {
     this.stats.connections++;
     const connection = new RtspConnection(this, socket);
     this.connections.add(connection);
+    this.connectionsPerAddress.set(address, fromAddress + 1);
     socket.once('close', () => {
       this.connections.delete(connection);
+      const left = (this.connectionsPerAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.connectionsPerAddress.set(address, left);
+      else this.connectionsPerAddress.delete(address);
       // Interleaved sessions cannot outlive their connection: their media has nowhere else to go.
       for (const s of [...this.sessions.values()]) {
         if (s.connection !== socket) continue;
@@ -146,8 +204,40 @@ export class RtspServer {
     });
   }
 
-  newSessionId(): string {
-    return randomBytes(8).toString('hex');
+  /** Closes the oldest connection that has set up no session; false when every one has. */
+  private evictOneWithoutSession(): boolean {
+    const withSession = new Set<net.Socket | undefined>();
+    for (const s of this.sessions.values()) withSession.add(s.connection);
+    for (const c of this.connections) {
+      if (withSession.has(c.socket) || c.socket.destroyed) continue;
+      this.connections.delete(c); // its 'close' comes later; the slot is free now
+      c.socket.destroy();
+      this.stats.evictedConnections++;
+      this.log.debug('connection without a session closed to make room', { remote: c.remoteAddress });
+      return true;
+    }
+    return false;
+  }
+
+  session(id: string): RtspSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  openSession(path: string, socket: net.Socket, remoteAddress: string): RtspSession | undefined {
+    if (this.sessions.size >= this.options.maxSessions) return undefined;
+    const session = new RtspSession(randomBytes(8).toString('hex'), path, socket, remoteAddress, Date.now());
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  forgetSession(session: RtspSession): void {
+    session.close();
+    this.sessions.delete(session.id);
+  }
+
+  playsOver(socket: net.Socket): boolean {
+    for (const s of this.sessions.values()) if (s.connection === socket && s.state === 'playing') return true;
+    return false;
   }
 
   destroySession(session: RtspSession, reason: string): void {
@@ -193,23 +283,4 @@ export class RtspServer {
       }
     }
   }
-}
-
-export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
-/** Builds a response echoing CSeq, with the Server and Date headers every response carries. */
-export function reply(
-  request: RtspRequest | undefined,
-  status: number,
-  headers: [string, string][] = [],
-  body?: string,
-): Buffer {
-  const out: RtspResponse = { status, headers: [] };
-  const cseq = request ? header(request.headers, 'cseq') : undefined;
-  if (cseq !== undefined && /^\d{1,10}$/.test(cseq)) out.headers.push(['CSeq', cseq]);
-  out.headers.push(['Server', 'kadr'], ['Date', new Date().toUTCString()], ...headers);
-  if (body !== undefined) out.body = body;
-  return serializeResponse(out);
 }

@@ -53,26 +53,67 @@ export abstract class SessionSink implements RtpSink {
   bytesSent = 0;
   abstract sendRtp(packet: Buffer): void;
   abstract sendRtcp(packet: Buffer): void;
+  /** The sequence number the client sees for the sender's `seq` (RTP-Info of a later PLAY). */
+  rtpInfoSeq(seq: number): number {
+    return seq;
+  }
   close(): void {
     this.closed = true;
   }
 }
 
+export interface BacklogLimits {
+  /** Queued bytes past which a viewer is behind: whole access units are skipped to the next keyframe. */
+  skipBacklogBytes: number;
+  /** Queued bytes past which the connection is dropped (a stream that cannot skip, having no keyframe flags). */
+  maxBacklogBytes: number;
+  /** A viewer that is behind and has read nothing for this long is dropped. */
+  stallTimeoutMs: number;
+}
+
+export interface BacklogEvents {
+  /** The viewer caught up at a keyframe after `skippedUnits` access units were left out. */
+  onSkip(skippedUnits: number): void;
+  /** The connection must be dropped; `reason` says why, for the log. */
+  onOverflow(reason: string): void;
+}
+
 /**
- * RTP/AVP/TCP: `$ channel length payload` frames on the control connection (RFC 2326 §10.12). A client
- * that stops reading would make the socket buffer grow without bound, so past `maxBacklogBytes`
- * the connection is dropped: memory per connection stays bounded and the others keep being served.
+ * RTP/AVP/TCP: `$ channel length payload` frames on the control connection (RFC 2326 §10.12).
+ *
+ * A viewer whose link is slower than the stream makes the socket's queue grow. Past `skipBacklogBytes`
+ * it is behind: whole access units are left out until a keyframe arrives with the queue drained to half
+ * that, so it sees a jump to a keyframe (and an RTP sequence gap, which tells its depacketizer that
+ * packets were lost) instead of an ever later picture or a cut connection. Skips are counted. Only a
+ * viewer that reads nothing at all for `stallTimeoutMs`, or a queue past `maxBacklogBytes` (packets
+ * sent without keyframe flags cannot be skipped), drops the connection: memory per connection stays
+ * bounded and the others keep being served.
  */
 export class InterleavedSink extends SessionSink {
   constructor(
     private readonly socket: Socket,
     private readonly rtpChannel: number,
     private readonly rtcpChannel: number | undefined,
-    private readonly maxBacklogBytes: number,
-    private readonly onOverflow: () => void,
+    private readonly limits: BacklogLimits,
+    private readonly events: BacklogEvents,
   ) {
     super();
   }
+
+  /** Times the viewer fell behind and caught up again at a keyframe. */
+  skips = 0;
+  skippedUnits = 0;
+  /** Access units left out in the current episode; undefined while the viewer keeps up. */
+  private skipping: number | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private stallBacklog = 0;
+  /**
+   * RTP packets left out so far (mod 2^16), taken off every later sequence number: the viewer sees an
+   * unbroken sequence and a timestamp jump to a keyframe. A gap would read as loss, and one of more
+   * than 3,000 packets as a restarted source (RFC 3550 §A.1), whose first packet, the keyframe's,
+   * FFmpeg then throws away.
+   */
+  private seqShift = 0;
 
   /** While corked, frames are copied into one buffer per batch, written by uncork(). */
   private batch: Buffer | undefined;
@@ -104,9 +145,8 @@ export class InterleavedSink extends SessionSink {
   }
 
   private write(bytes: Buffer, flushed?: () => void): void {
-    if (this.socket.writableLength > this.maxBacklogBytes) {
-      this.closed = true;
-      this.onOverflow();
+    if (this.socket.writableLength > this.limits.maxBacklogBytes) {
+      this.overflow(`${this.socket.writableLength} bytes queued`);
       return;
     }
     this.socket.write(bytes, flushed && ((error) => error || flushed()));
@@ -143,6 +183,7 @@ export class InterleavedSink extends SessionSink {
     out[at + 1] = channel;
     out.writeUInt16BE(packet.length, at + 2);
     packet.copy(out, at + 4);
+    if (channel === this.rtpChannel && this.seqShift !== 0) this.shiftSeq(out, at + 4);
     this.packetsSent++;
     this.bytesSent += packet.length;
     if (!this.corked) this.write(out);
@@ -152,9 +193,67 @@ export class InterleavedSink extends SessionSink {
     this.frame(this.rtpChannel, packet);
   }
 
+  private overflow(reason: string): void {
+    this.close();
+    this.events.onOverflow(reason);
+  }
+
+  /** Whether this access unit is left out because the viewer is behind (see the class comment). */
+  private behind(keyframe: boolean): boolean {
+    const queued = this.socket.writableLength;
+    if (this.skipping === undefined) {
+      if (queued <= this.limits.skipBacklogBytes) return false;
+      this.skipping = 0;
+      this.stallBacklog = queued;
+      this.watchStall();
+    } else if (keyframe && queued <= this.limits.skipBacklogBytes / 2) {
+      const skipped = this.skipping;
+      this.skipping = undefined;
+      clearTimeout(this.stallTimer);
+      this.skips++;
+      this.skippedUnits += skipped;
+      this.events.onSkip(skipped);
+      return false;
+    }
+    this.skipping++;
+    return true;
+  }
+
+  /** Rewrites the sequence number of the RTP packet copied at `at` (see seqShift). */
+  private shiftSeq(buf: Buffer, at: number): void {
+    buf.writeUInt16BE((buf.readUInt16BE(at + 2) - this.seqShift) & 0xffff, at + 2);
+  }
+
+  override rtpInfoSeq(seq: number): number {
+    return (seq - this.seqShift) & 0xffff;
+  }
+
+  /** While behind: a queue that has not shrunk for stallTimeoutMs is a viewer that reads nothing. */
+  private watchStall(): void {
+    this.stallTimer = setTimeout(() => {
+      if (this.closed || this.skipping === undefined) return;
+      const queued = this.socket.writableLength;
+      if (queued >= this.stallBacklog) {
+        this.overflow(`read nothing for ${this.limits.stallTimeoutMs} ms, ${queued} bytes queued`);
+        return;
+      }
+      this.stallBacklog = queued;
+      this.watchStall();
+    }, this.limits.stallTimeoutMs);
+  }
+
+  override close(): void {
+    super.close();
+    clearTimeout(this.stallTimer);
+  }
+
   /** One access unit's packets into the batch in one pass (cork/uncork around it if not corked). */
-  sendRtpPackets(data: Buffer, lengths: Uint16Array): void {
+  sendRtpPackets(data: Buffer, lengths: Uint16Array, keyframe?: boolean): void {
     if (this.closed || this.socket.destroyed) return;
+    if (keyframe !== undefined && this.behind(keyframe)) {
+      this.seqShift = (this.seqShift + lengths.length) & 0xffff;
+      return;
+    }
     const corked = this.corked;
     this.corked = true;
     let out = this.reserve(data.length + 4 * lengths.length);
@@ -166,6 +265,7 @@ export class InterleavedSink extends SessionSink {
       batch[out + 1] = this.rtpChannel;
       batch.writeUInt16BE(length, out + 2);
       data.copy(batch, out + 4, from, from + length);
+      if (this.seqShift !== 0) this.shiftSeq(batch, out + 4);
       out += 4 + length;
       from += length;
     }

@@ -45,6 +45,14 @@ test('Range: npt forms, open ends, invalid input', () => {
   assert.equal(parseNptRange('npt=20-10'), undefined);
   assert.equal(formatNptRange(1.5), 'npt=1.500-');
   assert.equal(formatNptRange(0, 6.317), 'npt=0.000-6.317');
+  // microseconds, so that a 90 kHz tick survives the round trip through FFmpeg's microseconds
+  assert.equal(formatNptRange(225225 / 90000), 'npt=2.5025-');
+  assert.equal(formatNptRange(721701 / 90000), 'npt=8.0189-');
+  assert.equal(formatNptRange(1 / 90000), 'npt=0.000011-');
+  for (let ticks = 0; ticks < 90_000 * 20; ticks += 997) {
+    const micros = Math.round(Number(/^npt=([\d.]+)-$/.exec(formatNptRange(ticks / 90000))![1]) * 1e6);
+    assert.equal(Math.round((micros * 9) / 100), ticks);
+  }
 });
 
 test('request target: mount paths with folders and escapes, track names, traversal refused', () => {

@@ -115,7 +115,7 @@ export class CachedRtpTrack implements PacedRtpTrack {
     }
     this.packetCount += lengths.length;
     this.octetCount += data.length - 12 * lengths.length;
-    this.options.out.packets(data, lengths);
+    this.options.out.packets(data, lengths, unit.key);
   }
 
   async seek(sec: number): Promise<void> {

@@ -10,8 +10,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import type { RtpSink } from '../rtsp/handler.js';
-import { serializeReceiverReportBye } from '../rtsp/rtcp-packets.js';
-import { serializeSenderReport, unixUsToNtp } from '../rtsp/rtcp-sender-report.js';
+import { serializeReceiverReportBye } from '../rtp/rtcp-packets.js';
+import { serializeSenderReport, unixUsToNtp } from '../rtp/rtcp-sender-report.js';
 import type { OpenPacedTrack, PacedRtpTrack } from './paced-track.js';
 import type { PlayStart, SourceConsumer } from './source.js';
 
@@ -52,7 +52,7 @@ export class FilePlayback implements SourceConsumer {
     const box: { self?: FilePlayback } = {};
     const track = await options.openTrack({
       packet: (packet) => box.self?.emit(packet),
-      packets: (data, lengths) => box.self?.emitMany(data, lengths),
+      packets: (data, lengths, keyframe) => box.self?.emitMany(data, lengths, keyframe),
     });
     box.self = new FilePlayback(track, options);
     return box.self;
@@ -74,9 +74,9 @@ export class FilePlayback implements SourceConsumer {
     else if (this.state === 'playing') this.options.sink.sendRtp(packet);
   }
 
-  private emitMany(data: Buffer, lengths: Uint16Array): void {
+  private emitMany(data: Buffer, lengths: Uint16Array, keyframe: boolean): void {
     if (this.state === 'playing' && !this.held && this.options.sink.sendRtpPackets) {
-      this.options.sink.sendRtpPackets(data, lengths);
+      this.options.sink.sendRtpPackets(data, lengths, keyframe);
       return;
     }
     let at = 0;

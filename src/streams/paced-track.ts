@@ -31,7 +31,7 @@ export interface PacedRtpTrack {
 export interface RtpOutput {
   packet(packet: Buffer): void;
   /** Several packets back to back in `data`, `lengths[i]` bytes each: one call per access unit. */
-  packets(data: Buffer, lengths: Uint16Array): void;
+  packets(data: Buffer, lengths: Uint16Array, keyframe: boolean): void;
 }
 
 /** Opens a client's track, sending into `out`. */

@@ -154,7 +154,8 @@ test('a real client keeps receiving every frame while the server is abused', asy
 
 test('a client that does not read its stream is dropped, not buffered without bound', async () => {
   const clip = await heavyClip();
-  const small = await startServer([clip], { maxTcpBacklogBytes: 64 * 1024 });
+  // behind at 32 KiB, it skips; having read nothing for 2 s, it is dropped
+  const small = await startServer([clip], { maxTcpBacklogBytes: 64 * 1024, tcpStallTimeoutMs: 2000 });
   try {
     const c = await RawClient.connect(small.port);
     const url = small.url(clip);

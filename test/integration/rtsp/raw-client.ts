@@ -34,9 +34,10 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** `localAddress` (127.0.0.2 ...) makes the client come from another address of the loopback. */
+  static connect(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => resolve(new RawClient(s)));
+      const s = net.connect({ port, host: '127.0.0.1', localAddress }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }
