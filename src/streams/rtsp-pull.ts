@@ -19,9 +19,9 @@ import { annexBExtradata } from '../rtp/access-unit.js';
 import { RtspClient } from '../rtsp/rtsp-client.js';
 import { RtpReceiver, rtpVideoCodec, type ReceivedUnit } from '../rtp/rtp-receiver.js';
 import { parseSdpVideo } from '../rtp/sdp-video.js';
-import type { Fmp4TrackSpec } from './fmp4-writer.js';
-import type { RtspEnd, RtspInputOptions, RtspVideoInfo, RtspVideoUnit } from './rtsp-input.js';
-import { redactUrl } from './rtsp-input.js';
+import type { Fmp4TrackSpec } from '../media/fmp4-writer.js';
+import type { RtspEnd, RtspInputOptions, RtspVideoInfo, RtspVideoUnit } from './libav-rtsp-pull.js';
+import { redactUrl } from './libav-rtsp-pull.js';
 
 /** Packets held to put UDP datagrams back in order before a gap counts as loss. */
 const UDP_REORDER_PACKETS = 64;
