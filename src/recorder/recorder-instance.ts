@@ -13,7 +13,7 @@ import type { CameraUnit, PullEnd } from '../streams/camera-unit.js';
 import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { decideCut, ptsJumped } from './segment-cut.js';
-import { rtspServerReachable } from './source-probe.js';
+import { rtspServerReachable } from '../streams/source-probe.js';
 import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
 
 export interface InstanceOptions extends SegmentWriterOptions {
