@@ -17,6 +17,7 @@ import { Packet, type Stream } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
 import { PlayoutClock } from '../rtp/rtp-timing.js';
+import { selectVideoStream } from './video-stream.js';
 
 export interface ReadPacket {
   /** Borrowed: valid until the next call to next(), seekToTicks() or close(); never free it. */
@@ -169,7 +170,7 @@ async function openDemuxer(path: string, probe: boolean): Promise<Demuxer> {
   try {
     if (!probe && /\.(mp4|m4v|mov)$/i.test(path)) {
       const fast = await Demuxer.open(path, { copyTs: true, skipStreamInfo: true });
-      const v = fast.video();
+      const v = selectVideoStream(fast);
       if (fast.formatName.includes('mp4') && v && v.codecpar.width > 0) return fast;
       await fast.close();
     }
@@ -182,7 +183,7 @@ async function openDemuxer(path: string, probe: boolean): Promise<Demuxer> {
 }
 
 function pickVideo(demuxer: Demuxer, path: string): Stream {
-  const stream = demuxer.video();
+  const stream = selectVideoStream(demuxer);
   if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${path} has no video stream`);
   return stream;
 }
