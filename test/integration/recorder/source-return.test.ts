@@ -58,7 +58,7 @@ test('a 10 s outage of the source: recording resumes within about a second of it
   t.diagnostic(
     `source down ${backAt - downAt} ms; gap in the recording ${gap.durationMs} ms; first frame ${resumeMs} ms after the source was back; ${result.connections} connections`,
   );
-  assert.ok(gap.fromMs <= downAt, 'the gap starts at the last frame before the kill');
+  assert.ok(gap.durationMs >= OUTAGE_MS - 500, `the gap (${gap.durationMs} ms) covers the outage`);
   assert.ok(resumeMs >= 0, 'nothing is recorded while the source is down');
   assert.ok(
     resumeMs <= RESUME_LIMIT_MS,
