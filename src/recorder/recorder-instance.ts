@@ -6,32 +6,28 @@
  * background while the next one records.
  */
 import type { Logger } from '../core/logger.js';
-import { redactUrl, type RtspEnd, type RtspTransport, type RtspVideoUnit } from '../media/rtsp-input.js';
-import { openVideoInput, type VideoInput, type VideoInputPath } from '../media/video-input.js';
-import type { Gap, SegmentEnd, SegmentStart } from './segment-index.js';
+import type { CameraUnit, PullEnd } from '../streams/camera-unit.js';
+import type { GapMark } from '../streams/source-supervisor.js';
+import type { SegmentEnd, SegmentStart } from './segment-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { decideCut, ptsJumped } from './segment-cut.js';
-import { rtspServerReachable } from './source-probe.js';
+import type { RecorderInput, RecorderSource } from './recorder-source.js';
 import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
 
 export interface InstanceOptions extends SegmentWriterOptions {
-  url: string;
-  transport: RtspTransport;
-  inputPath: VideoInputPath;
+  source: RecorderSource;
   /** Key prefix: '' or ending in '/'. */
   prefix: string;
   segmentDurationMs: number;
   timestampJumpMs: number;
-  /** No data for this long: the connection is considered lost. */
-  readTimeoutMs: number;
   connection: number;
-  gapBefore: Omit<Gap, 'toMs' | 'durationMs'> | null;
+  gapBefore: GapMark | null;
   signal: AbortSignal;
   onSegmentDone: (outcome: SegmentOutcome) => void;
 }
 
 export interface InstanceResult {
-  end: RtspEnd;
+  end: PullEnd;
   stopped: boolean;
   /** The source reached the end it announced: a file played to its end, not a dropped connection. */
   sourceEnded: boolean;
@@ -59,14 +55,9 @@ export class RecorderInstance {
   }
 
   async run(): Promise<InstanceResult> {
-    const input = await openVideoInput(this.o.url, {
-      path: this.o.inputPath,
-      transport: this.o.transport,
-      timeoutMs: this.o.readTimeoutMs,
-      signal: this.o.signal,
-    });
+    const input = await this.o.source.connect(this.o.signal);
     this.log.info('connected', {
-      source: redactUrl(this.o.url),
+      source: this.o.source.name,
       input: input.kind,
       ...input.info,
       timeBase: `${input.info.timeBase.num}/${input.info.timeBase.den}`,
@@ -84,10 +75,10 @@ export class RecorderInstance {
         try {
           this.framesReceived++;
           this.lastReceivedAtMs = unit.receivedAtMs;
-          if (this.maxPtsTicks === null || unit.ptsTicks > this.maxPtsTicks) this.maxPtsTicks = unit.ptsTicks;
+          if (this.maxPtsTicks === null || unit.pts > this.maxPtsTicks) this.maxPtsTicks = unit.pts;
           this.accept(input, unit, segmentTicks, jumpTicks, backTicks);
         } finally {
-          input.recycle(unit.packet);
+          input.recycle(unit.data);
         }
       }
       const end = input.end ?? { kind: 'eof' };
@@ -119,19 +110,19 @@ export class RecorderInstance {
    * announced a length (SDP a=range:npt=0-N; a live camera announces none and is always reconnected)
    * and either got there or its server is still up after the EOF. Anything else is a drop.
    */
-  private async sourceEnded(input: VideoInput): Promise<boolean> {
+  private async sourceEnded(input: RecorderInput): Promise<boolean> {
     const { durationMs, timeBase } = input.info;
     if (durationMs === null) return false;
     if (this.maxPtsTicks !== null) {
       const lastMs = (Number(this.maxPtsTicks) * timeBase.num * 1000) / timeBase.den;
       if (lastMs + 1000 >= durationMs) return true;
     }
-    return rtspServerReachable(this.o.url);
+    return this.o.source.stillThere();
   }
 
   private accept(
-    input: VideoInput,
-    unit: RtspVideoUnit,
+    input: RecorderInput,
+    unit: CameraUnit,
     segmentTicks: bigint,
     jumpTicks: bigint,
     backTicks: bigint,
@@ -144,37 +135,37 @@ export class RecorderInstance {
     // dts are rebuilt from the pts on both paths (dts-rebuild.ts): RTP carries none, and libavformat's
     // are a guess that fails at the start of a connection (MPEG-4 Part 2 with B-frames: the first three
     // units all got dts 1800 while their pts were unknown, 6390, 1800) and after a timestamp reset.
-    const dts = ptsJumped(seg, unit, jumpTicks, backTicks) ? null : this.rebuilder!.next(unit.ptsTicks);
+    const dts = ptsJumped(seg, unit, jumpTicks, backTicks) ? null : this.rebuilder!.next(unit.pts);
     if (dts === null) {
       this.reset(input, seg, unit);
       return;
     }
-    unit.dtsTicks = dts;
-    unit.packet.dts = dts;
+    unit.dts = dts;
+    unit.data.dts = dts;
     const cut = decideCut(seg, unit, segmentTicks, jumpTicks, backTicks);
     if (cut === 'write') {
       seg.write(unit);
     } else if (cut === 'rollover') {
-      this.finishSegment('rollover', unit.ptsTicks);
+      this.finishSegment('rollover', unit.pts);
       this.start(input, unit, 'rollover');
     } else {
       this.reset(input, seg, unit);
     }
   }
 
-  private reset(input: VideoInput, seg: SegmentWriter, unit: RtspVideoUnit): void {
+  private reset(input: RecorderInput, seg: SegmentWriter, unit: CameraUnit): void {
     this.log.warn('source timestamps reset, starting a new segment', {
       fromPts: String(seg.maxPtsTicks),
-      toPts: String(unit.ptsTicks),
+      toPts: String(unit.pts),
       fromDts: String(seg.lastDtsTicks),
-      toDts: String(unit.dtsTicks),
+      toDts: String(unit.dts),
     });
     this.finishSegment('timestamp-reset', null);
     this.nextStartReason = 'timestamp-reset';
     this.start(input, unit, 'timestamp-reset');
   }
 
-  private start(input: VideoInput, unit: RtspVideoUnit, startReason: SegmentStart): void {
+  private start(input: RecorderInput, unit: CameraUnit, startReason: SegmentStart): void {
     if (!unit.key) {
       // Frames before the first keyframe cannot be decoded on their own; a segment starts at one.
       this.droppedBeforeKeyframe++;
@@ -185,8 +176,8 @@ export class RecorderInstance {
     this.rebuilder = new DtsRebuilder(
       input.dtsFromPts ? input.reorderDepth : Math.max(4, input.reorderDepth),
     );
-    unit.dtsTicks = this.rebuilder.next(unit.ptsTicks)!;
-    unit.packet.dts = unit.dtsTicks;
+    unit.dts = this.rebuilder.next(unit.pts)!;
+    unit.data.dts = unit.dts;
     const name = new Date(unit.receivedAtMs).toISOString().replace(/:/g, '-');
     const key = `${this.o.prefix}${name}.mp4`;
     const gap = this.gapPending
@@ -202,7 +193,7 @@ export class RecorderInstance {
       {
         key,
         indexKey: `${this.o.prefix}${name}.index.json`,
-        source: redactUrl(this.o.url),
+        source: this.o.source.name,
         codec: input.info.codec,
         width: input.info.width,
         height: input.info.height,

@@ -4,6 +4,8 @@
  * track's clock) and the source's wallclock from RTCP sender reports; RTCP BYE ends the stream.
  * Receiver reports go back every few seconds (RFC 3550 §6.2 allows 5 s as the minimum interval).
  */
+import type { MediaUnit } from '../core/media-unit.js';
+import type { Rational } from '../core/rational.js';
 import { type AccessUnit, type Depacketizer } from './access-unit.js';
 import { H264Depacketizer } from './h264-depacketizer.js';
 import { HevcDepacketizer } from './hevc-depacketizer.js';
@@ -18,21 +20,15 @@ import type { SdpVideoTrack } from './sdp-video.js';
 
 export type RtpVideoCodec = 'h264' | 'hevc';
 
-export interface ReceivedUnit {
-  au: AccessUnit;
-  /** RTP time since the stream's first packet, in clock-rate ticks (64-bit, never wraps). */
-  pts: bigint;
-  /** Source wallclock (ms since 1970) from the last sender report, or null before one. */
-  ntpMs: number | null;
-  /** Local wallclock (ms since 1970) when the unit's last packet arrived. */
-  receivedAtMs: number;
-}
-
 export interface RtpReceiverOptions {
   /** Packets held to put UDP back in order (0 over TCP). */
   reorderDepth: number;
   sendRtcp(packet: Buffer): void;
-  onUnit(unit: ReceivedUnit): void;
+  /**
+   * One access unit, timed from the stream's first packet (64-bit, never wraps); dts = pts (RTP
+   * carries none). Its data is valid only during the call: the depacketizer reuses the buffer.
+   */
+  onUnit(unit: MediaUnit): void;
   /** RTCP BYE from the sender: the stream has ended. */
   onBye(): void;
   reportIntervalMs?: number;
@@ -54,6 +50,7 @@ export function rtpVideoCodec(track: SdpVideoTrack): RtpVideoCodec | null {
 export class RtpReceiver {
   readonly codec: RtpVideoCodec;
   readonly depacketizer: Depacketizer;
+  private readonly timeBase: Rational;
   private readonly reorder: RtpReorderBuffer;
   private readonly unwrap = new RtpTimestampUnwrapper();
   private readonly clock: SenderReportClock;
@@ -79,6 +76,7 @@ export class RtpReceiver {
     this.reorder = new RtpReorderBuffer(options.reorderDepth, (p, lost) =>
       this.depacketizer.push(p.payload, p.timestamp, p.marker, lost),
     );
+    this.timeBase = { num: 1, den: track.clockRate };
     this.clock = new SenderReportClock(track.clockRate);
     this.stats = new ReceptionStats(track.clockRate);
     this.timer = setInterval(() => this.report(), options.reportIntervalMs ?? 5000);
@@ -132,11 +130,15 @@ export class RtpReceiver {
   }
 
   private onUnit(au: AccessUnit): void {
+    const pts = this.unwrap.unwrap(au.timestamp);
     this.options.onUnit({
-      au,
-      pts: this.unwrap.unwrap(au.timestamp),
+      timeBase: this.timeBase,
+      pts,
+      dts: pts,
+      key: au.key,
       ntpMs: this.clock.wallclockMs(au.timestamp),
       receivedAtMs: this.arrivalMs,
+      data: au.data,
     });
   }
 

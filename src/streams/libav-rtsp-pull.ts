@@ -7,9 +7,9 @@
  *  - `copyTs: true`, so the PTS that comes out is libavformat's RTP timestamp minus the session base,
  *    unwrapped through 32-bit wraps (rtpdec.c adds `(int32_t)(ts - last_ts)` to a 64-bit counter);
  *  - the timestamp repair: the first access unit comes out without pts, and with B-frames the first
- *    `has_b_frames` packets come without dts (rtsp-input-repair.ts);
+ *    `has_b_frames` packets come without dts (libav-rtsp-repair.ts);
  *  - the camera's wallclock: libavformat tags packets with AV_PKT_DATA_PRFT (µs since 1970, from the last
- *    RTCP sender report) once an SR has arrived (rtsp-input-wallclock.ts).
+ *    RTCP sender report) once an SR has arrived (libav-rtsp-wallclock.ts).
  */
 import '../core/polyfill.js';
 import { Demuxer } from 'node-av/api';
@@ -17,59 +17,21 @@ import { Packet } from 'node-av/lib';
 import { AVERROR_EOF, AV_NOPTS_VALUE, AV_PKT_DATA_PRFT } from 'node-av/constants';
 import type { Stream } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
-import type { Rational } from '../core/rational.js';
-import { repairLeadingTimestamps, type HeldUnit } from './rtsp-input-repair.js';
-import { WallclockTracker } from './rtsp-input-wallclock.js';
+import { redactUrl } from '../core/redact-url.js';
+import type { CameraPullOptions, CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
+import { repairLeadingTimestamps, type HeldUnit } from './libav-rtsp-repair.js';
+import { WallclockTracker } from './libav-rtsp-wallclock.js';
 
-export type RtspTransport = 'tcp' | 'udp';
-
-export interface RtspInputOptions {
-  transport: RtspTransport;
-  /** Socket I/O timeout: no data for this long ends the read with an error (a dead source over UDP). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface RtspVideoInfo {
-  codec: string;
-  /** Length the source announces (SDP a=range npt=0-N) in ms; null for a live, open-ended stream. */
-  durationMs: number | null;
-  width: number;
-  height: number;
-  timeBase: Rational;
-}
-
-/**
- * One access unit as it came off the network, with both clocks: the PTS for order and spacing, the
- * wallclock to line it up with other cameras (docs/timeline.md).
- */
-export interface RtspVideoUnit {
-  /** node-av packet; the consumer owns it and hands it back with recycle() (or free()). */
-  packet: Packet;
-  ptsTicks: bigint;
-  dtsTicks: bigint;
-  key: boolean;
-  /** Local wallclock (ms since 1970, sub-ms) when libavformat handed the packet over. */
-  receivedAtMs: number;
-  /** Source wallclock (ms since 1970) of this frame from RTCP sender reports, null before the first SR. */
-  ntpMs: number | null;
-  /** The pts was missing from the stream and is an estimate (first frame only; rtsp-input-repair.ts). */
-  ptsEstimated: boolean;
-}
-
-/** How a read ended: the source said it is done (RTCP BYE / EOF), or the connection failed. */
-export type RtspEnd = { kind: 'eof' } | { kind: 'error'; code: number; message: string };
-
-export class RtspInput {
-  readonly info: RtspVideoInfo;
+export class LibavRtspPull {
+  readonly info: CameraVideoInfo;
   /** libavformat derives dts itself (compute_pkt_fields). */
   readonly dtsFromPts = false;
   readonly kind = 'libavformat';
   private readonly held: HeldUnit[] = [];
-  private ready: RtspVideoUnit[] = [];
+  private ready: CameraUnit[] = [];
   private repaired = false;
   private readonly wallclock = new WallclockTracker();
-  private ended: RtspEnd | null = null;
+  private ended: PullEnd | null = null;
   private closed = false;
   private detach: () => void = () => {};
   /** One packet kept for the next read: a new native packet per frame costs allocations and GC. */
@@ -90,7 +52,7 @@ export class RtspInput {
     };
   }
 
-  static async open(url: string, options: RtspInputOptions): Promise<RtspInput> {
+  static async open(url: string, options: CameraPullOptions): Promise<LibavRtspPull> {
     const timeoutUs = String(Math.round((options.timeoutMs ?? 5000) * 1000));
     let demuxer: Demuxer;
     try {
@@ -114,7 +76,7 @@ export class RtspInput {
       await demuxer.close();
       throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${redactUrl(url)} has no video stream`);
     }
-    const input = new RtspInput(demuxer, stream);
+    const input = new LibavRtspPull(demuxer, stream);
     const signal = options.signal;
     if (signal) {
       // A recorder reconnects for days on one signal: the listener must go with the connection.
@@ -136,12 +98,12 @@ export class RtspInput {
   }
 
   /** Why reading stopped, once read() has returned null. */
-  get end(): RtspEnd | null {
+  get end(): PullEnd | null {
     return this.ended;
   }
 
   /** The next access unit of the video stream in decode order, or null at the end (see `end`). */
-  async read(): Promise<RtspVideoUnit | null> {
+  async read(): Promise<CameraUnit | null> {
     while (this.ready.length === 0) {
       if (this.ended || this.closed) return this.flushHeld();
       const packet = this.spare ?? new Packet();
@@ -195,7 +157,7 @@ export class RtspInput {
     if (this.closed) return;
     this.closed = true;
     this.detach();
-    for (const u of this.ready) u.packet.free();
+    for (const u of this.ready) u.data.free();
     for (const h of this.held) h.packet.free();
     this.ready = [];
     this.held.length = 0;
@@ -228,7 +190,7 @@ export class RtspInput {
   }
 
   /** At the end of the stream: whatever is held and still lacks timestamps is dropped, not guessed. */
-  private flushHeld(): RtspVideoUnit | null {
+  private flushHeld(): CameraUnit | null {
     for (const u of this.held.splice(0)) {
       if (u.pts !== null && u.dts !== null) this.emit(u);
       else u.packet.free();
@@ -243,9 +205,10 @@ export class RtspInput {
     u.packet.dts = dts;
     const ntpMs = this.wallclock.observe(pts, u.prftUs, this.info.timeBase);
     this.ready.push({
-      packet: u.packet,
-      ptsTicks: pts,
-      dtsTicks: dts,
+      timeBase: this.info.timeBase,
+      data: u.packet,
+      pts,
+      dts,
       key: u.key,
       receivedAtMs: u.receivedAtMs,
       ntpMs,
@@ -261,18 +224,4 @@ function codecName(stream: Stream): string {
   if (id === 27) return 'h264';
   if (id === 173) return 'hevc';
   return `codec-${id}`;
-}
-
-/** A URL without its user:password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
