@@ -8,7 +8,7 @@ import type { KadrConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
 import { openDatabase, ProfilesRepository, VideosRepository, type Database } from '../db/index.js';
 import { JobQueue, queues } from '../jobs/index.js';
-import { objectStoreFromEnv, type ObjectStore } from '../storage/index.js';
+import { objectStoreFromEnv, sweepAbandonedWrites, type ObjectStore } from '../storage/index.js';
 import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
@@ -52,6 +52,7 @@ export async function createApp(
     })());
   try {
     const store = objectStoreFromEnv(options.env ?? process.env, { dir: config.objectsDir });
+    cleanups.push(sweepAbandonedWrites(store, log.child({ module: 'storage' })));
     const repo = new VideosRepository(db.pool);
     const sameDistance = profileDistanceFromEnv(options.env ?? process.env);
     const profiles = new ProfilesService({
