@@ -61,7 +61,8 @@ export const VideoParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export type VideoParams = Static<typeof VideoParams>;
 
 export const ListQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  // Bounded so that (page - 1) * size stays an exact integer that PostgreSQL takes as an OFFSET.
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   size: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   status: Type.Optional(VideoStatus),
 });

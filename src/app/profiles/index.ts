@@ -3,4 +3,4 @@ export type { ProfilePage, ProfileUpdate, VideoPeople } from './profiles.service
 export type { ProfileDto, ProfileVideoDto } from './profile.dto.js';
 export { createPeopleStep, type PeopleStep } from './people-step.js';
 export { profileDistanceFromEnv, DEFAULT_PROFILE_DISTANCE } from './profiles-config.js';
-export { GENDERS, NAME_MAX_LENGTH, MIN_BIRTH_DATE } from './profile-fields.js';
+export { GENDERS, NAME_MAX_LENGTH, MIN_BIRTH_DATE, PROFILE_FIELDS } from './profile-fields.js';
