@@ -34,6 +34,7 @@ export async function scanVideoPackets(
   packet.alloc();
   const entries: { pts: bigint; key: boolean }[] = [];
   let read = 0;
+  let streamPackets = 0;
   try {
     for (;;) {
       const ret = network ? await fmt.readFrame(packet) : fmt.readFrameSync(packet);
@@ -52,6 +53,7 @@ export async function scanVideoPackets(
         await new Promise((resolve) => setImmediate(resolve));
         signal.throwIfAborted();
       }
+      if (packet.streamIndex === streamIndex) streamPackets++;
       // Packets outside an MP4 edit list are decoded but never shown: they are not frames of the video.
       if (packet.streamIndex === streamIndex && (packet.flags & AV_PKT_FLAG_DISCARD) === 0) {
         // Raw H.264 in some containers carries no pts; the dts is then the presentation time too.
@@ -62,6 +64,17 @@ export async function scanVideoPackets(
     }
   } finally {
     packet.free();
+  }
+  // An MP4 with its index first (faststart) and its media data cut short reads like a shorter, whole
+  // video: the demuxer simply ends where the bytes do. The index still counts every sample (stsz; AVI's
+  // header likewise), so fewer packets than it declares is a truncated file, not a short one.
+  const declared = network ? 0 : Number(demuxer.streams.find((s) => s.index === streamIndex)?.nbFrames ?? 0);
+  if (declared > 0 && streamPackets < declared) {
+    throw new KadrError(
+      'KADR_ERR_INPUT_CORRUPT',
+      `${input}: the file is truncated: its index declares ${declared} frames, only ${streamPackets} are in the file`,
+      { hint: 're-copy or re-upload the complete file' },
+    );
   }
   if (entries.some((e) => e.pts === AV_NOPTS_VALUE)) {
     throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: video packets without timestamps`, {

@@ -9,6 +9,7 @@ import { stderrLogger } from '../../core/logger.js';
 import { KadrError } from '../../core/errors.js';
 import { type FolderRtsp, startFolderRtsp } from '../../streams/rtsp-folder.js';
 import { stringOption, type Command } from '../command.js';
+import { assertPortsFree } from '../port-check.js';
 import { portOption } from './rtsp-serve.js';
 
 export const serveCommand: Command = {
@@ -61,6 +62,10 @@ KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|
         },
       );
     }
+    await assertPortsFree(config.host, [
+      { port: config.port, what: 'HTTP', flag: '--port' },
+      ...(mediaDir ? [{ port: rtspPort, what: 'RTSP', flag: '--rtsp-port' }] : []),
+    ]);
     const app = await createApp(config, { roles: { api: true, worker: true }, log });
     let rtsp: FolderRtsp | undefined;
     try {

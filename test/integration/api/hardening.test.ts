@@ -5,7 +5,7 @@
  * header trickles, the first page, and event streams that end with their video.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import type { VideoJson } from './support/http.js';
+import { pollUntil, type VideoJson } from './support/http.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
 import { faceVideo } from './support/test-videos.js';
 
@@ -279,4 +279,77 @@ test("a video's event stream ends after its final state; a reconnect is told 204
     headers: { ...auth, 'last-event-id': 'final' },
   });
   assert.equal(reconnect.status, 204);
+});
+
+test('an MP4 with its index first and its data cut fails as KADR_ERR_INPUT_CORRUPT; no FFmpeg lines in the log', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kadr-cut-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const whole = path.join(dir, 'whole.mp4');
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=25',
+    '-t',
+    '5',
+    '-c:v',
+    'libx264',
+    '-movflags',
+    '+faststart',
+    whole,
+  ]);
+  const size = readFileSync(whole).length;
+  const cut = execFileSync('head', ['-c', String(Math.floor(size / 3)), whole]);
+  const form = multipart([{ name: 'files', filename: 'cut.mp4', type: 'video/mp4', data: cut }]);
+  const up = await postUpload(form.body, form.contentType);
+  assert.equal(up.status, 201, up.text);
+  const id = up.json.items![0]!.id;
+  const final = (
+    await pollUntil(
+      async () =>
+        (await (await fetch(`${kadr.url}/api/videos/${id}`, { headers: auth })).json()) as VideoJson,
+      (v) => ['done', 'failed', 'cancelled'].includes(v.status),
+      'the cut video to finish',
+    )
+  ).at(-1)!;
+  assert.equal(final.status, 'failed', JSON.stringify(final));
+  assert.equal(final.errorCode, 'KADR_ERR_INPUT_CORRUPT');
+  assert.match(final.error!, /truncated: its index declares 125 frames, only \d+ are in the file/);
+  // The analysis child read a damaged file; FFmpeg's own complaints must not reach the JSON log.
+  const foreign = kadr
+    .stderr()
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('{') && !l.startsWith('kadr serve:'));
+  assert.deepEqual(foreign, [], 'every log line is kadr JSON');
+});
+
+test('kadr serve on a busy port says so in one line before building anything', async () => {
+  const busy = net.createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const port = (busy.address() as net.AddressInfo).port;
+  try {
+    for (const args of [
+      ['--port', String(port)],
+      ['--port', '0', '--media', dataDir, '--rtsp-port', String(port)],
+    ]) {
+      const t0 = Date.now();
+      // A database that cannot be reached: the port must be checked before it is even tried.
+      const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', ...args], {
+        env: kadrEnv({ DATABASE_URL: 'postgres://kadr:x@127.0.0.1:9/none', KADR_API_TOKEN: undefined }),
+        encoding: 'utf8',
+      });
+      assert.equal(res.status, 2, res.stderr);
+      const lines = res.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, res.stderr);
+      assert.match(
+        lines[0]!,
+        new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*--(rtsp-)?port`),
+      );
+      assert.ok(Date.now() - t0 < 15_000);
+    }
+  } finally {
+    busy.close();
+  }
 });
