@@ -15,7 +15,20 @@ export const Video = Type.Object(
     progress: Type.Number({
       minimum: 0,
       maximum: 100,
-      description: 'decoded frames over total frames, in percent',
+      description:
+        'the whole analysis, in percent: the faces pass, then (autoProfiles) the people pass; 100 only when done',
+    }),
+    stage: Type.Union(
+      [Type.Unsafe<'faces' | 'people'>({ type: 'string', enum: ['faces', 'people'] }), Type.Null()],
+      {
+        description:
+          'the pass running: faces (face counts), people (profiles, uploads with autoProfiles); where a paused or failed video stopped; null before it starts and once done',
+      },
+    ),
+    stageProgress: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'progress of the current stage: decoded frames over total frames, in percent',
     }),
     totalFrames: Type.Union([Type.Integer(), Type.Null()]),
     framesProcessed: Type.Integer({ minimum: 0 }),
