@@ -62,6 +62,15 @@ export async function buildServer(
   server.server.maxConnections = MAX_CONNECTIONS;
 
   registerErrorHandler(server, app.log.child({ module: 'api' }));
+  server.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'KADR_ERR_NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
+        hint: 'the API is described at /api/docs',
+      },
+    }),
+  );
   server.addSchema(Video);
   server.addSchema(ErrorBody);
 

@@ -251,6 +251,9 @@ test('/ sends a person to the API docs; unknown /api paths stay a JSON 404', asy
   const unknown = await fetch(`${kadr.url}/api/nothing-here`, { headers: auth });
   assert.equal(unknown.status, 404);
   assert.match(unknown.headers.get('content-type') ?? '', /json/);
+  const body = (await unknown.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'KADR_ERR_NOT_FOUND');
+  assert.match(body.error.message, /GET \/api\/nothing-here/);
 });
 
 test("a video's event stream ends after its final state; a reconnect is told 204", async () => {
