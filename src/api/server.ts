@@ -27,8 +27,12 @@ export const MAX_CONNECTIONS = 1000;
 export const httpLimits = {
   /** A socket with no bytes either way for this long is closed (SSE sends a comment every 15 s). */
   connectionTimeout: 120_000,
-  /** An idle keep-alive socket between requests. */
-  keepAliveTimeout: 10_000,
+  /**
+   * An idle keep-alive socket between requests: Fastify's default, longer than the idle timeout of
+   * the proxies put in front (60 s is common), so that the proxy, not kadr, closes first and never
+   * sends a request into a socket kadr is closing.
+   */
+  keepAliveTimeout: 72_000,
   /** The whole request, body included: none, uploads are bounded by size and idle time instead. */
   requestTimeout: 0,
   http: {
