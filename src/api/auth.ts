@@ -1,12 +1,21 @@
 /**
  * Bearer-token auth for the API, on when KADR_API_TOKEN is set (config refuses a non-loopback
  * listen address without one). The comparison takes the same time whatever the token.
- * A browser's EventSource cannot send headers, so the live-event routes (GET …/events) also take
- * the token as `?access_token=`; nothing else does, to keep tokens out of URLs and logs.
+ * A browser's EventSource cannot send headers, so the live-event routes also take the token as
+ * `?access_token=`; nothing else does, to keep tokens out of URLs and logs. Which routes is said by
+ * the route itself (`config: { queryToken: true }`), never by the URL's text: a URL can end in
+ * "/events" on any route (`/api/profiles/x/crop?z=/events`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KadrError } from '../core/errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** This route also takes the API token as `?access_token=` (EventSource clients). */
+    queryToken?: boolean;
+  }
+}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -16,7 +25,7 @@ export function requireBearerToken(app: FastifyInstance, token: string): void {
     const header = request.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
     let given = m?.[1]?.trim();
-    if (given === undefined && request.method === 'GET' && /\/events(\?|$)/.test(request.url)) {
+    if (given === undefined && request.method === 'GET' && request.routeOptions.config.queryToken) {
       given = new URL(request.url, 'http://localhost').searchParams.get('access_token') ?? undefined;
     }
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {

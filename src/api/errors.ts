@@ -3,7 +3,13 @@
  * keeps a code registry). Every error body is { error: { code, message, hint? } }.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { describeError, isKadrError, type KadrErrorCode } from '../core/errors.js';
+import {
+  describeError,
+  isKadrError,
+  KadrError,
+  type KadrErrorCode,
+  type KadrErrorOptions,
+} from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 /**
@@ -46,6 +52,18 @@ const fastifyCodes: Record<string, { status: number; code: KadrErrorCode }> = {
   FST_MP_PREMATURE_CLOSE: { status: 400, code: 'KADR_ERR_VALIDATION' },
 };
 
+/** A KadrError whose HTTP status is not the code's usual one (415 for a body that is not multipart). */
+export class HttpKadrError extends KadrError {
+  constructor(
+    readonly status: number,
+    code: KadrErrorCode,
+    message: string,
+    options?: KadrErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
 export function httpStatusOf(code: KadrErrorCode): number {
   const explicit = statusByCode[code];
   if (explicit) return explicit;
@@ -59,7 +77,7 @@ export function httpStatusOf(code: KadrErrorCode): number {
 export function registerErrorHandler(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isKadrError(error)) {
-      const status = httpStatusOf(error.code);
+      const status = error instanceof HttpKadrError ? error.status : httpStatusOf(error.code);
       if (status >= 500) log.error('request failed', { url: request.url, error: describeError(error) });
       return reply.status(status).send({
         error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },

@@ -5,7 +5,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { ProfilesService } from '../app/index.js';
+import { PROFILE_FIELDS, type ProfilesService } from '../app/index.js';
+import { KadrError } from '../core/errors.js';
 import { errorResponses } from './videos.schema.js';
 import {
   Profile,
@@ -31,16 +32,27 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
   const { profiles } = opts;
 
   // In this plugin only: an empty or malformed JSON body is a form error like any other (422 with a
-  // message for `body`), not Fastify's generic 400.
+  // message for `body`), not Fastify's generic 400. A prototype key is refused outright (400), as
+  // Fastify's own parser does everywhere else (onProtoPoisoning: 'error').
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     const raw = String(text);
     if (raw.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(raw));
+      parsed = JSON.parse(raw);
     } catch (error) {
-      done(null, new MalformedJson((error as Error).message));
+      return done(null, new MalformedJson((error as Error).message));
     }
+    const key = prototypeKey(parsed);
+    if (key) {
+      return done(
+        new KadrError('KADR_ERR_VALIDATION', `the body must not contain the key "${key}"`, {
+          hint: `send only ${PROFILE_FIELDS.join(', ')}`,
+        }),
+      );
+    }
+    done(null, parsed);
   });
 
   app.get(
@@ -143,3 +155,16 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
     },
   );
 };
+
+/** The first `__proto__` or `constructor.prototype` key anywhere in parsed JSON (JSON.parse keeps them as own keys). */
+function prototypeKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '__proto__') return k;
+    if (k === 'constructor' && typeof v === 'object' && v !== null && Object.hasOwn(v, 'prototype'))
+      return 'constructor.prototype';
+    const inner = prototypeKey(v);
+    if (inner) return inner;
+  }
+  return undefined;
+}

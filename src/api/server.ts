@@ -16,6 +16,34 @@ import { ErrorBody, Video } from './videos.schema.js';
 import { videosRoutes } from './videos.routes.js';
 import { profilesRoutes } from './profiles.routes.js';
 
+/** Open sockets at most (SSE clients included). */
+export const MAX_CONNECTIONS = 1000;
+
+/**
+ * Timeouts of the HTTP server. Node's own header deadline is tied to requestTimeout, which Fastify
+ * turns off (a 20 GB upload must not have a total deadline); without setting it again a client that
+ * trickles header bytes keeps its socket forever, since the idle timer restarts on every byte.
+ */
+export const httpLimits = {
+  /** A socket with no bytes either way for this long is closed (SSE sends a comment every 15 s). */
+  connectionTimeout: 120_000,
+  /**
+   * An idle keep-alive socket between requests: Fastify's default, longer than the idle timeout of
+   * the proxies put in front (60 s is common), so that the proxy, not kadr, closes first and never
+   * sends a request into a socket kadr is closing.
+   */
+  keepAliveTimeout: 72_000,
+  /** The whole request, body included: none, uploads are bounded by size and idle time instead. */
+  requestTimeout: 0,
+  http: {
+    /** The request line and headers must be complete this long after the first byte. */
+    headersTimeout: 10_000,
+    requestTimeout: 0,
+    /** How often Node checks the deadline above (its default, 30 s, would let a header trickle 40 s). */
+    connectionsCheckingInterval: 1_000,
+  },
+};
+
 export async function buildServer(
   app: KadrApp,
   options: { logger?: boolean } = {},
@@ -27,10 +55,26 @@ export async function buildServer(
     bodyLimit: 1024 * 1024,
     // Live-event streams never end by themselves; closing the server must not wait for them.
     forceCloseConnections: true,
+    ...httpLimits,
+    // A JSON body with "__proto__" or "constructor.prototype" is refused (400), never merged.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Past this many open sockets new ones are refused at once: a flood of idle connections then costs
+  // their clients, not the file descriptors that PostgreSQL and the object store need.
+  server.server.maxConnections = MAX_CONNECTIONS;
 
   registerErrorHandler(server, app.log.child({ module: 'api' }));
+  server.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'KADR_ERR_NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
+        hint: 'the API is described at /api/docs',
+      },
+    }),
+  );
   server.addSchema(Video);
   server.addSchema(ErrorBody);
 
@@ -48,6 +92,9 @@ export async function buildServer(
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },
   });
   await server.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  // No web UI yet: a person who opens the server's address lands on the API's interactive docs.
+  server.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/api/docs', 302));
 
   server.get(
     '/api/openapi.json',

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProfilesService, VideoEvent, VideosService } from '../app/index.js';
 import { KadrError } from '../core/errors.js';
+import { HttpKadrError } from './errors.js';
 import {
   errorResponses,
   EventsQuery,
@@ -47,13 +48,13 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
     },
     async (request, reply) => {
       if (!request.isMultipart()) {
-        throw new KadrError('KADR_ERR_VALIDATION', 'the request is not multipart/form-data', {
+        throw new HttpKadrError(415, 'KADR_ERR_VALIDATION', 'the request is not multipart/form-data', {
           hint: 'send the files as multipart/form-data parts named "files"',
         });
       }
       const items = [];
       let autoProfiles = false;
-      for await (const part of request.parts()) {
+      for await (const part of multipartParts(request)) {
         if (part.type === 'field' && part.fieldname === 'autoProfiles') {
           autoProfiles = parseFormBoolean(part.value, 'autoProfiles');
           // Files sent before the field: set them too (their job reads the flag only once the face
@@ -109,6 +110,7 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
       },
+      config: { queryToken: true },
     },
     async (request, reply) => streamEvents(videos, request, reply, request.query.id),
   );
@@ -140,6 +142,7 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses },
       },
+      config: { queryToken: true },
     },
     async (request, reply) => {
       const current = await videos.get(request.params.id);
@@ -183,7 +186,17 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
   );
 };
 
-/** Writes SSE frames until the client goes away; a comment every 15 s keeps proxies from closing it. */
+const FINAL_STATUSES: readonly string[] = ['done', 'failed', 'cancelled'];
+/** The SSE id of a stream's last event: an EventSource that reconnects after it is told 204 (stop). */
+const FINAL_EVENT_ID = 'final';
+
+/**
+ * Writes SSE frames until the client goes away; a comment every 15 s keeps proxies from closing it.
+ * A stream of one video ends after the event that puts it in a final state (done, failed, cancelled)
+ * or deletes it; that event carries the id "final", so that an EventSource, which reconnects
+ * whenever a stream ends, is answered 204 (which stops it, per the HTML standard) instead of
+ * being given the same final state every two seconds.
+ */
 async function streamEvents(
   videos: VideosService,
   request: FastifyRequest,
@@ -191,11 +204,27 @@ async function streamEvents(
   onlyId: string | undefined,
   first?: VideoEvent,
 ): Promise<FastifyReply> {
+  const isFinal = (event: VideoEvent) =>
+    onlyId !== undefined && (event.type === 'deleted' || FINAL_STATUSES.includes(event.video.status));
+  if (first && isFinal(first) && request.headers['last-event-id'] === FINAL_EVENT_ID) {
+    return reply.status(204).send();
+  }
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(keepAlive);
+    unsubscribe();
+    reply.raw.end();
+  };
   const write = (event: VideoEvent) => {
+    if (ended) return;
     if (onlyId && (event.type === 'video' ? event.video.id : event.id) !== onlyId) return;
+    const final = isFinal(event);
     reply.raw.write(
-      `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'video' ? event.video : { id: event.id })}\n\n`,
+      `${final ? `id: ${FINAL_EVENT_ID}\n` : ''}event: ${event.type}\ndata: ${JSON.stringify(event.type === 'video' ? event.video : { id: event.id })}\n\n`,
     );
+    if (final) end();
   };
   const unsubscribe = videos.subscribe(write);
   reply.hijack();
@@ -206,13 +235,52 @@ async function streamEvents(
     'x-accel-buffering': 'no',
   });
   reply.raw.write('retry: 2000\n\n');
-  if (first) write(first);
   const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-  request.raw.once('close', () => {
-    clearInterval(keepAlive);
-    unsubscribe();
-  });
+  request.raw.once('close', end);
+  if (first) write(first);
   return reply;
+}
+
+/**
+ * request.parts(), with the multipart parser's own errors (no boundary, a cut or malformed body:
+ * plain Errors from busboy, without a code) turned into the client's 400; errors from our code
+ * inside the loop pass through untouched.
+ */
+async function* multipartParts(request: FastifyRequest) {
+  let parts;
+  try {
+    parts = request.parts()[Symbol.asyncIterator]();
+  } catch (e) {
+    throw malformedMultipart(e);
+  }
+  let finished = false;
+  try {
+    for (;;) {
+      let next;
+      try {
+        next = await parts.next();
+      } catch (e) {
+        finished = true;
+        throw malformedMultipart(e);
+      }
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // Left early (an error in the caller's loop): let the parser drain, as for-await would.
+    if (!finished) await parts.return?.();
+  }
+}
+
+function malformedMultipart(e: unknown): unknown {
+  if (!(e instanceof Error) || e instanceof KadrError || (e as { code?: unknown }).code !== undefined)
+    return e;
+  return new KadrError('KADR_ERR_VALIDATION', `malformed multipart/form-data body (${e.message})`, {
+    hint: 'send a multipart/form-data body with a boundary and parts named "files"',
+  });
 }
 
 /** A form field meant as a boolean: true/false, 1/0, on/off, yes/no. */

@@ -15,7 +15,20 @@ export const Video = Type.Object(
     progress: Type.Number({
       minimum: 0,
       maximum: 100,
-      description: 'decoded frames over total frames, in percent',
+      description:
+        'the whole analysis, in percent: the faces pass, then (autoProfiles) the people pass; 100 only when done',
+    }),
+    stage: Type.Union(
+      [Type.Unsafe<'faces' | 'people'>({ type: 'string', enum: ['faces', 'people'] }), Type.Null()],
+      {
+        description:
+          'the pass running: faces (face counts), people (profiles, uploads with autoProfiles); where a paused or failed video stopped; null before it starts and once done',
+      },
+    ),
+    stageProgress: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'progress of the current stage: decoded frames over total frames, in percent',
     }),
     totalFrames: Type.Union([Type.Integer(), Type.Null()]),
     framesProcessed: Type.Integer({ minimum: 0 }),
@@ -61,7 +74,8 @@ export const VideoParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export type VideoParams = Static<typeof VideoParams>;
 
 export const ListQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  // Bounded so that (page - 1) * size stays an exact integer that PostgreSQL takes as an OFFSET.
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   size: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   status: Type.Optional(VideoStatus),
 });

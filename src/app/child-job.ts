@@ -6,6 +6,7 @@
  *   child → parent: whatever the job sends, then { type: 'done', ... } | { type: 'error', code, message }
  */
 import { describeError, isKadrError } from '../core/errors.js';
+import { configureFfmpegLog } from '../media/index.js';
 
 export type ChildSend = (msg: object) => Promise<void>;
 
@@ -23,6 +24,9 @@ export function serveChildJob<Start extends { type: 'start' }>(
   job: (start: Start, signal: AbortSignal) => Promise<object>,
   beforeReport: () => Promise<void> = async () => {},
 ): void {
+  // A child's stderr is the server's (its JSON log): FFmpeg's own lines stay off here too, as bin.ts
+  // sets them for the parent (KADR_FFMPEG_LOG, inherited, still turns them on).
+  configureFfmpegLog();
   const controller = new AbortController();
   const run = async (start: Start) => {
     try {

@@ -9,7 +9,7 @@ import type { S3Environment, ServerConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
 import { openDatabase, ProfilesRepository, VideosRepository, type Database } from '../db/index.js';
 import { JobQueue, queues } from '../jobs/index.js';
-import { objectStoreFromEnv, type ObjectStore } from '../storage/index.js';
+import { objectStoreFromEnv, sweepAbandonedWrites, type ObjectStore } from '../storage/index.js';
 import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
@@ -53,6 +53,7 @@ export async function createApp(
     })());
   try {
     const store = objectStoreFromEnv(options.s3, { dir: config.objectsDir });
+    cleanups.push(sweepAbandonedWrites(store, log.child({ module: 'storage' })));
     const repo = new VideosRepository(db.pool);
     const sameDistance = config.profileDistance;
     const profiles = new ProfilesService({

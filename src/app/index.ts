@@ -10,5 +10,6 @@ export {
   GENDERS,
   NAME_MAX_LENGTH,
   MIN_BIRTH_DATE,
+  PROFILE_FIELDS,
 } from './profiles/index.js';
 export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './profiles/index.js';

@@ -32,10 +32,37 @@ export interface VideoAnalysisDeps {
   people?: PeopleStep;
 }
 
-export function progressOf(state: FaceAnalysisState): VideoProgress {
+/**
+ * The share of the whole analysis given to the faces pass when a people pass follows (on the
+ * bench's 56 s video the people pass took 12 s of 28: about 40 %).
+ */
+export const FACES_SHARE_WITH_PEOPLE = 0.6;
+/** Overall progress while processing stays below this: 100 means done. */
+const MAX_UNTIL_DONE = 99.9;
+
+/** Where a processing video stands: its faces pass, or its people pass (done of total frames). */
+export type AnalysisStage =
+  { stage: 'faces'; peopleFollow: boolean } | { stage: 'people'; done: number; total: number };
+
+export function progressOf(
+  state: FaceAnalysisState,
+  at: AnalysisStage = { stage: 'faces', peopleFollow: false },
+): VideoProgress {
   const total = state.totalFrames > 0 ? state.totalFrames : null;
+  const facesPct = total ? Math.min(100, (state.framesProcessed / total) * 100) : 0;
+  let stageProgress: number;
+  let progress: number;
+  if (at.stage === 'faces') {
+    stageProgress = facesPct;
+    progress = facesPct * (at.peopleFollow ? FACES_SHARE_WITH_PEOPLE : 1);
+  } else {
+    stageProgress = at.total > 0 ? Math.min(100, (at.done / at.total) * 100) : 0;
+    progress = 100 * FACES_SHARE_WITH_PEOPLE + stageProgress * (1 - FACES_SHARE_WITH_PEOPLE);
+  }
   return {
-    progress: total ? Math.min(100, (state.framesProcessed / total) * 100) : 0,
+    progress: Math.min(MAX_UNTIL_DONE, progress),
+    stage: at.stage,
+    stageProgress,
     totalFrames: total,
     framesProcessed: state.framesProcessed,
     facesSoFar: state.facesSoFar,
@@ -67,11 +94,12 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
     if (deps.shutdown.aborted) onShutdown();
 
     let latest: FaceAnalysisState | undefined = isState(row.resumeState) ? row.resumeState : undefined;
+    let stage: AnalysisStage = { stage: 'faces', peopleFollow: false };
     let dirty = false;
     let beating: Promise<void> = Promise.resolve();
     let busy = false;
     const beat = async () => {
-      const progress = dirty && latest ? progressOf(latest) : null;
+      const progress = dirty && latest ? progressOf(latest, stage) : null;
       dirty = false;
       try {
         const status = await deps.repo.heartbeat(videoId, token, progress);
@@ -112,6 +140,7 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
         });
       }
       input = await deps.store.readLocation(row.objectKey, 24 * 3600);
+      stage = { stage: 'faces', peopleFollow: (await deps.people?.wanted(videoId)) ?? false };
       const final = await runFaceAnalysis({
         input,
         resumeFrom: latest,
@@ -125,7 +154,14 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
       // Heartbeats go on during the people pass: it proves the worker alive and carries pause / cancel.
       latest = final;
       dirty = true;
-      await deps.people?.run(videoId, input, stop.signal);
+      // Asked again: the upload may have set autoProfiles after this job started.
+      if (await deps.people?.wanted(videoId)) {
+        stage = { stage: 'people', done: 0, total: final.totalFrames };
+        await deps.people!.run(videoId, input, stop.signal, (done, total) => {
+          stage = { stage: 'people', done, total };
+          dirty = true;
+        });
+      }
       clearInterval(timer);
       await beating;
       if (await deps.repo.finishDone(videoId, token, progressOf(final), final.facesPerSecond)) {
@@ -141,7 +177,7 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
       await beating;
       if (error instanceof AnalysisAborted || stop.signal.aborted) {
         const state = error instanceof AnalysisAborted ? (error.state ?? latest) : latest;
-        if (state) await deps.repo.heartbeat(videoId, token, progressOf(state));
+        if (state) await deps.repo.heartbeat(videoId, token, progressOf(state, stage));
         const status = await deps.repo.release(videoId, token);
         log.info('analysis stopped', { reason: stopReason, status, framesProcessed: state?.framesProcessed });
         // Shutting down: the row is queued again; announce it so that any worker resumes it.

@@ -1,5 +1,5 @@
 /** What clients see of a video: the row without the worker bookkeeping (claim, resume state). */
-import type { VideoRow, VideoStatus } from '../db/index.js';
+import type { VideoRow, VideoStage, VideoStatus } from '../db/index.js';
 
 export interface VideoDto {
   id: string;
@@ -7,8 +7,12 @@ export interface VideoDto {
   contentType: string | null;
   sizeBytes: number;
   status: VideoStatus;
-  /** 0-100: decoded frames over total frames. */
+  /** 0-100 over the whole analysis (both passes); 100 only when done. */
   progress: number;
+  /** The pass running (or where a paused or failed video stopped); null before the first and once done. */
+  stage: VideoStage | null;
+  /** 0-100 within `stage`: frames decoded over total frames. */
+  stageProgress: number;
   totalFrames: number | null;
   framesProcessed: number;
   /** Face detections summed over all frames processed so far. */
@@ -32,6 +36,8 @@ export function toVideoDto(r: VideoRow): VideoDto {
     sizeBytes: r.sizeBytes,
     status: r.status,
     progress: Math.round(r.progress * 100) / 100,
+    stage: r.stage,
+    stageProgress: Math.round(r.stageProgress * 100) / 100,
     totalFrames: r.totalFrames,
     framesProcessed: r.framesProcessed,
     facesSoFar: r.facesSoFar,

@@ -5,7 +5,7 @@ export { migrations } from './migrations/index.js';
 export type { Migration } from './migrations/index.js';
 export { freePort, startEmbeddedPostgres } from './embedded-postgres.js';
 export { VideosRepository } from './videos.repository.js';
-export type { VideoRow, VideoStatus, VideoProgress, NewVideo } from './videos.repository.js';
+export type { VideoRow, VideoStatus, VideoStage, VideoProgress, NewVideo } from './videos.repository.js';
 export { ProfilesRepository } from './profiles.repository.js';
 export type {
   ProfileRow,

@@ -6,6 +6,8 @@
 import type pg from 'pg';
 
 export type VideoStatus = 'queued' | 'processing' | 'paused' | 'done' | 'failed' | 'cancelled';
+/** The pass of the analysis: face counts, then (uploads with autoProfiles) people profiles. */
+export type VideoStage = 'faces' | 'people';
 
 export interface VideoRow {
   id: string;
@@ -15,6 +17,8 @@ export interface VideoRow {
   objectKey: string;
   status: VideoStatus;
   progress: number;
+  stage: VideoStage | null;
+  stageProgress: number;
   totalFrames: number | null;
   framesProcessed: number;
   facesSoFar: number;
@@ -34,7 +38,11 @@ export interface VideoRow {
 
 /** What a worker reports while it runs: the visible counters plus the opaque resume state. */
 export interface VideoProgress {
+  /** Over the whole analysis, 0-100; 100 only once done. */
   progress: number;
+  stage: VideoStage;
+  /** Of the current stage, 0-100. */
+  stageProgress: number;
   totalFrames: number | null;
   framesProcessed: number;
   facesSoFar: number;
@@ -58,6 +66,8 @@ interface DbRow {
   object_key: string;
   status: VideoStatus;
   progress: number;
+  stage: VideoStage | null;
+  stage_progress: number;
   total_frames: number | null;
   frames_processed: number;
   faces_so_far: number;
@@ -84,6 +94,8 @@ function toRow(r: DbRow): VideoRow {
     objectKey: r.object_key,
     status: r.status,
     progress: r.progress,
+    stage: r.stage,
+    stageProgress: r.stage_progress,
     totalFrames: r.total_frames,
     framesProcessed: r.frames_processed,
     facesSoFar: r.faces_so_far,
@@ -152,7 +164,8 @@ export class VideosRepository {
     const res = p
       ? await this.pool.query<{ status: VideoStatus }>(
           `UPDATE videos SET heartbeat_at = now(), progress = $3, total_frames = $4, frames_processed = $5,
-             faces_so_far = $6, frames_with_faces = $7, resume_state = $8, updated_at = now()
+             faces_so_far = $6, frames_with_faces = $7, resume_state = $8, stage = $9, stage_progress = $10,
+             updated_at = now()
            WHERE id = $1 AND claim_token = $2 RETURNING status`,
           [
             id,
@@ -163,6 +176,8 @@ export class VideosRepository {
             p.facesSoFar,
             p.framesWithFaces,
             JSON.stringify(p.resumeState),
+            p.stage,
+            p.stageProgress,
           ],
         )
       : await this.pool.query<{ status: VideoStatus }>(
@@ -174,7 +189,7 @@ export class VideosRepository {
 
   async finishDone(id: string, token: string, p: VideoProgress, facesPerSecond: number[]): Promise<boolean> {
     const res = await this.pool.query(
-      `UPDATE videos SET status = 'done', progress = 100, total_frames = $3, frames_processed = $4,
+      `UPDATE videos SET status = 'done', progress = 100, stage = NULL, stage_progress = 100, total_frames = $3, frames_processed = $4,
          faces_so_far = $5, frames_with_faces = $6, faces_per_second = $7, resume_state = NULL,
          claim_token = NULL, heartbeat_at = NULL, finished_at = now(), updated_at = now()
        WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,

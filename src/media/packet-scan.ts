@@ -108,7 +108,7 @@ export async function indexVideoPackets(
 ): Promise<VideoPacketIndex> {
   const entries: { pts: bigint; key: boolean }[] = [];
   let missing = false;
-  await scanVideoPackets(
+  const packets = await scanVideoPackets(
     source,
     (p) => {
       // Packets outside an MP4 edit list are decoded but never shown: they are not frames of the video.
@@ -120,6 +120,19 @@ export async function indexVideoPackets(
     },
     options,
   );
+  // An MP4 with its index first (faststart) and its media data cut short reads like a shorter, whole
+  // video: the demuxer simply ends where the bytes do. The index still counts every sample (stsz; AVI's
+  // header likewise), so fewer packets than it declares is a truncated file, not a short one.
+  const declared = options.network
+    ? 0
+    : Number(source.format.streams?.find((s) => s.index === source.streamIndex)?.nbFrames ?? 0);
+  if (declared > 0 && packets < declared) {
+    throw new KadrError(
+      'KADR_ERR_INPUT_CORRUPT',
+      `${source.name}: the file is truncated: its index declares ${declared} frames, only ${packets} are in the file`,
+      { hint: 're-copy or re-upload the complete file' },
+    );
+  }
   if (missing) {
     throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${source.name}: video packets without timestamps`, {
       hint: 'remux the file (e.g. into MP4) so that every frame has a timestamp',

@@ -5,7 +5,7 @@
  * are invisible to get/head/list.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { KadrError } from '../core/errors.js';
@@ -50,12 +50,9 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
     const file = this.keyPath(key);
     options.signal?.throwIfAborted();
-    await mkdir(path.dirname(file), { recursive: true }).catch((e: unknown) => {
-      throw writeError(key, file, e);
-    });
     // (a file where a folder of the key should be, or the reverse, is a KADR_ERR_CONFLICT: writeError)
     const temp = tempPath(file);
-    const handle = await open(temp, 'wx').catch((e: unknown) => {
+    const handle = await openInFolder(temp, () => open(temp, 'wx')).catch((e: unknown) => {
       throw writeError(key, file, e);
     });
     let closed = false;
@@ -76,6 +73,7 @@ export class FsObjectStore implements ObjectStore {
     } catch (e) {
       if (!closed) await handle.close().catch(() => {});
       await unlink(temp).catch(() => {});
+      await removeEmptyFolders(this.root, path.dirname(file));
       if (e instanceof Error && e.name === 'AbortError') throw e;
       throw isErrno(e) ? writeError(key, file, e) : e;
     } finally {
@@ -93,6 +91,7 @@ export class FsObjectStore implements ObjectStore {
       file,
       temp: tempPath(file),
       head: (k) => this.head(k),
+      removeEmptyFolders: () => removeEmptyFolders(this.root, path.dirname(file)),
       writeError: (e) => (isErrno(e) ? writeError(key, file, e) : (e as Error)),
     });
   }
@@ -163,7 +162,7 @@ export class FsObjectStore implements ObjectStore {
 
   /**
    * Removes temp files older than `olderThanMs` (left by a process killed mid-put), anywhere under
-   * the root, and returns how many. The age keeps it safe to run while other processes write:
+   * the root, with the folders they leave empty, and returns how many files. The age keeps it safe to run while other processes write:
    * a live put touches its temp file at every write.
    */
   async removeStaleTemp(olderThanMs = 3_600_000): Promise<number> {
@@ -189,8 +188,10 @@ export class FsObjectStore implements ObjectStore {
               () => true,
               () => false,
             ))
-          )
+          ) {
             removed++;
+            await removeEmptyFolders(this.root, dir);
+          }
         }
       }
     };
@@ -203,10 +204,10 @@ export class FsObjectStore implements ObjectStore {
     try {
       await unlink(file);
     } catch (e) {
-      // Empty folders are left in place: removing them would race with a concurrent put into them.
       if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR') || isErrno(e, 'EISDIR')) return;
       throw e;
     }
+    await removeEmptyFolders(this.root, path.dirname(file));
   }
 
   async readLocation(key: string): Promise<string> {
@@ -217,6 +218,37 @@ export class FsObjectStore implements ObjectStore {
 
   describe(key: string): string {
     return this.keyPath(key);
+  }
+}
+
+/**
+ * Creates the folders of `file` and runs `openIt`. A concurrent delete may remove a folder that has
+ * just become empty (removeEmptyFolders) between the two steps: then the folders are made again.
+ */
+export async function openInFolder<T>(file: string, openIt: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      return await openIt();
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT') || attempt >= 5) throw e;
+    }
+  }
+}
+
+/**
+ * Removes `dir` and its parents up to (not including) `root` while they are empty, so that deleted,
+ * refused and aborted objects leave no folders behind. rmdir removes only an empty folder, so a
+ * folder that another writer has just put a file into stays; one it is about to put a file into is
+ * made again by openInFolder.
+ */
+export async function removeEmptyFolders(root: string, dir: string): Promise<void> {
+  for (let d = dir; d.startsWith(root + path.sep); d = path.dirname(d)) {
+    try {
+      await rmdir(d);
+    } catch {
+      return; // not empty (ENOTEMPTY / EEXIST), gone already, or not ours to remove
+    }
   }
 }
 

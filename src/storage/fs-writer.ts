@@ -17,6 +17,8 @@ export interface FsWriterContext {
   file: string;
   temp: string;
   head(key: string): Promise<ObjectInfo | null>;
+  /** Removes the object's folders that are left empty (after an abort or a failed end). */
+  removeEmptyFolders(): Promise<void>;
   /** An errno error as the KadrError callers see. */
   writeError(e: unknown): Error;
 }
@@ -57,6 +59,7 @@ export class FsObjectWriter implements ObjectWriter {
     } catch (e) {
       this.failure ??= this.c.writeError(e);
       this.removeTemp();
+      await this.c.removeEmptyFolders();
       throw this.failure;
     }
     const info = await this.c.head(this.c.key);
@@ -68,13 +71,18 @@ export class FsObjectWriter implements ObjectWriter {
     this.failure ??= reason;
     this.finished = true;
     this.removeTemp();
-    return Promise.resolve();
+    await this.c.removeEmptyFolders();
   }
 
   private open(): number {
-    if (this.fd === null) {
-      mkdirSync(path.dirname(this.c.file), { recursive: true });
-      this.fd = openSync(this.c.temp, 'wx');
+    // A concurrent delete may remove the folder once it is empty, between mkdir and open: retry.
+    for (let attempt = 1; this.fd === null; attempt++) {
+      try {
+        mkdirSync(path.dirname(this.c.file), { recursive: true });
+        this.fd = openSync(this.c.temp, 'wx');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw e;
+      }
     }
     return this.fd;
   }

@@ -9,3 +9,4 @@ export {
 } from './config.js';
 export { FsObjectStore } from './fs-store.js';
 export { S3ObjectStore, type S3StoreOptions, type S3Tuning } from './s3-store.js';
+export { sweepAbandonedWrites, STALE_TEMP_MS } from './abandoned-writes.js';

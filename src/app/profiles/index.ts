@@ -2,4 +2,4 @@ export { ProfilesService, MAX_PAGE as PROFILES_MAX_PAGE } from './profiles.servi
 export type { ProfilePage, ProfileUpdate, VideoPeople } from './profiles.service.js';
 export type { ProfileDto, ProfileVideoDto } from './profile.dto.js';
 export { createPeopleStep, type PeopleStep } from './people-step.js';
-export { GENDERS, NAME_MAX_LENGTH, MIN_BIRTH_DATE } from './profile-fields.js';
+export { GENDERS, NAME_MAX_LENGTH, MIN_BIRTH_DATE, PROFILE_FIELDS } from './profile-fields.js';

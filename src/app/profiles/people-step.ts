@@ -9,8 +9,18 @@ import { runPeopleAnalysis } from './people-analysis.runner.js';
 import type { ProfilesService } from './profiles.service.js';
 
 export interface PeopleStep {
-  /** Builds profiles for the video if it asked for them; rejects when `signal` fires. */
-  run(videoId: string, input: string, signal: AbortSignal): Promise<void>;
+  /** Whether the video asked for profiles (its upload's autoProfiles). */
+  wanted(videoId: string): Promise<boolean>;
+  /**
+   * Builds profiles for the video if it asked for them; rejects when `signal` fires. `onProgress`
+   * gets frames done of total frames, a few times a second.
+   */
+  run(
+    videoId: string,
+    input: string,
+    signal: AbortSignal,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void>;
 }
 
 export function createPeopleStep(deps: {
@@ -20,13 +30,15 @@ export function createPeopleStep(deps: {
   sameDistance: number;
 }): PeopleStep {
   return {
-    async run(videoId, input, signal) {
+    wanted: (videoId) => deps.profiles.autoProfilesWanted(videoId),
+    async run(videoId, input, signal, onProgress) {
       if (!(await deps.profiles.autoProfilesWanted(videoId))) return;
       const result = await runPeopleAnalysis({
         input,
         threads: deps.threads,
         sameDistance: deps.sameDistance,
         signal,
+        ...(onProgress ? { onProgress } : {}),
       });
       signal.throwIfAborted();
       await deps.profiles.saveVideoPeople(videoId, result);

@@ -109,3 +109,9 @@ test('every bad field gets its own message at once', () => {
   });
   assert.deepEqual(Object.keys(fields).sort(), ['birthDate', 'firstName', 'gender', 'lastName']);
 });
+
+test('a "__proto__" key, as JSON.parse keeps it, is an unknown field like any other', () => {
+  const fields = bad(JSON.parse('{"firstName": "Ann", "__proto__": {"lastName": "X"}}'));
+  assert.deepEqual(Object.keys(fields), ['__proto__']);
+  assert.match(fields['__proto__']!, /not a profile field/);
+});

@@ -99,7 +99,9 @@ export function validateProfilePatch(body: unknown, now = new Date()): PatchVali
     return { ok: false, fields: { body: `must be a JSON object with any of ${PROFILE_FIELDS.join(', ')}` } };
   }
   const input = body as Record<string, unknown>;
-  const fields: Record<string, string> = {};
+  // No prototype: a key "__proto__" (JSON.parse keeps it as an own key) must be reported like any
+  // other unknown field, not swallowed as a prototype assignment.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   const patch: ProfilePatch = {};
   for (const key of Object.keys(input)) {
     if (!(PROFILE_FIELDS as readonly string[]).includes(key)) fields[key] = 'is not a profile field';

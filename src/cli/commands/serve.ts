@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/index.js';
 import { stderrLogger } from '../../core/logger.js';
 import { startKadr } from '../../main/index.js';
 import { stringOption, waitForAbort, type Command } from '../command.js';
+import { assertPortsFree } from '../port-check.js';
 import { portOption } from './rtsp-serve.js';
 
 export const serveCommand: Command = {
@@ -48,6 +49,12 @@ KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|
     });
     const log = stderrLogger(config.server.logLevel, { role: 'serve' });
     const rtspPort = portOption(stringOption(args, 'rtsp-port'), 'rtsp-port', 8554);
+    const mediaDir = config.rtsp.mediaDir;
+    // Before the database is built: a busy port should cost the user one second, not a minute.
+    await assertPortsFree(config.server.host, [
+      { port: config.server.port, what: 'HTTP', flag: '--port' },
+      ...(mediaDir ? [{ port: rtspPort, what: 'RTSP', flag: '--rtsp-port' }] : []),
+    ]);
     const kadr = await startKadr(
       config,
       { api: true, worker: true, mediaFolder: { port: rtspPort, logger: log.child({ module: 'rtsp' }) } },

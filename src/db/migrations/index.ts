@@ -1,6 +1,7 @@
 /** Every migration, in the order it is applied. Append; never edit one that has shipped. */
 import { sql as m001 } from './001-videos.js';
 import { sql as m002 } from './002-profiles.js';
+import { sql as m003 } from './003-video-stage.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { version: 1, name: '001-videos', sql: m001 },
   { version: 2, name: '002-profiles', sql: m002 },
+  { version: 3, name: '003-video-stage', sql: m003 },
 ];

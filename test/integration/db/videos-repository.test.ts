@@ -72,6 +72,8 @@ test('heartbeat reports pause and cancel; a lost claim reads null', async () => 
   assert.ok(await repo.claim(v.id, token, 'w'));
   const p = {
     progress: 10,
+    stage: 'faces' as const,
+    stageProgress: 10,
     totalFrames: 100,
     framesProcessed: 10,
     facesSoFar: 3,
@@ -98,6 +100,8 @@ test('a video whose worker stopped beating goes back to the queue, with its save
   await repo.claim(v.id, token, 'dead');
   await repo.heartbeat(v.id, token, {
     progress: 50,
+    stage: 'faces',
+    stageProgress: 50,
     totalFrames: 2,
     framesProcessed: 1,
     facesSoFar: 1,

@@ -394,14 +394,24 @@ export function profilesApiSuite(backend: 'fs' | 's3'): void {
     const res = await fetch(`${kadr.url}/api/videos`, { method: 'POST', body: form });
     assert.equal(res.status, 201);
     const id = ((await res.json()) as { items: VideoJson[] }).items[0]!.id;
-    // The face counts reach 100 % first; the people pass runs after them, still `processing`.
+    // The face counts come first, then the people pass: a stage of its own, with its own progress,
+    // while the whole stays below 100 % until done.
     const seen = await pollUntil(
       () => getVideo(kadr.url, id),
-      (v) => v.progress === 100 || (v.status !== 'queued' && v.status !== 'processing'),
-      'the face pass to finish',
+      (v) => v.stage === 'people' || (v.status !== 'queued' && v.status !== 'processing'),
+      'the people pass to start',
       { everyMs: 20 },
     );
-    assert.equal(seen.at(-1)!.status, 'processing', 'the people pass is running');
+    const inPeople = seen.at(-1)!;
+    assert.equal(inPeople.status, 'processing', 'the people pass is running');
+    assert.equal(inPeople.stage, 'people');
+    assert.ok(inPeople.stageProgress < 100, `people pass just started: ${inPeople.stageProgress}`);
+    assert.ok(inPeople.progress >= 50 && inPeople.progress < 100, `overall: ${inPeople.progress}`);
+    const facesStage = seen.filter((v) => v.stage === 'faces');
+    assert.ok(
+      facesStage.every((v) => v.progress <= v.stageProgress && v.progress < 100),
+      'during the faces pass the whole is behind the stage',
+    );
     const t0 = Date.now();
     assert.equal((await fetch(`${kadr.url}/api/videos/${id}/pause`, { method: 'POST' })).status, 200);
     await pollUntil(
@@ -414,6 +424,7 @@ export function profilesApiSuite(backend: 'fs' | 's3'): void {
     const paused = (await json<VideoWithPeople>(`/api/videos/${id}`)).body;
     assert.equal(paused.status, 'paused');
     assert.equal(paused.peopleCount, null);
+    assert.equal(paused.stage, 'people', 'a paused video says where it stopped');
     assert.ok(Date.now() - t0 < 10_000);
 
     assert.equal((await fetch(`${kadr.url}/api/videos/${id}/resume`, { method: 'POST' })).status, 200);
@@ -423,6 +434,10 @@ export function profilesApiSuite(backend: 'fs' | 's3'): void {
       'the resumed video',
     );
     assert.equal(done.at(-1)!.status, 'done');
+    assert.deepEqual(
+      [done.at(-1)!.progress, done.at(-1)!.stage, done.at(-1)!.stageProgress],
+      [100, null, 100],
+    );
     const video = (await json<VideoWithPeople>(`/api/videos/${id}`)).body;
     assert.equal(video.peopleCount, 3);
     const c = [...who].find(([, photo]) => photo === 'person-c_1.jpg')![0];

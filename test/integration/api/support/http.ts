@@ -4,6 +4,8 @@ export interface VideoJson {
   filename: string;
   status: 'queued' | 'processing' | 'paused' | 'done' | 'failed' | 'cancelled';
   progress: number;
+  stage: 'faces' | 'people' | null;
+  stageProgress: number;
   totalFrames: number | null;
   framesProcessed: number;
   facesSoFar: number;
