@@ -8,6 +8,7 @@ const layers = [
   'core',
   'config',
   'codecs',
+  'rtp',
   'rtsp',
   'media',
   'timeline',

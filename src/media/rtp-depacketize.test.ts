@@ -1,5 +1,5 @@
 /**
- * kadr's RTP depacketizers (src/rtsp) against a real packetizer: libavformat's RTP muxer (RtpPacketizer,
+ * kadr's RTP depacketizers (src/rtp) against a real packetizer: libavformat's RTP muxer (RtpPacketizer,
  * RFC 6184 / RFC 7798 with STAP-A/AP aggregation and FU-A/FU fragmentation) fed with files Debian's
  * ffmpeg encoded. Every access unit must come back with the same NAL units, keyframe flag and
  * timestamp; the SPS readers must agree with ffprobe on picture size and reorder depth.
@@ -15,12 +15,12 @@ import { Demuxer } from 'node-av/api';
 import { parseH264Sps } from '../codecs/h264-sps.js';
 import { parseHevcSps } from '../codecs/hevc-sps.js';
 import { rescale, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
-import type { AccessUnit } from '../rtsp/access-unit.js';
-import { H264Depacketizer } from '../rtsp/h264-depacketizer.js';
-import { HevcDepacketizer } from '../rtsp/hevc-depacketizer.js';
-import { parseRtpPacket } from '../rtsp/rtp-packet.js';
-import { RtpReorderBuffer } from '../rtsp/rtp-reorder.js';
-import { RtpTimestampUnwrapper } from '../rtsp/rtp-timestamp.js';
+import type { AccessUnit } from '../rtp/access-unit.js';
+import { H264Depacketizer } from '../rtp/h264-depacketizer.js';
+import { HevcDepacketizer } from '../rtp/hevc-depacketizer.js';
+import { parseRtpPacket } from '../rtp/rtp-packet.js';
+import { RtpReorderBuffer } from '../rtp/rtp-reorder.js';
+import { RtpTimestampUnwrapper } from '../rtp/rtp-timestamp.js';
 import { RtpPacketizer } from './rtp-packetizer.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kadr-depack-'));

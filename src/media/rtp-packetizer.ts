@@ -7,7 +7,7 @@
  *
  * libavformat's own RTCP sender reports are dropped: their NTP time is taken when the header is
  * written and their RTP time is the base (PTS 0), not the clock kadr paces by, so kadr sends its own
- * (src/rtsp/rtcp-sender-report.ts).
+ * (src/rtp/rtcp-sender-report.ts).
  */
 import '../core/polyfill.js';
 import { type Encoder, Muxer, StreamingUtils } from 'node-av/api';

@@ -6,8 +6,13 @@
  * background while the next one records.
  */
 import type { Logger } from '../core/logger.js';
-import { redactUrl, type RtspEnd, type RtspTransport, type RtspVideoUnit } from '../media/rtsp-input.js';
-import { openVideoInput, type VideoInput, type VideoInputPath } from '../media/video-input.js';
+import {
+  redactUrl,
+  type RtspEnd,
+  type RtspTransport,
+  type RtspVideoUnit,
+} from '../streams/libav-rtsp-pull.js';
+import { openVideoInput, type VideoInput, type VideoInputPath } from '../streams/camera-pull.js';
 import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { decideCut, ptsJumped } from './segment-cut.js';

@@ -7,8 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { redactUrl, type RtspTransport } from '../media/rtsp-input.js';
-import type { VideoInputPath } from '../media/video-input.js';
+import { redactUrl, type RtspTransport } from '../streams/libav-rtsp-pull.js';
+import type { VideoInputPath } from '../streams/camera-pull.js';
 import type { SegmentSummary } from './frame-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { SegmentOutcome } from './segment-writer.js';

@@ -8,7 +8,7 @@ import { readSync } from 'node:fs';
 import type { Logger } from '../core/logger.js';
 import { Fmp4Writer, type Fmp4TrackSource } from '../media/fmp4-writer.js';
 import type { Fmp4Piece } from '../media/fmp4-boxes.js';
-import type { RtspVideoUnit } from '../media/rtsp-input.js';
+import type { RtspVideoUnit } from '../streams/libav-rtsp-pull.js';
 import {
   buildFrameIndex,
   summarize,

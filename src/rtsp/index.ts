@@ -3,8 +3,5 @@ export * from './message.js';
 export * from './request-parser.js';
 export * from './transport.js';
 export * from './range.js';
-export * from './sdp.js';
-export * from './rtcp-sender-report.js';
-export * from './rtcp-packets.js';
 export * from './digest-auth.js';
 export { RtspServer, type RtspServerOptions } from './rtsp-server.js';

@@ -10,7 +10,7 @@ import { RtspRequestParser } from './request-parser.js';
 import { parseRequestTarget } from './request-target.js';
 import { InterleavedSink, RtspSession, type SessionSink, UdpSink } from './rtsp-session.js';
 import { normalizeAddress, PUBLIC_METHODS, reply, type RtspServer } from './rtsp-server.js';
-import { splitCompoundRtcp } from './rtcp-packets.js';
+import { splitCompoundRtcp } from '../rtp/rtcp-packets.js';
 import { chooseTransport, formatTransport, type TransportSpec } from './transport.js';
 
 type Answer = { status: number; headers?: [string, string][]; body?: string; after?: () => void };

@@ -9,7 +9,7 @@ import { type Logger, silentLogger } from '../core/logger.js';
 import { DigestAuth, type DigestCredentials } from './digest-auth.js';
 import type { RtspServerHandler } from './handler.js';
 import { header, type RtspRequest, type RtspResponse, serializeResponse } from './message.js';
-import { parseReceiverReports, splitCompoundRtcp } from './rtcp-packets.js';
+import { parseReceiverReports, splitCompoundRtcp } from '../rtp/rtcp-packets.js';
 import { RtspConnection } from './rtsp-connection.js';
 import type { RtspSession } from './rtsp-session.js';
 import { defaultParserLimits, type RequestParserLimits } from './request-parser.js';

@@ -10,8 +10,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import type { RtpSink } from '../rtsp/handler.js';
-import { serializeReceiverReportBye } from '../rtsp/rtcp-packets.js';
-import { serializeSenderReport, unixUsToNtp } from '../rtsp/rtcp-sender-report.js';
+import { serializeReceiverReportBye } from '../rtp/rtcp-packets.js';
+import { serializeSenderReport, unixUsToNtp } from '../rtp/rtcp-sender-report.js';
 import type { OpenPacedTrack, PacedRtpTrack } from './paced-track.js';
 import type { PlayStart, SourceConsumer } from './source.js';
 

@@ -14,7 +14,7 @@ import {
   type SetupRequest,
   type SetupResult,
 } from '../rtsp/handler.js';
-import { buildSessionSdp, rewriteMediaSection } from '../rtsp/sdp.js';
+import { buildSessionSdp, rewriteMediaSection } from '../rtp/sdp.js';
 import type { SourceConsumer, StreamSource } from './source.js';
 
 interface SessionEntry {

@@ -127,7 +127,7 @@ async function checkRecording(
   const truth = truthPts90k(fixture);
   assert.equal(recordedPts.length, truth.length, 'frame count equals the source');
   // Compare intervals from the first frame whose pts came from the stream (one frame at most is an
-  // estimate: libavformat hands the first access unit over without pts; rtsp-input-repair.ts).
+  // estimate: libavformat hands the first access unit over without pts; libav-rtsp-repair.ts).
   assert.ok(
     estimated.size <= 1 && [...estimated].every((i) => i === 0),
     'only the first pts may be estimated',

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { parseSenderReport } from '../../../src/rtsp/rtcp-sender-report.js';
-import { splitSdp, sdpAttribute } from '../../../src/rtsp/sdp.js';
+import { parseSenderReport } from '../../../src/rtp/rtcp-sender-report.js';
+import { splitSdp, sdpAttribute } from '../../../src/rtp/sdp.js';
 import { getFixture } from '../../fixtures/index.js';
 import { type RunningServer, startServer } from '../../interop/rtsp/harness.js';
 import { RawClient, sleep } from './raw-client.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WallclockTracker } from './rtsp-input-wallclock.js';
+import { WallclockTracker } from './libav-rtsp-wallclock.js';
 
 const tb = { num: 1, den: 90_000 };
 const zeroUs = 1_795_000_000_000_000; // wallclock of pts 0, µs

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Packet } from 'node-av/lib';
-import { firstPtsWithoutWallclock, repairLeadingTimestamps, type HeldUnit } from './rtsp-input-repair.js';
+import { firstPtsWithoutWallclock, repairLeadingTimestamps, type HeldUnit } from './libav-rtsp-repair.js';
 
 const tb = { num: 1, den: 90_000 };
 const unit = (

@@ -1,10 +1,10 @@
 /**
- * Opening an RTSP video source for recording: kadr's own RTP receive path (rtp-input.ts) for H.264 and
- * H.265, libavformat's RTSP demuxer (rtsp-input.ts) for anything else (MPEG-4 Part 2, MJPEG, H.264
+ * Opening an RTSP video source for recording: kadr's own RTP receive path (rtsp-pull.ts) for H.264 and
+ * H.265, libavformat's RTSP demuxer (libav-rtsp-pull.ts) for anything else (MPEG-4 Part 2, MJPEG, H.264
  * interleaved mode, ...), chosen from the SDP, so no source that recorded before stops recording.
  */
-import { RtpInput } from './rtp-input.js';
-import { RtspInput, type RtspInputOptions } from './rtsp-input.js';
+import { RtpInput } from './rtsp-pull.js';
+import { RtspInput, type RtspInputOptions } from './libav-rtsp-pull.js';
 
 export type VideoInput = RtpInput | RtspInput;
 

@@ -1,6 +1,6 @@
 /**
  * Pulling one H.264 or H.265 stream from an RTSP source with kadr's own RTSP client and RTP
- * depacketizers (src/rtsp), without libavformat's RTSP demuxer: the socket is read in whole chunks on
+ * depacketizers (src/rtp), without libavformat's RTSP demuxer: the socket is read in whole chunks on
  * the JS thread, and each access unit becomes one node-av Packet (reused) for the fMP4 muxer. That is
  * one copy per frame and no thread hop, where the demuxer path costs an AsyncWorker hop and a libuv
  * pool thread per stream (docs/recording.md, Performance).
@@ -15,13 +15,13 @@ import { Packet } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import { parseH264Sps, type VideoSpsInfo } from '../codecs/h264-sps.js';
 import { parseHevcSps } from '../codecs/hevc-sps.js';
-import { annexBExtradata } from '../rtsp/access-unit.js';
+import { annexBExtradata } from '../rtp/access-unit.js';
 import { RtspClient } from '../rtsp/rtsp-client.js';
-import { RtpReceiver, rtpVideoCodec, type ReceivedUnit } from '../rtsp/rtp-receiver.js';
-import { parseSdpVideo } from '../rtsp/sdp-video.js';
-import type { Fmp4TrackSpec } from './fmp4-writer.js';
-import type { RtspEnd, RtspInputOptions, RtspVideoInfo, RtspVideoUnit } from './rtsp-input.js';
-import { redactUrl } from './rtsp-input.js';
+import { RtpReceiver, rtpVideoCodec, type ReceivedUnit } from '../rtp/rtp-receiver.js';
+import { parseSdpVideo } from '../rtp/sdp-video.js';
+import type { Fmp4TrackSpec } from '../media/fmp4-writer.js';
+import type { RtspEnd, RtspInputOptions, RtspVideoInfo, RtspVideoUnit } from './libav-rtsp-pull.js';
+import { redactUrl } from './libav-rtsp-pull.js';
 
 /** Packets held to put UDP datagrams back in order before a gap counts as loss. */
 const UDP_REORDER_PACKETS = 64;

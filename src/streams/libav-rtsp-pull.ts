@@ -6,9 +6,9 @@
  *  - `copyTs: true`, so the PTS that comes out is libavformat's RTP timestamp minus the session base,
  *    unwrapped through 32-bit wraps (rtpdec.c adds `(int32_t)(ts - last_ts)` to a 64-bit counter);
  *  - the timestamp repair: the first access unit comes out without pts, and with B-frames the first
- *    `has_b_frames` packets come without dts (rtsp-input-repair.ts);
+ *    `has_b_frames` packets come without dts (libav-rtsp-repair.ts);
  *  - the camera's wallclock: libavformat tags packets with AV_PKT_DATA_PRFT (µs since 1970, from the last
- *    RTCP sender report) once an SR has arrived (rtsp-input-wallclock.ts).
+ *    RTCP sender report) once an SR has arrived (libav-rtsp-wallclock.ts).
  */
 import '../core/polyfill.js';
 import { Demuxer } from 'node-av/api';
@@ -17,8 +17,8 @@ import { AVERROR_EOF, AV_NOPTS_VALUE, AV_PKT_DATA_PRFT } from 'node-av/constants
 import type { Stream } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
-import { repairLeadingTimestamps, type HeldUnit } from './rtsp-input-repair.js';
-import { WallclockTracker } from './rtsp-input-wallclock.js';
+import { repairLeadingTimestamps, type HeldUnit } from './libav-rtsp-repair.js';
+import { WallclockTracker } from './libav-rtsp-wallclock.js';
 
 export type RtspTransport = 'tcp' | 'udp';
 
@@ -49,7 +49,7 @@ export interface RtspVideoUnit {
   receivedAtMs: number;
   /** Source wallclock (ms since 1970) of this frame from RTCP sender reports, null before the first SR. */
   ntpMs: number | null;
-  /** The pts was missing from the stream and is an estimate (first frame only; rtsp-input-repair.ts). */
+  /** The pts was missing from the stream and is an estimate (first frame only; libav-rtsp-repair.ts). */
   ptsEstimated: boolean;
 }
 
