@@ -51,6 +51,12 @@ export interface RtspVideoUnit {
   ntpMs: number | null;
   /** The pts was missing from the stream and is an estimate (first frame only; libav-rtsp-repair.ts). */
   ptsEstimated: boolean;
+  /** Packets lost since the previous unit (kadr's RTP path; libavformat's does not say). */
+  lostPackets?: number;
+  /** Part of the unit's own data was lost (kept as a decoder would use it). */
+  incomplete?: boolean;
+  /** Will not decode exactly: incomplete, or predicted from a damaged or lost picture. */
+  damaged?: boolean;
 }
 
 /** How a read ended: the source said it is done (RTCP BYE / EOF), or the connection failed. */

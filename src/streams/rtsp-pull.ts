@@ -23,8 +23,12 @@ import type { Fmp4TrackSpec } from '../media/fmp4-writer.js';
 import type { RtspEnd, RtspInputOptions, RtspVideoInfo, RtspVideoUnit } from './libav-rtsp-pull.js';
 import { redactUrl } from './libav-rtsp-pull.js';
 
-/** Packets held to put UDP datagrams back in order before a gap counts as loss. */
-const UDP_REORDER_PACKETS = 64;
+/**
+ * How long a UDP datagram waits for those before it before a gap counts as loss: a time, not a packet
+ * count, so that a packet delayed past a keyframe burst is still put back (rtp-reorder.ts). As long
+ * as libavformat's RTSP demuxer waits by default (max_delay 100 ms for RTSP over UDP).
+ */
+const UDP_REORDER_MS = 100;
 /** With no SPS to say (or an unreadable one): deep enough for any H.264/H.265 stream. */
 const UNKNOWN_REORDER_DEPTH = 15;
 
@@ -79,7 +83,7 @@ export class RtpInput {
         timeBase: { num: 1, den: track.clockRate },
       });
       input.receiver = new RtpReceiver(track, {
-        reorderDepth: options.transport === 'udp' ? UDP_REORDER_PACKETS : 0,
+        reorderDelayMs: options.transport === 'udp' ? UDP_REORDER_MS : 0,
         sendRtcp: (p) => client!.sendRtcp(p),
         onUnit: (u) => input.onUnit(u),
         onBye: () => input.finish({ kind: 'eof' }),
@@ -134,6 +138,11 @@ export class RtpInput {
   /** Packets lost on the way (sequence gaps), for logs. */
   get lostPackets(): number {
     return this.receiver.lostPackets;
+  }
+
+  /** RTCP keyframe requests (PLI/FIR) sent after losses. */
+  get keyframeRequests(): number {
+    return this.receiver.keyframeRequests;
   }
 
   async read(): Promise<RtspVideoUnit | null> {
@@ -191,6 +200,9 @@ export class RtpInput {
       receivedAtMs: u.receivedAtMs,
       ntpMs: u.ntpMs,
       ptsEstimated: false,
+      lostPackets: u.lostPackets,
+      incomplete: u.incomplete,
+      damaged: u.damaged,
     });
     this.wake();
   }
