@@ -6,13 +6,10 @@
  * background while the next one records.
  */
 import type { Logger } from '../core/logger.js';
-import {
-  redactUrl,
-  type RtspEnd,
-  type RtspTransport,
-  type RtspVideoUnit,
-} from '../streams/libav-rtsp-pull.js';
-import { openVideoInput, type VideoInput, type VideoInputPath } from '../streams/camera-pull.js';
+import { redactUrl } from '../core/redact-url.js';
+import type { RtspTransport } from '../rtsp/rtsp-client.js';
+import { openCameraPull, type CameraPull, type CameraPullPath } from '../streams/camera-pull.js';
+import type { CameraUnit, PullEnd } from '../streams/camera-unit.js';
 import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { decideCut, ptsJumped } from './segment-cut.js';
@@ -22,7 +19,7 @@ import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from '.
 export interface InstanceOptions extends SegmentWriterOptions {
   url: string;
   transport: RtspTransport;
-  inputPath: VideoInputPath;
+  inputPath: CameraPullPath;
   /** Key prefix: '' or ending in '/'. */
   prefix: string;
   segmentDurationMs: number;
@@ -36,7 +33,7 @@ export interface InstanceOptions extends SegmentWriterOptions {
 }
 
 export interface InstanceResult {
-  end: RtspEnd;
+  end: PullEnd;
   stopped: boolean;
   /** The source reached the end it announced: a file played to its end, not a dropped connection. */
   sourceEnded: boolean;
@@ -64,7 +61,7 @@ export class RecorderInstance {
   }
 
   async run(): Promise<InstanceResult> {
-    const input = await openVideoInput(this.o.url, {
+    const input = await openCameraPull(this.o.url, {
       path: this.o.inputPath,
       transport: this.o.transport,
       timeoutMs: this.o.readTimeoutMs,
@@ -89,10 +86,10 @@ export class RecorderInstance {
         try {
           this.framesReceived++;
           this.lastReceivedAtMs = unit.receivedAtMs;
-          if (this.maxPtsTicks === null || unit.ptsTicks > this.maxPtsTicks) this.maxPtsTicks = unit.ptsTicks;
+          if (this.maxPtsTicks === null || unit.pts > this.maxPtsTicks) this.maxPtsTicks = unit.pts;
           this.accept(input, unit, segmentTicks, jumpTicks, backTicks);
         } finally {
-          input.recycle(unit.packet);
+          input.recycle(unit.data);
         }
       }
       const end = input.end ?? { kind: 'eof' };
@@ -124,7 +121,7 @@ export class RecorderInstance {
    * announced a length (SDP a=range:npt=0-N; a live camera announces none and is always reconnected)
    * and either got there or its server is still up after the EOF. Anything else is a drop.
    */
-  private async sourceEnded(input: VideoInput): Promise<boolean> {
+  private async sourceEnded(input: CameraPull): Promise<boolean> {
     const { durationMs, timeBase } = input.info;
     if (durationMs === null) return false;
     if (this.maxPtsTicks !== null) {
@@ -135,8 +132,8 @@ export class RecorderInstance {
   }
 
   private accept(
-    input: VideoInput,
-    unit: RtspVideoUnit,
+    input: CameraPull,
+    unit: CameraUnit,
     segmentTicks: bigint,
     jumpTicks: bigint,
     backTicks: bigint,
@@ -149,37 +146,37 @@ export class RecorderInstance {
     // dts are rebuilt from the pts on both paths (dts-rebuild.ts): RTP carries none, and libavformat's
     // are a guess that fails at the start of a connection (MPEG-4 Part 2 with B-frames: the first three
     // units all got dts 1800 while their pts were unknown, 6390, 1800) and after a timestamp reset.
-    const dts = ptsJumped(seg, unit, jumpTicks, backTicks) ? null : this.rebuilder!.next(unit.ptsTicks);
+    const dts = ptsJumped(seg, unit, jumpTicks, backTicks) ? null : this.rebuilder!.next(unit.pts);
     if (dts === null) {
       this.reset(input, seg, unit);
       return;
     }
-    unit.dtsTicks = dts;
-    unit.packet.dts = dts;
+    unit.dts = dts;
+    unit.data.dts = dts;
     const cut = decideCut(seg, unit, segmentTicks, jumpTicks, backTicks);
     if (cut === 'write') {
       seg.write(unit);
     } else if (cut === 'rollover') {
-      this.finishSegment('rollover', unit.ptsTicks);
+      this.finishSegment('rollover', unit.pts);
       this.start(input, unit, 'rollover');
     } else {
       this.reset(input, seg, unit);
     }
   }
 
-  private reset(input: VideoInput, seg: SegmentWriter, unit: RtspVideoUnit): void {
+  private reset(input: CameraPull, seg: SegmentWriter, unit: CameraUnit): void {
     this.log.warn('source timestamps reset, starting a new segment', {
       fromPts: String(seg.maxPtsTicks),
-      toPts: String(unit.ptsTicks),
+      toPts: String(unit.pts),
       fromDts: String(seg.lastDtsTicks),
-      toDts: String(unit.dtsTicks),
+      toDts: String(unit.dts),
     });
     this.finishSegment('timestamp-reset', null);
     this.nextStartReason = 'timestamp-reset';
     this.start(input, unit, 'timestamp-reset');
   }
 
-  private start(input: VideoInput, unit: RtspVideoUnit, startReason: SegmentStart): void {
+  private start(input: CameraPull, unit: CameraUnit, startReason: SegmentStart): void {
     if (!unit.key) {
       // Frames before the first keyframe cannot be decoded on their own; a segment starts at one.
       this.droppedBeforeKeyframe++;
@@ -190,8 +187,8 @@ export class RecorderInstance {
     this.rebuilder = new DtsRebuilder(
       input.dtsFromPts ? input.reorderDepth : Math.max(4, input.reorderDepth),
     );
-    unit.dtsTicks = this.rebuilder.next(unit.ptsTicks)!;
-    unit.packet.dts = unit.dtsTicks;
+    unit.dts = this.rebuilder.next(unit.pts)!;
+    unit.data.dts = unit.dts;
     const name = new Date(unit.receivedAtMs).toISOString().replace(/:/g, '-');
     const key = `${this.o.prefix}${name}.mp4`;
     const gap = this.gapPending

@@ -7,8 +7,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { redactUrl, type RtspTransport } from '../streams/libav-rtsp-pull.js';
-import type { VideoInputPath } from '../streams/camera-pull.js';
+import { redactUrl } from '../core/redact-url.js';
+import type { RtspTransport } from '../rtsp/rtsp-client.js';
+import type { CameraPullPath } from '../streams/camera-pull.js';
 import type { SegmentSummary } from './frame-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { SegmentOutcome } from './segment-writer.js';
@@ -20,7 +21,7 @@ export interface RecorderOptions {
   url: string;
   transport?: RtspTransport;
   /** 'auto' (default): kadr's RTP path for H.264/H.265, libavformat's demuxer otherwise. */
-  inputPath?: VideoInputPath;
+  inputPath?: CameraPullPath;
   store: RecordingStore;
   /** Key prefix for segments: '' or ending in '/'. */
   prefix?: string;

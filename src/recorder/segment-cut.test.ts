@@ -6,7 +6,7 @@ const SEG = 2n * 90_000n; // 2 s
 const JUMP = 10n * 90_000n; // 10 s
 const BACK = 90_000n; // 1 s
 const seg = { firstPtsTicks: 90_000n, lastDtsTicks: 200_000n, maxPtsTicks: 207_000n };
-const u = (pts: bigint, dts: bigint, key = false) => ({ ptsTicks: pts, dtsTicks: dts, key });
+const u = (pts: bigint, dts: bigint, key = false) => ({ pts, dts, key });
 
 test('frames go on in the segment until a keyframe past the segment length', () => {
   assert.equal(decideCut(seg, u(203_000n, 201_500n), SEG, JUMP, BACK), 'write');

@@ -12,11 +12,9 @@ export interface OpenSegment {
   maxPtsTicks: bigint;
 }
 
-export interface UnitTimes {
-  ptsTicks: bigint;
-  dtsTicks: bigint;
-  key: boolean;
-}
+import type { MediaUnit } from '../core/media-unit.js';
+
+export type UnitTimes = Pick<MediaUnit<unknown>, 'pts' | 'dts' | 'key'>;
 
 export type Cut = 'write' | 'rollover' | 'reset';
 
@@ -28,15 +26,15 @@ export function decideCut(
   backTicks: bigint,
 ): Cut {
   if (ptsJumped(seg, unit, jumpTicks, backTicks)) return 'reset';
-  const step = unit.dtsTicks - seg.lastDtsTicks;
+  const step = unit.dts - seg.lastDtsTicks;
   // The recorder rebuilds dts from the pts (dts-rebuild.ts), so within a timeline they always increase.
   if (step <= 0n || step > jumpTicks) return 'reset';
-  if (unit.key && unit.ptsTicks - seg.firstPtsTicks >= segmentTicks) return 'rollover';
+  if (unit.key && unit.pts - seg.firstPtsTicks >= segmentTicks) return 'rollover';
   return 'write';
 }
 
 /** The pts left the segment's timeline: back by `backTicks` or more (B-frames reorder by far less), or
  * forward by more than `jumpTicks`. Holds whatever the dts say. */
 export function ptsJumped(seg: OpenSegment, unit: UnitTimes, jumpTicks: bigint, backTicks: bigint): boolean {
-  return unit.ptsTicks <= seg.maxPtsTicks - backTicks || unit.ptsTicks > seg.maxPtsTicks + jumpTicks;
+  return unit.pts <= seg.maxPtsTicks - backTicks || unit.pts > seg.maxPtsTicks + jumpTicks;
 }

@@ -8,7 +8,7 @@ import { readSync } from 'node:fs';
 import type { Logger } from '../core/logger.js';
 import { Fmp4Writer, type Fmp4TrackSource } from '../media/fmp4-writer.js';
 import type { Fmp4Piece } from '../media/fmp4-boxes.js';
-import type { RtspVideoUnit } from '../streams/libav-rtsp-pull.js';
+import type { CameraUnit } from '../streams/camera-unit.js';
 import {
   buildFrameIndex,
   summarize,
@@ -52,12 +52,12 @@ export class SegmentWriter {
   constructor(
     track: Fmp4TrackSource,
     readonly header: SegmentHeader,
-    first: RtspVideoUnit,
+    first: CameraUnit,
     private readonly options: SegmentWriterOptions,
   ) {
-    this.firstPtsTicks = first.ptsTicks;
-    this.lastDtsTicks = first.dtsTicks;
-    this.maxPtsTicks = first.ptsTicks;
+    this.firstPtsTicks = first.pts;
+    this.lastDtsTicks = first.dts;
+    this.maxPtsTicks = first.pts;
     this.journal = SpoolJournal.create(options.spoolDir, header, { fsync: options.fsync });
     this.live = options.store.openWriter(header.key, { contentType: 'video/mp4' });
     this.writer = new Fmp4Writer(track, {
@@ -69,19 +69,19 @@ export class SegmentWriter {
   }
 
   /** Adds one access unit (the caller still frees its packet). */
-  write(unit: RtspVideoUnit): void {
+  write(unit: CameraUnit): void {
     this.pending.push({
-      ptsTicks: unit.ptsTicks,
-      dtsTicks: unit.dtsTicks,
+      ptsTicks: unit.pts,
+      dtsTicks: unit.dts,
       key: unit.key,
       receivedAtMs: unit.receivedAtMs,
       ntpMs: unit.ntpMs,
       ptsEstimated: unit.ptsEstimated,
     });
-    this.lastDtsTicks = unit.dtsTicks;
-    if (unit.ptsTicks > this.maxPtsTicks) this.maxPtsTicks = unit.ptsTicks;
+    this.lastDtsTicks = unit.dts;
+    if (unit.pts > this.maxPtsTicks) this.maxPtsTicks = unit.pts;
     this.frames++;
-    this.writer.write(unit.packet);
+    this.writer.write(unit.data);
   }
 
   /**

@@ -6,6 +6,8 @@
  * After a loss, units are kept as a decoder would use them and marked (loss-report.ts), and the sender
  * is asked for a keyframe (rtcp-feedback.ts) until an intact one comes.
  */
+import type { MediaUnit } from '../core/media-unit.js';
+import type { Rational } from '../core/rational.js';
 import { type AccessUnit, type Depacketizer } from './access-unit.js';
 import { H264Depacketizer } from './h264-depacketizer.js';
 import { HevcDepacketizer } from './hevc-depacketizer.js';
@@ -22,27 +24,15 @@ import type { SdpVideoTrack } from './sdp-video.js';
 
 export type RtpVideoCodec = 'h264' | 'hevc';
 
-export interface ReceivedUnit {
-  au: AccessUnit;
-  /** RTP time since the stream's first packet, in clock-rate ticks (64-bit, never wraps). */
-  pts: bigint;
-  /** Source wallclock (ms since 1970) from the last sender report, or null before one. */
-  ntpMs: number | null;
-  /** Local wallclock (ms since 1970) when the unit's last packet arrived. */
-  receivedAtMs: number;
-  /** Packets given up as lost since the previous unit. */
-  lostPackets: number;
-  /** Part of the unit's own data was lost. */
-  incomplete: boolean;
-  /** Will not decode exactly: incomplete, or predicted from a picture that was damaged or lost. */
-  damaged: boolean;
-}
-
 export interface RtpReceiverOptions {
   /** How long a packet waits for those before it to put UDP back in order (0 over TCP). */
   reorderDelayMs: number;
   sendRtcp(packet: Buffer): void;
-  onUnit(unit: ReceivedUnit): void;
+  /**
+   * One access unit, timed from the stream's first packet (64-bit, never wraps); dts = pts (RTP
+   * carries none). Its data is valid only during the call: the depacketizer reuses the buffer.
+   */
+  onUnit(unit: MediaUnit): void;
   /** RTCP BYE from the sender: the stream has ended. */
   onBye(): void;
   reportIntervalMs?: number;
@@ -64,6 +54,7 @@ export function rtpVideoCodec(track: SdpVideoTrack): RtpVideoCodec | null {
 export class RtpReceiver {
   readonly codec: RtpVideoCodec;
   readonly depacketizer: Depacketizer;
+  private readonly timeBase: Rational;
   private readonly reorder: RtpReorderBuffer;
   private readonly unwrap = new RtpTimestampUnwrapper();
   private readonly clock: SenderReportClock;
@@ -93,6 +84,7 @@ export class RtpReceiver {
       if (lost) this.keyframes.lost(this.senderSsrc);
       this.depacketizer.push(p.payload, p.timestamp, p.marker, lost);
     });
+    this.timeBase = { num: 1, den: track.clockRate };
     this.clock = new SenderReportClock(track.clockRate);
     this.stats = new ReceptionStats(track.clockRate);
     this.keyframes = new KeyframeRequester({
@@ -161,14 +153,16 @@ export class RtpReceiver {
     if (au.key && !incomplete) this.keyframes.keyframe();
     else this.keyframes.poll(this.senderSsrc);
     const lost = this.reorder.lostPackets;
+    const pts = this.unwrap.unwrap(au.timestamp);
     this.options.onUnit({
-      au,
-      pts: this.unwrap.unwrap(au.timestamp),
+      timeBase: this.timeBase,
+      pts,
+      dts: pts,
+      key: au.key,
       ntpMs: this.clock.wallclockMs(au.timestamp),
       receivedAtMs: this.arrivalMs,
-      lostPackets: lost - this.lostReported,
-      incomplete,
-      damaged,
+      data: au.data,
+      loss: { lostPackets: lost - this.lostReported, incomplete, damaged },
     });
     this.lostReported = lost;
   }

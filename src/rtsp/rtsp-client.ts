@@ -22,10 +22,11 @@ import { answerChallenge, type Authorizer } from './rtsp-client-auth.js';
 import { parseTransportHeader } from './transport.js';
 import { openUdpPair, type UdpPair } from './udp-pair.js';
 
-export type RtspClientTransport = 'tcp' | 'udp';
+/** RTSP's lower transport for the media (RFC 2326 §12.39): interleaved in the TCP connection, or UDP. */
+export type RtspTransport = 'tcp' | 'udp';
 
 export interface RtspClientOptions {
-  transport: RtspClientTransport;
+  transport: RtspTransport;
   /** Longest wait for a response, and longest silence on the media before the stream counts as lost. */
   timeoutMs: number;
   signal?: AbortSignal;

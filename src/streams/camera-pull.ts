@@ -3,21 +3,22 @@
  * H.265, libavformat's RTSP demuxer (libav-rtsp-pull.ts) for anything else (MPEG-4 Part 2, MJPEG, H.264
  * interleaved mode, ...), chosen from the SDP, so no source that recorded before stops recording.
  */
-import { RtpInput } from './rtsp-pull.js';
-import { RtspInput, type RtspInputOptions } from './libav-rtsp-pull.js';
+import type { CameraPullOptions } from './camera-unit.js';
+import { LibavRtspPull } from './libav-rtsp-pull.js';
+import { RtspPull } from './rtsp-pull.js';
 
-export type VideoInput = RtpInput | RtspInput;
+export type CameraPull = RtspPull | LibavRtspPull;
 
 /** 'auto': RTP path where it applies; 'libavformat': always the demuxer (for comparison, or a workaround). */
-export type VideoInputPath = 'auto' | 'libavformat';
+export type CameraPullPath = 'auto' | 'libavformat';
 
-export async function openVideoInput(
+export async function openCameraPull(
   url: string,
-  options: RtspInputOptions & { path?: VideoInputPath },
-): Promise<VideoInput> {
+  options: CameraPullOptions & { path?: CameraPullPath },
+): Promise<CameraPull> {
   if (options.path !== 'libavformat') {
-    const rtp = await RtpInput.open(url, options);
+    const rtp = await RtspPull.open(url, options);
     if (rtp) return rtp;
   }
-  return RtspInput.open(url, options);
+  return LibavRtspPull.open(url, options);
 }

@@ -16,62 +16,21 @@ import { Packet } from 'node-av/lib';
 import { AVERROR_EOF, AV_NOPTS_VALUE, AV_PKT_DATA_PRFT } from 'node-av/constants';
 import type { Stream } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
-import type { Rational } from '../core/rational.js';
+import { redactUrl } from '../core/redact-url.js';
+import type { CameraPullOptions, CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
 import { repairLeadingTimestamps, type HeldUnit } from './libav-rtsp-repair.js';
 import { WallclockTracker } from './libav-rtsp-wallclock.js';
 
-export type RtspTransport = 'tcp' | 'udp';
-
-export interface RtspInputOptions {
-  transport: RtspTransport;
-  /** Socket I/O timeout: no data for this long ends the read with an error (a dead source over UDP). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface RtspVideoInfo {
-  codec: string;
-  /** Length the source announces (SDP a=range npt=0-N) in ms; null for a live, open-ended stream. */
-  durationMs: number | null;
-  width: number;
-  height: number;
-  timeBase: Rational;
-}
-
-/** One access unit as it came off the network, with both clocks (STYLE §3.1). */
-export interface RtspVideoUnit {
-  /** node-av packet; the consumer owns it and hands it back with recycle() (or free()). */
-  packet: Packet;
-  ptsTicks: bigint;
-  dtsTicks: bigint;
-  key: boolean;
-  /** Local wallclock (ms since 1970, sub-ms) when libavformat handed the packet over. */
-  receivedAtMs: number;
-  /** Source wallclock (ms since 1970) of this frame from RTCP sender reports, null before the first SR. */
-  ntpMs: number | null;
-  /** The pts was missing from the stream and is an estimate (first frame only; libav-rtsp-repair.ts). */
-  ptsEstimated: boolean;
-  /** Packets lost since the previous unit (kadr's RTP path; libavformat's does not say). */
-  lostPackets?: number;
-  /** Part of the unit's own data was lost (kept as a decoder would use it). */
-  incomplete?: boolean;
-  /** Will not decode exactly: incomplete, or predicted from a damaged or lost picture. */
-  damaged?: boolean;
-}
-
-/** How a read ended: the source said it is done (RTCP BYE / EOF), or the connection failed. */
-export type RtspEnd = { kind: 'eof' } | { kind: 'error'; code: number; message: string };
-
-export class RtspInput {
-  readonly info: RtspVideoInfo;
+export class LibavRtspPull {
+  readonly info: CameraVideoInfo;
   /** libavformat derives dts itself (compute_pkt_fields). */
   readonly dtsFromPts = false;
   readonly kind = 'libavformat';
   private readonly held: HeldUnit[] = [];
-  private ready: RtspVideoUnit[] = [];
+  private ready: CameraUnit[] = [];
   private repaired = false;
   private readonly wallclock = new WallclockTracker();
-  private ended: RtspEnd | null = null;
+  private ended: PullEnd | null = null;
   private closed = false;
   private detach: () => void = () => {};
   /** One packet kept for the next read: a new native packet per frame costs allocations and GC. */
@@ -92,7 +51,7 @@ export class RtspInput {
     };
   }
 
-  static async open(url: string, options: RtspInputOptions): Promise<RtspInput> {
+  static async open(url: string, options: CameraPullOptions): Promise<LibavRtspPull> {
     const timeoutUs = String(Math.round((options.timeoutMs ?? 5000) * 1000));
     let demuxer: Demuxer;
     try {
@@ -116,7 +75,7 @@ export class RtspInput {
       await demuxer.close();
       throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${redactUrl(url)} has no video stream`);
     }
-    const input = new RtspInput(demuxer, stream);
+    const input = new LibavRtspPull(demuxer, stream);
     const signal = options.signal;
     if (signal) {
       // A recorder reconnects for days on one signal: the listener must go with the connection.
@@ -138,12 +97,12 @@ export class RtspInput {
   }
 
   /** Why reading stopped, once read() has returned null. */
-  get end(): RtspEnd | null {
+  get end(): PullEnd | null {
     return this.ended;
   }
 
   /** The next access unit of the video stream in decode order, or null at the end (see `end`). */
-  async read(): Promise<RtspVideoUnit | null> {
+  async read(): Promise<CameraUnit | null> {
     while (this.ready.length === 0) {
       if (this.ended || this.closed) return this.flushHeld();
       const packet = this.spare ?? new Packet();
@@ -197,7 +156,7 @@ export class RtspInput {
     if (this.closed) return;
     this.closed = true;
     this.detach();
-    for (const u of this.ready) u.packet.free();
+    for (const u of this.ready) u.data.free();
     for (const h of this.held) h.packet.free();
     this.ready = [];
     this.held.length = 0;
@@ -230,7 +189,7 @@ export class RtspInput {
   }
 
   /** At the end of the stream: whatever is held and still lacks timestamps is dropped, not guessed. */
-  private flushHeld(): RtspVideoUnit | null {
+  private flushHeld(): CameraUnit | null {
     for (const u of this.held.splice(0)) {
       if (u.pts !== null && u.dts !== null) this.emit(u);
       else u.packet.free();
@@ -245,9 +204,10 @@ export class RtspInput {
     u.packet.dts = dts;
     const ntpMs = this.wallclock.observe(pts, u.prftUs, this.info.timeBase);
     this.ready.push({
-      packet: u.packet,
-      ptsTicks: pts,
-      dtsTicks: dts,
+      timeBase: this.info.timeBase,
+      data: u.packet,
+      pts,
+      dts,
       key: u.key,
       receivedAtMs: u.receivedAtMs,
       ntpMs,
@@ -262,18 +222,4 @@ function codecName(stream: Stream): string {
   if (id === 27) return 'h264';
   if (id === 173) return 'hevc';
   return `codec-${id}`;
-}
-
-/** A URL without its user:password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    return u.toString();
-  } catch {
-    return url;
-  }
 }

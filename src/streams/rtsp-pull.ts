@@ -13,15 +13,16 @@
 import '../core/polyfill.js';
 import { Packet } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
+import type { MediaUnit } from '../core/media-unit.js';
+import { redactUrl } from '../core/redact-url.js';
 import { parseH264Sps, type VideoSpsInfo } from '../codecs/h264-sps.js';
 import { parseHevcSps } from '../codecs/hevc-sps.js';
 import { annexBExtradata } from '../rtp/access-unit.js';
 import { RtspClient } from '../rtsp/rtsp-client.js';
-import { RtpReceiver, rtpVideoCodec, type ReceivedUnit } from '../rtp/rtp-receiver.js';
+import { RtpReceiver, rtpVideoCodec } from '../rtp/rtp-receiver.js';
 import { parseSdpVideo } from '../rtp/sdp-video.js';
 import type { Fmp4TrackSpec } from '../media/fmp4-writer.js';
-import type { RtspEnd, RtspInputOptions, RtspVideoInfo, RtspVideoUnit } from './libav-rtsp-pull.js';
-import { redactUrl } from './libav-rtsp-pull.js';
+import type { CameraPullOptions, CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
 
 /**
  * How long a UDP datagram waits for those before it before a gap counts as loss: a time, not a packet
@@ -32,13 +33,13 @@ const UDP_REORDER_MS = 100;
 /** With no SPS to say (or an unreadable one): deep enough for any H.264/H.265 stream. */
 const UNKNOWN_REORDER_DEPTH = 15;
 
-export class RtpInput {
-  readonly info: RtspVideoInfo;
+export class RtspPull {
+  readonly info: CameraVideoInfo;
   readonly dtsFromPts = true;
   readonly kind = 'rtp';
-  private ready: RtspVideoUnit[] = [];
+  private ready: CameraUnit[] = [];
   private waiter: (() => void) | null = null;
-  private ended: RtspEnd | null = null;
+  private ended: PullEnd | null = null;
   private closed = false;
   private spare: Packet[] = [];
   private spsSeen: Buffer | null = null;
@@ -47,16 +48,16 @@ export class RtpInput {
 
   private constructor(
     private readonly client: RtspClient,
-    info: RtspVideoInfo,
+    info: CameraVideoInfo,
   ) {
     this.info = info;
   }
 
   /**
    * Connects and starts playing; null (with nothing left open) when the source's video is not
-   * H.264/H.265 in a packetization this path handles: the caller then uses libavformat's RtspInput.
+   * H.264/H.265 in a packetization this path handles: the caller then uses libavformat's LibavRtspPull.
    */
-  static async open(url: string, options: RtspInputOptions): Promise<RtpInput | null> {
+  static async open(url: string, options: CameraPullOptions): Promise<RtspPull | null> {
     let client: RtspClient | null = null;
     try {
       client = await RtspClient.connect(url, {
@@ -75,7 +76,7 @@ export class RtpInput {
         await client.close();
         return null;
       }
-      const input = new RtpInput(client, {
+      const input = new RtspPull(client, {
         codec,
         durationMs: track.durationMs,
         width: 0,
@@ -115,7 +116,7 @@ export class RtpInput {
     }
   }
 
-  get end(): RtspEnd | null {
+  get end(): PullEnd | null {
     return this.ready.length === 0 ? this.ended : null;
   }
 
@@ -145,7 +146,7 @@ export class RtpInput {
     return this.receiver.keyframeRequests;
   }
 
-  async read(): Promise<RtspVideoUnit | null> {
+  async read(): Promise<CameraUnit | null> {
     while (this.ready.length === 0) {
       if (this.ended || this.closed) return null;
       await new Promise<void>((resolve) => (this.waiter = resolve));
@@ -172,14 +173,14 @@ export class RtpInput {
     this.closed = true;
     this.receiver.close();
     await this.client.close();
-    for (const u of this.ready) u.packet.free();
+    for (const u of this.ready) u.data.free();
     for (const p of this.spare) p.free();
     this.ready = [];
     this.spare = [];
     this.wake();
   }
 
-  private onUnit(u: ReceivedUnit): void {
+  private onUnit(u: MediaUnit): void {
     if (this.closed || this.ended) return;
     this.updateSps();
     let packet = this.spare.pop();
@@ -188,21 +189,20 @@ export class RtpInput {
       packet.alloc();
     }
     // The setter copies into the packet's own buffer: the depacketizer reuses its buffer for the next unit.
-    packet.data = u.au.data;
+    packet.data = u.data;
     packet.pts = u.pts;
-    packet.dts = u.pts;
-    packet.isKeyframe = u.au.key;
+    packet.dts = u.dts;
+    packet.isKeyframe = u.key;
     this.ready.push({
-      packet,
-      ptsTicks: u.pts,
-      dtsTicks: u.pts,
-      key: u.au.key,
+      timeBase: u.timeBase,
+      data: packet,
+      pts: u.pts,
+      dts: u.dts,
+      key: u.key,
       receivedAtMs: u.receivedAtMs,
       ntpMs: u.ntpMs,
       ptsEstimated: false,
-      lostPackets: u.lostPackets,
-      incomplete: u.incomplete,
-      damaged: u.damaged,
+      loss: u.loss,
     });
     this.wake();
   }
@@ -222,7 +222,7 @@ export class RtpInput {
     }
   }
 
-  private finish(end: RtspEnd): void {
+  private finish(end: PullEnd): void {
     this.ended ??= end;
     this.wake();
   }

@@ -1,0 +1,36 @@
+/**
+ * What a pull from an RTSP camera hands its consumer (the recorder), whichever of the two paths
+ * (rtsp-pull.ts, kadr's own client; libav-rtsp-pull.ts, libavformat's demuxer) read it.
+ */
+import type { Packet } from 'node-av/lib';
+import type { MediaUnit } from '../core/media-unit.js';
+import type { Rational } from '../core/rational.js';
+import type { RtspTransport } from '../rtsp/rtsp-client.js';
+
+export interface CameraPullOptions {
+  transport: RtspTransport;
+  /** Socket I/O timeout: no data for this long ends the read with an error (a dead source over UDP). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface CameraVideoInfo {
+  codec: string;
+  /** Length the source announces (SDP a=range npt=0-N) in ms; null for a live, open-ended stream. */
+  durationMs: number | null;
+  width: number;
+  height: number;
+  timeBase: Rational;
+}
+
+/**
+ * One access unit as it came off the network. `data` is a node-av packet that the consumer owns and
+ * hands back with recycle() (or free()); its pts and dts are the unit's.
+ */
+export interface CameraUnit extends MediaUnit<Packet> {
+  /** The pts was missing from the stream and is an estimate (first frame only; libav-rtsp-repair.ts). */
+  ptsEstimated: boolean;
+}
+
+/** How a read ended: the source said it is done (RTCP BYE / EOF), or the connection failed. */
+export type PullEnd = { kind: 'eof' } | { kind: 'error'; code: number; message: string };
