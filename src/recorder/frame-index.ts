@@ -32,6 +32,12 @@ export interface FrameRecord {
   receivedAtMs: number;
   ntpMs: number | null;
   ptsEstimated?: boolean;
+  /** Packets lost since the previous frame received (src/rtp/loss-report.ts; RTP path only). */
+  lostPackets?: number;
+  /** Part of the frame's own data was lost; what arrived is stored. */
+  incomplete?: boolean;
+  /** Will not decode exactly: incomplete, or predicted from a damaged or lost picture. */
+  damaged?: boolean;
 }
 
 /** Facts about a segment known when it starts (stored first in the spool journal). */
@@ -75,6 +81,15 @@ export interface FrameIndexJson {
   ptsTicks: number[];
   /** Frames whose pts the source did not give and kadr estimated (the first of a connection at most). */
   estimatedPts: number[];
+  /** RTP packets lost on the way during the segment (before its first frame too, since the last one). */
+  lostPackets: number;
+  /**
+   * Frames (presentation indexes) that will not decode exactly: part of their data was lost, or they
+   * are predicted from a picture that was (until the next intact keyframe). Stored as they arrived.
+   */
+  damaged: number[];
+  /** The subset of `damaged` whose own data was lost (a slice missing or cut short). */
+  incomplete: number[];
   keyframes: number[];
   receivedAtMs: number[];
   ntpMs: (number | null)[];
@@ -89,6 +104,9 @@ export interface SegmentSummary {
   startReason: SegmentStart;
   endReason: SegmentEnd;
   gapBefore: Gap | null;
+  lostPackets: number;
+  damagedFrames: number;
+  incompleteFrames: number;
 }
 
 /**
@@ -132,6 +150,9 @@ export function buildFrameIndex(
     wallclock: anchor ? { ptsTicks: Number(anchor.ptsTicks), ntpMs: round3(anchor.ntpMs!) } : null,
     ptsTicks: frames.map((f) => Number(f.ptsTicks)),
     estimatedPts: frames.flatMap((f, i) => (f.ptsEstimated ? [i] : [])),
+    lostPackets: frames.reduce((n, f) => n + (f.lostPackets ?? 0), 0),
+    damaged: frames.flatMap((f, i) => (f.damaged ? [i] : [])),
+    incomplete: frames.flatMap((f, i) => (f.incomplete ? [i] : [])),
     keyframes: frames.flatMap((f, i) => (f.key ? [i] : [])),
     receivedAtMs: frames.map((f) => round3(f.receivedAtMs)),
     // An SR maps the whole RTP timeline to NTP: frames of the segment received before the first SR
@@ -154,6 +175,10 @@ export function summarize(index: FrameIndexJson, indexKey: string): SegmentSumma
     startReason: index.startReason,
     endReason: index.endReason,
     gapBefore: index.gapBefore,
+    // Indexes written before loss was recorded have none of these.
+    lostPackets: index.lostPackets ?? 0,
+    damagedFrames: index.damaged?.length ?? 0,
+    incompleteFrames: index.incomplete?.length ?? 0,
   };
 }
 

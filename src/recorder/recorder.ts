@@ -160,7 +160,18 @@ export class Recorder {
   private emit(summary: SegmentSummary, via: 'live' | 'spool'): void {
     const segment: RecordedSegment = { ...summary, location: this.o.store.describe(summary.key), via };
     this.segments.push(segment);
-    this.log.info('segment stored', { key: segment.key, frames: segment.frames, via });
+    this.log.info('segment stored', {
+      key: segment.key,
+      frames: segment.frames,
+      via,
+      ...(segment.lostPackets > 0
+        ? {
+            lostPackets: segment.lostPackets,
+            damagedFrames: segment.damagedFrames,
+            incompleteFrames: segment.incompleteFrames,
+          }
+        : {}),
+    });
     this.o.onSegment?.(segment);
   }
 }

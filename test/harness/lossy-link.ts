@@ -1,31 +1,46 @@
 /**
- * A lossy network link for tests: two network namespaces that the test creates (a server side and a
- * client side) joined by a veth pair, with addresses in a private subnet that exists only inside them
- * (no real network is touched). Loss is made in the client namespace with iptables' `statistic` match
- * (random drop of UDP datagrams coming from the server); `tc netem` is not used because the kernels
- * these tests run on may lack sch_netem (then `tc qdisc add ... netem` fails with "Specified qdisc kind
- * is unknown").
+ * A lossy network link for tests: network namespaces that the test creates (a server side and one or
+ * more client sides), each client joined to the server by a veth pair, with addresses in a private
+ * subnet that exists only inside them (no real network is touched). Loss is made in each client
+ * namespace with iptables' `statistic` match on the datagrams coming from the server; `tc netem` is not
+ * used because the kernels these tests run on may lack sch_netem (then `tc qdisc add ... netem` fails
+ * with "Specified qdisc kind is unknown").
+ *
+ * Two kinds of loss: 'random' (each datagram dropped with the given probability), and 'pattern': the
+ * same datagrams by their position in the stream dropped on every client link (a few `--mode nth`
+ * rules with prime periods, so the pattern does not repeat within a test), so that two clients, kadr
+ * and ffprobe, can be compared on exactly the same losses at the same time.
  *
  * Namespaces are deleted by `close()`, on process exit (even after a failed assertion), and stale ones
  * from a test process that died are removed on the next start.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 
 const PREFIX = 'kadr-lossy-';
+
+export interface LossyClient {
+  /** Namespace of this client side (the recorder, ffprobe). */
+  readonly ns: string;
+  readonly address: string;
+  /** The server's address on this client's link. */
+  readonly serverAddress: string;
+}
+
+export interface LossOptions {
+  kind: 'random' | 'pattern';
+  /** Only datagrams from this server UDP port (e.g. the RTP port, leaving RTCP alone). */
+  sourcePort?: number;
+}
 
 export interface LossyLink {
   /** Namespace of the server side (the RTSP source). */
   readonly serverNs: string;
-  /** Namespace of the client side (the recorder, ffprobe). */
-  readonly clientNs: string;
-  readonly serverAddress: string;
-  readonly clientAddress: string;
-  /** Drops this fraction (0..1) of UDP datagrams from the server to the client, at random; 0 removes it. */
-  setLoss(fraction: number): void;
-  /** UDP datagrams dropped by the loss rule so far (iptables counter). */
-  droppedPackets(): number;
+  readonly clients: LossyClient[];
+  /** Drops this fraction (0..1) of UDP datagrams from the server to every client; 0 removes the loss. */
+  setLoss(fraction: number, options?: LossOptions): void;
+  /** UDP datagrams dropped on one client's link so far (iptables counters). */
+  droppedPackets(client: LossyClient): number;
   /** Spawns `command` inside a namespace (killed, if still running, by close()). */
   spawn(ns: string, command: string, args: string[], options?: SpawnOptions): ChildProcess;
   /** Runs `command` inside a namespace to its end and returns its stdout. */
@@ -37,10 +52,6 @@ export interface LossyLink {
 export function lossyLinkUnavailable(): string | null {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
   if (process.getuid?.() !== 0) return 'creating network namespaces needs root';
-  for (const tool of ['/usr/sbin/ip', '/usr/sbin/iptables']) {
-    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin', '/sbin')))
-      return `${tool.split('/').pop()} is missing (test/harness/apt-packages.txt: iproute2, iptables)`;
-  }
   const probe = `${PREFIX}probe-${process.pid}`;
   try {
     ip(['netns', 'add', probe]);
@@ -71,27 +82,26 @@ export function lossyLinkUnavailable(): string | null {
       { stdio: 'pipe' },
     );
   } catch (error) {
-    return `iptables' statistic match does not work here: ${(error as Error).message.trim()}`;
+    return `iptables with the statistic match is needed (test/harness/apt-packages.txt): ${(error as Error).message.trim()}`;
   } finally {
     ip(['netns', 'del', probe]);
   }
   return null;
 }
 
-export function createLossyLink(): LossyLink {
+export function createLossyLink(clientCount = 1): LossyLink {
   removeStale();
   const id = `${process.pid}-${randomBytes(2).toString('hex')}`;
   const serverNs = `${PREFIX}${id}-s`;
-  const clientNs = `${PREFIX}${id}-c`;
-  // veth names are at most 15 characters.
-  const tag = randomBytes(3).toString('hex');
-  const vs = `kvs${tag}`;
-  const vc = `kvc${tag}`;
-  // One /30 of 10.x.y.0/8 per link, chosen at random: it exists only inside these two namespaces.
+  const clientNames = Array.from({ length: clientCount }, (_, i) => `${PREFIX}${id}-c${i}`);
+  // One /30 of 10.x.y.0/8 per client link, chosen at random: it exists only inside these namespaces.
   const a = 1 + (randomBytes(1)[0]! % 250);
-  const b = randomBytes(1)[0]! & 0xfc;
-  const serverAddress = `10.${a}.${b}.1`;
-  const clientAddress = `10.${a}.${b}.2`;
+  const b = randomBytes(1)[0]! & 0xf0;
+  const clients: LossyClient[] = clientNames.map((ns, i) => ({
+    ns,
+    serverAddress: `10.${a}.${b}.${4 * i + 1}`,
+    address: `10.${a}.${b}.${4 * i + 2}`,
+  }));
   const children = new Set<ChildProcess>();
   let closed = false;
 
@@ -100,7 +110,7 @@ export function createLossyLink(): LossyLink {
     closed = true;
     process.off('exit', close);
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    for (const ns of [serverNs, clientNs]) {
+    for (const ns of [serverNs, ...clientNames]) {
       killAll(ns);
       try {
         ip(['netns', 'del', ns]);
@@ -112,56 +122,52 @@ export function createLossyLink(): LossyLink {
   process.on('exit', close);
   try {
     ip(['netns', 'add', serverNs]);
-    ip(['netns', 'add', clientNs]);
-    ip(['link', 'add', vs, 'type', 'veth', 'peer', 'name', vc]);
-    ip(['link', 'set', vs, 'netns', serverNs]);
-    ip(['link', 'set', vc, 'netns', clientNs]);
-    for (const [ns, dev, addr] of [
-      [serverNs, vs, serverAddress],
-      [clientNs, vc, clientAddress],
-    ] as const) {
-      ip(['-n', ns, 'addr', 'add', `${addr}/30`, 'dev', dev]);
-      ip(['-n', ns, 'link', 'set', dev, 'up']);
-      ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-    }
+    ip(['-n', serverNs, 'link', 'set', 'lo', 'up']);
+    clients.forEach((c, i) => {
+      // veth names are at most 15 characters.
+      const tag = `${randomBytes(3).toString('hex')}${i}`;
+      const vs = `kvs${tag}`;
+      const vc = `kvc${tag}`;
+      ip(['netns', 'add', c.ns]);
+      ip(['link', 'add', vs, 'type', 'veth', 'peer', 'name', vc]);
+      ip(['link', 'set', vs, 'netns', serverNs]);
+      ip(['link', 'set', vc, 'netns', c.ns]);
+      for (const [ns, dev, addr] of [
+        [serverNs, vs, c.serverAddress],
+        [c.ns, vc, c.address],
+      ] as const) {
+        ip(['-n', ns, 'addr', 'add', `${addr}/30`, 'dev', dev]);
+        ip(['-n', ns, 'link', 'set', dev, 'up']);
+      }
+      ip(['-n', c.ns, 'link', 'set', 'lo', 'up']);
+    });
   } catch (error) {
     close();
     throw error;
   }
 
   const inNs = (ns: string, command: string, args: string[]) => ['netns', 'exec', ns, command, ...args];
-  const iptables = (args: string[]) =>
-    execFileSync('ip', inNs(clientNs, 'iptables', args), { encoding: 'utf8', stdio: 'pipe' });
-  const lossRule = (p: number) => [
-    'INPUT',
-    '-p',
-    'udp',
-    '-s',
-    serverAddress,
-    '-m',
-    'statistic',
-    '--mode',
-    'random',
-    '--probability',
-    String(p),
-    '-j',
-    'DROP',
-  ];
-  let loss = 0;
+  const iptables = (c: LossyClient, args: string[]) =>
+    execFileSync('ip', inNs(c.ns, 'iptables', args), { encoding: 'utf8', stdio: 'pipe' });
   return {
     serverNs,
-    clientNs,
-    serverAddress,
-    clientAddress,
-    setLoss(fraction) {
-      if (loss > 0) iptables(['-D', ...lossRule(loss)]);
-      loss = fraction;
-      if (loss > 0) iptables(['-A', ...lossRule(loss)]);
+    clients,
+    setLoss(fraction, options = { kind: 'random' }) {
+      for (const c of clients) {
+        iptables(c, ['-F', 'INPUT']);
+        if (fraction <= 0) continue;
+        const match = ['-p', 'udp', '-s', c.serverAddress];
+        if (options.sourcePort !== undefined) match.push('--sport', String(options.sourcePort));
+        for (const statistic of lossRules(fraction, options.kind)) {
+          iptables(c, ['-A', 'INPUT', ...match, '-m', 'statistic', ...statistic, '-j', 'DROP']);
+        }
+      }
     },
-    droppedPackets() {
-      const out = iptables(['-L', 'INPUT', '-n', '-v', '-x']);
-      const line = out.split('\n').find((l) => l.includes('statistic'));
-      return line ? Number(line.trim().split(/\s+/)[0]) : 0;
+    droppedPackets(c) {
+      return iptables(c, ['-L', 'INPUT', '-n', '-v', '-x'])
+        .split('\n')
+        .filter((l) => l.includes('statistic'))
+        .reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
     },
     spawn(ns, command, args, options = {}) {
       const child = spawn('ip', inNs(ns, command, args), { stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -174,6 +180,27 @@ export function createLossyLink(): LossyLink {
     },
     close,
   };
+}
+
+/**
+ * The statistic-match arguments of the DROP rules for a loss of `fraction`. 'pattern': k rules
+ * `--mode nth --every P --packet O` with P the primes above k / fraction (their union drops about
+ * `fraction`, and repeats only after the product of the periods).
+ */
+export function lossRules(fraction: number, kind: LossOptions['kind']): string[][] {
+  if (kind === 'random') return [['--mode', 'random', '--probability', String(fraction)]];
+  const k = Math.max(1, Math.round(fraction * 100));
+  const rules: string[][] = [];
+  for (let p = Math.ceil(k / fraction); rules.length < k; p++) {
+    if (!isPrime(p)) continue;
+    rules.push(['--mode', 'nth', '--every', String(p), '--packet', String((17 + rules.length * 37) % p)]);
+  }
+  return rules;
+}
+
+function isPrime(n: number): boolean {
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return n > 1;
 }
 
 function ip(args: string[]): void {
