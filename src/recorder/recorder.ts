@@ -13,6 +13,7 @@ import type { CameraPullPath } from '../streams/camera-pull.js';
 import type { SegmentSummary } from './frame-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { SegmentOutcome } from './segment-writer.js';
+import { lastRecorded } from './last-recorded.js';
 import { orphanJournals } from './spool.js';
 import type { RecordingStore } from './store.js';
 import { SpoolUploader } from './uploader.js';
@@ -76,7 +77,10 @@ export class Recorder {
       logger: this.log.child({ part: 'spool' }),
       onSegment: (summary) => this.emit(summary, 'spool'),
     });
-    for (const journal of orphanJournals(this.o.spoolDir)) {
+    const orphans = orphanJournals(this.o.spoolDir);
+    // Read before the uploader stores (and removes) the journals.
+    const earlier = await lastRecorded(this.o.store, this.o.prefix ?? '', orphans, this.log);
+    for (const journal of orphans) {
       this.log.info('storing a segment left in the spool by an earlier run', { journal });
       uploader.enqueue(journal);
     }
@@ -94,8 +98,13 @@ export class Recorder {
     const maxMs = this.o.reconnectMaxMs ?? 30_000;
     let backoffMs = minMs;
     let connection = 0;
-    let lastReceivedAtMs: number | null = null;
-    let lostReason = '';
+    // The first segment marks the gap since an earlier run's last frame.
+    let lastReceivedAtMs: number | null = earlier?.atMs ?? null;
+    let lostReason = !earlier
+      ? ''
+      : earlier.crashed
+        ? 'recorder died and was restarted'
+        : 'recorder restarted';
     while (!signal.aborted) {
       connection++;
       const instance: RecorderInstance = new RecorderInstance({
