@@ -15,16 +15,10 @@ import { open } from 'node:fs/promises';
 import { Decoder, Demuxer, FilterAPI } from 'node-av/api';
 import { Packet } from 'node-av/lib';
 import type { Frame, Stream } from 'node-av/lib';
-import {
-  AV_DISPOSITION_ATTACHED_PIC,
-  AV_NOPTS_VALUE,
-  AVDISCARD_ALL,
-  AVMEDIA_TYPE_VIDEO,
-  AVERROR_EOF,
-  AVSEEK_FLAG_BACKWARD,
-} from 'node-av/constants';
+import { AV_NOPTS_VALUE, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 import { KadrError, type Rational } from '../core/index.js';
 import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js';
+import { selectVideoStream } from './video-stream.js';
 
 export interface OpenVideoOptions {
   /** Decoder threads (FFmpeg). One video per worker wants 1 so that N videos use N cores. Default 1. */
@@ -293,11 +287,7 @@ async function readHead(file: string): Promise<Buffer> {
 }
 
 function videoStream(demuxer: Demuxer, input: string): Stream {
-  const stream = demuxer.streams.find(
-    (s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && (s.disposition & AV_DISPOSITION_ATTACHED_PIC) === 0,
-  );
+  const stream = selectVideoStream(demuxer);
   if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${input}: the file has no video stream`);
-  // Only the video is read: the demuxer skips audio and data packets instead of handing them over.
-  for (const s of demuxer.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
   return stream;
 }

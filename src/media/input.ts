@@ -7,11 +7,11 @@
 import '../core/polyfill.js';
 import { existsSync, statSync } from 'node:fs';
 import { Demuxer } from 'node-av/api';
-import { AVDISCARD_ALL, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
 import type { FormatContext, Stream } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
 import { codecName } from './codec-names.js';
+import { selectVideoStream } from './video-stream.js';
 
 export interface VideoStreamInfo {
   streamIndex: number;
@@ -74,17 +74,13 @@ export async function openVideoInput(
       },
     );
   }
-  const stream = demuxer.streams.find(
-    (s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && !isAttachedPicture(s),
-  );
+  const stream = selectVideoStream(demuxer);
   if (!stream) {
     await demuxer.close();
     throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${displayName(location)} has no video stream`, {
       hint: 'give a file with a video track',
     });
   }
-  // Only the video stream is read; the demuxer skips the rest without handing us packets.
-  for (const s of demuxer.streams) if (s.index !== stream.index) s.discard = AVDISCARD_ALL;
   const tb = stream.timeBase;
   const info: VideoStreamInfo = {
     streamIndex: stream.index,
@@ -102,9 +98,4 @@ export async function openVideoInput(
     info,
     close: () => demuxer.close(),
   };
-}
-
-function isAttachedPicture(stream: Stream): boolean {
-  // Cover art in MP4/MKV is a "video" stream of one picture; it is not the video.
-  return (stream.disposition & 0x400) !== 0; // AV_DISPOSITION_ATTACHED_PIC
 }

@@ -16,6 +16,8 @@ import { AV_NOPTS_VALUE, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 import { Packet, type Stream } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
+import { PlayoutClock } from '../rtp/rtp-timing.js';
+import { selectVideoStream } from './video-stream.js';
 
 export interface ReadPacket {
   /** Borrowed: valid until the next call to next(), seekToTicks() or close(); never free it. */
@@ -29,8 +31,8 @@ export interface ReadPacket {
 export class RtpFileReader {
   private demuxer: Demuxer;
   private stream: Stream;
-  private offsetTicks = 0n;
-  private lastSendTicks: bigint | undefined;
+  /** Send times and the loop offset (src/rtp/rtp-timing.ts). */
+  private readonly clock = new PlayoutClock();
   /** Largest pts + its duration seen in this pass, and the smallest pts: the loop step. */
   private passEnd: bigint | undefined;
   private passStart: bigint | undefined;
@@ -85,8 +87,7 @@ export class RtpFileReader {
   seekToTicks(ticks: bigint): void {
     const ret = this.demuxer.getFormatContext().seekFrameSync(this.stream.index, ticks, AVSEEK_FLAG_BACKWARD);
     if (ret < 0) throw new KadrError('KADR_ERR_INPUT_CORRUPT', `cannot seek in ${this.path}`);
-    this.offsetTicks = 0n;
-    this.lastSendTicks = undefined;
+    this.clock.restart();
     this.ended = false;
   }
 
@@ -100,30 +101,26 @@ export class RtpFileReader {
           this.ended = true;
           return null;
         }
-        this.offsetTicks += this.passEnd - this.passStart;
+        this.clock.lap(this.passEnd - this.passStart);
         await this.reopen();
         continue;
       }
       const pts = packet.pts;
       const dts = packet.dts;
-      if (pts !== AV_NOPTS_VALUE && this.offsetTicks === 0n) {
+      const offsetTicks = this.clock.offsetTicks;
+      if (pts !== AV_NOPTS_VALUE && offsetTicks === 0n) {
         const end = pts + (packet.duration > 0n ? packet.duration : 1n);
         if (this.passEnd === undefined || end > this.passEnd) this.passEnd = end;
         if (this.passStart === undefined || pts < this.passStart) this.passStart = pts;
       }
-      if (this.offsetTicks !== 0n) {
-        if (pts !== AV_NOPTS_VALUE) packet.pts = pts + this.offsetTicks;
-        if (dts !== AV_NOPTS_VALUE) packet.dts = dts + this.offsetTicks;
+      if (offsetTicks !== 0n) {
+        if (pts !== AV_NOPTS_VALUE) packet.pts = pts + offsetTicks;
+        if (dts !== AV_NOPTS_VALUE) packet.dts = dts + offsetTicks;
       }
-      const own = packet.dts !== AV_NOPTS_VALUE ? packet.dts : packet.pts;
-      let sendTicks = own === AV_NOPTS_VALUE ? (this.lastSendTicks ?? 0n) : own;
-      if (
-        this.lastSendTicks !== undefined &&
-        (sendTicks < this.lastSendTicks || packet.dts === AV_NOPTS_VALUE)
-      ) {
-        sendTicks = this.lastSendTicks;
-      }
-      this.lastSendTicks = sendTicks;
+      const sendTicks = this.clock.sendTicks(
+        packet.dts === AV_NOPTS_VALUE ? null : packet.dts,
+        packet.pts === AV_NOPTS_VALUE ? null : packet.pts,
+      );
       // The muxer needs a DTS; the send time is one (monotonic, never after the PTS). Without it
       // libavformat guesses from earlier PTS and refuses the first packet of a loop's second pass.
       const dtsMissing = packet.dts === AV_NOPTS_VALUE;
@@ -173,7 +170,7 @@ async function openDemuxer(path: string, probe: boolean): Promise<Demuxer> {
   try {
     if (!probe && /\.(mp4|m4v|mov)$/i.test(path)) {
       const fast = await Demuxer.open(path, { copyTs: true, skipStreamInfo: true });
-      const v = fast.video();
+      const v = selectVideoStream(fast);
       if (fast.formatName.includes('mp4') && v && v.codecpar.width > 0) return fast;
       await fast.close();
     }
@@ -186,7 +183,7 @@ async function openDemuxer(path: string, probe: boolean): Promise<Demuxer> {
 }
 
 function pickVideo(demuxer: Demuxer, path: string): Stream {
-  const stream = demuxer.video();
+  const stream = selectVideoStream(demuxer);
   if (!stream) throw new KadrError('KADR_ERR_INPUT_NO_VIDEO', `${path} has no video stream`);
   return stream;
 }

@@ -2,7 +2,7 @@
  * RTP packetization through libavformat's `rtp` muxer (RFC 6184 H.264 with FU-A/STAP-A, RFC 7798
  * H.265, RFC 6416 MPEG-4 Part 2, ...) writing into a callback, and the SDP media section from
  * av_sdp_create (rtpmap, fmtp with sprop-parameter-sets / sprop-vps...). The RTP timestamp of every
- * packet is base + PTS rescaled to 90 kHz, exactly (shared/reference/media §4); node-av's RTPStream
+ * packet is base + PTS rescaled to 90 kHz, exactly (src/rtp/rtp-timing.ts; shared/reference/media §4); node-av's RTPStream
  * is never used because it rewrites timestamps to a constant step (trap 5).
  *
  * libavformat's own RTCP sender reports are dropped: their NTP time is taken when the header is
@@ -13,7 +13,8 @@ import '../core/polyfill.js';
 import { type Encoder, Muxer, StreamingUtils } from 'node-av/api';
 import { AV_NOPTS_VALUE } from 'node-av/constants';
 import type { Packet, Stream } from 'node-av/lib';
-import { rescale, type Rational, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
+import type { Rational } from '../core/rational.js';
+import { rtpBaseOf, rtpTimestampAt } from '../rtp/rtp-timing.js';
 
 export interface RtpPacketizerOptions {
   ssrc: number;
@@ -79,7 +80,7 @@ export class RtpPacketizer {
   /** RTP timestamp for a time in stream ticks; undefined until the first packet went out. */
   rtpTimestampFor(ticks: bigint): number | undefined {
     if (this.base === undefined) return undefined;
-    return Number((BigInt(this.base) + rescale(ticks, this.timeBase, RTP_VIDEO_TIME_BASE)) & 0xffff_ffffn);
+    return rtpTimestampAt(this.base, ticks, this.timeBase);
   }
 
   /**
@@ -143,9 +144,7 @@ export class RtpPacketizer {
     if (length < 12 || (buf[1]! >= 200 && buf[1]! <= 204)) return length;
     const packet = buf;
     if (this.base === undefined && this.pendingPts !== undefined) {
-      const ts = BigInt(packet.readUInt32BE(4));
-      const offset = rescale(this.pendingPts, this.timeBase, RTP_VIDEO_TIME_BASE);
-      this.base = Number((((ts - offset) % 2n ** 32n) + 2n ** 32n) % 2n ** 32n);
+      this.base = rtpBaseOf(packet.readUInt32BE(4), this.pendingPts, this.timeBase);
     }
     this.nextSeq = (packet.readUInt16BE(2) + 1) & 0xffff;
     this.packetCount++;

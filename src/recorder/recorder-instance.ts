@@ -6,29 +6,23 @@
  * background while the next one records.
  */
 import type { Logger } from '../core/logger.js';
-import { redactUrl } from '../core/redact-url.js';
-import type { RtspTransport } from '../rtsp/rtsp-client.js';
-import { openCameraPull, type CameraPull, type CameraPullPath } from '../streams/camera-pull.js';
 import type { CameraUnit, PullEnd } from '../streams/camera-unit.js';
-import type { Gap, SegmentEnd, SegmentStart } from './frame-index.js';
+import type { GapMark } from '../streams/source-supervisor.js';
+import type { SegmentEnd, SegmentStart } from './frame-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { LossLog } from './loss-log.js';
 import { decideCut, ptsJumped } from './segment-cut.js';
-import { rtspServerReachable } from './source-probe.js';
+import type { RecorderInput, RecorderSource } from './recorder-source.js';
 import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
 
 export interface InstanceOptions extends SegmentWriterOptions {
-  url: string;
-  transport: RtspTransport;
-  inputPath: CameraPullPath;
+  source: RecorderSource;
   /** Key prefix: '' or ending in '/'. */
   prefix: string;
   segmentDurationMs: number;
   timestampJumpMs: number;
-  /** No data for this long: the connection is considered lost. */
-  readTimeoutMs: number;
   connection: number;
-  gapBefore: Omit<Gap, 'toMs' | 'durationMs'> | null;
+  gapBefore: GapMark | null;
   signal: AbortSignal;
   onSegmentDone: (outcome: SegmentOutcome) => void;
 }
@@ -64,14 +58,9 @@ export class RecorderInstance {
   }
 
   async run(): Promise<InstanceResult> {
-    const input = await openCameraPull(this.o.url, {
-      path: this.o.inputPath,
-      transport: this.o.transport,
-      timeoutMs: this.o.readTimeoutMs,
-      signal: this.o.signal,
-    });
+    const input = await this.o.source.connect(this.o.signal);
     this.log.info('connected', {
-      source: redactUrl(this.o.url),
+      source: this.o.source.name,
       input: input.kind,
       ...input.info,
       timeBase: `${input.info.timeBase.num}/${input.info.timeBase.den}`,
@@ -89,7 +78,7 @@ export class RecorderInstance {
         try {
           this.framesReceived++;
           this.lastReceivedAtMs = unit.receivedAtMs;
-          this.loss.seen(unit, input.kind === 'rtp' ? input.keyframeRequests : 0);
+          this.loss.seen(unit, input.keyframeRequests ?? 0);
           if (this.maxPtsTicks === null || unit.pts > this.maxPtsTicks) this.maxPtsTicks = unit.pts;
           this.accept(input, unit, segmentTicks, jumpTicks, backTicks);
         } finally {
@@ -125,18 +114,18 @@ export class RecorderInstance {
    * announced a length (SDP a=range:npt=0-N; a live camera announces none and is always reconnected)
    * and either got there or its server is still up after the EOF. Anything else is a drop.
    */
-  private async sourceEnded(input: CameraPull): Promise<boolean> {
+  private async sourceEnded(input: RecorderInput): Promise<boolean> {
     const { durationMs, timeBase } = input.info;
     if (durationMs === null) return false;
     if (this.maxPtsTicks !== null) {
       const lastMs = (Number(this.maxPtsTicks) * timeBase.num * 1000) / timeBase.den;
       if (lastMs + 1000 >= durationMs) return true;
     }
-    return rtspServerReachable(this.o.url);
+    return this.o.source.stillThere();
   }
 
   private accept(
-    input: CameraPull,
+    input: RecorderInput,
     unit: CameraUnit,
     segmentTicks: bigint,
     jumpTicks: bigint,
@@ -168,7 +157,7 @@ export class RecorderInstance {
     }
   }
 
-  private reset(input: CameraPull, seg: SegmentWriter, unit: CameraUnit): void {
+  private reset(input: RecorderInput, seg: SegmentWriter, unit: CameraUnit): void {
     this.log.warn('source timestamps reset, starting a new segment', {
       fromPts: String(seg.maxPtsTicks),
       toPts: String(unit.pts),
@@ -180,7 +169,7 @@ export class RecorderInstance {
     this.start(input, unit, 'timestamp-reset');
   }
 
-  private start(input: CameraPull, unit: CameraUnit, startReason: SegmentStart): void {
+  private start(input: RecorderInput, unit: CameraUnit, startReason: SegmentStart): void {
     if (!unit.key) {
       // Frames before the first keyframe cannot be decoded on their own; a segment starts at one.
       this.droppedBeforeKeyframe++;
@@ -210,7 +199,7 @@ export class RecorderInstance {
       {
         key,
         indexKey: `${this.o.prefix}${name}.index.json`,
-        source: redactUrl(this.o.url),
+        source: this.o.source.name,
         codec: input.info.codec,
         width: input.info.width,
         height: input.info.height,

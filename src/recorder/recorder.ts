@@ -1,17 +1,19 @@
 /**
- * The recorder supervisor (MediaMTX recorder run loop, STYLE §3.3): it runs one RecorderInstance per
- * connection to the source and starts a new one with back-off when the source drops, marking the gap
- * in the next segment's index. Before the first connection it stores whatever a previous run left in
- * the spool (a crash, or a store that was down). It emits each stored segment; persisting them in a
- * database is the app's business (recorder does not import db).
+ * The recorder: one RecorderInstance per connection to the source, run by a SourceSupervisor
+ * (streams/source-supervisor.ts) that reconnects with back-off when the source drops and hands the
+ * gap to the next connection, which marks it in its first segment's index. Before the first
+ * connection it stores whatever a previous run left in the spool (a crash, or a store that was down).
+ * It emits each stored segment; persisting them in a database is the app's business (recorder does
+ * not import db).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { redactUrl } from '../core/redact-url.js';
 import type { RtspTransport } from '../rtsp/rtsp-client.js';
 import type { CameraPullPath } from '../streams/camera-pull.js';
+import { RtspCameraSource } from '../streams/rtsp-camera-source.js';
+import { SourceSupervisor } from '../streams/source-supervisor.js';
 import type { SegmentSummary } from './frame-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
+import type { RecorderSource } from './recorder-source.js';
 import type { SegmentOutcome } from './segment-writer.js';
 import { lastRecorded } from './last-recorded.js';
 import { orphanJournals } from './spool.js';
@@ -20,6 +22,8 @@ import { SpoolUploader } from './uploader.js';
 
 export interface RecorderOptions {
   url: string;
+  /** What to read instead of opening `url` (which then only names the source). */
+  source?: RecorderSource;
   transport?: RtspTransport;
   /** 'auto' (default): kadr's RTP path for H.264/H.265, libavformat's demuxer otherwise. */
   inputPath?: CameraPullPath;
@@ -66,8 +70,17 @@ export class Recorder {
   private readonly segments: RecordedSegment[] = [];
   private readonly log: Logger;
 
+  private readonly source: RecorderSource;
+
   constructor(private readonly o: RecorderOptions) {
     this.log = o.logger ?? silentLogger;
+    this.source =
+      o.source ??
+      new RtspCameraSource(o.url, {
+        transport: o.transport ?? 'tcp',
+        path: o.inputPath ?? 'auto',
+        readTimeoutMs: o.readTimeoutMs ?? 5000,
+      });
   }
 
   /** Records until `signal` aborts or (with stopOnEnd) the source ends; then stores what it has. */
@@ -94,75 +107,68 @@ export class Recorder {
         uploader.enqueue(outcome.journal);
       }
     };
-    const minMs = this.o.reconnectMinMs ?? 500;
-    const maxMs = this.o.reconnectMaxMs ?? 30_000;
-    let backoffMs = minMs;
-    let connection = 0;
     // The first segment marks the gap since an earlier run's last frame.
-    let lastReceivedAtMs: number | null = earlier?.atMs ?? null;
-    let lostReason = !earlier
-      ? ''
-      : earlier.crashed
-        ? 'recorder died and was restarted'
-        : 'recorder restarted';
-    while (!signal.aborted) {
-      connection++;
-      const instance: RecorderInstance = new RecorderInstance({
-        url: this.o.url,
-        transport: this.o.transport ?? 'tcp',
-        inputPath: this.o.inputPath ?? 'auto',
-        prefix: this.o.prefix ?? '',
-        segmentDurationMs: this.o.segmentDurationMs ?? 60_000,
-        timestampJumpMs: this.o.timestampJumpMs ?? 10_000,
-        readTimeoutMs: this.o.readTimeoutMs ?? 5000,
-        connection,
-        gapBefore: lastReceivedAtMs === null ? null : { fromMs: lastReceivedAtMs, reason: lostReason },
-        signal,
-        onSegmentDone,
-        store: this.o.store,
-        spoolDir: this.o.spoolDir,
-        fsync: this.o.fsync ?? true,
-        fragmentDurationMs: this.o.fragmentDurationMs ?? 1000,
-        maxLiveBacklogBytes: 64 << 20,
-        logger: this.log,
-      });
-      try {
+    let earlierGap = !earlier
+      ? null
+      : {
+          fromMs: earlier.atMs,
+          reason: earlier.crashed ? 'recorder died and was restarted' : 'recorder restarted',
+        };
+    const supervisor = new SourceSupervisor({
+      signal,
+      reconnectMinMs: this.o.reconnectMinMs ?? 500,
+      reconnectMaxMs: this.o.reconnectMaxMs ?? 30_000,
+      probe: () => this.source.probe(),
+      logger: this.log,
+    });
+    await supervisor.run(
+      async ({ connection, gapBefore }) => {
+        const instance: RecorderInstance = new RecorderInstance({
+          source: this.source,
+          prefix: this.o.prefix ?? '',
+          segmentDurationMs: this.o.segmentDurationMs ?? 60_000,
+          timestampJumpMs: this.o.timestampJumpMs ?? 10_000,
+          connection,
+          gapBefore: gapBefore ?? earlierGap,
+          signal,
+          onSegmentDone,
+          store: this.o.store,
+          spoolDir: this.o.spoolDir,
+          fsync: this.o.fsync ?? true,
+          fragmentDurationMs: this.o.fragmentDurationMs ?? 1000,
+          maxLiveBacklogBytes: 64 << 20,
+          logger: this.log,
+        });
         const result: InstanceResult = await instance.run();
-        if (result.lastReceivedAtMs !== null) lastReceivedAtMs = result.lastReceivedAtMs;
-        if (result.stopped) break;
+        if (result.framesReceived > 0) earlierGap = null;
+        if (result.stopped) return { kind: 'done' };
         if (result.sourceEnded && (this.o.stopOnEnd ?? true)) {
           this.log.info('source ended the stream');
-          break;
+          return { kind: 'done' };
         }
-        lostReason = result.end.kind === 'error' ? result.end.message : 'connection closed by the source';
-        if (result.framesReceived > 0) backoffMs = minMs;
-        if (result.framesReceived === 0 && !lostReason) lostReason = 'no frames from the source';
-      } catch (error) {
-        if (signal.aborted) break;
+        return {
+          kind: 'lost',
+          reason: result.end.kind === 'error' ? result.end.message : 'connection closed by the source',
+          framesReceived: result.framesReceived,
+          lastReceivedAtMs: result.lastReceivedAtMs,
+        };
+      },
+      async (error, connection) => {
         if (connection === 1 && this.o.failFirstConnect) {
           await uploader.drain(this.o.drainTimeoutMs ?? 60_000);
           uploader.stop();
           throw error;
         }
-        // The gap's reason stays what ended the last connection, not the failed attempts after it.
-        if (!lostReason) lostReason = (error as Error).message;
-        this.log.warn('cannot connect to the source', { error: lostReason, retryInMs: backoffMs });
-      }
-      try {
-        await sleep(backoffMs, undefined, { signal });
-      } catch {
-        break;
-      }
-      backoffMs = Math.min(maxMs, backoffMs * 2);
-    }
+      },
+    );
     const pending = await uploader.drain(this.o.drainTimeoutMs ?? 60_000);
     uploader.stop();
     if (pending.length) this.log.warn('segments left in the spool for the next run', { pending });
     return {
-      source: redactUrl(this.o.url),
+      source: this.source.name,
       segments: [...this.segments].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
       pending,
-      connections: connection,
+      connections: supervisor.connections,
     };
   }
 

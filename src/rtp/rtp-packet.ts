@@ -36,3 +36,16 @@ export function parseRtpPacket(buf: Buffer): RtpPacket | undefined {
     payload: buf.subarray(offset, end),
   };
 }
+
+/** Writes a sender's own sequence number, timestamp and SSRC into an RTP header in place. */
+export function writeRtpHeaderFields(
+  buf: Buffer,
+  at: number,
+  seq: number,
+  timestamp: number,
+  ssrc: number,
+): void {
+  buf.writeUInt16BE(seq, at + 2);
+  buf.writeUInt32BE(timestamp, at + 4);
+  buf.writeUInt32BE(ssrc, at + 8);
+}

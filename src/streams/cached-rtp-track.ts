@@ -8,7 +8,9 @@
  * sink copies it during the call (RtpSink.sendRtp), so no client ever sees another's fields.
  */
 import { randomInt } from 'node:crypto';
-import { rescale, type Rational, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
+import type { Rational } from '../core/rational.js';
+import { writeRtpHeaderFields } from '../rtp/rtp-packet.js';
+import { nptToTicks, PlayoutClock, rtpTimestampAt } from '../rtp/rtp-timing.js';
 import type { PacedRtpTrack, RtpOutput } from './paced-track.js';
 import type { RtpUnit, RtpUnitCache } from './rtp-unit-cache.js';
 
@@ -29,8 +31,8 @@ interface Pending {
 
 export class CachedRtpTrack implements PacedRtpTrack {
   private index = 0;
-  private offsetTicks = 0n;
-  private lastSendTicks: bigint | undefined;
+  /** Send times and the loop offset, by RtpFileReader's rules (src/rtp/rtp-timing.ts). */
+  private readonly clock = new PlayoutClock();
   /** The next unit with its send time, once peeked; null at the end. */
   private pending: Pending | null | undefined;
   /** RTP timestamp of PTS 0 (random, RFC 3550 §5.1), used once the first packet went out. */
@@ -59,7 +61,7 @@ export class CachedRtpTrack implements PacedRtpTrack {
 
   rtpTimestampFor(ticks: bigint): number | undefined {
     if (!this.sentAny) return undefined;
-    return Number((BigInt(this.base) + rescale(ticks, this.timeBase, RTP_VIDEO_TIME_BASE)) & 0xffff_ffffn);
+    return rtpTimestampAt(this.base, ticks, this.timeBase);
   }
 
   async nptZeroPts(): Promise<bigint> {
@@ -75,17 +77,17 @@ export class CachedRtpTrack implements PacedRtpTrack {
   private async advance(): Promise<Pending | null> {
     let unit = await this.cache.unit(this.index);
     if (!unit && this.options.loop && this.index > 0 && this.cache.passTicks !== undefined) {
-      this.offsetTicks += this.cache.passTicks;
+      this.clock.lap(this.cache.passTicks);
       this.index = 0;
       unit = await this.cache.unit(0);
     }
     if (!unit) return null;
-    // RtpFileReader's rule: the DTS, else the previous send time (never earlier than it)
-    const last = this.lastSendTicks;
-    let sendTicks = (unit.dts ?? unit.pts) + this.offsetTicks;
-    if (last !== undefined && (sendTicks < last || unit.dts === null)) sendTicks = last;
-    this.lastSendTicks = sendTicks;
-    return { unit, sendTicks, offsetTicks: this.offsetTicks };
+    const offsetTicks = this.clock.offsetTicks;
+    const sendTicks = this.clock.sendTicks(
+      unit.dts === null ? null : unit.dts + offsetTicks,
+      unit.pts + offsetTicks,
+    );
+    return { unit, sendTicks, offsetTicks };
   }
 
   async sendNext(): Promise<boolean> {
@@ -107,9 +109,7 @@ export class CachedRtpTrack implements PacedRtpTrack {
     const ssrc = this.ssrc;
     let at = 0;
     for (let i = 0; i < lengths.length; i++) {
-      data.writeUInt16BE(this.nextSeq, at + 2);
-      data.writeUInt32BE(timestamp, at + 4);
-      data.writeUInt32BE(ssrc, at + 8);
+      writeRtpHeaderFields(data, at, this.nextSeq, timestamp, ssrc);
       this.nextSeq = (this.nextSeq + 1) & 0xffff;
       at += lengths[i]!;
     }
@@ -121,10 +121,9 @@ export class CachedRtpTrack implements PacedRtpTrack {
   async seek(sec: number): Promise<void> {
     const zero = await this.nptZeroPts();
     const tb = this.timeBase;
-    this.index = await this.cache.keyframeAtOrBefore(zero + BigInt(Math.round((sec * tb.den) / tb.num)));
+    this.index = await this.cache.keyframeAtOrBefore(nptToTicks(sec, zero, tb));
     // like RtpFileTrack: a seek goes back to the first pass's timeline
-    this.offsetTicks = 0n;
-    this.lastSendTicks = undefined;
+    this.clock.restart();
     this.pending = undefined;
     this.startPts = undefined;
   }

@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 import type { RtpSink } from '../rtsp/handler.js';
 import { serializeReceiverReportBye } from '../rtp/rtcp-packets.js';
 import { serializeSenderReport, unixUsToNtp } from '../rtp/rtcp-sender-report.js';
+import { rtpTimestampAfterMs } from '../rtp/rtp-timing.js';
 import type { OpenPacedTrack, PacedRtpTrack } from './paced-track.js';
 import type { PlayStart, SourceConsumer } from './source.js';
 
@@ -198,13 +199,12 @@ export class FilePlayback implements SourceConsumer {
     const anchorRtp = this.track.rtpTimestampFor(this.anchorTicks);
     if (anchorRtp === undefined || this.options.sink.closed) return;
     const nowMs = performance.now();
-    const elapsed90k = Math.round((nowMs - this.anchorWallMs) * 90);
     const unixUs = BigInt(Math.round((performance.timeOrigin + nowMs) * 1000));
     this.options.sink.sendRtcp(
       serializeSenderReport({
         ssrc: this.track.ssrc,
         ntpTimestamp: unixUsToNtp(unixUs),
-        rtpTimestamp: (anchorRtp + elapsed90k) >>> 0,
+        rtpTimestamp: rtpTimestampAfterMs(anchorRtp, nowMs - this.anchorWallMs),
         packetCount: this.track.packetCount,
         octetCount: this.track.octetCount,
       }),

@@ -79,6 +79,17 @@ test('a group longer than maxGopUnits is not kept: a late subscriber waits for t
   assert.deepEqual(await drain(late), [10, 11]);
 });
 
+test('a group longer than the queue a subscriber may have: it joins at the next keyframe', async () => {
+  const hub = new StreamHub({ maxQueuedUnits: 3 });
+  for (const n of range(0, 4)) hub.publish(unit(n));
+  const late = hub.subscribe();
+  assert.equal(late.queued, 0, 'units 0..3 would already overflow its queue');
+  for (const n of range(4, 7)) hub.publish(unit(n));
+  hub.finish();
+  assert.deepEqual(await drain(late), [5, 6]);
+  assert.equal(late.skips, 0);
+});
+
 test('a stalled subscriber skips to the next keyframe, counted, and does not hold up the others', async () => {
   const hub = new StreamHub({ maxQueuedUnits: 8 });
   const stalled = hub.subscribe(); // never reads until the end

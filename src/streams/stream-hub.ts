@@ -3,7 +3,8 @@
  * subscriber reads them in order from its own queue.
  *  - A late subscriber joins at a keyframe: the hub keeps the units since the last keyframe (the
  *    current group of pictures) and a new queue starts with them, so its first unit decodes on its own.
- *    Before the first keyframe (or when the group outgrew `maxGopUnits`) it waits for the next one.
+ *    Before the first keyframe, or when the group outgrew `maxGopUnits` or the queue a subscriber may
+ *    have (`maxQueuedUnits`), it waits for the next one.
  *  - publish() never waits for a subscriber. One that falls `maxQueuedUnits` behind has its queue
  *    dropped and skips to the next keyframe (again a unit that decodes on its own); the skip and the
  *    units it lost are counted on the subscription, so a slow consumer shows instead of slowing the

@@ -1,0 +1,116 @@
+/**
+ * A live camera connected once and fanned out: one pull at a time from the source (reconnected by a
+ * SourceSupervisor when it drops), each access unit published once on a StreamHub that any number of
+ * consumers subscribe to. The pull's packets are recycled at once, so each unit's bytes are copied out
+ * into a Buffer the hub's subscribers share (the hub needs units that own their bytes).
+ */
+import type { Packet } from 'node-av/lib';
+import { type Logger, silentLogger } from '../core/logger.js';
+import type { MediaUnit } from '../core/media-unit.js';
+import type { CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
+import { SourceSupervisor } from './source-supervisor.js';
+import { StreamHub, type StreamHubOptions } from './stream-hub.js';
+
+/** One connection to a live source (camera-pull.ts's CameraPull is one). */
+export interface LivePull {
+  readonly info: CameraVideoInfo;
+  readonly end: PullEnd | null;
+  read(): Promise<CameraUnit | null>;
+  recycle(packet: Packet): void;
+  close(): Promise<void>;
+}
+
+/** A source that can be connected again after a loss (rtsp-camera-source.ts's RtspCameraSource). */
+export interface LiveSource {
+  readonly name: string;
+  connect(signal: AbortSignal): Promise<LivePull>;
+  probe(): Promise<boolean>;
+  /** After an end of stream from a source that announced a length: is it still up (so it ended)? */
+  stillThere(): Promise<boolean>;
+}
+
+export interface LiveCameraOptions extends StreamHubOptions {
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  logger?: Logger;
+}
+
+export class LiveCamera {
+  readonly hub: StreamHub;
+  private readonly log: Logger;
+  /** Video info of the current (or last) connection; null before the first. */
+  info: CameraVideoInfo | null = null;
+
+  constructor(
+    private readonly source: LiveSource,
+    private readonly options: LiveCameraOptions = {},
+  ) {
+    this.hub = new StreamHub(options);
+    this.log = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Pulls until `signal` aborts or a source with a known length (a file behind RTSP) ends; then ends
+   * the hub. A live source is reconnected whenever it drops.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const supervisor = new SourceSupervisor({
+      signal,
+      reconnectMinMs: this.options.reconnectMinMs,
+      reconnectMaxMs: this.options.reconnectMaxMs,
+      probe: () => this.source.probe(),
+      logger: this.log,
+    });
+    let error: string | null = null;
+    try {
+      await supervisor.run(async () => {
+        const pull = await this.source.connect(signal);
+        this.info = pull.info;
+        this.log.info('connected', { source: this.source.name });
+        let frames = 0;
+        let last: number | null = null;
+        try {
+          for (;;) {
+            const unit = await pull.read();
+            if (!unit) break;
+            frames++;
+            last = unit.receivedAtMs;
+            try {
+              this.hub.publish(owned(unit));
+            } finally {
+              pull.recycle(unit.data);
+            }
+          }
+        } finally {
+          await pull.close();
+        }
+        const end = pull.end ?? { kind: 'eof' };
+        if (signal.aborted) return { kind: 'done' };
+        if (end.kind === 'eof' && pull.info.durationMs !== null && (await this.source.stillThere())) {
+          return { kind: 'done' };
+        }
+        const reason = end.kind === 'error' ? end.message : 'connection closed by the source';
+        this.log.warn('source lost', { source: this.source.name, error: reason });
+        return { kind: 'lost', reason, framesReceived: frames, lastReceivedAtMs: last };
+      });
+    } catch (e) {
+      error = (e as Error).message;
+      throw e;
+    } finally {
+      this.hub.finish(error === null ? { kind: 'eof' } : { kind: 'error', message: error });
+    }
+  }
+}
+
+/** The unit with its bytes copied out of the packet (which goes back to the pull for reuse). */
+function owned(unit: CameraUnit): MediaUnit {
+  return {
+    timeBase: unit.timeBase,
+    pts: unit.pts,
+    dts: unit.dts,
+    key: unit.key,
+    ntpMs: unit.ntpMs,
+    receivedAtMs: unit.receivedAtMs,
+    data: Buffer.from(unit.data.data ?? Buffer.alloc(0)),
+  };
+}
