@@ -4,7 +4,7 @@
  * subnet that exists only inside them (no real network is touched). Loss is made in each client
  * namespace with iptables' `statistic` match on the datagrams coming from the server; `tc netem` is not
  * used because the kernels these tests run on may lack sch_netem (then `tc qdisc add ... netem` fails
- * with "Specified qdisc kind is unknown").
+ * with "Specified qdisc kind is unknown"); delay and reordering come from udp-shaper.py (`shapeUdp`) for the same reason.
  *
  * Two kinds of loss: 'random' (each datagram dropped with the given probability), and 'pattern': the
  * same datagrams by their position in the stream dropped on every client link (a few `--mode nth`
@@ -16,8 +16,11 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const PREFIX = 'kadr-lossy-';
+const shaperScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'udp-shaper.py');
 
 export interface LossyClient {
   /** Namespace of this client side (the recorder, ffprobe). */
@@ -45,7 +48,27 @@ export interface LossyLink {
   spawn(ns: string, command: string, args: string[], options?: SpawnOptions): ChildProcess;
   /** Runs `command` inside a namespace to its end and returns its stdout. */
   exec(ns: string, command: string, args: string[]): string;
+  /**
+   * Delays and reorders UDP from the server to the clients with udp-shaper.py (a TUN device and policy
+   * routing in the server namespace): netem's delay and reordering for kernels without sch_netem.
+   * Resolves once datagrams go through it; its counts come with `shaperCounts()`.
+   */
+  shapeUdp(options: ShapeOptions): Promise<void>;
+  /** Stops the shaper and returns what it did (datagrams, reversed, idrDelayed). */
+  shaperCounts(): Promise<Record<string, number>>;
   close(): void;
+}
+
+export interface ShapeOptions {
+  /** Server UDP port of the RTP stream (the shaper parses its packets). */
+  rtpPort: number;
+  seed?: number;
+  /** Each datagram waits a random 0..jitterMs. */
+  jitterMs?: number;
+  /** The first N RTP datagrams are sent in reverse order. */
+  reverseFirst?: number;
+  /** The second packet of every H.264 IDR waits this long (overtaken by the rest of the burst). */
+  delayIdrMs?: number;
 }
 
 /** Why lossy-link tests cannot run on this machine, or null when they can. */
@@ -104,6 +127,7 @@ export function createLossyLink(clientCount = 1): LossyLink {
   }));
   const children = new Set<ChildProcess>();
   let closed = false;
+  let shaper: ChildProcess | null = null;
 
   const close = () => {
     if (closed) return;
@@ -177,6 +201,65 @@ export function createLossyLink(clientCount = 1): LossyLink {
     },
     exec(ns, command, args) {
       return execFileSync('ip', inNs(ns, command, args), { encoding: 'utf8', maxBuffer: 256 << 20 });
+    },
+    async shapeUdp(o) {
+      const tun = `kst${randomBytes(3).toString('hex')}`;
+      const args = [shaperScript, tun, '--rtp-port', String(o.rtpPort), '--seed', String(o.seed ?? 1)];
+      if (o.jitterMs) args.push('--jitter-ms', String(o.jitterMs));
+      if (o.reverseFirst) args.push('--reverse-first', String(o.reverseFirst));
+      if (o.delayIdrMs) args.push('--delay-idr-ms', String(o.delayIdrMs));
+      const child = spawn('ip', inNs(serverNs, '/usr/bin/python3', args), {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.add(child);
+      shaper = child;
+      await new Promise<void>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`udp-shaper.py exited with ${code}`)));
+        child.stdout!.once('data', () => resolve());
+      });
+      child.removeAllListeners('exit');
+      // UDP to the clients goes into the TUN device; what the shaper sends back (mark 1) goes out.
+      ip(['-n', serverNs, 'link', 'set', tun, 'up']);
+      ip(['-n', serverNs, 'rule', 'add', 'fwmark', '1', 'lookup', 'main', 'pref', '100']);
+      for (const c of clients) {
+        ip([
+          '-n',
+          serverNs,
+          'route',
+          'add',
+          `${c.address}/32`,
+          'dev',
+          tun,
+          'src',
+          c.serverAddress,
+          'table',
+          '100',
+        ]);
+        ip([
+          '-n',
+          serverNs,
+          'rule',
+          'add',
+          'to',
+          `${c.address}/32`,
+          'ipproto',
+          'udp',
+          'lookup',
+          '100',
+          'pref',
+          '200',
+        ]);
+      }
+    },
+    async shaperCounts() {
+      const child = shaper;
+      if (!child || child.exitCode !== null) return {};
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+      return JSON.parse(out.trim().split('\n').pop() || '{}') as Record<string, number>;
     },
     close,
   };
