@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterTracks, faceQuality, matchProfile } from './face-clustering.js';
-import { embeddingDistance, meanEmbedding } from './face-embedding.js';
+import { embeddingDistance, meanEmbedding } from './embedding-distance.js';
 import { frontality } from './face-chip.js';
 
 /** A unit-ish vector along axis k, plus a small offset on axis 127 (different per sample). */

@@ -5,8 +5,10 @@
  * way single linkage would. Each person is then matched against known profiles' embeddings (passed
  * in by the caller: analytics knows no database). Pure.
  */
-import { embeddingDistance } from './face-embedding.js';
-import { SAME_PERSON_DISTANCE as DEFAULT_SAME_PERSON_DISTANCE } from './face-embedder.js';
+import {
+  embeddingDistance,
+  SAME_PERSON_DISTANCE as DEFAULT_SAME_PERSON_DISTANCE,
+} from './embedding-distance.js';
 
 export interface ClusterInput {
   embeddings: readonly Float32Array[];

@@ -7,8 +7,7 @@ export { initialFaceState, validateResumeState, type FaceAnalysisState } from '.
 export { FaceDetector, type FaceDetectorOptions, type PlanarBgr } from './face-detector.js';
 export type { FaceDetection } from './yunet-decode.js';
 export { detectionSize, type DetectionSize } from './detection-size.js';
-export { FaceEmbedder, euclideanDistance, EMBEDDING_SIZE, SAME_PERSON_DISTANCE } from './face-embedder.js';
-export { fitSimilarity, CHIP_TEMPLATE, CHIP_SIZE, type PackedImage, type Point } from './face-alignment.js';
+export { fitSimilarity, CHIP_TEMPLATE, CHIP_SIZE, type Point } from './face-alignment.js';
 export {
   analyzeVideoPeople,
   type AnalyzePeopleOptions,
@@ -16,5 +15,11 @@ export {
   type VideoPerson,
   type PersonAppearance,
 } from './people-analysis.js';
-export { ChipEmbedder, embeddingDistance, meanEmbedding } from './face-embedding.js';
+export { ChipEmbedder } from './chip-embedder.js';
+export {
+  EMBEDDING_SIZE,
+  SAME_PERSON_DISTANCE,
+  embeddingDistance,
+  meanEmbedding,
+} from './embedding-distance.js';
 export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';

@@ -13,8 +13,8 @@ import { chipSharpness, frontality } from './face-chip.js';
 import { clusterTracks, faceQuality, matchProfile, type KnownProfile } from './face-clustering.js';
 import { cropFace, encodeCropJpeg, PlanarScaler, type RgbCrop } from './face-crop.js';
 import { FaceDetector, type PlanarBgr } from './face-detector.js';
-import { ChipEmbedder, meanEmbedding } from './face-embedding.js';
-import { SAME_PERSON_DISTANCE } from './face-embedder.js';
+import { ChipEmbedder } from './chip-embedder.js';
+import { meanEmbedding, SAME_PERSON_DISTANCE } from './embedding-distance.js';
 import { FaceTracker } from './face-tracking.js';
 
 export interface AnalyzePeopleOptions {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ceilDiv, firstWholeMsAtOrAfter, floorDiv, isAtOrBeforeMs, rescale, ticksToMs } from './rational.js';
+import { ceilDiv, floorDiv, rescale, ticksToMs } from './rational.js';
 
 test('floorDiv and ceilDiv round toward -inf and +inf for both signs', () => {
   assert.equal(floorDiv(7n, 2n), 3n);
@@ -21,12 +21,4 @@ test('rescale to the 90 kHz RTP clock is exact from 1/1000 and rounds like av_re
   assert.equal(rescale(1n, { num: 1, den: 30_000 }, { num: 1, den: 90_000 }), 3n);
   assert.equal(rescale(1n, { num: 1, den: 60_000 }, { num: 1, den: 90_000 }), 2n); // 1.5 -> 2 (ties away)
   assert.equal(rescale(-1n, { num: 1, den: 60_000 }, { num: 1, den: 90_000 }), -2n);
-});
-
-test('a frame at 33.3667 ms is displayed from t=34 ms on, not at 33 ms', () => {
-  const tb = { num: 1, den: 90_000 };
-  assert.equal(isAtOrBeforeMs(3003n, tb, 33n), false);
-  assert.equal(isAtOrBeforeMs(3003n, tb, 34n), true);
-  assert.equal(firstWholeMsAtOrAfter(3003n, tb), 34n);
-  assert.equal(firstWholeMsAtOrAfter(2970n, tb), 33n); // exactly 33 ms
 });

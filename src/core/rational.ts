@@ -8,7 +8,6 @@ export interface Rational {
   readonly den: number;
 }
 
-export const MS_TIME_BASE: Rational = { num: 1, den: 1000 };
 export const RTP_VIDEO_TIME_BASE: Rational = { num: 1, den: 90_000 };
 
 /** Largest n such that n/d <= a/b... floor division that is right for negative values too. */
@@ -40,16 +39,6 @@ export function rescale(ticks: bigint, from: Rational, to: Rational): bigint {
   const den = BigInt(from.den) * BigInt(to.num);
   const half = den / 2n;
   return num >= 0n ? (num + half) / den : -((-num + half) / den);
-}
-
-/** true when `deltaTicks` (a time after the first frame, in tb) is at or before `tMs` milliseconds. */
-export function isAtOrBeforeMs(deltaTicks: bigint, tb: Rational, tMs: bigint): boolean {
-  return deltaTicks * BigInt(tb.num) * 1000n <= tMs * BigInt(tb.den);
-}
-
-/** The first whole millisecond at which a frame `deltaTicks` after the first one is displayed. */
-export function firstWholeMsAtOrAfter(deltaTicks: bigint, tb: Rational): bigint {
-  return ceilDiv(deltaTicks * BigInt(tb.num) * 1000n, BigInt(tb.den));
 }
 
 export function formatRational(tb: Rational): string {

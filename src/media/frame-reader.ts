@@ -17,7 +17,7 @@ import { Packet } from 'node-av/lib';
 import type { Frame, Stream } from 'node-av/lib';
 import { AV_NOPTS_VALUE, AVERROR_EOF, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 import { KadrError, type Rational } from '../core/index.js';
-import { scanVideoPackets, type VideoPacketIndex } from './video-packet-index.js';
+import { indexVideoPackets, type VideoPacketIndex } from './packet-scan.js';
 import { selectVideoStream } from './video-stream.js';
 
 export interface OpenVideoOptions {
@@ -86,7 +86,10 @@ export class VideoFrameReader {
     const demuxer = await openDemuxer(input);
     try {
       const stream = videoStream(demuxer, input);
-      const index = await scanVideoPackets(demuxer, stream.index, input, isUrl(input), options.signal);
+      const index = await indexVideoPackets(
+        { format: demuxer.getFormatContext(), streamIndex: stream.index, name: input },
+        { network: isUrl(input), signal: options.signal },
+      );
       if (index.pts.length === 0) {
         throw new KadrError('KADR_ERR_INPUT_CORRUPT', `${input}: the video stream has no frames`);
       }

@@ -6,7 +6,14 @@ export {
   type VideoInput,
   type VideoStreamInfo,
 } from './input.js';
-export { scanVideoPackets, type ScannedPacket } from './packet-scan.js';
+export {
+  scanVideoPackets,
+  indexVideoPackets,
+  type ScannedPacket,
+  type PacketSource,
+  type PacketScanOptions,
+  type VideoPacketIndex,
+} from './packet-scan.js';
 export { VideoDecoder, type PacketView } from './video-decoder.js';
 export {
   encodeImage,

@@ -1,12 +1,10 @@
 export { Recorder, type RecorderOptions, type RecorderResult, type RecordedSegment } from './recorder.js';
 export type { RecordingStore } from './store.js';
 export {
-  FRAME_INDEX_FORMAT,
-  FRAME_INDEX_VERSION,
-  type FrameIndexJson,
+  type SegmentIndexJson,
   type Gap,
   type SegmentSummary,
   type SegmentStart,
   type SegmentEnd,
-} from './frame-index.js';
+} from './segment-index.js';
 export { defaultSpoolDir } from './spool-dir.js';

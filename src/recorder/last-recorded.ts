@@ -6,7 +6,7 @@
  * their first frame, so the greatest key is the newest).
  */
 import type { Logger } from '../core/logger.js';
-import type { FrameIndexJson } from './frame-index.js';
+import type { SegmentIndexJson } from './segment-index.js';
 import { readJournal } from './spool.js';
 import type { RecordingStore } from './store.js';
 
@@ -42,7 +42,7 @@ export async function lastRecorded(
     if (newest === null) return null;
     const chunks: Buffer[] = [];
     for await (const chunk of await store.get(newest)) chunks.push(chunk as Buffer);
-    const index = JSON.parse(Buffer.concat(chunks).toString()) as Partial<FrameIndexJson>;
+    const index = JSON.parse(Buffer.concat(chunks).toString()) as Partial<SegmentIndexJson>;
     const received = index.receivedAtMs ?? [];
     if (received.length === 0) return null;
     return { atMs: Math.max(...received), crashed: false };

@@ -8,7 +8,7 @@
 import type { Logger } from '../core/logger.js';
 import type { CameraUnit, PullEnd } from '../streams/camera-unit.js';
 import type { GapMark } from '../streams/source-supervisor.js';
-import type { SegmentEnd, SegmentStart } from './frame-index.js';
+import type { SegmentEnd, SegmentStart } from './segment-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { LossLog } from './loss-log.js';
 import { decideCut, ptsJumped } from './segment-cut.js';

@@ -11,7 +11,7 @@ import type { RtspTransport } from '../rtsp/rtsp-client.js';
 import type { CameraPullPath } from '../streams/camera-pull.js';
 import { RtspCameraSource } from '../streams/rtsp-camera-source.js';
 import { SourceSupervisor } from '../streams/source-supervisor.js';
-import type { SegmentSummary } from './frame-index.js';
+import type { SegmentSummary } from './segment-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { RecorderSource } from './recorder-source.js';
 import type { SegmentOutcome } from './segment-writer.js';

@@ -10,13 +10,13 @@ import { Fmp4Writer, type Fmp4TrackSource } from '../media/fmp4-writer.js';
 import type { Fmp4Piece } from '../media/fmp4-boxes.js';
 import type { CameraUnit } from '../streams/camera-unit.js';
 import {
-  buildFrameIndex,
+  buildSegmentIndex,
   summarize,
   type FrameRecord,
   type SegmentEnd,
   type SegmentHeader,
   type SegmentSummary,
-} from './frame-index.js';
+} from './segment-index.js';
 import { SpoolJournal } from './spool.js';
 import type { LiveObject, RecordingStore } from './store.js';
 
@@ -106,7 +106,7 @@ export class SegmentWriter {
     }
     await this.liveAborted;
     if (this.liveFailure) return { stored: false, journal: this.journal.path, reason: this.liveFailure };
-    const index = buildFrameIndex(this.header, this.committed, endReason, nextPtsTicks);
+    const index = buildSegmentIndex(this.header, this.committed, endReason, nextPtsTicks);
     try {
       await this.options.store.put(this.header.indexKey, Buffer.from(JSON.stringify(index)), {
         contentType: 'application/json',

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { SegmentHeader } from './frame-index.js';
+import type { SegmentHeader } from './segment-index.js';
 import { journalMediaPath, journalMediaStream, readJournal, removeJournal, SpoolJournal } from './spool.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kadr-spool-test-'));

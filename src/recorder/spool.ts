@@ -29,7 +29,7 @@ import { unlink } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { FrameRecord, SegmentEnd, SegmentHeader } from './frame-index.js';
+import type { FrameRecord, SegmentEnd, SegmentHeader } from './segment-index.js';
 
 const enum RecordType {
   Header = 1,

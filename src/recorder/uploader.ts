@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
-import { buildFrameIndex, summarize, type SegmentSummary } from './frame-index.js';
+import { buildSegmentIndex, summarize, type SegmentSummary } from './segment-index.js';
 import { journalMediaStream, readJournal, removeJournal } from './spool.js';
 import type { RecordingStore } from './store.js';
 
@@ -89,7 +89,7 @@ export class SpoolUploader {
     }
     const { header } = contents;
     await this.options.store.put(header.key, journalMediaStream(contents), { contentType: 'video/mp4' });
-    const index = buildFrameIndex(
+    const index = buildSegmentIndex(
       header,
       contents.frames,
       contents.end?.endReason ?? 'crash',

@@ -1,5 +1,5 @@
 /**
- * Keeps a live source connected (MediaMTX's source run loop): one attempt per connection, and when a
+ * Keeps a live source connected: one attempt per connection, and when a
  * connection is lost or cannot be made, a back-off wait before the next (doubling from
  * `reconnectMinMs` to `reconnectMaxMs`, back to the minimum after a connection that delivered units).
  * Each attempt after a loss is told where the gap began (the last unit received) and why.

@@ -2,7 +2,9 @@
  * The frame index of a video: every displayed frame in presentation order with its exact PTS (ticks of
  * the stream's rational time base), keyframe flag, decode position and byte position. Built once by
  * reading packets only, no decoding, when the container gives every packet a PTS (MP4, Matroska, WebM);
- * otherwise by decoding once. Look-ups are then a binary search plus a short decode from a keyframe.
+ * otherwise by decoding once; a recording's index is written by the recorder as it records
+ * (recorded-index.ts). Look-ups are then a binary search plus a short decode from a keyframe. Stored
+ * as JSON by frame-index-file.ts.
  */
 import type { Rational } from '../core/rational.js';
 import { ticksToMs } from '../core/rational.js';
@@ -14,8 +16,6 @@ import {
   type VideoInput,
   VideoDecoder,
 } from '../media/index.js';
-
-export const FRAME_INDEX_VERSION = 1;
 
 export interface FrameIndex {
   location: string;
@@ -33,15 +33,28 @@ export interface FrameIndex {
   pos: number[];
   /** How long the last frame is shown, in ticks (its packet duration, else the previous interval). */
   lastDurationTicks: bigint;
-  builtBy: 'packets' | 'decode';
+  builtBy: 'packets' | 'decode' | 'recorder';
+  /** The clocks a live source gave each frame; recordings only. */
+  clocks?: RecordedClocks;
+}
+
+/** Per frame, in presentation order, what a live source said about when it was shown. */
+export interface RecordedClocks {
+  /** When kadr received the frame (ms since 1970, local clock). */
+  receivedAtMs: number[];
+  /**
+   * The source's wallclock for the frame (ms since 1970) from RTCP sender reports (RFC 3550 §6.4.1);
+   * null when the recording saw no sender report.
+   */
+  ntpMs: (number | null)[];
+  /** The first frame whose wallclock came with it (not derived from a neighbour's). */
+  anchor: { ptsTicks: bigint; ntpMs: number } | null;
+  /** Frames whose PTS the source did not carry and kadr estimated. */
+  estimatedPts: number[];
 }
 
 export interface BuildProgress {
   (done: number, total: number): void;
-}
-
-export function frameCount(index: FrameIndex): number {
-  return index.pts.length;
 }
 
 /** Ticks from the first frame to the end of the last one. */
@@ -54,20 +67,20 @@ export function durationMs(index: FrameIndex): number {
   return ticksToMs(durationTicks(index), index.timeBase);
 }
 
-export function buildFrameIndexFromPackets(
+export async function buildFrameIndexFromPackets(
   input: VideoInput,
   fileSize: number,
   onProgress?: BuildProgress,
-): FrameIndex | null {
+): Promise<FrameIndex | null> {
   const packets: (ScannedPacket & { decodePos: number })[] = [];
   let usable = true;
-  scanVideoPackets(
-    input,
+  await scanVideoPackets(
+    { format: input.format, streamIndex: input.info.streamIndex, name: displayName(input.location) },
     (p) => {
       if (p.pts === null) usable = false;
       if (!p.discard) packets.push({ ...p, decodePos: packets.length });
     },
-    onProgress && fileSize > 0 ? (bytes) => onProgress(bytes, fileSize) : undefined,
+    onProgress && fileSize > 0 ? { onProgress: (bytes) => onProgress(bytes, fileSize) } : {},
   );
   if (!usable) return null; // some packet has no PTS (e.g. raw streams): the caller decodes instead
   packets.sort((a, b) => (a.pts! < b.pts! ? -1 : a.pts! > b.pts! ? 1 : 0));

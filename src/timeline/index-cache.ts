@@ -13,9 +13,9 @@ import {
   type BuildProgress,
   buildFrameIndexByDecoding,
   buildFrameIndexFromPackets,
-  FRAME_INDEX_VERSION,
   type FrameIndex,
 } from './frame-index.js';
+import { readFrameIndexFile, toFrameIndexFile } from './frame-index-file.js';
 
 export type IndexSource = 'memory' | 'disk' | 'built';
 
@@ -44,59 +44,6 @@ function identity(location: string, cacheKey?: string): { key: string; size: num
   return { key: `file:${realpathSync(location)}:${st.size}:${st.mtimeMs}`, size: st.size };
 }
 
-interface StoredIndex {
-  v: number;
-  codec: string;
-  width: number;
-  height: number;
-  tb: [number, number];
-  first: string;
-  /** pts - first, per frame (fits a double: < 2^53 ticks from the first frame). */
-  d: number[];
-  keys: number[];
-  order: number[];
-  pos: number[];
-  lastDur: string;
-  builtBy: FrameIndex['builtBy'];
-}
-
-function toStored(ix: FrameIndex): StoredIndex {
-  const first = ix.pts[0] ?? 0n;
-  return {
-    v: FRAME_INDEX_VERSION,
-    codec: ix.codec,
-    width: ix.width,
-    height: ix.height,
-    tb: [ix.timeBase.num, ix.timeBase.den],
-    first: String(first),
-    d: ix.pts.map((p) => Number(p - first)),
-    keys: ix.key.flatMap((k, i) => (k ? [i] : [])),
-    order: ix.decodeOrder,
-    pos: ix.pos,
-    lastDur: String(ix.lastDurationTicks),
-    builtBy: ix.builtBy,
-  };
-}
-
-function fromStored(location: string, s: StoredIndex): FrameIndex {
-  const first = BigInt(s.first);
-  const key = s.d.map(() => false);
-  for (const k of s.keys) key[k] = true;
-  return {
-    location,
-    codec: s.codec,
-    width: s.width,
-    height: s.height,
-    timeBase: { num: s.tb[0], den: s.tb[1] },
-    pts: s.d.map((d) => first + BigInt(d)),
-    key,
-    decodeOrder: s.order,
-    pos: s.pos,
-    lastDurationTicks: BigInt(s.lastDur),
-    builtBy: s.builtBy,
-  };
-}
-
 function diskPath(key: string): string {
   return path.join(cacheDir(), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
 }
@@ -111,9 +58,9 @@ export async function getFrameIndex(
   if (inMemory) return { index: inMemory, source: 'memory' };
   if (id && !options.noDiskCache) {
     try {
-      const stored = JSON.parse(readFileSync(diskPath(id.key), 'utf8')) as StoredIndex;
-      if (stored.v === FRAME_INDEX_VERSION) {
-        const index = fromStored(location, stored);
+      const stored = readFrameIndexFile(JSON.parse(readFileSync(diskPath(id.key), 'utf8')), location);
+      if (stored.decodeOrder) {
+        const index = { ...stored, decodeOrder: stored.decodeOrder };
         memory.set(memKey, index);
         return { index, source: 'disk' };
       }
@@ -124,7 +71,7 @@ export async function getFrameIndex(
   const input = await openVideoInput(location);
   let index: FrameIndex | null;
   try {
-    index = buildFrameIndexFromPackets(input, id?.size ?? 0, options.onProgress);
+    index = await buildFrameIndexFromPackets(input, id?.size ?? 0, options.onProgress);
   } finally {
     await input.close();
   }
@@ -135,10 +82,10 @@ export async function getFrameIndex(
       const file = diskPath(id.key);
       mkdirSync(path.dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(toStored(index)));
+      writeFileSync(tmp, JSON.stringify(toFrameIndexFile(index)));
       renameSync(tmp, file);
     } catch {
-      // a read-only home or full disk only costs the next run a rescan
+      // a read-only home, a full disk or a pts too large for JSON only costs the next run a rescan
     }
   }
   return { index, source: 'built' };

@@ -20,3 +20,9 @@ test('ticksAtOrBefore compares a 1/90000 PTS with a fractional millisecond exact
   assert.equal(ticksAtOrBefore(3003n, tb, parseTimeMs('33.366')), false); // 33.3666... ms
   assert.equal(ticksAtOrBefore(3003n, tb, parseTimeMs('33.367')), true);
 });
+
+test('a frame at 33.3667 ms is displayed from t=34 ms on, not at 33 ms', () => {
+  const tb = { num: 1, den: 90_000 };
+  assert.equal(ticksAtOrBefore(3003n, tb, parseTimeMs('33')), false);
+  assert.equal(ticksAtOrBefore(3003n, tb, parseTimeMs('34')), true);
+});

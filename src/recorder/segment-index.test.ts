@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildFrameIndex, type SegmentHeader } from './frame-index.js';
+import { buildSegmentIndex, type SegmentHeader } from './segment-index.js';
 
 const header: SegmentHeader = {
   key: 'a.mp4',
@@ -26,7 +26,7 @@ const f = (pts: number, key = false, ntpMs: number | null = null) => ({
 
 test('frames in decode order come out in presentation order, with keyframes and the wallclock anchor', () => {
   // decode order I P B B (pts 0, 9000, 3000, 6000)
-  const idx = buildFrameIndex(
+  const idx = buildSegmentIndex(
     header,
     [f(90000, true), f(99000, false, 5), f(93000), f(96000, false, 2)],
     'rollover',
@@ -46,7 +46,7 @@ test('frames in decode order come out in presentation order, with keyframes and 
 });
 
 test('without a next frame the last frame lasts as long as the interval before it', () => {
-  const idx = buildFrameIndex(header, [f(0, true), f(3000), f(9000)], 'end-of-stream');
+  const idx = buildSegmentIndex(header, [f(0, true), f(3000), f(9000)], 'end-of-stream');
   assert.equal(idx.durationMs, 15000 / 90);
   assert.equal(idx.wallclock, null);
 });

@@ -1,15 +1,14 @@
 /**
- * Batched face embeddings for the people pipeline. face-embedder.ts embeds the faces of one packed
- * picture; a video's people are different: chips are cut from planar frames as the faces go by
- * (face-chip.ts), a few per track, and embedded later in batches when the track ends, so this class
- * takes ready chips. Same model, same input (models/README.md §2): a batch of 8 costs about 5 ms
- * per face on one thread, against 5.6 ms for one face alone.
+ * Batched face embeddings for the people pipeline: chips are cut from planar frames as the faces go
+ * by (face-chip.ts), a few per track, and embedded later in batches when the track ends, so this class
+ * takes ready chips (embedding-distance.ts compares what it returns). A batch of 8 costs about 5 ms
+ * per face on one thread, against 5.6 ms for one face alone (models/README.md §2).
  */
 import { KadrError } from '../core/index.js';
 import { CHIP_FLOATS, warpFaceChip } from './face-chip.js';
 import { CHIP_SIZE, type Point } from './face-alignment.js';
 import type { PlanarBgr } from './face-detector.js';
-import { EMBEDDING_SIZE } from './face-embedder.js';
+import { EMBEDDING_SIZE } from './embedding-distance.js';
 import { FACE_EMBEDDER_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';
 
@@ -72,24 +71,4 @@ export class ChipEmbedder {
   async close(): Promise<void> {
     await this.session.release();
   }
-}
-
-/** Euclidean distance between two embeddings (any numeric arrays, e.g. rows read from the database). */
-export function embeddingDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`embedding lengths differ: ${a.length} and ${b.length}`);
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    s += d * d;
-  }
-  return Math.sqrt(s);
-}
-
-/** Element-wise mean of embeddings (the centre of a person's faces). */
-export function meanEmbedding(list: readonly ArrayLike<number>[]): Float32Array {
-  if (list.length === 0) throw new RangeError('no embeddings to average');
-  const out = new Float32Array(list[0]!.length);
-  for (const e of list) for (let i = 0; i < out.length; i++) out[i]! += e[i]!;
-  for (let i = 0; i < out.length; i++) out[i]! /= list.length;
-  return out;
 }

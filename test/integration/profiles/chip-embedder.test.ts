@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FaceDetector } from '../../../src/analytics/index.js';
-import { ChipEmbedder, embeddingDistance } from '../../../src/analytics/face-embedding.js';
+import { ChipEmbedder, embeddingDistance } from '../../../src/analytics/index.js';
 import { photoFaces } from './photo-faces.js';
 
 let detector: FaceDetector;
@@ -70,4 +70,10 @@ test('a batch gives the same embeddings as one face at a time', async () => {
   const batched = await embedder.embed(pair.frame, pair.faces);
   const single = await embedder.embed(pair.frame, [pair.faces[1]!]);
   assert.ok(embeddingDistance(batched[1]!, single[0]!) < 1e-4);
+});
+
+test('no faces, no work; a face with a landmark count other than 5 is refused', async () => {
+  const pair = await photoFaces(detector, 'person-a_person-b_2.png');
+  assert.deepEqual(await embedder.embed(pair.frame, []), []);
+  await assert.rejects(embedder.embed(pair.frame, [{ landmarks: [[1, 2]] }]), RangeError);
 });
