@@ -28,4 +28,16 @@ export interface MediaUnit<Payload = Buffer> {
    * node-av Packet here so that the bytes are copied once, into the packet the muxer writes.
    */
   data: Payload;
+  /** Packet loss before and in this unit, where the receive path knows it (kadr's RTP receiver). */
+  loss?: UnitLoss;
+}
+
+/** What a lossy network did to one unit (src/rtp/loss-report.ts). */
+export interface UnitLoss {
+  /** Packets given up as lost since the previous unit. */
+  lostPackets: number;
+  /** Part of the unit's own data was lost (what arrived is kept, as a decoder would use it). */
+  incomplete: boolean;
+  /** Will not decode exactly: incomplete, or predicted from a picture that was damaged or lost. */
+  damaged: boolean;
 }

@@ -19,6 +19,7 @@ import type { AccessUnit } from '../rtp/access-unit.js';
 import { H264Depacketizer } from '../rtp/h264-depacketizer.js';
 import { HevcDepacketizer } from '../rtp/hevc-depacketizer.js';
 import { parseRtpPacket } from '../rtp/rtp-packet.js';
+import { DamageTracker } from '../rtp/loss-report.js';
 import { RtpReorderBuffer } from '../rtp/rtp-reorder.js';
 import { RtpTimestampUnwrapper } from '../rtp/rtp-timestamp.js';
 import { RtpPacketizer } from './rtp-packetizer.js';
@@ -113,9 +114,16 @@ function annexBNals(data: Buffer): Buffer[] {
 
 /**
  * depth 0 is the TCP case: every packet is read into the same scratch buffer (as rtsp-client.ts reads
- * a socket into one reused buffer), so nothing may keep a view of it. depth > 0 is UDP: fresh buffers.
+ * a socket into one reused buffer), so nothing may keep a view of it. depth > 0 is UDP: fresh buffers,
+ * and a reorder window of `depth` ms where each packet arrives `msPerPacket` after the one before.
  */
-function depacketize(codec: 'h264' | 'hevc', rtp: Buffer[], depth = 0, order = (p: Buffer[]) => p) {
+function depacketize(
+  codec: 'h264' | 'hevc',
+  rtp: Buffer[],
+  depth = 0,
+  order = (p: Buffer[]) => p,
+  msPerPacket = 1,
+) {
   const aus: { au: AccessUnit; nals: Buffer[]; pts: bigint }[] = [];
   const unwrap = new RtpTimestampUnwrapper();
   const onUnit = (au: AccessUnit) => {
@@ -124,9 +132,13 @@ function depacketize(codec: 'h264' | 'hevc', rtp: Buffer[], depth = 0, order = (
     aus.push({ au: { ...au, data }, nals: annexBNals(data), pts: unwrap.unwrap(au.timestamp) });
   };
   const dep = codec === 'h264' ? new H264Depacketizer(onUnit) : new HevcDepacketizer(onUnit);
-  const reorder = new RtpReorderBuffer(depth, (p, lost) => dep.push(p.payload, p.timestamp, p.marker, lost));
+  let clock = 0;
+  const reorder = new RtpReorderBuffer({ maxDelayMs: depth, now: () => clock }, (p, lost) =>
+    dep.push(p.payload, p.timestamp, p.marker, lost),
+  );
   const scratch = Buffer.alloc(2048);
   for (const raw of order(rtp)) {
+    clock += msPerPacket;
     let buf = raw;
     if (depth === 0) {
       raw.copy(scratch);
@@ -183,11 +195,10 @@ test('H.265 (B-frames): FU, AP and single NAL packets back into identical access
 
 test('UDP order: shuffled packets are put back in order; a lost packet marks its unit damaged', async () => {
   const { rtp, units } = await packetize(files.h264!, 300);
-  // Swap neighbours pairwise after the first packet (which sets where the sequence starts), and move
-  // every 7th packet 5 places later.
+  // Swap neighbours pairwise, the first packets too, and move every 7th packet 5 places later.
   const swapped = depacketize('h264', rtp, 64, (p) => {
     const out = [...p];
-    for (let i = 1; i + 1 < out.length; i += 2) [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
+    for (let i = 0; i + 1 < out.length; i += 2) [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
     for (let i = 7; i + 5 < out.length; i += 7) out.splice(i + 5, 0, ...out.splice(i, 1));
     out.push(out[3]!); // and a duplicate, late
     return out;
@@ -203,7 +214,75 @@ test('UDP order: shuffled packets are put back in order; a lost packet marks its
   const lossy = depacketize('h264', rtp, 64, (p) => p.filter((_, i) => i !== fuAt));
   assert.equal(lossy.reorder.lostPackets, 1);
   assert.equal(lossy.aus.filter((a) => a.au.damaged).length, 1, 'exactly the unit with the gap is damaged');
-  assert.equal(lossy.aus.length, units.length, 'the other units are whole');
+  assert.equal(lossy.aus.length, units.length, 'the damaged unit is kept, the others are whole');
+  const at = lossy.aus.findIndex((a) => a.au.damaged);
+  const cut = lossy.aus[at]!;
+  const whole = units[at]!;
+  assert.equal(cut.nals.length, whole.nals.length, 'the cut slice is kept with the NAL units around it');
+  cut.nals.forEach((nal, k) => {
+    assert.ok(nal.length <= whole.nals[k]!.length);
+    assert.ok(nal.equals(whole.nals[k]!.subarray(0, nal.length)), `NAL ${k}: what arrived before the gap`);
+  });
+  assert.ok(
+    cut.nals.some((nal, k) => nal.length < whole.nals[k]!.length),
+    'the slice with the lost fragment ends at the gap',
+  );
+});
+
+test('UDP start: the first packets out of order, the first keyframe is still kept', async () => {
+  const { rtp, units } = await packetize(files.h264!, 300);
+  // The first 12 packets arrive in reverse: the session must start at the lowest sequence number.
+  const got = depacketize('h264', rtp, 100, (p) => [...p.slice(0, 12).reverse(), ...p.slice(12)]);
+  assertSameUnits('h264', units, got.aus);
+  assert.equal(got.reorder.lostPackets, 0);
+});
+
+test('UDP keyframe burst: a packet overtaken by 150 others within a few ms is put back', async () => {
+  const { rtp, units } = await packetize(files.h264!, 300);
+  assert.ok(rtp.length > 190);
+  // Packets 20 µs apart (a keyframe burst at line rate); packet 30 arrives after packet 180 (3 ms late).
+  const got = depacketize(
+    'h264',
+    rtp,
+    100,
+    (p) => {
+      const out = [...p];
+      out.splice(180, 0, ...out.splice(30, 1));
+      return out;
+    },
+    0.02,
+  );
+  assert.equal(got.reorder.lostPackets, 0, 'not given up as lost (a 64-packet window would)');
+  assertSameUnits('h264', units, got.aus);
+});
+
+test('damage: a lost packet damages its unit and every unit predicted from it until the next IDR', async () => {
+  const { rtp, units } = await packetize(files.h264!, 300);
+  const seqOf = (b: Buffer) => parseRtpPacket(b)!.seq;
+  // Packet positions of each unit: find a unit after the first keyframe that is a reference picture.
+  const keyAt = units.findIndex((u, i) => i > 0 && u.key);
+  const lost = rtp.findIndex(
+    (b, i) =>
+      i > 10 &&
+      (parseRtpPacket(b)!.payload[0]! & 0x60) !== 0 &&
+      (parseRtpPacket(b)!.payload[0]! & 0x1f) === 28 &&
+      i < rtp.length / 4,
+  );
+  const got = depacketize('h264', rtp, 64, (p) => p.filter((b) => seqOf(b) !== seqOf(rtp[lost]!)));
+  const tracker = new DamageTracker();
+  const flags = got.aus.map((a) => tracker.unit(a.au));
+  const first = flags.findIndex((f) => f.incomplete);
+  assert.ok(first >= 0 && first < keyAt, 'the unit that lost the packet');
+  assert.equal(flags.filter((f) => f.incomplete).length, 1);
+  for (let i = 0; i < flags.length; i++) {
+    const expected = i >= first && i < keyAt;
+    assert.equal(
+      flags[i]!.damaged,
+      expected,
+      `unit ${i}: damaged ${expected} (loss at ${first}, next IDR ${keyAt})`,
+    );
+  }
+  assert.equal(got.aus.length, units.length, 'every unit is kept');
 });
 
 test('SPS readers agree with FFmpeg on picture size (cropped) and reorder depth', async () => {

@@ -10,6 +10,7 @@ import type { CameraUnit, PullEnd } from '../streams/camera-unit.js';
 import type { GapMark } from '../streams/source-supervisor.js';
 import type { SegmentEnd, SegmentStart } from './segment-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
+import { LossLog } from './loss-log.js';
 import { decideCut, ptsJumped } from './segment-cut.js';
 import type { RecorderInput, RecorderSource } from './recorder-source.js';
 import { SegmentWriter, type SegmentOutcome, type SegmentWriterOptions } from './segment-writer.js';
@@ -39,6 +40,7 @@ export class RecorderInstance {
   private segment: SegmentWriter | null = null;
   private readonly finishing: Promise<void>[] = [];
   private droppedBeforeKeyframe = 0;
+  private readonly loss: LossLog;
   private framesReceived = 0;
   private lastReceivedAtMs: number | null = null;
   private maxPtsTicks: bigint | null = null;
@@ -52,6 +54,7 @@ export class RecorderInstance {
   constructor(private readonly o: InstanceOptions) {
     this.gapPending = o.gapBefore;
     this.log = o.logger.child({ connection: o.connection });
+    this.loss = new LossLog(this.log);
   }
 
   async run(): Promise<InstanceResult> {
@@ -75,6 +78,7 @@ export class RecorderInstance {
         try {
           this.framesReceived++;
           this.lastReceivedAtMs = unit.receivedAtMs;
+          this.loss.seen(unit, input.keyframeRequests ?? 0);
           if (this.maxPtsTicks === null || unit.pts > this.maxPtsTicks) this.maxPtsTicks = unit.pts;
           this.accept(input, unit, segmentTicks, jumpTicks, backTicks);
         } finally {
@@ -169,8 +173,10 @@ export class RecorderInstance {
     if (!unit.key) {
       // Frames before the first keyframe cannot be decoded on their own; a segment starts at one.
       this.droppedBeforeKeyframe++;
+      this.loss.dropped(unit);
       return;
     }
+    this.loss.carryInto(unit);
     // libavformat's depth is a guess from the demuxer: at least 4 (x264 and cameras reorder by up to 2-3
     // frames; more only delays dts, still valid). The RTP path's comes from the SPS, exact.
     this.rebuilder = new DtsRebuilder(

@@ -20,6 +20,8 @@ export interface RecorderInput {
   readonly reorderDepth: number;
   /** Why reading stopped, once read() has returned null. */
   readonly end: PullEnd | null;
+  /** Keyframe requests (RTCP PLI/FIR) sent after losses so far, where the path sends them. */
+  readonly keyframeRequests?: number;
   read(): Promise<CameraUnit | null>;
   /** Gives a unit's packet back once written. */
   recycle(packet: Packet): void;

@@ -15,6 +15,7 @@ import type { SegmentSummary } from './segment-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { RecorderSource } from './recorder-source.js';
 import type { SegmentOutcome } from './segment-writer.js';
+import { lastRecorded } from './last-recorded.js';
 import { orphanJournals } from './spool.js';
 import type { RecordingStore } from './store.js';
 import { SpoolUploader } from './uploader.js';
@@ -89,7 +90,10 @@ export class Recorder {
       logger: this.log.child({ part: 'spool' }),
       onSegment: (summary) => this.emit(summary, 'spool'),
     });
-    for (const journal of orphanJournals(this.o.spoolDir)) {
+    const orphans = orphanJournals(this.o.spoolDir);
+    // Read before the uploader stores (and removes) the journals.
+    const earlier = await lastRecorded(this.o.store, this.o.prefix ?? '', orphans, this.log);
+    for (const journal of orphans) {
       this.log.info('storing a segment left in the spool by an earlier run', { journal });
       uploader.enqueue(journal);
     }
@@ -103,6 +107,13 @@ export class Recorder {
         uploader.enqueue(outcome.journal);
       }
     };
+    // The first segment marks the gap since an earlier run's last frame.
+    let earlierGap = !earlier
+      ? null
+      : {
+          fromMs: earlier.atMs,
+          reason: earlier.crashed ? 'recorder died and was restarted' : 'recorder restarted',
+        };
     const supervisor = new SourceSupervisor({
       signal,
       reconnectMinMs: this.o.reconnectMinMs ?? 500,
@@ -118,7 +129,7 @@ export class Recorder {
           segmentDurationMs: this.o.segmentDurationMs ?? 60_000,
           timestampJumpMs: this.o.timestampJumpMs ?? 10_000,
           connection,
-          gapBefore,
+          gapBefore: gapBefore ?? earlierGap,
           signal,
           onSegmentDone,
           store: this.o.store,
@@ -129,6 +140,7 @@ export class Recorder {
           logger: this.log,
         });
         const result: InstanceResult = await instance.run();
+        if (result.framesReceived > 0) earlierGap = null;
         if (result.stopped) return { kind: 'done' };
         if (result.sourceEnded && (this.o.stopOnEnd ?? true)) {
           this.log.info('source ended the stream');
@@ -163,7 +175,18 @@ export class Recorder {
   private emit(summary: SegmentSummary, via: 'live' | 'spool'): void {
     const segment: RecordedSegment = { ...summary, location: this.o.store.describe(summary.key), via };
     this.segments.push(segment);
-    this.log.info('segment stored', { key: segment.key, frames: segment.frames, via });
+    this.log.info('segment stored', {
+      key: segment.key,
+      frames: segment.frames,
+      via,
+      ...(segment.lostPackets > 0
+        ? {
+            lostPackets: segment.lostPackets,
+            damagedFrames: segment.damagedFrames,
+            incompleteFrames: segment.incompleteFrames,
+          }
+        : {}),
+    });
     this.o.onSegment?.(segment);
   }
 }

@@ -7,11 +7,19 @@ import {
   indexRecordedFrames,
   toFrameIndexFile,
   type FrameIndexFile,
-  type FrameRecord,
+  type FrameRecord as ReceivedFrame,
 } from '../timeline/index.js';
 import type { Rational } from '../core/rational.js';
 
-export type { FrameRecord };
+/** One frame as received, with what a lossy network did to it (src/rtp/loss-report.ts). */
+export interface FrameRecord extends ReceivedFrame {
+  /** Packets lost since the previous frame received (RTP path only). */
+  lostPackets?: number;
+  /** Part of the frame's own data was lost; what arrived is stored. */
+  incomplete?: boolean;
+  /** Will not decode exactly: incomplete, or predicted from a damaged or lost picture. */
+  damaged?: boolean;
+}
 
 /** Why a segment starts. */
 export type SegmentStart = 'connect' | 'rollover' | 'timestamp-reset';
@@ -57,6 +65,15 @@ export interface SegmentFacts {
   endReason: SegmentEnd;
   gapBefore: Gap | null;
   droppedBeforeKeyframe: number;
+  /** RTP packets lost on the way during the segment (before its first frame too, since the last one). */
+  lostPackets: number;
+  /**
+   * Frames (presentation indexes, as `ptsTicks`) that will not decode exactly: part of their data was
+   * lost, or they are predicted from a picture that was (until the next intact keyframe).
+   */
+  damaged: number[];
+  /** The subset of `damaged` whose own data was lost (a slice missing or cut short). */
+  incomplete: number[];
 }
 
 export type SegmentIndexJson = FrameIndexFile & SegmentFacts;
@@ -70,6 +87,9 @@ export interface SegmentSummary {
   startReason: SegmentStart;
   endReason: SegmentEnd;
   gapBefore: Gap | null;
+  lostPackets: number;
+  damagedFrames: number;
+  incompleteFrames: number;
 }
 
 /**
@@ -103,6 +123,21 @@ export function buildSegmentIndex(
     endReason,
     gapBefore: header.gapBefore,
     droppedBeforeKeyframe: header.droppedBeforeKeyframe,
+    ...lossFacts(framesInDecodeOrder),
+  };
+}
+
+/** Loss counts and damage marks in presentation order (the order indexRecordedFrames stores). */
+function lossFacts(
+  framesInDecodeOrder: FrameRecord[],
+): Pick<SegmentFacts, 'lostPackets' | 'damaged' | 'incomplete'> {
+  const frames = [...framesInDecodeOrder].sort((a, b) =>
+    a.ptsTicks < b.ptsTicks ? -1 : a.ptsTicks > b.ptsTicks ? 1 : 0,
+  );
+  return {
+    lostPackets: frames.reduce((n, f) => n + (f.lostPackets ?? 0), 0),
+    damaged: frames.flatMap((f, i) => (f.damaged ? [i] : [])),
+    incomplete: frames.flatMap((f, i) => (f.incomplete ? [i] : [])),
   };
 }
 
@@ -116,5 +151,9 @@ export function summarize(index: SegmentIndexJson, indexKey: string): SegmentSum
     startReason: index.startReason,
     endReason: index.endReason,
     gapBefore: index.gapBefore,
+    // Indexes written before loss was recorded have none of these.
+    lostPackets: index.lostPackets ?? 0,
+    damagedFrames: index.damaged?.length ?? 0,
+    incompleteFrames: index.incomplete?.length ?? 0,
   };
 }

@@ -77,6 +77,13 @@ export class SegmentWriter {
       receivedAtMs: unit.receivedAtMs,
       ntpMs: unit.ntpMs,
       ptsEstimated: unit.ptsEstimated,
+      ...(unit.loss
+        ? {
+            lostPackets: unit.loss.lostPackets,
+            incomplete: unit.loss.incomplete,
+            damaged: unit.loss.damaged,
+          }
+        : {}),
     });
     this.lastDtsTicks = unit.dts;
     if (unit.pts > this.maxPtsTicks) this.maxPtsTicks = unit.pts;

@@ -41,7 +41,8 @@ const enum RecordType {
 
 let sequence = 0;
 
-type FrameTuple = [string, string, 0 | 1, number, number | null, (0 | 1)?];
+/** pts, dts, key, receivedAtMs, ntpMs, pts estimated, packets lost before, damage (2 incomplete | 1 damaged). */
+type FrameTuple = [string, string, 0 | 1, number, number | null, (0 | 1)?, number?, number?];
 
 /** A byte range of the media file. */
 export interface MediaRange {
@@ -101,6 +102,8 @@ export class SpoolJournal {
       f.receivedAtMs,
       f.ntpMs,
       f.ptsEstimated ? 1 : 0,
+      f.lostPackets ?? 0,
+      (f.incomplete ? 2 : 0) | (f.damaged ? 1 : 0),
     ]);
     this.append(
       RecordType.Fragment,
@@ -224,7 +227,7 @@ export async function readJournal(file: string): Promise<JournalContents | null>
       } else if (type === RecordType.Fragment && hasInit) {
         const f = json as MediaRange & { frames: FrameTuple[] };
         if (!holds(f)) break;
-        for (const [pts, dts, key, receivedAtMs, ntpMs, estimated] of f.frames) {
+        for (const [pts, dts, key, receivedAtMs, ntpMs, estimated, lost, damage] of f.frames) {
           frames.push({
             ptsTicks: BigInt(pts),
             dtsTicks: BigInt(dts),
@@ -232,6 +235,10 @@ export async function readJournal(file: string): Promise<JournalContents | null>
             receivedAtMs,
             ntpMs,
             ptsEstimated: estimated === 1,
+            // Journals written before loss was recorded end at `estimated`.
+            lostPackets: lost ?? 0,
+            incomplete: ((damage ?? 0) & 2) !== 0,
+            damaged: ((damage ?? 0) & 1) !== 0,
           });
         }
         mediaRanges.push(range(f));

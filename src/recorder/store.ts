@@ -21,6 +21,9 @@ export interface RecordingStore {
   delete(key: string): Promise<void>;
   /** The path or s3:// URL of a key, as `kadr frame` and `kadr compare` accept it. */
   describe(key: string): string;
+  /** Keys under a prefix: where an earlier run's last segment is found (last-recorded.ts). */
+  list?(prefix: string): AsyncIterable<{ key: string }>;
+  get?(key: string): Promise<Readable>;
 }
 
 export interface LiveObject {

@@ -12,8 +12,27 @@ export interface AccessUnit {
   data: Buffer;
   /** Contains an IDR (H.264) or IRAP (H.265) picture. */
   key: boolean;
-  /** A packet of this unit was lost (sequence gap): it may be incomplete. */
+  /**
+   * Part of the unit's own data was lost: a slice is missing, or cut short where a fragment was lost
+   * (what arrived before the gap is kept: a decoder decodes a cut slice up to its end and conceals the
+   * rest, as FFmpeg's h264/hevc decoders do).
+   */
   damaged: boolean;
+  /** Packets were lost just before this unit and after the previous one: whole units may be missing. */
+  gapBefore: boolean;
+  /** Other pictures may be predicted from this one (H.264 nal_ref_idc != 0; every H.265 picture). */
+  reference: boolean;
+}
+
+/** What a depacketizer needs to know about one NAL unit of its codec. */
+export interface NalInfo {
+  /** A slice of a picture (VCL NAL unit). */
+  vcl: boolean;
+  /** IDR / IRAP slice. */
+  key: boolean;
+  /** A slice that starts its picture (first_mb_in_slice 0 / first_slice_segment_in_pic_flag). */
+  firstSlice: boolean;
+  reference: boolean;
 }
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
@@ -38,7 +57,10 @@ export interface Depacketizer {
   readonly sps: Buffer | null;
 }
 
-/** What both depacketizers share: the unit being filled, FU reassembly, and completion. */
+/**
+ * What both depacketizers share: the unit being filled, FU reassembly, completion, and the damage
+ * bookkeeping: which units lost data of their own and which come after packets lost between units.
+ */
 export abstract class UnitAssembler implements Depacketizer {
   private buf = Buffer.allocUnsafe(256 * 1024);
   private length = 0;
@@ -46,6 +68,10 @@ export abstract class UnitAssembler implements Depacketizer {
   private timestamp = 0;
   private key = false;
   private damaged = false;
+  private gapBefore = false;
+  private reference = false;
+  /** null until the unit's first slice: then whether it is the first slice of its picture. */
+  private headIntact: boolean | null = null;
   /** Where the NAL unit being reassembled from fragments starts (its start code), or -1. */
   private fragmentAt = -1;
   sps: Buffer | null = null;
@@ -54,22 +80,30 @@ export abstract class UnitAssembler implements Depacketizer {
 
   abstract push(payload: Buffer, timestamp: number, marker: boolean, lost: boolean): void;
   abstract parameterSets(): Buffer[];
-  /** Looks at one complete NAL unit: is it a keyframe (returns true), and keeps parameter sets. */
-  protected abstract inspect(nal: Buffer): boolean;
+  /** Classifies one NAL unit (header and, for slices, the first bits of the slice header). */
+  protected abstract classify(nal: Buffer): NalInfo;
+  /** Keeps a complete parameter set NAL unit (a copy: the unit's buffer is reused). */
+  protected abstract keepParameterSet(nal: Buffer): void;
 
   /** Starts or continues the unit of `timestamp` (a different timestamp completes the previous one). */
   protected begin(timestamp: number, lost: boolean): void {
-    if (this.open && this.timestamp !== timestamp) this.complete();
-    if (lost) {
-      // The fragment in progress lost its middle or end: it is dropped, not passed on half-made.
-      this.dropFragment();
+    if (this.open && this.timestamp !== timestamp) {
+      // Completed by a new timestamp, not by its marker: with a loss just before, its end was lost.
+      if (lost) this.damaged = true;
+      this.complete();
+    } else if (lost && this.open) {
+      // The gap is inside this unit: a fragment in progress keeps what arrived before the gap.
+      this.cutFragment();
       this.damaged = true;
     }
     if (!this.open) {
       this.open = true;
       this.timestamp = timestamp;
       this.key = false;
-      this.damaged = lost;
+      this.damaged = false;
+      this.reference = false;
+      this.headIntact = null;
+      this.gapBefore = lost;
     }
   }
 
@@ -79,12 +113,13 @@ export abstract class UnitAssembler implements Depacketizer {
     this.reserve(4 + data.length);
     this.length += START_CODE.copy(this.buf, this.length);
     this.length += data.copy(this.buf, this.length);
-    if (this.inspect(this.buf.subarray(at + 4, this.length))) this.key = true;
+    this.inspect(this.buf.subarray(at + 4, this.length), true);
   }
 
   /** First fragment of a NAL unit: its rebuilt header, then its data. */
   protected fragmentStart(header: Buffer, data: Buffer): void {
-    this.dropFragment();
+    // A fragmented NAL unit whose end never came (a lost end and a marker-less next start).
+    this.cutFragment();
     this.fragmentAt = this.length;
     this.reserve(4 + header.length + data.length);
     this.length += START_CODE.copy(this.buf, this.length);
@@ -93,11 +128,11 @@ export abstract class UnitAssembler implements Depacketizer {
   }
 
   protected fragmentContinue(data: Buffer, end: boolean): void {
-    if (this.fragmentAt < 0) return; // its start was lost
+    if (this.fragmentAt < 0) return; // its start was lost, or a gap cut it: nothing after it is usable
     this.reserve(data.length);
     this.length += data.copy(this.buf, this.length);
     if (end) {
-      if (this.inspect(this.buf.subarray(this.fragmentAt + 4, this.length))) this.key = true;
+      this.inspect(this.buf.subarray(this.fragmentAt + 4, this.length), true);
       this.fragmentAt = -1;
     }
   }
@@ -110,8 +145,28 @@ export abstract class UnitAssembler implements Depacketizer {
     this.complete();
   }
 
-  private dropFragment(): void {
-    if (this.fragmentAt >= 0) this.length = this.fragmentAt;
+  private inspect(nal: Buffer, whole: boolean): void {
+    const info = this.classify(nal);
+    if (!info.vcl) {
+      if (whole) this.keepParameterSet(nal);
+      return;
+    }
+    if (info.key) this.key = true;
+    if (info.reference) this.reference = true;
+    this.headIntact ??= info.firstSlice;
+  }
+
+  /**
+   * The fragment in progress lost its middle or end. A slice keeps the part before the gap (decodable
+   * up to there); any other NAL unit (SEI, parameter sets) is dropped, as a cut one is of no use.
+   */
+  private cutFragment(): void {
+    if (this.fragmentAt < 0) return;
+    const nal = this.buf.subarray(this.fragmentAt + 4, this.length);
+    if (nal.length > 2 && this.classify(nal).vcl) {
+      this.inspect(nal, false);
+      this.damaged = true;
+    } else this.length = this.fragmentAt;
     this.fragmentAt = -1;
   }
 
@@ -124,16 +179,20 @@ export abstract class UnitAssembler implements Depacketizer {
 
   private complete(): void {
     if (!this.open) return;
-    this.dropFragment();
+    this.cutFragment();
     this.open = false;
     const length = this.length;
     this.length = 0;
-    if (length === 0) return;
+    // No slice arrived (only parameter sets or SEI): there is no picture to store.
+    if (length === 0 || this.headIntact === null) return;
     this.onUnit({
       timestamp: this.timestamp,
       data: this.buf.subarray(0, length),
       key: this.key,
-      damaged: this.damaged,
+      // Its first slice is not the picture's first: the start of the picture was lost.
+      damaged: this.damaged || !this.headIntact,
+      gapBefore: this.gapBefore,
+      reference: this.reference,
     });
   }
 }

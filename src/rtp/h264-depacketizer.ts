@@ -3,7 +3,7 @@
  * and FU-A (28), packetization modes 0 and 1. Interleaved mode (STAP-B, MTAP, FU-B) is not supported:
  * those packets are ignored. In-band SPS/PPS replace the SDP's sprop-parameter-sets.
  */
-import { UnitAssembler, type AccessUnit } from './access-unit.js';
+import { UnitAssembler, type AccessUnit, type NalInfo } from './access-unit.js';
 
 const EMPTY = Buffer.alloc(0);
 const NAL_IDR = 5;
@@ -47,11 +47,22 @@ export class H264Depacketizer extends UnitAssembler {
     return this.sps && this.pps ? [this.sps, this.pps] : [];
   }
 
-  protected inspect(nal: Buffer): boolean {
+  protected classify(nal: Buffer): NalInfo {
+    const type = nal[0]! & 0x1f;
+    const vcl = type >= 1 && type <= 5;
+    return {
+      vcl,
+      key: type === NAL_IDR,
+      // first_mb_in_slice is the slice header's first field, ue(v): a leading 1 bit is 0.
+      firstSlice: vcl && nal.length > 1 && (nal[1]! & 0x80) !== 0,
+      reference: (nal[0]! & 0x60) !== 0,
+    };
+  }
+
+  protected keepParameterSet(nal: Buffer): void {
     const type = nal[0]! & 0x1f;
     // A copy: the unit's buffer is reused, parameter sets are kept for later segments.
     if (type === NAL_SPS || type === NAL_PPS) this.keep(Buffer.from(nal));
-    return type === NAL_IDR;
   }
 
   private keep(nal: Buffer): void {

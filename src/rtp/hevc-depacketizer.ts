@@ -4,7 +4,7 @@
  * gst-rtsp-server send). PACI packets (50) are ignored. In-band VPS/SPS/PPS replace the SDP's
  * sprop-vps/sps/pps.
  */
-import { UnitAssembler, type AccessUnit } from './access-unit.js';
+import { UnitAssembler, type AccessUnit, type NalInfo } from './access-unit.js';
 
 const EMPTY = Buffer.alloc(0);
 const NAL_AP = 48;
@@ -53,12 +53,25 @@ export class HevcDepacketizer extends UnitAssembler {
     return this.vps && this.sps && this.pps ? [this.vps, this.sps, this.pps] : [];
   }
 
-  protected inspect(nal: Buffer): boolean {
+  protected classify(nal: Buffer): NalInfo {
+    const type = (nal[0]! >> 1) & 0x3f;
+    const vcl = type < 32;
+    return {
+      vcl,
+      // IRAP pictures: BLA (16-18), IDR (19-20), CRA (21).
+      key: type >= 16 && type <= 21,
+      // first_slice_segment_in_pic_flag: the first bit after the 2-byte NAL unit header.
+      firstSlice: vcl && nal.length > 2 && (nal[2]! & 0x80) !== 0,
+      // Sub-layer non-reference pictures (TRAIL_N, ...) may still be referenced by higher temporal
+      // sub-layers: every picture counts as a reference.
+      reference: true,
+    };
+  }
+
+  protected keepParameterSet(nal: Buffer): void {
     const type = (nal[0]! >> 1) & 0x3f;
     // A copy: the unit's buffer is reused, parameter sets are kept for later segments.
     if (type >= NAL_VPS && type <= NAL_PPS) this.keep(Buffer.from(nal));
-    // IRAP pictures: BLA (16-18), IDR (19-20), CRA (21).
-    return type >= 16 && type <= 21;
   }
 
   private keep(nal: Buffer): void {

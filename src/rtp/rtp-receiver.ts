@@ -3,6 +3,8 @@
  * presentation time (the RTP timestamp unwrapped to 64 bits, counted from the first packet, in the
  * track's clock) and the source's wallclock from RTCP sender reports; RTCP BYE ends the stream.
  * Receiver reports go back every few seconds (RFC 3550 §6.2 allows 5 s as the minimum interval).
+ * After a loss, units are kept as a decoder would use them and marked (loss-report.ts), and the sender
+ * is asked for a keyframe (rtcp-feedback.ts) until an intact one comes.
  */
 import type { MediaUnit } from '../core/media-unit.js';
 import type { Rational } from '../core/rational.js';
@@ -14,6 +16,8 @@ import { ReceptionStats } from './rtcp-receiver-report.js';
 import { RTCP_BYE, RTCP_SR, parseSenderReport } from './rtcp-sender-report.js';
 import { SenderReportClock } from './rtcp-wallclock.js';
 import { parseRtpPacket } from './rtp-packet.js';
+import { DamageTracker } from './loss-report.js';
+import { KeyframeRequester, offersFir } from './rtcp-feedback.js';
 import { RtpReorderBuffer } from './rtp-reorder.js';
 import { RtpTimestampUnwrapper } from './rtp-timestamp.js';
 import type { SdpVideoTrack } from './sdp-video.js';
@@ -21,8 +25,8 @@ import type { SdpVideoTrack } from './sdp-video.js';
 export type RtpVideoCodec = 'h264' | 'hevc';
 
 export interface RtpReceiverOptions {
-  /** Packets held to put UDP back in order (0 over TCP). */
-  reorderDepth: number;
+  /** How long a packet waits for those before it to put UDP back in order (0 over TCP). */
+  reorderDelayMs: number;
   sendRtcp(packet: Buffer): void;
   /**
    * One access unit, timed from the stream's first packet (64-bit, never wraps); dts = pts (RTP
@@ -60,6 +64,9 @@ export class RtpReceiver {
   private arrivalMs = 0;
   private readonly timer: NodeJS.Timeout;
   private byeSeen = false;
+  private readonly damage = new DamageTracker();
+  private readonly keyframes: KeyframeRequester;
+  private lostReported = 0;
 
   constructor(
     private readonly track: SdpVideoTrack,
@@ -73,18 +80,30 @@ export class RtpReceiver {
       codec === 'h264'
         ? new H264Depacketizer(onUnit, track.parameterSets)
         : new HevcDepacketizer(onUnit, track.parameterSets);
-    this.reorder = new RtpReorderBuffer(options.reorderDepth, (p, lost) =>
-      this.depacketizer.push(p.payload, p.timestamp, p.marker, lost),
-    );
+    this.reorder = new RtpReorderBuffer({ maxDelayMs: options.reorderDelayMs }, (p, lost) => {
+      if (lost) this.keyframes.lost(this.senderSsrc);
+      this.depacketizer.push(p.payload, p.timestamp, p.marker, lost);
+    });
     this.timeBase = { num: 1, den: track.clockRate };
     this.clock = new SenderReportClock(track.clockRate);
     this.stats = new ReceptionStats(track.clockRate);
+    this.keyframes = new KeyframeRequester({
+      ourSsrc: this.ourSsrc,
+      fir: offersFir(track.rtcpFb),
+      receiverReport: () => this.receiverReport(),
+      send: (p) => options.sendRtcp(p),
+    });
     this.timer = setInterval(() => this.report(), options.reportIntervalMs ?? 5000);
     this.timer.unref();
   }
 
   get lostPackets(): number {
     return this.reorder.lostPackets;
+  }
+
+  /** RTCP PLI (and FIR) sent to ask for a keyframe after a loss. */
+  get keyframeRequests(): number {
+    return this.keyframes.sent;
   }
 
   rtp(buf: Buffer): void {
@@ -130,6 +149,10 @@ export class RtpReceiver {
   }
 
   private onUnit(au: AccessUnit): void {
+    const { incomplete, damaged } = this.damage.unit(au);
+    if (au.key && !incomplete) this.keyframes.keyframe();
+    else this.keyframes.poll(this.senderSsrc);
+    const lost = this.reorder.lostPackets;
     const pts = this.unwrap.unwrap(au.timestamp);
     this.options.onUnit({
       timeBase: this.timeBase,
@@ -139,14 +162,19 @@ export class RtpReceiver {
       ntpMs: this.clock.wallclockMs(au.timestamp),
       receivedAtMs: this.arrivalMs,
       data: au.data,
+      loss: { lostPackets: lost - this.lostReported, incomplete, damaged },
     });
+    this.lostReported = lost;
+  }
+
+  private receiverReport(): Buffer | null {
+    if (this.senderSsrc === null) return null;
+    const sinceSr = this.clock.lastSrNtp === null ? 0 : Date.now() - this.clock.lastSrAtMs;
+    return this.stats.receiverReport(this.ourSsrc, this.senderSsrc, this.clock.lastSrNtp, sinceSr);
   }
 
   private report(): void {
-    if (this.senderSsrc === null) return;
-    const sinceSr = this.clock.lastSrNtp === null ? 0 : Date.now() - this.clock.lastSrAtMs;
-    this.options.sendRtcp(
-      this.stats.receiverReport(this.ourSsrc, this.senderSsrc, this.clock.lastSrNtp, sinceSr),
-    );
+    const rr = this.receiverReport();
+    if (rr) this.options.sendRtcp(rr);
   }
 }

@@ -17,6 +17,8 @@ export interface SdpVideoTrack {
   parameterSets: Buffer[];
   /** a=range:npt=0-N in ms; null for a live (open-ended) stream. */
   durationMs: number | null;
+  /** a=rtcp-fb values for this payload type or `*` (RFC 4585 §4.2): `nack pli`, `ccm fir`, ... */
+  rtcpFb: string[];
 }
 
 /** The first video track, or undefined when the SDP has none. `baseUrl`: Content-Base or the request URL. */
@@ -56,6 +58,10 @@ export function parseSdpVideo(sdp: string, baseUrl: string): SdpVideoTrack | und
     controlUrl: controlUrl(baseUrl, sdpAttribute(section, 'control') ?? sdpAttribute(session, 'control')),
     parameterSets,
     durationMs: end ? Math.round(Number(end[1]) * 1000) : null,
+    rtcpFb: section
+      .map((l) => /^a=rtcp-fb:(\S+)\s+(.+)$/.exec(l))
+      .filter((m) => m && (m[1] === '*' || Number(m[1]) === payloadType))
+      .map((m) => m![2]!.trim()),
   };
 }
 

@@ -24,8 +24,12 @@ import { parseSdpVideo } from '../rtp/sdp-video.js';
 import type { Fmp4TrackSpec } from '../media/fmp4-writer.js';
 import type { CameraPullOptions, CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
 
-/** Packets held to put UDP datagrams back in order before a gap counts as loss. */
-const UDP_REORDER_PACKETS = 64;
+/**
+ * How long a UDP datagram waits for those before it before a gap counts as loss: a time, not a packet
+ * count, so that a packet delayed past a keyframe burst is still put back (rtp-reorder.ts). As long
+ * as libavformat's RTSP demuxer waits by default (max_delay 100 ms for RTSP over UDP).
+ */
+const UDP_REORDER_MS = 100;
 /** With no SPS to say (or an unreadable one): deep enough for any H.264/H.265 stream. */
 const UNKNOWN_REORDER_DEPTH = 15;
 
@@ -80,7 +84,7 @@ export class RtspPull {
         timeBase: { num: 1, den: track.clockRate },
       });
       input.receiver = new RtpReceiver(track, {
-        reorderDepth: options.transport === 'udp' ? UDP_REORDER_PACKETS : 0,
+        reorderDelayMs: options.transport === 'udp' ? UDP_REORDER_MS : 0,
         sendRtcp: (p) => client!.sendRtcp(p),
         onUnit: (u) => input.onUnit(u),
         onBye: () => input.finish({ kind: 'eof' }),
@@ -135,6 +139,11 @@ export class RtspPull {
   /** Packets lost on the way (sequence gaps), for logs. */
   get lostPackets(): number {
     return this.receiver.lostPackets;
+  }
+
+  /** RTCP keyframe requests (PLI/FIR) sent after losses. */
+  get keyframeRequests(): number {
+    return this.receiver.keyframeRequests;
   }
 
   async read(): Promise<CameraUnit | null> {
@@ -193,6 +202,7 @@ export class RtspPull {
       receivedAtMs: u.receivedAtMs,
       ntpMs: u.ntpMs,
       ptsEstimated: false,
+      loss: u.loss,
     });
     this.wake();
   }

@@ -128,6 +128,9 @@ options:
       startReason: s.startReason,
       endReason: s.endReason,
       gapBefore: s.gapBefore,
+      lostPackets: s.lostPackets,
+      damagedFrames: s.damagedFrames,
+      incompleteFrames: s.incompleteFrames,
       stored: s.via,
     }));
     if (flag(args, 'json')) {
@@ -141,7 +144,12 @@ options:
       io.out.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       for (const s of segments) {
-        io.out.write(`${s.key}  ${s.frames} frames  first pts ${s.firstPtsMs} ms  ${s.durationMs} ms\n`);
+        const loss = s.lostPackets
+          ? `  ${s.lostPackets} packets lost, ${s.damagedFrames} frames damaged (${s.incompleteFrames} incomplete)`
+          : '';
+        io.out.write(
+          `${s.key}  ${s.frames} frames  first pts ${s.firstPtsMs} ms  ${s.durationMs} ms${loss}\n`,
+        );
       }
       io.out.write(
         `${segments.length} segment(s), ${segments.reduce((n, s) => n + s.frames, 0)} frames` +
