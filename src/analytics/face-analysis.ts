@@ -8,7 +8,7 @@
  * videos at once in N workers keeps N cores busy without oversubscribing them.
  */
 import { KadrError } from '../core/index.js';
-import { VideoFrameReader } from '../media/frame-reader.js';
+import { VideoFrameReader } from '../media/index.js';
 import { FaceDetector } from './face-detector.js';
 import {
   cloneFaceState,

@@ -8,8 +8,7 @@ import '../core/polyfill.js';
 import { FilterAPI } from 'node-av/api';
 import { Frame } from 'node-av/lib';
 import { AV_PIX_FMT_GBRP, AV_PIX_FMT_RGB24 } from 'node-av/constants';
-import { encodeImage } from '../media/image.js';
-import { filterToPlanes } from '../media/planar-bgr.js';
+import { encodeImage, filterToPlanes } from '../media/index.js';
 import type { PlanarBgr } from './face-detector.js';
 import type { Box } from './face-tracking.js';
 

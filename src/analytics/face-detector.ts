@@ -7,7 +7,7 @@
  * conversion natively, one call per plane (per row when strides differ), so no per-pixel JS loop runs.
  */
 import { KadrError } from '../core/index.js';
-import { bgrToPlanarBgr } from '../media/planar-bgr.js';
+import { bgrToPlanarBgr } from '../media/index.js';
 import { detectionSize, type DetectionSize } from './detection-size.js';
 import { FACE_DETECTOR_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';

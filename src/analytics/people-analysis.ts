@@ -8,7 +8,7 @@
  * (90 KB each) and one crop; an ended track keeps only its embeddings.
  */
 import { KadrError } from '../core/index.js';
-import { VideoFrameReader } from '../media/frame-reader.js';
+import { VideoFrameReader } from '../media/index.js';
 import { chipSharpness, frontality } from './face-chip.js';
 import { clusterTracks, faceQuality, matchProfile, type KnownProfile } from './face-clustering.js';
 import { cropFace, encodeCropJpeg, PlanarScaler, type RgbCrop } from './face-crop.js';

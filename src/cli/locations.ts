@@ -6,6 +6,7 @@
  * its cached frame index, and the s3:// name is what captions and logs show.
  */
 import { KadrError } from '../core/errors.js';
+// deep-import-ok: storage/index.ts loads the AWS SDK (~0.2 s); a local file must not wait for it.
 import { parseStorageUrl } from '../storage/keys.js';
 import type { VideoRef } from '../timeline/index.js';
 

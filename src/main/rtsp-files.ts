@@ -10,10 +10,8 @@ import { existsSync, statSync } from 'node:fs';
 import { isLoopback } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { RtspServer } from '../rtsp/rtsp-server.js';
-import { FileSource, mountNameFor } from '../streams/file-source.js';
-import { ByteBudget } from '../streams/rtp-unit-cache.js';
-import { StreamRegistry } from '../streams/stream-registry.js';
+import { RtspServer } from '../rtsp/index.js';
+import { FileSource, mountNameFor, ByteBudget, StreamRegistry } from '../streams/index.js';
 
 export interface RtspFilesOptions {
   files: string[];

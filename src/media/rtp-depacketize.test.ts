@@ -12,16 +12,17 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import '../core/polyfill.js';
 import { Demuxer } from 'node-av/api';
-import { parseH264Sps } from '../codecs/h264-sps.js';
-import { parseHevcSps } from '../codecs/hevc-sps.js';
+import { parseH264Sps, parseHevcSps } from '../codecs/index.js';
 import { rescale, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
-import type { AccessUnit } from '../rtp/access-unit.js';
-import { H264Depacketizer } from '../rtp/h264-depacketizer.js';
-import { HevcDepacketizer } from '../rtp/hevc-depacketizer.js';
-import { parseRtpPacket } from '../rtp/rtp-packet.js';
-import { DamageTracker } from '../rtp/loss-report.js';
-import { RtpReorderBuffer } from '../rtp/rtp-reorder.js';
-import { RtpTimestampUnwrapper } from '../rtp/rtp-timestamp.js';
+import {
+  type AccessUnit,
+  H264Depacketizer,
+  HevcDepacketizer,
+  parseRtpPacket,
+  DamageTracker,
+  RtpReorderBuffer,
+  RtpTimestampUnwrapper,
+} from '../rtp/index.js';
 import { RtpPacketizer } from './rtp-packetizer.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kadr-depack-'));

@@ -18,7 +18,7 @@ import { AV_NOPTS_VALUE, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 import { Packet, type Stream } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
-import { PlayoutClock } from '../rtp/rtp-timing.js';
+import { PlayoutClock } from '../rtp/index.js';
 import { selectVideoStream } from './video-stream.js';
 
 export interface ReadPacket {

@@ -7,7 +7,7 @@ import '../core/polyfill.js';
 import { Log } from 'node-av/lib';
 import { AV_CODEC_ID_H264, AV_CODEC_ID_HEVC, AV_CODEC_ID_MPEG4, AV_LOG_ERROR } from 'node-av/constants';
 import type { Rational } from '../core/rational.js';
-import { nptToTicks } from '../rtp/rtp-timing.js';
+import { nptToTicks } from '../rtp/index.js';
 import { type ReadPacket, RtpFileReader } from './rtp-file-reader.js';
 import { RtpPacketizer } from './rtp-packetizer.js';
 import { H264Transcoder } from './transcode-h264.js';

@@ -15,7 +15,7 @@ import { type Encoder, Muxer, StreamingUtils } from 'node-av/api';
 import { AV_NOPTS_VALUE } from 'node-av/constants';
 import type { Packet, Stream } from 'node-av/lib';
 import type { Rational } from '../core/rational.js';
-import { rtpBaseOf, rtpTimestampAt } from '../rtp/rtp-timing.js';
+import { rtpBaseOf, rtpTimestampAt } from '../rtp/index.js';
 
 export interface RtpPacketizerOptions {
   ssrc: number;

@@ -4,7 +4,7 @@
  * segment's first frame (frames dropped while waiting for a keyframe) carried into that frame, so that
  * the segment's index counts every packet lost since the previous segment ended.
  */
-import type { CameraUnit } from '../streams/camera-unit.js';
+import type { CameraUnit } from '../streams/index.js';
 import type { Logger } from '../core/logger.js';
 
 export class LossLog {

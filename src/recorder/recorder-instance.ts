@@ -6,8 +6,7 @@
  * background while the next one records.
  */
 import type { Logger } from '../core/logger.js';
-import type { CameraUnit, PullEnd } from '../streams/camera-unit.js';
-import type { GapMark } from '../streams/source-supervisor.js';
+import type { CameraUnit, PullEnd, GapMark } from '../streams/index.js';
 import type { SegmentEnd, SegmentStart } from './segment-index.js';
 import { DtsRebuilder } from './dts-rebuild.js';
 import { LossLog } from './loss-log.js';

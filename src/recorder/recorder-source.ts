@@ -4,8 +4,8 @@
  * handing over access units with their packets for the muxer.
  */
 import type { Packet } from 'node-av/lib';
-import type { Fmp4TrackSource } from '../media/fmp4-writer.js';
-import type { CameraUnit, CameraVideoInfo, PullEnd } from '../streams/camera-unit.js';
+import type { Fmp4TrackSource } from '../media/index.js';
+import type { CameraUnit, CameraVideoInfo, PullEnd } from '../streams/index.js';
 
 /** One connection's units. */
 export interface RecorderInput {

@@ -7,10 +7,8 @@
  * not import db).
  */
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { RtspTransport } from '../rtsp/rtsp-client.js';
-import type { CameraPullPath } from '../streams/camera-pull.js';
-import { RtspCameraSource } from '../streams/rtsp-camera-source.js';
-import { SourceSupervisor } from '../streams/source-supervisor.js';
+import type { RtspTransport } from '../rtsp/index.js';
+import { type CameraPullPath, RtspCameraSource, SourceSupervisor } from '../streams/index.js';
 import type { SegmentSummary } from './segment-index.js';
 import { RecorderInstance, type InstanceResult } from './recorder-instance.js';
 import type { RecorderSource } from './recorder-source.js';

@@ -6,9 +6,8 @@
  */
 import { readSync } from 'node:fs';
 import type { Logger } from '../core/logger.js';
-import { Fmp4Writer, type Fmp4TrackSource } from '../media/fmp4-writer.js';
-import type { Fmp4Piece } from '../media/fmp4-boxes.js';
-import type { CameraUnit } from '../streams/camera-unit.js';
+import { Fmp4Writer, type Fmp4TrackSource, type Fmp4Piece } from '../media/index.js';
+import type { CameraUnit } from '../streams/index.js';
 import {
   buildSegmentIndex,
   summarize,

@@ -71,7 +71,7 @@ export function parseSenderReport(buf: Buffer): SenderReport | undefined {
 }
 
 /** The RTP timestamp a sender report states for wallclock `unixUs`, given one anchor pair. */
-export function rtpTimestampAt(
+export function rtpTimestampAtWallclock(
   anchor: { unixUs: bigint; rtpTimestamp: number },
   unixUs: bigint,
   clockRate: number,

@@ -9,7 +9,7 @@ import {
 import {
   ntpToUnixUs,
   parseSenderReport,
-  rtpTimestampAt,
+  rtpTimestampAtWallclock,
   serializeSenderReport,
   unixUsToNtp,
 } from './rtcp-sender-report.js';
@@ -41,9 +41,9 @@ test('sender report packs to 28 bytes and parses back', () => {
 
 test('the RTP time an SR implies for another wallclock moves at the clock rate and wraps at 2^32', () => {
   const anchor = { unixUs: 1_000_000n, rtpTimestamp: 0xffff_ff00 };
-  assert.equal(rtpTimestampAt(anchor, 1_000_000n, 90_000), 0xffff_ff00);
-  assert.equal(rtpTimestampAt(anchor, 2_000_000n, 90_000), (0xffff_ff00 + 90_000) % 2 ** 32);
-  assert.equal(rtpTimestampAt(anchor, 1_000_100n, 90_000), 0xffff_ff00 + 9);
+  assert.equal(rtpTimestampAtWallclock(anchor, 1_000_000n, 90_000), 0xffff_ff00);
+  assert.equal(rtpTimestampAtWallclock(anchor, 2_000_000n, 90_000), (0xffff_ff00 + 90_000) % 2 ** 32);
+  assert.equal(rtpTimestampAtWallclock(anchor, 1_000_100n, 90_000), 0xffff_ff00 + 9);
 });
 
 test('receiver reports: a compound RR + SDES as FFmpeg sends it', () => {

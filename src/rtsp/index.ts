@@ -5,3 +5,5 @@ export * from './transport.js';
 export * from './range.js';
 export * from './digest-auth.js';
 export { RtspServer, type RtspServerOptions } from './rtsp-server.js';
+export { RtspClient } from './rtsp-client.js';
+export type { RtspTransport } from './rtsp-client.js';

@@ -15,7 +15,7 @@ import { parseRequestTarget } from './request-target.js';
 import type { RtspSession } from './rtsp-session.js';
 import { InterleavedSink, type SessionSink, UdpSink } from './rtsp-session.js';
 import { normalizeAddress, PUBLIC_METHODS, reply } from './reply.js';
-import { splitCompoundRtcp } from '../rtp/rtcp-packets.js';
+import { splitCompoundRtcp } from '../rtp/index.js';
 import { chooseTransport, formatTransport, type TransportSpec } from './transport.js';
 import type { UdpPair } from './udp-pair.js';
 

@@ -9,7 +9,7 @@ import { type Logger, silentLogger } from '../core/logger.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { DigestAuth, type DigestCredentials } from './digest-auth.js';
 import type { RtspServerHandler } from './handler.js';
-import { parseReceiverReports, splitCompoundRtcp } from '../rtp/rtcp-packets.js';
+import { parseReceiverReports, splitCompoundRtcp } from '../rtp/index.js';
 import { type ConnectionLimits, RtspConnection, type RtspConnectionHost } from './rtsp-connection.js';
 import { RtspSession } from './rtsp-session.js';
 import { defaultParserLimits, type RequestParserLimits } from './request-parser.js';

@@ -9,8 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Rational } from '../core/rational.js';
-import { writeRtpHeaderFields } from '../rtp/rtp-packet.js';
-import { nptToTicks, PlayoutClock, rtpTimestampAt } from '../rtp/rtp-timing.js';
+import { writeRtpHeaderFields, nptToTicks, PlayoutClock, rtpTimestampAt } from '../rtp/index.js';
 import type { PacedRtpTrack, RtpOutput } from './paced-track.js';
 import type { RtpUnit, RtpUnitCache } from './rtp-unit-cache.js';
 

@@ -5,7 +5,7 @@
 import type { Packet } from 'node-av/lib';
 import type { MediaUnit } from '../core/media-unit.js';
 import type { Rational } from '../core/rational.js';
-import type { RtspTransport } from '../rtsp/rtsp-client.js';
+import type { RtspTransport } from '../rtsp/index.js';
 
 export interface CameraPullOptions {
   transport: RtspTransport;

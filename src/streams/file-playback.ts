@@ -9,10 +9,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
-import type { RtpSink } from '../rtsp/handler.js';
-import { serializeReceiverReportBye } from '../rtp/rtcp-packets.js';
-import { serializeSenderReport, unixUsToNtp } from '../rtp/rtcp-sender-report.js';
-import { rtpTimestampAfterMs } from '../rtp/rtp-timing.js';
+import type { RtpSink } from '../rtsp/index.js';
+import {
+  serializeReceiverReportBye,
+  serializeSenderReport,
+  unixUsToNtp,
+  rtpTimestampAfterMs,
+} from '../rtp/index.js';
 import type { OpenPacedTrack, PacedRtpTrack } from './paced-track.js';
 import type { PlayStart, SourceConsumer } from './source.js';
 

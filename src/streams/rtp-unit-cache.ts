@@ -14,7 +14,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Rational } from '../core/rational.js';
-import { RtpFileTrack } from '../media/rtp-file-track.js';
+import { RtpFileTrack } from '../media/index.js';
 
 export interface RtpUnit {
   pts: bigint;

@@ -4,7 +4,7 @@
  * connect to the server's port (source-probe.ts).
  */
 import { redactUrl } from '../core/redact-url.js';
-import type { RtspTransport } from '../rtsp/rtsp-client.js';
+import type { RtspTransport } from '../rtsp/index.js';
 import { openCameraPull, type CameraPull, type CameraPullPath } from './camera-pull.js';
 import { rtspServerReachable } from './source-probe.js';
 

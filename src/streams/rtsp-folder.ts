@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import { RtspServer } from '../rtsp/rtsp-server.js';
+import { RtspServer } from '../rtsp/index.js';
 import { FileSource, mountNameFor } from './file-source.js';
 import { ByteBudget } from './rtp-unit-cache.js';
 import { StreamRegistry } from './stream-registry.js';

@@ -15,13 +15,10 @@ import { Packet } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { MediaUnit } from '../core/media-unit.js';
 import { redactUrl } from '../core/redact-url.js';
-import { parseH264Sps, type VideoSpsInfo } from '../codecs/h264-sps.js';
-import { parseHevcSps } from '../codecs/hevc-sps.js';
-import { annexBExtradata } from '../rtp/access-unit.js';
-import { RtspClient } from '../rtsp/rtsp-client.js';
-import { RtpReceiver, rtpVideoCodec } from '../rtp/rtp-receiver.js';
-import { parseSdpVideo } from '../rtp/sdp-video.js';
-import type { Fmp4TrackSpec } from '../media/fmp4-writer.js';
+import { parseH264Sps, type VideoSpsInfo, parseHevcSps } from '../codecs/index.js';
+import { annexBExtradata, RtpReceiver, rtpVideoCodec, parseSdpVideo } from '../rtp/index.js';
+import { RtspClient } from '../rtsp/index.js';
+import type { Fmp4TrackSpec } from '../media/index.js';
 import type { CameraPullOptions, CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
 
 /**

@@ -2,7 +2,7 @@
  * What a restreamable source offers the RTSP glue. Files are the first kind; live cameras (one
  * upstream connection, many consumers) will implement the same interface later.
  */
-import type { RtpSink } from '../rtsp/handler.js';
+import type { RtpSink } from '../rtsp/index.js';
 
 export interface SourceDescription {
   /** SDP media sections, one per track, without `a=control` (the glue adds it). */

@@ -13,8 +13,8 @@ import {
   type SessionRef,
   type SetupRequest,
   type SetupResult,
-} from '../rtsp/handler.js';
-import { buildSessionSdp, rewriteMediaSection } from '../rtp/sdp.js';
+} from '../rtsp/index.js';
+import { buildSessionSdp, rewriteMediaSection } from '../rtp/index.js';
 import type { SourceConsumer, StreamSource } from './source.js';
 
 interface SessionEntry {

@@ -1,0 +1,3 @@
+export { parseH264Sps } from './h264-sps.js';
+export type { VideoSpsInfo } from './h264-sps.js';
+export { parseHevcSps } from './hevc-sps.js';
