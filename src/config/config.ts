@@ -6,10 +6,12 @@
  * error that names the variable, the value and the rule (docs/errors.md, KADR_ERR_CONFIG).
  */
 import {
+  readClientConfig,
   readFfmpegLog,
   readPaths,
   readRtspConfig,
   readS3Environment,
+  type ClientConfig,
   type Environment,
   type FfmpegLogLevel,
   type PathsConfig,
@@ -30,6 +32,8 @@ export interface KadrConfig {
   readonly paths: PathsConfig;
   /** KADR_FFMPEG_LOG. */
   readonly ffmpegLog: FfmpegLogLevel;
+  /** What client commands (`kadr camera`) send to a server: KADR_TOKEN. */
+  readonly client: ClientConfig;
   /** KADR_DEBUG=1: a failing command prints the stack trace too. */
   readonly debug: boolean;
 }
@@ -51,6 +55,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
   section('s3', () => readS3Environment(env));
   section('paths', () => readPaths(env));
   section('ffmpegLog', () => readFfmpegLog(env));
+  section('client', () => readClientConfig(env));
   section('debug', () => env.KADR_DEBUG === '1');
   return Object.freeze(config);
 }

@@ -5,7 +5,15 @@ export type { ServerConfig, ServerFlags } from './server-config.js';
 export {
   DEFAULT_RTSP_CACHE_BYTES,
   DEFAULT_PROFILE_DISTANCE,
+  DEFAULT_RTSP_PORT,
   FFMPEG_LOG_LEVELS,
   rtspCacheBytes,
 } from './sections.js';
-export type { Environment, FfmpegLogLevel, PathsConfig, RtspConfig, S3Environment } from './sections.js';
+export type {
+  ClientConfig,
+  Environment,
+  FfmpegLogLevel,
+  PathsConfig,
+  RtspConfig,
+  S3Environment,
+} from './sections.js';

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { KadrError } from '../core/errors.js';
-import { byteSize, nonEmpty } from './values.js';
+import { byteSize, integer, invalid, nonEmpty } from './values.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -23,6 +23,9 @@ export function rtspCacheBytes(flag: string | undefined, env: Environment): numb
   return raw.trim() === '0' ? 0 : byteSize(key, raw);
 }
 
+/** The RTSP port of `kadr serve` when neither --rtsp-port nor KADR_RTSP_PORT says otherwise. */
+export const DEFAULT_RTSP_PORT = 8554;
+
 export interface RtspConfig {
   /** `kadr serve --media` / KADR_MEDIA_DIR: a folder whose videos are served over RTSP. */
   readonly mediaDir: string | undefined;
@@ -31,10 +34,13 @@ export interface RtspConfig {
   readonly password: string | undefined;
   /** Memory for packetized files shared by their clients, in bytes; 0: off. */
   readonly cacheBytes: number;
+  /** `kadr serve`'s RTSP port (--rtsp-port, else KADR_RTSP_PORT, else 8554): media and cameras. */
+  readonly port: number;
 }
 
 export interface RtspFlags {
   media?: string | undefined;
+  rtspPort?: string | undefined;
   user?: string | undefined;
   password?: string | undefined;
   cache?: string | undefined;
@@ -42,6 +48,7 @@ export interface RtspFlags {
 
 export function readRtspConfig(env: Environment, flags: RtspFlags): RtspConfig {
   let cacheBytes: number | undefined;
+  let port: number | undefined;
   return Object.freeze({
     mediaDir: flags.media ?? env.KADR_MEDIA_DIR,
     user: flags.user ?? env.KADR_RTSP_USER,
@@ -51,7 +58,16 @@ export function readRtspConfig(env: Environment, flags: RtspFlags): RtspConfig {
     get cacheBytes() {
       return (cacheBytes ??= rtspCacheBytes(flags.cache, env));
     },
+    get port() {
+      return (port ??= rtspPort(flags.rtspPort, env));
+    },
   });
+}
+
+function rtspPort(flag: string | undefined, env: Environment): number {
+  if (flag !== undefined) return integer('--rtsp-port', flag, 0, 65535);
+  const raw = nonEmpty(env.KADR_RTSP_PORT);
+  return raw !== undefined ? integer('KADR_RTSP_PORT', raw, 0, 65535) : DEFAULT_RTSP_PORT;
 }
 
 export const S3_VARIABLES = [
@@ -127,4 +143,36 @@ export function readProfileDistance(env: Environment): number {
     );
   }
   return v;
+}
+
+/**
+ * KADR_SECRET_KEY: 32 bytes as 64 hex digits or as base64 (44 characters), the AES-256-GCM key of
+ * camera credentials. `openssl rand -base64 32` makes one.
+ */
+export function readSecretKey(env: Environment): Buffer | undefined {
+  const raw = nonEmpty(env.KADR_SECRET_KEY)?.trim();
+  if (raw === undefined) return undefined;
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) key = Buffer.from(raw, 'hex');
+  else if (/^[A-Za-z0-9+/]{43}=?$/.test(raw) || /^[A-Za-z0-9_-]{43}=?$/.test(raw)) {
+    key = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+  }
+  if (key?.length !== 32) {
+    // The value is a secret: the message names the variable and the rule, never the value.
+    throw invalid(
+      'KADR_SECRET_KEY',
+      '<hidden>',
+      'must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)',
+    );
+  }
+  return key;
+}
+
+/** What the CLI's client commands (`kadr camera`) read: KADR_TOKEN, the bearer token they send. */
+export interface ClientConfig {
+  readonly token: string | undefined;
+}
+
+export function readClientConfig(env: Environment): ClientConfig {
+  return Object.freeze({ token: nonEmpty(env.KADR_TOKEN) });
 }

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { KadrError } from '../core/errors.js';
-import { readProfileDistance, type Environment } from './sections.js';
+import { readProfileDistance, readSecretKey, type Environment } from './sections.js';
 import { byteSize, integer, invalid } from './values.js';
 
 export interface ServerConfig {
@@ -39,6 +39,11 @@ export interface ServerConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Embedding distance under which two faces are one person (KADR_PROFILE_DISTANCE). */
   readonly profileDistance: number;
+  /**
+   * KADR_SECRET_KEY: the 32-byte AES-256-GCM key camera credentials are encrypted with (docs/cameras.md);
+   * undefined when unset (with the embedded database kadr then keeps a key file in dataDir).
+   */
+  readonly secretKey: Buffer | undefined;
 }
 
 /** Server values given on the command line; undefined means "not given". */
@@ -131,6 +136,7 @@ export function readServerConfig(env: Environment, flags: ServerFlags): ServerCo
     storageRetryMs,
     logLevel: logLevelRaw as ServerConfig['logLevel'],
     profileDistance: readProfileDistance(env),
+    secretKey: readSecretKey(env),
   });
 }
 

@@ -14,3 +14,5 @@ export type {
   NewAppearance,
   Gender as ProfileGender,
 } from './profiles.repository.js';
+export { CamerasRepository } from './cameras.repository.js';
+export type { CameraRow, NewCamera, CameraChanges } from './cameras.repository.js';

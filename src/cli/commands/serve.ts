@@ -7,7 +7,6 @@ import { stderrLogger } from '../../core/logger.js';
 import { startKadr } from '../../main/index.js';
 import { stringOption, waitForAbort, type Command } from '../command.js';
 import { assertPortsFree } from '../port-check.js';
-import { portOption } from './rtsp-serve.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -25,10 +24,11 @@ as --concurrency (default: the number of cores; 0 runs the API only).
                        at rtsp://HOST:PORT/<name>
                        (KADR_MEDIA_DIR); beyond loopback it needs KADR_RTSP_USER / KADR_RTSP_PASSWORD;
                        KADR_RTSP_CACHE (default 256M) is the memory kept for packetized files
-  --rtsp-port <n>      RTSP port for --media (default 8554)
+  --rtsp-port <n>      RTSP port for --media and the cameras' rtspUrl (default 8554; KADR_RTSP_PORT)
 
 Environment: DATABASE_URL (use this PostgreSQL instead of the embedded one), S3_* (object store),
-KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|warn|error).
+KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|warn|error),
+KADR_SECRET_KEY (the key camera credentials are encrypted with: docs/cameras.md).
 `,
   options: {
     host: { type: 'string' },
@@ -46,9 +46,10 @@ KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|
       data: stringOption(args, 'data'),
       concurrency: stringOption(args, 'concurrency'),
       media: stringOption(args, 'media'),
+      rtspPort: stringOption(args, 'rtsp-port'),
     });
     const log = stderrLogger(config.server.logLevel, { role: 'serve' });
-    const rtspPort = portOption(stringOption(args, 'rtsp-port'), 'rtsp-port', 8554);
+    const rtspPort = config.rtsp.port;
     const mediaDir = config.rtsp.mediaDir;
     // Before the database is built: a busy port should cost the user one second, not a minute.
     await assertPortsFree(config.server.host, [
