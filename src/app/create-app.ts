@@ -5,9 +5,16 @@
  * worker` only the second.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { S3Environment, ServerConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
-import { openDatabase, ProfilesRepository, VideosRepository, type Database } from '../db/index.js';
+import {
+  CamerasRepository,
+  openDatabase,
+  ProfilesRepository,
+  VideosRepository,
+  type Database,
+} from '../db/index.js';
 import { JobQueue, queues } from '../jobs/index.js';
 import { objectStoreFromEnv, sweepAbandonedWrites, type ObjectStore } from '../storage/index.js';
 import { createVideoAnalysisHandler } from './video-analysis.job.js';
@@ -15,12 +22,14 @@ import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
 import { createPeopleStep, ProfilesService } from './profiles/index.js';
+import { CameraSecrets, CamerasService } from './cameras/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
   readonly log: Logger;
   readonly videos: VideosService;
   readonly profiles: ProfilesService;
+  readonly cameras: CamerasService;
   readonly store: ObjectStore;
   readonly db: Database;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
@@ -34,7 +43,13 @@ export interface AppRoles {
 
 export async function createApp(
   config: ServerConfig,
-  options: { roles: AppRoles; log: Logger; s3: S3Environment },
+  options: {
+    roles: AppRoles;
+    log: Logger;
+    s3: S3Environment;
+    /** Where kadr's RTSP server listens (each camera's rtspUrl). */
+    rtsp: { host: string; port: number };
+  },
 ): Promise<KadrApp> {
   const log = options.log;
   const db = await openDatabase({
@@ -116,7 +131,20 @@ export async function createApp(
       uploadMaxBytes: config.uploadMaxBytes,
       onDeleted: () => profiles.removeOrphans().then(() => undefined),
     });
-    return { config, log, videos, profiles, store, db, stop };
+    const cameras = new CamerasService({
+      repo: new CamerasRepository(db.pool),
+      secrets: new CameraSecrets({
+        key: config.secretKey,
+        // Beside the embedded database's folder, never inside it: a copy of the database alone must
+        // not carry the key. An external database has no folder of kadr's beside it.
+        keyFile: config.databaseUrl ? undefined : path.join(config.dataDir, 'secret.key'),
+        log: log.child({ module: 'cameras' }),
+      }),
+      log: log.child({ module: 'cameras' }),
+      rtsp: options.rtsp,
+    });
+    if (options.roles.api) await cameras.checkCredentials();
+    return { config, log, videos, profiles, cameras, store, db, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

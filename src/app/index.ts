@@ -13,3 +13,24 @@ export {
   PROFILE_FIELDS,
 } from './profiles/index.js';
 export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './profiles/index.js';
+export {
+  CamerasService,
+  CameraSecrets,
+  CAMERA_STATES,
+  CAMERA_NAME,
+  CAMERA_NAME_RULE,
+  CREDENTIAL_MAX_LENGTH,
+  RETENTION_MAX_HOURS,
+  URL_MAX_LENGTH,
+} from './cameras/index.js';
+export type {
+  CameraDto,
+  CameraInput,
+  CameraUpdate,
+  CameraRetention,
+  CameraState,
+  CameraSpec,
+  CameraHealthLike,
+  CameraRuntime,
+  CameraRecordingControl,
+} from './cameras/index.js';

@@ -54,6 +54,7 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
         roles: { api: roles.api === true, worker: roles.worker === true },
         log,
         s3: config.s3,
+        rtsp: { host: config.server.host, port: config.rtsp.port },
       });
       app = started;
       closers.push(() => started.stop());

@@ -1,0 +1,52 @@
+/**
+ * What the cameras service needs from the live side, declared here so that app/ depends on no
+ * runtime: `LiveCameras` (src/streams) satisfies CameraRuntime, the recording manager satisfies
+ * CameraRecordingControl; the composition root hands them in. Until it does, cameras read `idle`
+ * and recording is only the stored flag.
+ */
+export type CameraState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed';
+export const CAMERA_STATES: readonly CameraState[] = ['idle', 'connecting', 'live', 'reconnecting', 'failed'];
+
+/** What the runtime is given per camera. `url` carries the credentials: never log it. */
+export interface CameraSpec {
+  id: string;
+  name: string;
+  url: string;
+  transport: 'tcp' | 'udp';
+  onDemand: boolean;
+}
+
+export interface CameraHealthLike {
+  state: CameraState;
+  lastError: string | null;
+  fps: number | null;
+  bitrateBps: number | null;
+  lastFrameAt: string | null;
+  reconnects: number;
+  skippedUnits: number;
+}
+
+export interface CameraRuntime {
+  /** Add, or replace (the runtime reconnects when url or transport changed). */
+  put(spec: CameraSpec): void;
+  remove(id: string): Promise<void>;
+  health(id: string): CameraHealthLike | undefined;
+  /** Prometheus text for every camera (labels id and name); /metrics serves it when present. */
+  metricsText?(): string;
+}
+
+export interface CameraRecordingControl {
+  start(cameraId: string): Promise<void>;
+  stop(cameraId: string): Promise<void>;
+  isRecording(cameraId: string): boolean;
+}
+
+export const IDLE_HEALTH: CameraHealthLike = Object.freeze({
+  state: 'idle',
+  lastError: null,
+  fps: null,
+  bitrateBps: null,
+  lastFrameAt: null,
+  reconnects: 0,
+  skippedUnits: 0,
+});

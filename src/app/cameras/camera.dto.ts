@@ -1,0 +1,37 @@
+/** The camera as the API shows it: no credentials, ever; the source URL without them. */
+import type { CameraState } from './camera-runtime.js';
+
+export interface CameraRetention {
+  /** Segments older than this are deleted; null: no age limit. */
+  maxAgeHours: number | null;
+  /** The oldest segments are deleted past this many bytes; null: no size limit. */
+  maxBytes: number | null;
+}
+
+export interface CameraDto {
+  id: string;
+  name: string;
+  /** The source URL without credentials (secret-looking query values masked). */
+  url: string;
+  hasCredentials: boolean;
+  transport: 'tcp' | 'udp';
+  onDemand: boolean;
+  /** Recording is switched on (kept across restarts). */
+  record: boolean;
+  /** Recording is running now (the recorder's word when one is wired; else the switch). */
+  recording: boolean;
+  retention: CameraRetention;
+  state: CameraState;
+  lastError: string | null;
+  health: {
+    fps: number | null;
+    bitrateBps: number | null;
+    lastFrameAt: string | null;
+    reconnects: number;
+    skippedUnits: number;
+  };
+  /** Where kadr restreams the camera. */
+  rtspUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}

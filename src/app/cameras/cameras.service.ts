@@ -1,0 +1,332 @@
+/**
+ * The camera registry's use cases: add, list, show, change, remove, recording on / off, and the
+ * Prometheus text of /metrics. Rows live in PostgreSQL (CamerasRepository); credentials are sealed
+ * by CameraSecrets before they reach a row and opened only to hand the runtime its URL. The runtime
+ * and the recorder are reached through the interfaces in camera-runtime.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { KadrError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { CameraChanges, CameraRow, CamerasRepository } from '../../db/index.js';
+import type { CameraDto, CameraRetention } from './camera.dto.js';
+import { checkName, checkPassword, checkUser, retentionColumns, validation } from './camera-fields.js';
+import {
+  IDLE_HEALTH,
+  type CameraHealthLike,
+  type CameraRecordingControl,
+  type CameraRuntime,
+  type CameraSpec,
+} from './camera-runtime.js';
+import type { CameraSecrets, Credentials } from './camera-secrets.js';
+import { joinSourceUrl, redactedSourceUrl, splitSourceUrl } from './camera-url.js';
+
+export interface CameraInput {
+  name: string;
+  url: string;
+  transport?: 'tcp' | 'udp' | undefined;
+  record?: boolean | undefined;
+  onDemand?: boolean | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  retention?: Partial<CameraRetention> | undefined;
+}
+
+/** Any of the fields; `user: null` removes the credentials; `password` alone changes only it. */
+export interface CameraUpdate {
+  name?: string | undefined;
+  url?: string | undefined;
+  transport?: 'tcp' | 'udp' | undefined;
+  record?: boolean | undefined;
+  onDemand?: boolean | undefined;
+  user?: string | null | undefined;
+  password?: string | null | undefined;
+  retention?: Partial<CameraRetention> | undefined;
+}
+
+export interface CamerasServiceOptions {
+  repo: CamerasRepository;
+  secrets: CameraSecrets;
+  log: Logger;
+  /** Where kadr's RTSP server listens, for each camera's rtspUrl. */
+  rtsp: { host: string; port: number };
+}
+
+const notFound = (id: string) => new KadrError('KADR_ERR_NOT_FOUND', `no camera with id ${id}`);
+const duplicate = (name: string) =>
+  new KadrError('KADR_ERR_CONFLICT', `a camera named '${name}' already exists`, {
+    hint: 'choose another name, or change the existing camera with PATCH',
+  });
+
+export class CamerasService {
+  private readonly repo: CamerasRepository;
+  private readonly secrets: CameraSecrets;
+  private readonly log: Logger;
+  private readonly rtspBase: string;
+  private runtime: CameraRuntime | undefined;
+  private recording: CameraRecordingControl | undefined;
+  /** Cameras the runtime could not be given (credentials that do not decrypt): shown as `failed`. */
+  private readonly failures = new Map<string, string>();
+
+  constructor(options: CamerasServiceOptions) {
+    this.repo = options.repo;
+    this.secrets = options.secrets;
+    this.log = options.log;
+    this.rtspBase = `rtsp://${publicHost(options.rtsp.host)}:${options.rtsp.port}`;
+  }
+
+  /** Wires the live runtime (the composition root does, once) and hands it every camera. */
+  async useRuntime(runtime: CameraRuntime): Promise<void> {
+    this.runtime = runtime;
+    for (const row of await this.repo.list()) await this.publish(row);
+  }
+
+  /** Wires the recorder and starts recording the cameras switched on for it. */
+  async useRecording(control: CameraRecordingControl): Promise<void> {
+    this.recording = control;
+    for (const row of await this.repo.list()) {
+      if (row.record) await this.startRecorder(row.id);
+    }
+  }
+
+  /**
+   * Checks every camera's credentials open with the current key, so that a wrong KADR_SECRET_KEY is
+   * seen at start-up (each such camera reads `failed`, with why) and not first by a viewer.
+   */
+  async checkCredentials(): Promise<void> {
+    for (const row of await this.repo.list()) await this.spec(row);
+  }
+
+  async list(): Promise<CameraDto[]> {
+    return (await this.repo.list()).map((r) => this.toDto(r));
+  }
+
+  async get(id: string): Promise<CameraDto> {
+    return this.toDto(await this.row(id));
+  }
+
+  async create(input: CameraInput): Promise<CameraDto> {
+    const name = checkName(input.name);
+    const split = splitSourceUrl(input.url);
+    const credentials = this.givenCredentials(split.credentials, input.user, input.password);
+    const id = randomUUID();
+    const row = await this.repo.insert({
+      id,
+      name,
+      url: split.url,
+      credentials: credentials ? await this.secrets.seal(id, credentials) : null,
+      transport: input.transport ?? 'tcp',
+      onDemand: input.onDemand ?? false,
+      record: input.record ?? false,
+      ...retentionColumns(input.retention ?? {}, { retentionMaxAgeS: null, retentionMaxBytes: null }),
+    });
+    if (!row) throw duplicate(name);
+    this.log.info('camera added', {
+      id,
+      name,
+      url: redactedSourceUrl(row.url),
+      hasCredentials: !!credentials,
+    });
+    await this.publish(row);
+    if (row.record) await this.startRecorder(row.id);
+    return this.toDto(row);
+  }
+
+  async update(id: string, patch: CameraUpdate): Promise<CameraDto> {
+    const current = await this.row(id);
+    const changes: CameraChanges = {};
+    if (patch.name !== undefined) changes.name = checkName(patch.name);
+    if (patch.transport !== undefined) changes.transport = patch.transport;
+    if (patch.onDemand !== undefined) changes.onDemand = patch.onDemand;
+    if (patch.record !== undefined) changes.record = patch.record;
+    if (patch.retention !== undefined) Object.assign(changes, retentionColumns(patch.retention, current));
+    let fromUrl: Credentials | undefined;
+    if (patch.url !== undefined) {
+      const split = splitSourceUrl(patch.url);
+      changes.url = split.url;
+      fromUrl = split.credentials;
+    }
+    const sealed = await this.changedCredentials(current, fromUrl, patch.user, patch.password);
+    if (sealed !== undefined) changes.credentials = sealed;
+    const row = await this.repo.update(id, changes);
+    if (row === null) throw notFound(id);
+    if (row === 'duplicate') throw duplicate(changes.name!);
+    this.log.info('camera changed', { id, name: row.name, fields: Object.keys(patch) });
+    await this.publish(row);
+    if (row.record !== current.record) {
+      if (row.record) await this.startRecorder(id);
+      else await this.stopRecorder(id);
+    }
+    return this.toDto(row);
+  }
+
+  async remove(id: string): Promise<void> {
+    const row = await this.row(id);
+    // The recorder first: its last segment row needs the camera row it references.
+    await this.stopRecorder(id);
+    await this.runtime?.remove(id);
+    this.failures.delete(id);
+    if (!(await this.repo.delete(id))) throw notFound(id);
+    this.log.info('camera removed', { id, name: row.name });
+  }
+
+  async startRecording(id: string): Promise<CameraDto> {
+    await this.row(id);
+    const row = await this.repo.update(id, { record: true });
+    if (row === null || row === 'duplicate') throw notFound(id);
+    await this.startRecorder(id);
+    return this.toDto(row);
+  }
+
+  async stopRecording(id: string): Promise<CameraDto> {
+    await this.row(id);
+    const row = await this.repo.update(id, { record: false });
+    if (row === null || row === 'duplicate') throw notFound(id);
+    await this.stopRecorder(id);
+    return this.toDto(row);
+  }
+
+  /** Prometheus text format 0.0.4: the runtime's when wired, else the registry's count and states. */
+  async metricsText(): Promise<string> {
+    if (this.runtime?.metricsText) return this.runtime.metricsText();
+    const rows = await this.repo.list();
+    const lines = [
+      '# HELP kadr_cameras Cameras in the registry.',
+      '# TYPE kadr_cameras gauge',
+      `kadr_cameras ${rows.length}`,
+      '# HELP kadr_camera_up 1 when the camera is live, else 0.',
+      '# TYPE kadr_camera_up gauge',
+      ...rows.map(
+        (r) =>
+          `kadr_camera_up{id="${label(r.id)}",name="${label(r.name)}"} ${this.health(r.id).state === 'live' ? 1 : 0}`,
+      ),
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+
+  private async row(id: string): Promise<CameraRow> {
+    const row = await this.repo.get(id);
+    if (!row) throw notFound(id);
+    return row;
+  }
+
+  /** Credentials of a new camera: from the URL or from user / password, not both. */
+  private givenCredentials(
+    fromUrl: Credentials | undefined,
+    user: string | undefined,
+    password: string | undefined,
+  ): Credentials | undefined {
+    if (fromUrl && (user !== undefined || password !== undefined)) {
+      throw validation('give the credentials in url or as user and password, not both');
+    }
+    if (fromUrl) return { user: checkUser(fromUrl.user), password: checkPassword(fromUrl.password) };
+    if (password !== undefined && user === undefined) throw validation('password needs a user');
+    if (user === undefined) return undefined;
+    return { user: checkUser(user), password: checkPassword(password ?? '') };
+  }
+
+  /** The sealed credentials to store, null to clear them, undefined to keep them. */
+  private async changedCredentials(
+    current: CameraRow,
+    fromUrl: Credentials | undefined,
+    user: string | null | undefined,
+    password: string | null | undefined,
+  ): Promise<Buffer | null | undefined> {
+    if (user === null) {
+      if (password !== undefined && password !== null) throw validation('password needs a user');
+      return null;
+    }
+    let next: Credentials | undefined;
+    if (user === undefined && password !== undefined && password !== null && !fromUrl) {
+      if (!current.credentials) throw validation('password needs a user: the camera has none');
+      const old = await this.secrets.open(current.id, current.credentials);
+      next = { user: old.user, password: checkPassword(password) };
+    } else {
+      next = this.givenCredentials(fromUrl, user, password ?? undefined);
+    }
+    return next ? this.secrets.seal(current.id, next) : undefined;
+  }
+
+  /** The runtime's spec, with the credentials opened; undefined (and the camera `failed`) when they do not open. */
+  private async spec(row: CameraRow): Promise<CameraSpec | undefined> {
+    let credentials: Credentials | undefined;
+    try {
+      credentials = row.credentials ? await this.secrets.open(row.id, row.credentials) : undefined;
+    } catch (error) {
+      const message = describeError(error);
+      if (this.failures.get(row.id) !== message) {
+        this.log.warn('camera cannot be started', { id: row.id, name: row.name, error: message });
+      }
+      this.failures.set(row.id, message);
+      return undefined;
+    }
+    this.failures.delete(row.id);
+    return {
+      id: row.id,
+      name: row.name,
+      url: joinSourceUrl(row.url, credentials),
+      transport: row.transport,
+      onDemand: row.onDemand,
+    };
+  }
+
+  private async publish(row: CameraRow): Promise<void> {
+    const spec = await this.spec(row);
+    if (!this.runtime) return;
+    if (spec) this.runtime.put(spec);
+    else await this.runtime.remove(row.id);
+  }
+
+  private async startRecorder(id: string): Promise<void> {
+    await this.recording?.start(id);
+  }
+
+  private async stopRecorder(id: string): Promise<void> {
+    if (this.recording?.isRecording(id)) await this.recording.stop(id);
+  }
+
+  private health(id: string): CameraHealthLike {
+    const failure = this.failures.get(id);
+    if (failure !== undefined) return { ...IDLE_HEALTH, state: 'failed', lastError: failure };
+    return this.runtime?.health(id) ?? IDLE_HEALTH;
+  }
+
+  private toDto(row: CameraRow): CameraDto {
+    const h = this.health(row.id);
+    return {
+      id: row.id,
+      name: row.name,
+      url: redactedSourceUrl(row.url),
+      hasCredentials: row.credentials !== null,
+      transport: row.transport,
+      onDemand: row.onDemand,
+      record: row.record,
+      recording: this.recording ? this.recording.isRecording(row.id) : row.record,
+      retention: {
+        maxAgeHours: row.retentionMaxAgeS === null ? null : row.retentionMaxAgeS / 3600,
+        maxBytes: row.retentionMaxBytes,
+      },
+      state: h.state,
+      lastError: h.lastError,
+      health: {
+        fps: h.fps,
+        bitrateBps: h.bitrateBps,
+        lastFrameAt: h.lastFrameAt,
+        reconnects: h.reconnects,
+        skippedUnits: h.skippedUnits,
+      },
+      rtspUrl: `${this.rtspBase}/${row.name}`,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+}
+
+/** A label value in the Prometheus text format: backslash, quote and newline escaped. */
+const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** The host clients should dial: a wildcard listen address is no address; IPv6 goes in brackets. */
+function publicHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return os.hostname();
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
