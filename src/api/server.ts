@@ -15,6 +15,8 @@ import { registerErrorHandler } from './errors.js';
 import { ErrorBody, Video } from './videos.schema.js';
 import { videosRoutes } from './videos.routes.js';
 import { profilesRoutes } from './profiles.routes.js';
+import { Camera } from './cameras.schema.js';
+import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -77,6 +79,7 @@ export async function buildServer(
   );
   server.addSchema(Video);
   server.addSchema(ErrorBody);
+  server.addSchema(Camera);
 
   await server.register(swagger, {
     openapi: {
@@ -84,7 +87,7 @@ export async function buildServer(
       info: {
         title: 'kadr API',
         version: '0.1.0',
-        description: 'Video analytics jobs: upload, progress, results.',
+        description: 'Video analytics jobs: upload, progress, results. Cameras: registry, state, recording.',
       },
       components: config.apiToken ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {},
       ...(config.apiToken ? { security: [{ bearer: [] }] } : {}),
@@ -120,9 +123,16 @@ export async function buildServer(
         profiles: app.profiles,
       });
       await api.register(profilesRoutes, { profiles: app.profiles });
+      await api.register(camerasRoutes, { cameras: app.cameras });
     },
     { prefix: '/api' },
   );
+
+  // Outside /api, where Prometheus looks by default; the same token as the API.
+  await server.register(async (metrics) => {
+    if (config.apiToken) requireBearerToken(metrics, config.apiToken);
+    await metrics.register(metricsRoutes, { cameras: app.cameras });
+  });
 
   return server;
 }
