@@ -6,13 +6,31 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { CamerasService } from '../app/index.js';
 import { Camera, CameraCreateBody, CameraList, CameraParams, CameraPatchBody } from './cameras.schema.js';
-import { errorResponses } from './videos.schema.js';
+import { ErrorBody, errorResponses } from './videos.schema.js';
+import { isKadrError } from '../core/errors.js';
+import { HttpKadrError } from './errors.js';
 
 export interface CamerasRoutesOptions {
   cameras: CamerasService;
 }
 
 const tags = ['cameras'];
+
+/**
+ * Credentials that cannot be stored or opened (no KADR_SECRET_KEY with an external database, or not
+ * the key they were sealed with) are the server's configuration, but the request itself was valid:
+ * 422 with KADR_ERR_CONFIG and the hint, never a 5xx for what a client sent.
+ */
+async function keyProblemsAs422<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isKadrError(error, 'KADR_ERR_CONFIG')) {
+      throw new HttpKadrError(422, error.code, error.message, error.hint ? { hint: error.hint } : undefined);
+    }
+    throw error;
+  }
+}
 const camera = Type.Ref(Camera);
 
 export const camerasRoutes: FastifyPluginAsyncTypebox<CamerasRoutesOptions> = async (app, opts) => {
@@ -25,10 +43,10 @@ export const camerasRoutes: FastifyPluginAsyncTypebox<CamerasRoutesOptions> = as
         tags,
         summary: 'Add a camera (409 when the name is taken); credentials are encrypted and never shown',
         body: CameraCreateBody,
-        response: { 201: camera, ...errorResponses },
+        response: { 201: camera, 422: Type.Ref(ErrorBody), ...errorResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await cameras.create(request.body)),
+    async (request, reply) => reply.status(201).send(await keyProblemsAs422(cameras.create(request.body))),
   );
 
   app.get(
@@ -58,10 +76,10 @@ export const camerasRoutes: FastifyPluginAsyncTypebox<CamerasRoutesOptions> = as
         summary: 'Change a camera; the live connection is replaced when the URL or transport changed',
         params: CameraParams,
         body: CameraPatchBody,
-        response: { 200: camera, ...errorResponses },
+        response: { 200: camera, 422: Type.Ref(ErrorBody), ...errorResponses },
       },
     },
-    async (request) => cameras.update(request.params.id, request.body),
+    async (request) => keyProblemsAs422(cameras.update(request.params.id, request.body)),
   );
 
   app.delete(

@@ -42,6 +42,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./serve.js')).serveCommand,
   },
   {
+    name: 'camera',
+    summary: 'manage the cameras of a running kadr serve: add, list, show, rm, record-start, record-stop',
+    load: async () => (await import('./camera.js')).cameraCommand,
+  },
+  {
     name: 'worker',
     summary: 'run analysis workers only (same DATABASE_URL and S3 as the API)',
     load: async () => (await import('./worker.js')).workerCommand,
