@@ -121,3 +121,28 @@ test('S3_* variables are passed on as set; others are not', () => {
   assert.equal(loadConfig({}, { KADR_DEBUG: '1' }).debug, true);
   assert.equal(loadConfig({}, {}).debug, false);
 });
+
+test('KADR_SECRET_KEY: 32 bytes as hex or base64; anything else is refused without echoing it', () => {
+  const key = Buffer.alloc(32, 7);
+  assert.deepEqual(loadConfig({}, { KADR_SECRET_KEY: key.toString('hex') }).server.secretKey, key);
+  assert.deepEqual(loadConfig({}, { KADR_SECRET_KEY: key.toString('base64') }).server.secretKey, key);
+  assert.equal(loadConfig({}, {}).server.secretKey, undefined);
+  for (const bad of ['tooshort', Buffer.alloc(16).toString('base64'), 'z'.repeat(64)]) {
+    assert.throws(
+      () => loadConfig({}, { KADR_SECRET_KEY: bad }).server,
+      (e) =>
+        isKadrError(e, 'KADR_ERR_CONFIG') &&
+        e.message.includes('KADR_SECRET_KEY') &&
+        !e.message.includes(bad),
+    );
+  }
+});
+
+test('the RTSP port: --rtsp-port, else KADR_RTSP_PORT, else 8554; KADR_TOKEN for client commands', () => {
+  assert.equal(loadConfig({}, {}).rtsp.port, 8554);
+  assert.equal(loadConfig({}, { KADR_RTSP_PORT: '9554' }).rtsp.port, 9554);
+  assert.equal(loadConfig({ rtspPort: '7554' }, { KADR_RTSP_PORT: '9554' }).rtsp.port, 7554);
+  assert.throws(() => loadConfig({}, { KADR_RTSP_PORT: 'x' }).rtsp.port, /KADR_RTSP_PORT/);
+  assert.equal(loadConfig({}, { KADR_TOKEN: 'abc' }).client.token, 'abc');
+  assert.equal(loadConfig({}, { KADR_TOKEN: '' }).client.token, undefined);
+});
