@@ -56,8 +56,8 @@ export function apiClient(server: string, token: string | undefined): ApiClient 
       const code = (
         res.status < 500 ? (error?.code ?? 'KADR_ERR_VALIDATION') : 'KADR_ERR_INTERNAL'
       ) as KadrErrorCode;
-      const hint =
-        error?.hint ?? (res.status === 401 ? "set KADR_TOKEN to the server's KADR_API_TOKEN" : undefined);
+      // The server's hint for a 401 speaks of the HTTP header; the CLI user sets a variable.
+      const hint = res.status === 401 ? "set KADR_TOKEN to the server's KADR_API_TOKEN" : error?.hint;
       throw new KadrError(
         code,
         `${res.status}: ${error?.message ?? (text.slice(0, 200) || res.statusText)}`,
