@@ -69,6 +69,18 @@ test('no key and the embedded database: a 0600 key file is made once, said once,
   assert.equal(lines.filter((l) => l.includes('created a key')).length, 1);
 });
 
+test('a lost key file is not replaced to open old values: the error says it is missing', async () => {
+  const keyFile = path.join(dir, 'lost.key');
+  const sealed = await new CameraSecrets({ key: undefined, keyFile, log: silentLogger }).seal(id, creds);
+  rmSync(keyFile);
+  const later = new CameraSecrets({ key: undefined, keyFile, log: silentLogger });
+  await assert.rejects(
+    later.open(id, sealed),
+    (e) => isKadrError(e, 'KADR_ERR_CONFIG') && /lost\.key is missing/.test(e.message),
+  );
+  assert.throws(() => statSync(keyFile), /ENOENT/);
+});
+
 test('a damaged key file is refused, not replaced', async () => {
   const keyFile = path.join(dir, 'bad.key');
   writeFileSync(keyFile, 'not a key\n', { mode: 0o600 });

@@ -38,7 +38,7 @@ export class CameraSecrets {
   constructor(private readonly options: CameraSecretsOptions) {}
 
   async seal(cameraId: string, credentials: Credentials): Promise<Buffer> {
-    const key = await this.getKey();
+    const key = await this.getKey(true);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(aad(cameraId));
@@ -50,7 +50,8 @@ export class CameraSecrets {
   }
 
   async open(cameraId: string, sealed: Buffer): Promise<Credentials> {
-    const key = await this.getKey();
+    // Never a new key to open old values: a fresh key file would only hide that the old one is gone.
+    const key = await this.getKey(false);
     const cannot = (why: string) =>
       new KadrError('KADR_ERR_CONFIG', `the credentials of camera ${cameraId} cannot be decrypted: ${why}`, {
         hint: 'set KADR_SECRET_KEY to the key they were stored with, or give the camera its user and password again',
@@ -74,32 +75,42 @@ export class CameraSecrets {
     return { user: plain.slice(0, colon), password: plain.slice(colon + 1) };
   }
 
-  private getKey(): Promise<Buffer> {
+  private getKey(create: boolean): Promise<Buffer> {
     // A failed attempt is not kept: the operator may fix the file or the variable and try again.
-    this.key ??= this.resolveKey().catch((error: unknown) => {
+    this.key ??= this.resolveKey(create).catch((error: unknown) => {
       this.key = undefined;
       throw error;
     });
     return this.key;
   }
 
-  private async resolveKey(): Promise<Buffer> {
+  private async resolveKey(create: boolean): Promise<Buffer> {
     if (this.options.key) return this.options.key;
     const file = this.options.keyFile;
     if (file === undefined) {
       throw new KadrError(
         'KADR_ERR_CONFIG',
-        'camera credentials cannot be stored: KADR_SECRET_KEY is not set and the database is external',
+        'camera credentials need KADR_SECRET_KEY: it is not set, and with an external database kadr keeps no key of its own',
         {
           hint: 'set KADR_SECRET_KEY to 32 random bytes (openssl rand -base64 32) on every kadr node, or add the camera without credentials',
         },
       );
     }
-    return readOrCreateKeyFile(file, this.options.log);
+    return readOrCreateKeyFile(file, this.options.log, create);
   }
 }
 
-async function readOrCreateKeyFile(file: string, log: Logger): Promise<Buffer> {
+async function readOrCreateKeyFile(file: string, log: Logger, create: boolean): Promise<Buffer> {
+  if (!create) {
+    try {
+      return await readKeyFile(file, log);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new KadrError('KADR_ERR_CONFIG', `the key file ${file} is missing`, {
+        hint: 'restore it from a backup or set KADR_SECRET_KEY to the key, or give the cameras their credentials again',
+      });
+    }
+  }
   const key = randomBytes(32);
   try {
     // 'wx': two processes racing here cannot both write a key; the loser reads the winner's.
@@ -129,6 +140,10 @@ async function readOrCreateKeyFile(file: string, log: Logger): Promise<Buffer> {
       );
     }
   }
+  return readKeyFile(file, log);
+}
+
+async function readKeyFile(file: string, log: Logger): Promise<Buffer> {
   const text = (await readFile(file, 'utf8')).trim();
   const existing = Buffer.from(text, 'base64');
   if (existing.length !== 32 || existing.toString('base64') !== text) {
