@@ -8,7 +8,7 @@ import type { FfmpegLogLevel, KadrConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
 import { configureFfmpegLog } from '../media/index.js';
 import { defaultSpoolDir, Recorder, type RecordedSegment, type RecorderResult } from '../recorder/index.js';
-import { locatePrefix, parseStorageUrl, type ObjectStore } from '../storage/index.js';
+import { locatePrefix, parseStorageUrl, sweepAbandonedWrites, type ObjectStore } from '../storage/index.js';
 
 export interface RecordingOptions {
   url: string;
@@ -48,5 +48,8 @@ export function startRecording(config: Pick<KadrConfig, 's3' | 'paths'>, o: Reco
     failFirstConnect: true,
     onSegment: o.onSegment,
   });
-  return { store, spoolDir, result: recorder.run(o.signal) };
+  // A recorder killed with -9 leaves its half-written temp files in a folder destination; the next
+  // run removes the stale ones (the same sweep `kadr serve` runs).
+  const stopSweep = sweepAbandonedWrites(store, o.logger);
+  return { store, spoolDir, result: recorder.run(o.signal).finally(stopSweep) };
 }

@@ -4,8 +4,7 @@
  * packet is due on the stream's clock, sendNext() packetizes it. Nothing here knows about RTSP.
  */
 import '../core/polyfill.js';
-import { Log } from 'node-av/lib';
-import { AV_CODEC_ID_H264, AV_CODEC_ID_HEVC, AV_CODEC_ID_MPEG4, AV_LOG_ERROR } from 'node-av/constants';
+import { AV_CODEC_ID_H264, AV_CODEC_ID_HEVC, AV_CODEC_ID_MPEG4 } from 'node-av/constants';
 import type { Rational } from '../core/rational.js';
 import { nptToTicks } from '../rtp/index.js';
 import { type ReadPacket, RtpFileReader } from './rtp-file-reader.js';
@@ -14,8 +13,6 @@ import { H264Transcoder } from './transcode-h264.js';
 
 /** Codecs sent as they are: H.264 (RFC 6184), H.265 (RFC 7798), MPEG-4 Part 2 (RFC 6416). */
 const PASSTHROUGH = new Set<number>([AV_CODEC_ID_H264, AV_CODEC_ID_HEVC, AV_CODEC_ID_MPEG4]);
-
-let logLevelSet = false;
 
 export interface RtpFileTrackOptions {
   path: string;
@@ -44,11 +41,6 @@ export class RtpFileTrack {
   ) {}
 
   static async open(options: RtpFileTrackOptions): Promise<RtpFileTrack> {
-    if (!logLevelSet) {
-      // FFmpeg's warnings (e.g. "timestamps are unset" for Matroska's first B-frame packets) are noise here.
-      Log.setLevel(AV_LOG_ERROR);
-      logLevelSet = true;
-    }
     const reader = await RtpFileReader.open(options.path, { loop: options.loop, probe: options.probe });
     const stream = reader.videoStream;
     const transcoder = PASSTHROUGH.has(stream.codecpar.codecId)

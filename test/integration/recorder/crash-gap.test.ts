@@ -4,7 +4,7 @@
  * the newest segment index in the store), and a run after a clean stop marks its gap too.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -81,4 +81,19 @@ test('kill -9 of kadr record, then a restart: the new recording marks the gap si
   assert.ok(first.gapBefore, 'a restart after a clean stop marks its gap too');
   assert.ok(Math.abs(first.gapBefore.fromMs - before) < 0.001);
   assert.equal(first.gapBefore.reason, 'recorder restarted');
+});
+
+test('kadr record removes the temp files a killed recorder left in its folder, and only stale ones', async () => {
+  const to = path.join(tmp, 'sweep');
+  const old = path.join(to, 'cam', '.2026-01-01T00-00-00.000Z.mp4.kadr-tmp-0123456789abcdef');
+  const fresh = path.join(to, 'cam', '.2026-01-01T00-01-00.000Z.mp4.kadr-tmp-fedcba9876543210');
+  mkdirSync(path.dirname(old), { recursive: true });
+  writeFileSync(old, Buffer.alloc(4096));
+  writeFileSync(fresh, Buffer.alloc(4096));
+  // What a writer killed 11 minutes ago leaves: nobody has touched it since.
+  const eleven = new Date(Date.now() - 11 * 60_000);
+  utimesSync(old, eleven, eleven);
+  await record([source.url('v20'), '--to', to, '--spool', path.join(tmp, 'sweep-spool'), '--duration', '1']);
+  assert.equal(existsSync(old), false, 'the stale temp file is gone');
+  assert.equal(existsSync(fresh), true, 'a temp file still being written (recent) is left alone');
 });
