@@ -36,6 +36,14 @@ export interface NalInfo {
 }
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
+const INITIAL_BYTES = 256 * 1024;
+
+/**
+ * An access unit that grows past this is not a picture but a source that never ends one (no marker
+ * bit, one timestamp forever): its bytes so far are dropped instead of growing the buffer without
+ * bound. An intra-coded 8K picture at a high bitrate stays well below it.
+ */
+export const MAX_ACCESS_UNIT_BYTES = 32 * 1024 * 1024;
 
 /** Parameter sets as Annex B extradata (what libavformat's RTP demuxer puts in codecpar.extradata). */
 export function annexBExtradata(sets: Buffer[]): Buffer {
@@ -62,7 +70,7 @@ export interface Depacketizer {
  * bookkeeping: which units lost data of their own and which come after packets lost between units.
  */
 export abstract class UnitAssembler implements Depacketizer {
-  private buf = Buffer.allocUnsafe(256 * 1024);
+  private buf = Buffer.allocUnsafe(INITIAL_BYTES);
   private length = 0;
   private open = false;
   private timestamp = 0;
@@ -75,6 +83,8 @@ export abstract class UnitAssembler implements Depacketizer {
   /** Where the NAL unit being reassembled from fragments starts (its start code), or -1. */
   private fragmentAt = -1;
   sps: Buffer | null = null;
+  /** Times a unit outgrew MAX_ACCESS_UNIT_BYTES and what it held was dropped. */
+  oversizedUnits = 0;
 
   constructor(private readonly onUnit: (au: AccessUnit) => void) {}
 
@@ -110,7 +120,7 @@ export abstract class UnitAssembler implements Depacketizer {
   protected addNal(data: Buffer): void {
     if (data.length === 0) return;
     const at = this.length;
-    this.reserve(4 + data.length);
+    if (!this.reserve(4 + data.length)) return;
     this.length += START_CODE.copy(this.buf, this.length);
     this.length += data.copy(this.buf, this.length);
     this.inspect(this.buf.subarray(at + 4, this.length), true);
@@ -120,8 +130,8 @@ export abstract class UnitAssembler implements Depacketizer {
   protected fragmentStart(header: Buffer, data: Buffer): void {
     // A fragmented NAL unit whose end never came (a lost end and a marker-less next start).
     this.cutFragment();
+    if (!this.reserve(4 + header.length + data.length)) return;
     this.fragmentAt = this.length;
-    this.reserve(4 + header.length + data.length);
     this.length += START_CODE.copy(this.buf, this.length);
     this.length += header.copy(this.buf, this.length);
     this.length += data.copy(this.buf, this.length);
@@ -129,7 +139,7 @@ export abstract class UnitAssembler implements Depacketizer {
 
   protected fragmentContinue(data: Buffer, end: boolean): void {
     if (this.fragmentAt < 0) return; // its start was lost, or a gap cut it: nothing after it is usable
-    this.reserve(data.length);
+    if (!this.reserve(data.length)) return;
     this.length += data.copy(this.buf, this.length);
     if (end) {
       this.inspect(this.buf.subarray(this.fragmentAt + 4, this.length), true);
@@ -170,11 +180,22 @@ export abstract class UnitAssembler implements Depacketizer {
     this.fragmentAt = -1;
   }
 
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
+  /** Room for n more bytes; false when the unit would outgrow the cap (what it held is then dropped). */
+  private reserve(n: number): boolean {
+    if (this.length + n <= this.buf.length) return true;
+    if (this.length + n > MAX_ACCESS_UNIT_BYTES) {
+      this.oversizedUnits++;
+      this.length = 0;
+      this.fragmentAt = -1;
+      this.headIntact = null;
+      this.damaged = true;
+      this.buf = Buffer.allocUnsafe(INITIAL_BYTES);
+      return false;
+    }
     const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
     this.buf.copy(bigger, 0, 0, this.length);
     this.buf = bigger;
+    return true;
   }
 
   private complete(): void {
