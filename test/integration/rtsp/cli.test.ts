@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { getFixture } from '../../fixtures/index.js';
 import { checkFrames, ffprobeRtsp, run } from '../../interop/rtsp/harness.js';
@@ -57,4 +58,19 @@ test('refuses to listen beyond loopback without credentials, and missing files, 
   const badPort = await run(process.execPath, [...cli, '--port', '70000', fixture.path]);
   assert.equal(badPort.code, 2);
   assert.match(badPort.stderr, /--port must be a port number/);
+});
+
+test('restreaming files loads neither the analysis runtime nor the API: onnxruntime is not mapped', async () => {
+  const child = spawn(process.execPath, [...cli, '--port', '0', fixture.path], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    await once(child.stdout, 'data');
+    const maps = await readFile(`/proc/${child.pid}/maps`, 'utf8');
+    assert.match(maps, /node-av/, 'the media library is mapped (the check reads the right process)');
+    assert.doesNotMatch(maps, /onnxruntime/, 'onnxruntime (about 40 MiB resident) is not loaded');
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
 });
