@@ -8,3 +8,4 @@ export {
   type SegmentEnd,
 } from './segment-index.js';
 export { defaultSpoolDir } from './spool-dir.js';
+export { hubRecorderSource, HUB_RECONNECT_MIN_MS, type HubRecorderSourceOptions } from './hub-source.js';
