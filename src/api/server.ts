@@ -15,6 +15,7 @@ import { registerErrorHandler } from './errors.js';
 import { ErrorBody, Video } from './videos.schema.js';
 import { videosRoutes } from './videos.routes.js';
 import { profilesRoutes } from './profiles.routes.js';
+import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -120,6 +121,7 @@ export async function buildServer(
         profiles: app.profiles,
       });
       await api.register(profilesRoutes, { profiles: app.profiles });
+      await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
     },
     { prefix: '/api' },
   );

@@ -7,7 +7,13 @@
 import os from 'node:os';
 import type { S3Environment, ServerConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
-import { openDatabase, ProfilesRepository, VideosRepository, type Database } from '../db/index.js';
+import {
+  CameraRecordingsRepository,
+  openDatabase,
+  ProfilesRepository,
+  VideosRepository,
+  type Database,
+} from '../db/index.js';
 import { JobQueue, queues } from '../jobs/index.js';
 import { objectStoreFromEnv, sweepAbandonedWrites, type ObjectStore } from '../storage/index.js';
 import { createVideoAnalysisHandler } from './video-analysis.job.js';
@@ -15,6 +21,7 @@ import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
 import { createPeopleStep, ProfilesService } from './profiles/index.js';
+import { CameraPlayback } from './cameras/camera-playback.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -23,6 +30,8 @@ export interface KadrApp {
   readonly profiles: ProfilesService;
   readonly store: ObjectStore;
   readonly db: Database;
+  /** A camera's recording by absolute time (segments written by a RecordingManager). */
+  readonly cameraPlayback: CameraPlayback;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -116,7 +125,8 @@ export async function createApp(
       uploadMaxBytes: config.uploadMaxBytes,
       onDeleted: () => profiles.removeOrphans().then(() => undefined),
     });
-    return { config, log, videos, profiles, store, db, stop };
+    const cameraPlayback = new CameraPlayback(new CameraRecordingsRepository(db.pool), store);
+    return { config, log, videos, profiles, store, db, cameraPlayback, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -13,3 +13,15 @@ export {
   PROFILE_FIELDS,
 } from './profiles/index.js';
 export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './profiles/index.js';
+export {
+  RecordingManager,
+  type RecordingManagerOptions,
+  type CameraFeeds,
+  type CameraRecordingStore,
+} from './cameras/recording-manager.js';
+export {
+  CameraPlayback,
+  MAX_LIST_SPAN_MS,
+  type CameraRecordingsList,
+  type CameraFrameInfo,
+} from './cameras/camera-playback.js';

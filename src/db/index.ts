@@ -14,3 +14,10 @@ export type {
   NewAppearance,
   Gender as ProfileGender,
 } from './profiles.repository.js';
+export { CameraRecordingsRepository } from './camera-recordings.repository.js';
+export type {
+  NewCameraSegment,
+  CameraSegmentRow,
+  CameraGapRow,
+  CameraRecordingSettings,
+} from './camera-recordings.repository.js';
