@@ -51,6 +51,8 @@ interface TruthFrame {
   wall: number;
 }
 let truth: TruthFrame[] = [];
+let stored = 0;
+let sweptWhileRecording = -1;
 const segmentEnds = new Map<string, number>();
 
 before(async () => {
@@ -86,12 +88,20 @@ before(async () => {
     spoolDir: path.join(tmp, 'spool'),
     segmentDurationMs: 2000,
     fsync: false,
+    onSegment: () => stored++,
   });
   await manager.start(cameraId);
   assert.ok(manager.isRecording(cameraId));
   while (camera.hub.subscribers === 0) await sleep(10);
   const live = camera.run(new AbortController().signal);
-  await sleep(4000);
+  const t0 = Date.now();
+  // Retention while recording: once the first segment is stored, a sweep that keeps no bytes at all
+  // deletes it, and only it: the segment being recorded has no row yet.
+  while (stored === 0) await sleep(20);
+  await db.pool.query('UPDATE cameras SET retention_max_bytes = 1 WHERE id = $1', [cameraId]);
+  sweptWhileRecording = await manager.sweep();
+  await db.pool.query('UPDATE cameras SET retention_max_bytes = NULL WHERE id = $1', [cameraId]);
+  await sleep(4000 - (Date.now() - t0));
   await source.kill();
   await sleep(1500);
   await source.restart();
@@ -131,6 +141,13 @@ after(async () => {
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const iso = (ms: number) => new Date(Math.floor(ms)).toISOString();
 
+test('retention while recording deletes the stored segment, never the one being recorded', async () => {
+  assert.equal(sweptWhileRecording, 1);
+  const rows = await repo.segmentsBetween(cameraId, 0, 8.64e15);
+  assert.equal(rows[0]!.startedReason, 'rollover', 'the recording went on: the next segment is there');
+  assert.equal(rows.length, stored - 1);
+});
+
 test('a row per stored segment, the gap with its reason, listed by time', async (t) => {
   const files = execFileSync('find', [objects, '-name', '*.mp4'], { encoding: 'utf8' }).trim().split('\n');
   const rows = await repo.segmentsBetween(cameraId, 0, 8.64e15);
@@ -163,7 +180,7 @@ test('a row per stored segment, the gap with its reason, listed by time', async 
   assert.match(gap.reason, /\S/);
   t.diagnostic(`${rows.length} segments; gap ${gapMs} ms for a 1.5 s outage: ${gap.reason}`);
   // A window inside one segment lists just that one.
-  const mid = rows[1]!;
+  const mid = rows.reduce((a, b) => (b.frames > a.frames ? b : a));
   const one = await api.inject({
     url: `/api/cameras/${cameraId}/recordings?from=${iso(mid.firstFrameMs + 100)}&to=${iso(mid.firstFrameMs + 200)}`,
   });
