@@ -20,6 +20,7 @@ import type {
   LiveStreamInfo,
   PullEnd,
 } from '../streams/index.js';
+import { streamFromKeyframe } from './in-band-track.js';
 import type { RecorderInput, RecorderSource } from './recorder-source.js';
 
 export interface HubRecorderSourceOptions {
@@ -27,8 +28,11 @@ export interface HubRecorderSourceOptions {
   name: string;
   /** Subscribes to the camera's hub; may throw when the camera is gone (the recorder retries). */
   open: () => HubSubscription<MediaUnit>;
-  /** The current upstream connection's stream (LiveCamera.stream()). */
-  stream: () => LiveStreamInfo | null;
+  /**
+   * The current upstream connection's stream (LiveCamera.stream()). Without it (or when it says
+   * nothing) the parameter sets the keyframes carry in-band are used (in-band-track.ts).
+   */
+  stream?: () => LiveStreamInfo | null;
 }
 
 /**
@@ -71,13 +75,13 @@ class HubRecorderSource implements RecorderSource {
         hint: 'the camera is not running: the recorder subscribes again',
       });
     }
-    const stream = this.o.stream();
+    const stream = this.described() ?? streamFromKeyframe(first.unit);
     if (!stream?.track) {
       onAbort();
       signal.removeEventListener('abort', onAbort);
       throw new KadrError(
         'KADR_ERR_CODEC_UNSUPPORTED',
-        `${this.name}: recording from the live hub needs H.264 or H.265 received over RTP`,
+        `${this.name}: recording from the live hub needs H.264 or H.265 received over RTP, with its parameter sets in-band or from the connection`,
         { hint: 'record the camera directly (kadr record URL) instead' },
       );
     }
@@ -92,8 +96,14 @@ class HubRecorderSource implements RecorderSource {
       (lost) => {
         if (lost && this.sub === sub) this.sub = null;
       },
-      this.o.stream,
+      () => this.described(),
     );
+  }
+
+  /** The runtime's description of the current connection, when it gives one with a track. */
+  private described(): LiveStreamInfo | null {
+    const stream = this.o.stream?.() ?? null;
+    return stream?.track ? stream : null;
   }
 
   /** The first unit of the next connection; gap marks before it were reported by the input before. */
@@ -124,7 +134,7 @@ class HubInput implements RecorderInput {
   private pending: MediaUnit | null;
   private spare: Packet[] = [];
   private closed = false;
-  private readonly firstTrack: NonNullable<LiveStreamInfo['track']>;
+  private firstTrack: NonNullable<LiveStreamInfo['track']>;
 
   constructor(
     private readonly sub: HubSubscription<MediaUnit>,
@@ -147,6 +157,13 @@ class HubInput implements RecorderInput {
     return this.current()?.track ?? this.firstTrack;
   }
 
+  /** Without a described stream: the latest in-band parameter sets (a camera may change its SPS). */
+  private noteKeyframe(unit: MediaUnit): void {
+    if (!unit.key || this.current()) return;
+    const inBand = streamFromKeyframe(unit);
+    if (inBand?.track) this.firstTrack = inBand.track;
+  }
+
   async read(): Promise<CameraUnit | null> {
     if (this.closed || this.end) return null;
     let unit = this.pending;
@@ -165,6 +182,7 @@ class HubInput implements RecorderInput {
       }
       unit = item.unit;
     }
+    this.noteKeyframe(unit);
     let packet = this.spare.pop();
     if (!packet) {
       packet = new Packet();

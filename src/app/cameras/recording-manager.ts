@@ -37,8 +37,11 @@ import type { HubSubscription, LiveStreamInfo } from '../../streams/index.js';
 export interface CameraFeeds {
   /** A subscription to the camera's hub (LiveCameras.acquire(id, 'recorder')); throws when unknown. */
   subscribe(cameraId: string): HubSubscription<MediaUnit>;
-  /** The camera's current connection, as a muxer needs it (LiveCamera.stream()). */
-  stream(cameraId: string): LiveStreamInfo | null;
+  /**
+   * The camera's current connection, as a muxer needs it (LiveCamera.stream()). Optional: without it
+   * the keyframes' in-band parameter sets describe the stream (recorder/in-band-track.ts).
+   */
+  stream?(cameraId: string): LiveStreamInfo | null;
 }
 
 /** The store a recording needs: the recorder's, with list and get for the repair at start. */
@@ -104,7 +107,7 @@ export class RecordingManager {
       source: hubRecorderSource({
         name: `camera ${cameraId}`,
         open: () => this.o.feeds.subscribe(cameraId),
-        stream: () => this.o.feeds.stream(cameraId),
+        stream: () => this.o.feeds.stream?.(cameraId) ?? null,
       }),
       store: this.o.store,
       prefix: RecordingManager.prefix(cameraId),
