@@ -17,6 +17,7 @@ import { videosRoutes } from './videos.routes.js';
 import { profilesRoutes } from './profiles.routes.js';
 import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
+import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -124,6 +125,7 @@ export async function buildServer(
       });
       await api.register(profilesRoutes, { profiles: app.profiles });
       await api.register(camerasRoutes, { cameras: app.cameras });
+      await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
     },
     { prefix: '/api' },
   );

@@ -10,6 +10,7 @@ import type { S3Environment, ServerConfig } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
 import {
   CamerasRepository,
+  CameraRecordingsRepository,
   openDatabase,
   ProfilesRepository,
   VideosRepository,
@@ -23,6 +24,7 @@ import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
 import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraSecrets, CamerasService } from './cameras/index.js';
+import { CameraPlayback } from './cameras/camera-playback.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -32,6 +34,8 @@ export interface KadrApp {
   readonly cameras: CamerasService;
   readonly store: ObjectStore;
   readonly db: Database;
+  /** A camera's recording by absolute time (segments written by a RecordingManager). */
+  readonly cameraPlayback: CameraPlayback;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -144,7 +148,8 @@ export async function createApp(
       rtsp: options.rtsp,
     });
     if (options.roles.api) await cameras.checkCredentials();
-    return { config, log, videos, profiles, cameras, store, db, stop };
+    const cameraPlayback = new CameraPlayback(new CameraRecordingsRepository(db.pool), store);
+    return { config, log, videos, profiles, cameras, store, db, cameraPlayback, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

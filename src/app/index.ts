@@ -34,3 +34,15 @@ export type {
   CameraRuntime,
   CameraRecordingControl,
 } from './cameras/index.js';
+export {
+  RecordingManager,
+  type RecordingManagerOptions,
+  type CameraFeeds,
+  type CameraRecordingStore,
+} from './cameras/recording-manager.js';
+export {
+  CameraPlayback,
+  MAX_LIST_SPAN_MS,
+  type CameraRecordingsList,
+  type CameraFrameInfo,
+} from './cameras/camera-playback.js';

@@ -16,3 +16,10 @@ export type {
 } from './profiles.repository.js';
 export { CamerasRepository } from './cameras.repository.js';
 export type { CameraRow, NewCamera, CameraChanges } from './cameras.repository.js';
+export { CameraRecordingsRepository } from './camera-recordings.repository.js';
+export type {
+  NewCameraSegment,
+  CameraSegmentRow,
+  CameraGapRow,
+  CameraRecordingSettings,
+} from './camera-recordings.repository.js';

@@ -6,5 +6,7 @@ export {
   type SegmentSummary,
   type SegmentStart,
   type SegmentEnd,
+  summarize as summarizeSegment,
 } from './segment-index.js';
 export { defaultSpoolDir } from './spool-dir.js';
+export { hubRecorderSource, HUB_RECONNECT_MIN_MS, type HubRecorderSourceOptions } from './hub-source.js';

@@ -90,6 +90,19 @@ export interface SegmentSummary {
   lostPackets: number;
   damagedFrames: number;
   incompleteFrames: number;
+  /** PTS of the first and last frame (presentation order), in ticks of `timeBase`. */
+  firstPtsTicks: bigint;
+  lastPtsTicks: bigint;
+  timeBase: Rational;
+  /**
+   * Wallclock (ms since 1970) of the first and last frame: the source's, from RTCP sender reports,
+   * when the segment has it for every frame (`wallclockFrom: 'rtcp'`), else kadr's receive times.
+   */
+  firstWallclockMs: number;
+  lastWallclockMs: number;
+  wallclockFrom: 'rtcp' | 'received';
+  /** Size of the stored segment (the media object, not its index). */
+  bytes: number;
 }
 
 /**
@@ -141,7 +154,11 @@ function lossFacts(
   };
 }
 
-export function summarize(index: SegmentIndexJson, indexKey: string): SegmentSummary {
+export function summarize(index: SegmentIndexJson, indexKey: string, bytes: number): SegmentSummary {
+  const n = index.ptsTicks.length;
+  const ntp = index.ntpMs ?? [];
+  const rtcp = n > 0 && ntp.length === n && ntp.every((v) => v !== null);
+  const clock = rtcp ? (ntp as number[]) : (index.receivedAtMs ?? []);
   return {
     key: index.segment,
     indexKey,
@@ -155,5 +172,17 @@ export function summarize(index: SegmentIndexJson, indexKey: string): SegmentSum
     lostPackets: index.lostPackets ?? 0,
     damagedFrames: index.damaged?.length ?? 0,
     incompleteFrames: index.incomplete?.length ?? 0,
+    firstPtsTicks: BigInt(index.ptsTicks[0] ?? 0),
+    lastPtsTicks: BigInt(index.ptsTicks[n - 1] ?? 0),
+    timeBase: parseTimeBase(index.timeBase),
+    firstWallclockMs: clock[0] ?? 0,
+    lastWallclockMs: clock[n - 1] ?? 0,
+    wallclockFrom: rtcp ? 'rtcp' : 'received',
+    bytes,
   };
+}
+
+function parseTimeBase(text: string): Rational {
+  const [num, den] = text.split('/').map(Number);
+  return { num: num!, den: den! };
 }

@@ -40,6 +40,7 @@ export class SegmentWriter {
   lastDtsTicks: bigint;
   maxPtsTicks: bigint;
   frames = 0;
+  private bytes = 0;
   private readonly writer: Fmp4Writer;
   private readonly journal: SpoolJournal;
   private readonly pending: FrameRecord[] = [];
@@ -118,7 +119,7 @@ export class SegmentWriter {
       };
     }
     this.journal.remove();
-    return { stored: true, summary: summarize(index, this.header.indexKey) };
+    return { stored: true, summary: summarize(index, this.header.indexKey, this.bytes) };
   }
 
   /** Drops the segment without finishing it (used when the writer itself failed). */
@@ -130,6 +131,7 @@ export class SegmentWriter {
   }
 
   private onPiece(piece: Fmp4Piece): void {
+    this.bytes += piece.length;
     if (piece.kind === 'init') this.journal.writeInit(piece);
     else if (piece.kind === 'fragment') {
       const frames = this.pending.splice(0, piece.samples);

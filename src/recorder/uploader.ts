@@ -100,6 +100,6 @@ export class SpoolUploader {
     });
     await removeJournal(journal);
     this.options.logger.info('spooled segment stored', { key: header.key, frames: index.frames });
-    this.options.onSegment(summarize(index, header.indexKey), 'spool');
+    this.options.onSegment(summarize(index, header.indexKey, contents.mediaBytes), 'spool');
   }
 }

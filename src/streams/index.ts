@@ -8,3 +8,18 @@ export { ByteBudget } from './rtp-unit-cache.js';
 export { RtspCameraSource } from './rtsp-camera-source.js';
 export { SourceSupervisor } from './source-supervisor.js';
 export type { GapMark } from './source-supervisor.js';
+export {
+  StreamHub,
+  HubSubscription,
+  type HubEnd,
+  type HubGap,
+  type HubItem,
+  type StreamHubOptions,
+} from './stream-hub.js';
+export {
+  LiveCamera,
+  type LiveSource,
+  type LivePull,
+  type LiveStreamInfo,
+  type LiveCameraOptions,
+} from './live-camera.js';

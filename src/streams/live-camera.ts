@@ -2,11 +2,14 @@
  * A live camera connected once and fanned out: one pull at a time from the source (reconnected by a
  * SourceSupervisor when it drops), each access unit published once on a StreamHub that any number of
  * consumers subscribe to. The pull's packets are recycled at once, so each unit's bytes are copied out
- * into a Buffer the hub's subscribers share (the hub needs units that own their bytes).
+ * into a Buffer the hub's subscribers share (the hub needs units that own their bytes). When a
+ * connection that delivered units is lost, the hub gets a gap mark (stream-hub.ts) at once, so that a
+ * recorder ends its segment there and marks the gap with its reason.
  */
 import type { Packet } from 'node-av/lib';
 import { type Logger, silentLogger } from '../core/logger.js';
 import type { MediaUnit } from '../core/media-unit.js';
+import type { Fmp4TrackSpec } from '../media/index.js';
 import type { CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
 import { SourceSupervisor } from './source-supervisor.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
@@ -15,6 +18,12 @@ import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 export interface LivePull {
   readonly info: CameraVideoInfo;
   readonly end: PullEnd | null;
+  /** The track for a muxer (codec parameters; a demuxer's stream is not handed on). */
+  readonly track?: Fmp4TrackSpec | object;
+  /** Whether the units' dts are only their pts (RTP carries no dts). */
+  readonly dtsFromPts?: boolean;
+  /** Frames a decoder may reorder: the depth for rebuilding dts from pts. */
+  readonly reorderDepth?: number;
   read(): Promise<CameraUnit | null>;
   recycle(packet: Packet): void;
   close(): Promise<void>;
@@ -29,6 +38,15 @@ export interface LiveSource {
   stillThere(): Promise<boolean>;
 }
 
+/** What a consumer that muxes the hub's units (the recorder) needs to know of the current connection. */
+export interface LiveStreamInfo {
+  info: CameraVideoInfo;
+  /** Null when the connection's path hands over no codec parameters (libavformat's demuxer). */
+  track: Fmp4TrackSpec | null;
+  dtsFromPts: boolean;
+  reorderDepth: number;
+}
+
 export interface LiveCameraOptions extends StreamHubOptions {
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -40,6 +58,7 @@ export class LiveCamera {
   private readonly log: Logger;
   /** Video info of the current (or last) connection; null before the first. */
   info: CameraVideoInfo | null = null;
+  private pull: LivePull | null = null;
 
   constructor(
     private readonly source: LiveSource,
@@ -66,6 +85,7 @@ export class LiveCamera {
       await supervisor.run(async () => {
         const pull = await this.source.connect(signal);
         this.info = pull.info;
+        this.pull = pull;
         this.log.info('connected', { source: this.source.name });
         let frames = 0;
         let last: number | null = null;
@@ -91,6 +111,7 @@ export class LiveCamera {
         }
         const reason = end.kind === 'error' ? end.message : 'connection closed by the source';
         this.log.warn('source lost', { source: this.source.name, error: reason });
+        if (last !== null) this.hub.gap({ fromMs: last, reason });
         return { kind: 'lost', reason, framesReceived: frames, lastReceivedAtMs: last };
       });
     } catch (e) {
@@ -99,6 +120,20 @@ export class LiveCamera {
     } finally {
       this.hub.finish(error === null ? { kind: 'eof' } : { kind: 'error', message: error });
     }
+  }
+
+  /** The current (or last) connection's stream, as a muxer needs it; null before the first. */
+  stream(): LiveStreamInfo | null {
+    const pull = this.pull;
+    if (!pull) return null;
+    const track = pull.track;
+    return {
+      info: pull.info,
+      // A demuxer's Stream belongs to its pull and dies with it: only codec parameters are handed on.
+      track: track && 'extradata' in track ? (track as Fmp4TrackSpec) : null,
+      dtsFromPts: pull.dtsFromPts ?? true,
+      reorderDepth: pull.reorderDepth ?? 15,
+    };
   }
 }
 

@@ -161,3 +161,55 @@ test('upstream end: queued units are still read, then null; later subscribers ge
   assert.equal(await after.read(), null);
   assert.equal(hub.subscribers, 1, 'a subscriber after the end is not kept');
 });
+
+test('a gap mark reaches every subscriber in order, and each resumes at the next keyframe', async () => {
+  const hub = new StreamHub();
+  const reader = hub.subscribe();
+  const plain = hub.subscribe();
+  for (let n = 0; n < 7; n++) hub.publish(unit(n));
+  hub.gap({ fromMs: 1, reason: 'connection closed by the source' });
+  // The new connection starts mid-group: units 11..14 precede its first keyframe (15).
+  for (let n = 11; n < 18; n++) hub.publish(unit(n));
+  hub.finish();
+  const items: string[] = [];
+  for (let item = await reader.next(); item; item = await reader.next()) {
+    items.push(item.kind === 'gap' ? `gap:${item.gap.reason}` : String(Number(item.unit.pts / 3600n)));
+  }
+  assert.deepEqual(items, [
+    ...range(0, 7).map(String),
+    'gap:connection closed by the source',
+    '15',
+    '16',
+    '17',
+  ]);
+  assert.deepEqual(await drain(plain), [...range(0, 7), 15, 16, 17], 'read() passes over the mark');
+  assert.equal(reader.skippedUnits, 0, 'waiting for the keyframe after a gap is no skip');
+});
+
+test('a subscriber that fell behind keeps the gap mark when its queue is dropped', async () => {
+  const hub = new StreamHub({ maxQueuedUnits: 2 });
+  const behind = hub.subscribe();
+  for (let n = 0; n < 4; n++) hub.publish(unit(n));
+  hub.gap({ fromMs: 7, reason: 'lost' });
+  hub.publish(unit(5));
+  hub.publish(unit(6));
+  hub.finish();
+  const kinds: string[] = [];
+  for (let item = await behind.next(); item; item = await behind.next()) {
+    kinds.push(item.kind === 'gap' ? 'gap' : String(Number(item.unit.pts / 3600n)));
+  }
+  assert.equal(kinds[0], 'gap', 'the mark is still there after the queue was dropped');
+  assert.ok(behind.skips >= 1);
+});
+
+test('a late subscriber after a gap waits for the new connection’s keyframe', async () => {
+  const hub = new StreamHub();
+  for (let n = 0; n < 3; n++) hub.publish(unit(n));
+  hub.gap({ fromMs: 1, reason: 'x' });
+  const late = hub.subscribe();
+  hub.publish(unit(11));
+  hub.publish(unit(15));
+  hub.finish();
+  assert.deepEqual(await drain(late), [15]);
+  assert.deepEqual(hub.lastGap, { fromMs: 1, reason: 'x' });
+});

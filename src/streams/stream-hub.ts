@@ -9,6 +9,10 @@
  *    dropped and skips to the next keyframe (again a unit that decodes on its own); the skip and the
  *    units it lost are counted on the subscription, so a slow consumer shows instead of slowing the
  *    camera's other consumers or growing memory without bound.
+ *  - When the upstream loses its connection and a new one follows (a camera reconnected by its
+ *    supervisor), gap() puts a mark in every subscriber's queue, in order with the units: next() hands
+ *    it over (read() passes over it), and the subscriber then resumes at the new connection's first
+ *    keyframe, since what follows a gap cannot be decoded from what came before it.
  * Units are shared, not copied: a unit published here must own its bytes and nobody may change it.
  */
 import type { MediaUnit } from '../core/media-unit.js';
@@ -23,6 +27,20 @@ export interface StreamHubOptions {
 /** Why the upstream stopped. */
 export type HubEnd = { kind: 'eof' } | { kind: 'error'; message: string };
 
+/** Where the upstream's connection was lost: the receive time of its last unit, and why. */
+export interface HubGap {
+  fromMs: number;
+  reason: string;
+}
+
+/** What next() hands over: a unit, or the mark of a lost connection before the units that follow. */
+export type HubItem<U> = { kind: 'unit'; unit: U } | { kind: 'gap'; gap: HubGap };
+
+/** A gap in a subscriber's queue (a class, so that it is told apart from units without a field). */
+class GapEntry {
+  constructor(readonly gap: HubGap) {}
+}
+
 /** 10 s at 30 frames/s. */
 const DEFAULT_MAX_QUEUED_UNITS = 300;
 /** 20 s at 30 frames/s: cameras send a keyframe every 1 to 10 s. */
@@ -36,6 +54,7 @@ export class StreamHub<U extends MediaUnit<unknown> = MediaUnit> {
   private gop: U[] = [];
   private ended: HubEnd | null = null;
   private count = 0;
+  private lastGapMark: HubGap | null = null;
 
   constructor(options: StreamHubOptions = {}) {
     this.maxQueuedUnits = options.maxQueuedUnits ?? DEFAULT_MAX_QUEUED_UNITS;
@@ -68,6 +87,23 @@ export class StreamHub<U extends MediaUnit<unknown> = MediaUnit> {
     for (const sub of this.subs) sub.offer(unit);
   }
 
+  /**
+   * The upstream lost its connection; units published after this come from a new one. Every
+   * subscriber gets the mark after the units it has queued; a late subscriber joins at the new
+   * connection's first keyframe. Ignored after end().
+   */
+  gap(gap: HubGap): void {
+    if (this.ended) return;
+    this.lastGapMark = gap;
+    this.gop = [];
+    for (const sub of this.subs) sub.offerGap(gap);
+  }
+
+  /** The last gap marked, if any. */
+  get lastGap(): HubGap | null {
+    return this.lastGapMark;
+  }
+
   /** The upstream stopped: each subscriber reads what it has queued, then null. */
   finish(end: HubEnd = { kind: 'eof' }): void {
     if (this.ended) return;
@@ -93,7 +129,7 @@ export class HubSubscription<U extends MediaUnit<unknown> = MediaUnit> {
   skips = 0;
   /** Units it never got because of those skips (not counting those before it first joined). */
   skippedUnits = 0;
-  private queue: U[] = [];
+  private queue: (U | GapEntry)[] = [];
   private head = 0;
   /** Waiting for a keyframe: 'join' before its first unit, 'skip' after falling behind. */
   private waiting: 'join' | 'skip' | null;
@@ -121,15 +157,24 @@ export class HubSubscription<U extends MediaUnit<unknown> = MediaUnit> {
   /** The next unit, or null once the upstream has ended and the queue is read, or after close(). */
   async read(): Promise<U | null> {
     for (;;) {
+      const item = await this.next();
+      if (!item) return null;
+      if (item.kind === 'unit') return item.unit;
+    }
+  }
+
+  /** The next unit or gap mark; null once the upstream has ended and the queue is read, or after close(). */
+  async next(): Promise<HubItem<U> | null> {
+    for (;;) {
       if (this.closed) return null;
       if (this.head < this.queue.length) {
-        const unit = this.queue[this.head]!;
+        const entry = this.queue[this.head]!;
         this.queue[this.head++] = undefined as unknown as U;
         if (this.head === this.queue.length) {
           this.queue = [];
           this.head = 0;
         }
-        return unit;
+        return entry instanceof GapEntry ? { kind: 'gap', gap: entry.gap } : { kind: 'unit', unit: entry };
       }
       if (this.hub.end) return null;
       await new Promise<void>((resolve) => (this.waiter = resolve));
@@ -164,8 +209,10 @@ export class HubSubscription<U extends MediaUnit<unknown> = MediaUnit> {
       this.waiting = null;
     } else if (this.queued >= this.maxQueued) {
       this.skips++;
-      this.skippedUnits += this.queued;
-      this.queue = [];
+      // Gap marks are kept: a subscriber that fell behind still learns that the connection was lost.
+      const marks = this.queue.slice(this.head).filter((e) => e instanceof GapEntry);
+      this.skippedUnits += this.queued - marks.length;
+      this.queue = marks;
       this.head = 0;
       if (!unit.key) {
         this.waiting = 'skip';
@@ -174,6 +221,14 @@ export class HubSubscription<U extends MediaUnit<unknown> = MediaUnit> {
       }
     }
     this.queue.push(unit);
+    this.wake();
+  }
+
+  /** @internal */
+  offerGap(gap: HubGap): void {
+    if (this.closed) return;
+    this.queue.push(new GapEntry(gap));
+    this.waiting = 'join';
     this.wake();
   }
 

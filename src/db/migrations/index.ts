@@ -3,6 +3,7 @@ import { sql as m001 } from './001-videos.js';
 import { sql as m002 } from './002-profiles.js';
 import { sql as m003 } from './003-video-stage.js';
 import { sql as m004 } from './004-cameras.js';
+import { sql as m005 } from './005-camera-recordings.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export const migrations: Migration[] = [
   { version: 2, name: '002-profiles', sql: m002 },
   { version: 3, name: '003-video-stage', sql: m003 },
   { version: 4, name: '004-cameras', sql: m004 },
+  { version: 5, name: '005-camera-recordings', sql: m005 },
 ];
