@@ -8,3 +8,8 @@ export { ByteBudget } from './rtp-unit-cache.js';
 export { RtspCameraSource } from './rtsp-camera-source.js';
 export { SourceSupervisor } from './source-supervisor.js';
 export type { GapMark } from './source-supervisor.js';
+export { LiveCameras } from './live-cameras.js';
+export type { CameraHealth, CameraState, LiveCameraSpec, LiveCamerasOptions } from './live-cameras.js';
+export type { LiveMounts } from './stream-registry.js';
+export { HubSubscription, StreamHub } from './stream-hub.js';
+export { LiveCamera } from './live-camera.js';
