@@ -47,6 +47,8 @@ export class LiveRestream implements SourceConsumer {
   private packetCount = 0;
   private octetCount = 0;
   private lastReportMs = -Infinity;
+  /** The RTP time and wallclock our last sender report paired. */
+  private lastReport: { rtp: number; wallMs: number } | null = null;
 
   constructor(private readonly o: LiveRestreamOptions) {
     this.packetizer = new RtpVideoPacketizer({
@@ -104,9 +106,10 @@ export class LiveRestream implements SourceConsumer {
     const sink = this.o.sink;
     const out = this.packetizer.packetize(unit.data, timestamp);
     const now = performance.now();
-    if (now - this.lastReportMs >= SENDER_REPORT_INTERVAL_MS) {
+    const wallMs = unit.ntpMs ?? unit.receivedAtMs;
+    if (now - this.lastReportMs >= SENDER_REPORT_INTERVAL_MS || this.mappingMoved(timestamp, unit.ntpMs)) {
       this.lastReportMs = now;
-      const wallMs = unit.ntpMs ?? unit.receivedAtMs;
+      this.lastReport = { rtp: timestamp, wallMs };
       sink.sendRtcp(
         serializeSenderReport({
           ssrc: this.ssrc,
@@ -131,6 +134,19 @@ export class LiveRestream implements SourceConsumer {
     }
     this.packetCount += out.count;
     this.octetCount += out.payloadBytes;
+  }
+
+  /**
+   * The camera's wallclock of this frame is not where our last report puts it: the camera's first
+   * sender report arrived (ours were from receive times until then), or its clock was re-anchored. A
+   * report goes at once, so viewers do not place frames on the wrong wallclock until the next one.
+   */
+  private mappingMoved(timestamp: number, ntpMs: number | null): boolean {
+    if (ntpMs === null) return false;
+    const last = this.lastReport;
+    if (!last) return true;
+    const predicted = last.wallMs + ((timestamp - last.rtp) | 0) / 90;
+    return Math.abs(predicted - ntpMs) > 1;
   }
 
   /** A paused viewer stops reading the hub; PLAY again joins at the next keyframe. */

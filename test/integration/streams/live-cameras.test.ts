@@ -1,0 +1,292 @@
+/**
+ * LiveCameras against real peers: a live camera nobody here wrote (gst-rtsp-server encoding a live
+ * videotestsrc, with RTCP sender reports from its pipeline clock), kadr's RTSP server restreaming it,
+ * and real viewers (GStreamer rtspsrc over TCP and UDP, ffprobe -show_frames, kadr's own RTSP client
+ * for the wallclock of the sender reports).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { test } from 'node:test';
+import type { Logger } from '../../../src/core/logger.js';
+import type { MediaUnit } from '../../../src/core/media-unit.js';
+import { LiveCameras, RtspCameraSource } from '../../../src/streams/index.js';
+import type { HubSubscription } from '../../../src/streams/index.js';
+import { freePort } from '../recorder/rtsp-source.js';
+import {
+  ffprobeLive,
+  gstViewer,
+  parsePrometheusText,
+  sleepMs,
+  startKadrLive,
+  startLiveSource,
+  until,
+} from './live-peers.js';
+
+interface Seen {
+  rtp: number;
+  ntpMs: number | null;
+  key: boolean;
+}
+
+/** Collects what a subscription reads until it is closed or ends. */
+function collect(sub: HubSubscription<MediaUnit>): Seen[] {
+  const seen: Seen[] = [];
+  void (async () => {
+    for await (const u of sub) seen.push({ rtp: u.rtpTimestamp!, ntpMs: u.ntpMs, key: u.key });
+  })();
+  return seen;
+}
+
+/** `part` appears in `whole` as one unbroken run. */
+function contiguousIn(part: number[], whole: number[]): boolean {
+  const at = whole.indexOf(part[0]!);
+  return at >= 0 && part.every((v, i) => whole[at + i] === v);
+}
+
+test('one upstream, three viewers at once (TCP, UDP, ffprobe), timestamps and wallclock passed through, metrics', async () => {
+  const camera = await startLiveSource({ cam: 'h264' });
+  const cameras = new LiveCameras({ reconnectMinMs: 200, reconnectMaxMs: 1000 });
+  const kadr = await startKadrLive(cameras);
+  try {
+    const id = randomUUID();
+    const name = 'front door';
+    cameras.put({ id, name, url: camera.url('cam'), transport: 'tcp', onDemand: false });
+    // An on-demand camera nobody watches: idle, never connected; its name tests the label escaping.
+    const odd = {
+      id: randomUUID(),
+      name: 'lobby "east"\\2\nb',
+      url: camera.url('cam'),
+      transport: 'tcp' as const,
+      onDemand: true,
+    };
+    cameras.put(odd);
+    assert.equal(cameras.health(odd.id)!.state, 'idle');
+    await until(() => cameras.health(id)!.state === 'live', 'the camera to be live');
+    const truth = collect(cameras.acquire(id, 'test'));
+    await sleepMs(500);
+
+    const [tcp, udp, probe, pull] = await Promise.all([
+      gstViewer(kadr.url(name), 'tcp', 'h264', 5),
+      gstViewer(kadr.url(name), 'udp', 'h264', 5),
+      ffprobeLive(kadr.url(name), 'tcp', 75),
+      pullThroughKadr(kadr.url(name), 5000),
+    ]);
+    const cameraTs = truth.map((s) => s.rtp);
+    for (const [label, v] of [
+      ['gst tcp', tcp],
+      ['gst udp', udp],
+    ] as const) {
+      assert.equal(v.error, null, `${label}: no error`);
+      assert.ok(v.timestamps.length >= 75, `${label}: ${v.timestamps.length} frames in 5 s`);
+      assert.ok(
+        contiguousIn(v.timestamps, cameraTs),
+        `${label}: the RTP timestamps it sees are the camera's, in order, none missing`,
+      );
+    }
+    assert.equal(probe.code, 0);
+    assert.equal(probe.pts.length, 75, 'ffprobe decodes 75 frames');
+    assert.ok(probe.key[0], 'ffprobe starts at a keyframe');
+    // libavformat gives the first frame of an RTSP stream no PTS before the first sender report.
+    const pts = probe.pts.slice(1);
+    assert.ok(
+      pts.every((p) => Number.isFinite(p)),
+      'every frame after the first has a PTS',
+    );
+    const deltas = pts.slice(1).map((p, i) => p - pts[i]!);
+    const at = cameraTs.length;
+    const cameraDeltas = cameraTs.slice(1, at).map((t, i) => (t - cameraTs[i]! + 2 ** 32) % 2 ** 32);
+    assert.ok(
+      cameraDeltas.join(',').includes(deltas.join(',')),
+      'ffprobe PTS steps are the camera timestamp steps',
+    );
+    // The wallclock of each frame from kadr's sender reports is the camera's (RTCP from gst).
+    const byRtp = new Map(truth.map((s) => [s.rtp, s.ntpMs]));
+    assert.ok(pull.length >= 100, `kadr's client got ${pull.length} frames`);
+    assert.ok(
+      pull.every((u) => byRtp.has(u.rtp)),
+      "kadr's client sees the camera's timestamps too",
+    );
+    // Before the camera's first report the restream's reports carry receive times; from it on, its clock.
+    const timed = pull.filter((u) => byRtp.get(u.rtp) !== null);
+    assert.ok(timed.length >= 50, `${timed.length} frames the camera's reports put on its wallclock`);
+    for (const u of timed) {
+      const expected = byRtp.get(u.rtp)!;
+      assert.ok(
+        u.ntpMs !== null && Math.abs(u.ntpMs - expected) < 0.05,
+        `wallclock ${u.ntpMs} = camera's ${expected}`,
+      );
+    }
+    assert.equal(camera.connected, 1, 'one connection to the camera for four viewers and a test consumer');
+
+    const h = cameras.health(id)!;
+    assert.equal(h.state, 'live');
+    assert.equal(h.codec, 'h264');
+    assert.equal(h.width, 320);
+    assert.equal(h.height, 240);
+    assert.ok(h.fps !== null && Math.abs(h.fps - 25) < 0.5, `fps from PTS: ${h.fps}`);
+    assert.ok(h.bitrateBps !== null && h.bitrateBps > 50_000, `bitrate ${h.bitrateBps}`);
+    assert.ok(h.lastFrameAt !== null && !Number.isNaN(Date.parse(h.lastFrameAt)));
+    assert.equal(h.consumers, 1, 'the viewers left; the test consumer stays');
+    const samples = parsePrometheusText(cameras.metricsText());
+    const up = samples.filter((s) => s.name === 'kadr_camera_up');
+    assert.deepEqual(
+      up.map((s) => [s.labels.name, s.value]).sort(),
+      [
+        [name, 1],
+        [odd.name, 0],
+      ].sort(),
+    );
+    const fps = samples.find((s) => s.name === 'kadr_camera_fps' && s.labels.id === id);
+    assert.ok(fps && Math.abs(fps.value - 25) < 0.5);
+    const state = samples.filter(
+      (s) => s.name === 'kadr_camera_state' && s.labels.id === odd.id && s.value === 1,
+    );
+    assert.deepEqual(
+      state.map((s) => s.labels.state),
+      ['idle'],
+    );
+  } finally {
+    await kadr.close();
+    await camera.kill();
+  }
+});
+
+test('on demand (H.265): connects at the first viewer, disconnects idleStopMs after the last', async () => {
+  const camera = await startLiveSource({ hev: 'h265' });
+  const cameras = new LiveCameras({ idleStopMs: 1500, reconnectMinMs: 200 });
+  const kadr = await startKadrLive(cameras);
+  try {
+    const id = randomUUID();
+    cameras.put({ id, name: 'yard', url: camera.url('hev'), transport: 'udp', onDemand: true });
+    await sleepMs(500);
+    assert.equal(cameras.health(id)!.state, 'idle');
+    assert.equal(camera.connected, 0, 'nobody watches: not connected');
+    let truth: Seen[] = [];
+    let sub: HubSubscription<MediaUnit> | null = null;
+    const viewing = gstViewer(kadr.url('yard'), 'tcp', 'h265', 4);
+    await until(() => cameras.health(id)!.state === 'live', 'the camera to connect for the viewer');
+    sub = cameras.acquire(id, 'test');
+    truth = collect(sub);
+    const v = await viewing;
+    assert.equal(v.error, null);
+    assert.ok(v.timestamps.length >= 40, `${v.timestamps.length} H.265 frames`);
+    const tail = v.timestamps.filter((t) => truth.some((s) => s.rtp === t));
+    assert.ok(
+      tail.length >= 30 &&
+        contiguousIn(
+          tail,
+          truth.map((s) => s.rtp),
+        ),
+      "H.265 timestamps are the camera's",
+    );
+    assert.equal(camera.connected, 1);
+    sub.close();
+    const left = Date.now();
+    await until(() => camera.closed === 1, 'the camera connection to close', 10_000);
+    const after = Date.now() - left;
+    assert.ok(after >= 1400 && after < 4000, `closed ${after} ms after the last consumer left`);
+    assert.equal(cameras.health(id)!.state, 'idle');
+  } finally {
+    await kadr.close();
+    await camera.kill();
+  }
+});
+
+test('the camera drops for 3 s and returns: reconnecting then live; a TCP viewer keeps its session', async () => {
+  const port = await freePort();
+  const camera = await startLiveSource({ cam: 'h264' }, port);
+  const cameras = new LiveCameras({ reconnectMinMs: 200, reconnectMaxMs: 1000, readTimeoutMs: 2000 });
+  const kadr = await startKadrLive(cameras);
+  try {
+    const id = randomUUID();
+    cameras.put({ id, name: 'gate', url: camera.url('cam'), transport: 'tcp', onDemand: false });
+    await until(() => cameras.health(id)!.state === 'live', 'live');
+    const viewing = gstViewer(kadr.url('gate'), 'tcp', 'h264', 12);
+    await sleepMs(2500);
+    await camera.kill();
+    const killedAt = Date.now();
+    await until(() => cameras.health(id)!.state === 'reconnecting', 'reconnecting', 5000);
+    assert.ok(cameras.health(id)!.lastError, 'the loss has a reason');
+    await sleepMs(3000 - (Date.now() - killedAt));
+    await camera.restart();
+    const backAt = Date.now();
+    await until(() => cameras.health(id)!.state === 'live', 'live again', 8000);
+    const h = cameras.health(id)!;
+    assert.equal(h.reconnects, 1);
+    assert.equal(h.lastError, null);
+    const v = await viewing;
+    assert.equal(v.error, null, 'the viewer saw no error');
+    const before = v.at.filter((t) => t < killedAt).length;
+    const afterReturn = v.at.filter((t) => t > backAt).length;
+    assert.ok(before >= 40, `${before} frames before the drop`);
+    assert.ok(afterReturn >= 50, `${afterReturn} frames after the camera came back, in the same session`);
+  } finally {
+    await kadr.close();
+    await camera.kill();
+  }
+});
+
+test('a camera that never answers: failed with a readable error, no credentials, retried with back-off', async () => {
+  const sockets: net.Socket[] = [];
+  let accepted = 0;
+  const silent = net.createServer((s) => {
+    accepted++;
+    sockets.push(s);
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as net.AddressInfo).port;
+  const retries: number[] = [];
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    warn(message, fields) {
+      if (message === 'cannot connect to the source') retries.push(fields!.retryInMs as number);
+    },
+    error() {},
+    child() {
+      return logger;
+    },
+  };
+  const cameras = new LiveCameras({ logger, reconnectMinMs: 200, reconnectMaxMs: 800, readTimeoutMs: 500 });
+  try {
+    const id = randomUUID();
+    cameras.put({
+      id,
+      name: 'dead',
+      url: `rtsp://admin:s3cret-pw@127.0.0.1:${port}/x`,
+      transport: 'tcp',
+      onDemand: false,
+    });
+    await until(() => cameras.health(id)!.state === 'failed', 'failed', 5000);
+    const h = cameras.health(id)!;
+    assert.match(h.lastError!, /cannot open rtsp:\/\/\*\*\*@127\.0\.0\.1:\d+\/x: .*no response/);
+    assert.ok(!h.lastError!.includes('s3cret') && !h.lastError!.includes('admin'), h.lastError!);
+    await until(() => retries.length >= 4, 'four attempts', 15_000);
+    assert.deepEqual(retries.slice(0, 4), [200, 400, 800, 800], 'back-off doubles up to the maximum');
+    assert.equal(cameras.health(id)!.state, 'failed', 'still failed while retrying');
+    assert.ok(accepted >= 4, 'each attempt reached the server');
+    assert.ok(!cameras.metricsText().includes('s3cret'));
+  } finally {
+    await cameras.close();
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
+});
+
+/** kadr's own RTSP client (the camera pull) on the restream: rtp timestamp and wallclock per unit. */
+async function pullThroughKadr(url: string, ms: number): Promise<Seen[]> {
+  const source = new RtspCameraSource(url, { transport: 'tcp', path: 'auto', readTimeoutMs: 5000 });
+  const abort = new AbortController();
+  const pull = await source.connect(abort.signal);
+  const seen: Seen[] = [];
+  const stop = Date.now() + ms;
+  while (Date.now() < stop) {
+    const u = await pull.read();
+    if (!u) break;
+    seen.push({ rtp: u.rtpTimestamp!, ntpMs: u.ntpMs, key: u.key });
+    pull.recycle(u.data);
+  }
+  await pull.close();
+  return seen;
+}
