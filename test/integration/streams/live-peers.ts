@@ -8,7 +8,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RtspServer } from '../../../src/rtsp/index.js';
-import { LiveCameras, StreamRegistry } from '../../../src/streams/index.js';
+import type { LiveCameras } from '../../../src/streams/index.js';
+import { StreamRegistry } from '../../../src/streams/index.js';
 import { freePort } from '../recorder/rtsp-source.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
