@@ -227,6 +227,32 @@ test('the camera drops for 3 s and returns: reconnecting then live; a TCP viewer
   }
 });
 
+test('a camera removed while watched: the viewer gets RTCP BYE and ends cleanly, the camera is released', async () => {
+  const camera = await startLiveSource({ cam: 'h264' });
+  const cameras = new LiveCameras();
+  const kadr = await startKadrLive(cameras);
+  try {
+    const id = randomUUID();
+    cameras.put({ id, name: 'porch', url: camera.url('cam'), transport: 'tcp', onDemand: false });
+    await until(() => cameras.health(id)!.state === 'live', 'live');
+    const viewing = gstViewer(kadr.url('porch'), 'tcp', 'h264', 15);
+    await until(() => cameras.health(id)!.consumers === 1, 'the viewer', 10_000);
+    await sleepMs(1500);
+    const removedAt = Date.now();
+    await cameras.remove(id);
+    const v = await viewing;
+    assert.equal(v.error, null);
+    assert.ok(v.ended, 'the viewer saw the end of the stream (EOS from RTCP BYE)');
+    assert.ok(Date.now() - removedAt < 5000, 'it ended at once, not at its 15 s limit');
+    assert.ok(v.timestamps.length >= 25, `${v.timestamps.length} frames before`);
+    await until(() => camera.closed === 1, 'the camera connection closed', 5000);
+    assert.equal(cameras.health(id), undefined);
+  } finally {
+    await kadr.close();
+    await camera.kill();
+  }
+});
+
 test('a camera that never answers: failed with a readable error, no credentials, retried with back-off', async () => {
   const sockets: net.Socket[] = [];
   let accepted = 0;
