@@ -253,6 +253,38 @@ test('a camera removed while watched: the viewer gets RTCP BYE and ends cleanly,
   }
 });
 
+test('a consumer that does not read skips to keyframes, counted in health and metrics; the others lose nothing', async () => {
+  const camera = await startLiveSource({ cam: 'h264' });
+  const cameras = new LiveCameras({ maxQueuedUnits: 10 });
+  try {
+    const id = randomUUID();
+    cameras.put({ id, name: 'slow', url: camera.url('cam'), transport: 'tcp', onDemand: false });
+    await until(() => cameras.health(id)!.state === 'live', 'live');
+    const stalled = cameras.acquire(id, 'stalled');
+    const reader = collect(cameras.acquire(id, 'reader'));
+    await sleepMs(3000);
+    const skipped = cameras.health(id)!.skippedUnits;
+    assert.ok(
+      skipped >= 40,
+      `${skipped} units skipped by the consumer that never reads (3 s at 25 fps, 10 kept)`,
+    );
+    assert.equal(skipped, stalled.skippedUnits);
+    const steps = reader.slice(1).map((u, i) => (u.rtp - reader[i]!.rtp + 2 ** 32) % 2 ** 32);
+    assert.ok(
+      reader.length >= 45 && steps.every((d) => d === 3600),
+      `the reading consumer got every frame: ${reader.length} ${[...new Set(steps)].join(',')}`,
+    );
+    stalled.close();
+    const metric = parsePrometheusText(cameras.metricsText()).find(
+      (m) => m.name === 'kadr_camera_skipped_units_total',
+    );
+    assert.ok(metric && metric.value >= skipped, 'the count stays after the consumer left');
+  } finally {
+    await cameras.close();
+    await camera.kill();
+  }
+});
+
 test('a camera that never answers: failed with a readable error, no credentials, retried with back-off', async () => {
   const sockets: net.Socket[] = [];
   let accepted = 0;
