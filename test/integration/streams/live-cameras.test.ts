@@ -18,6 +18,7 @@ import {
   gstViewer,
   parsePrometheusText,
   sleepMs,
+  startGstViewer,
   startKadrLive,
   startLiveSource,
   until,
@@ -67,10 +68,10 @@ test('one upstream, three viewers at once (TCP, UDP, ffprobe), timestamps and wa
     await sleepMs(500);
 
     const [tcp, udp, probe, pull] = await Promise.all([
-      gstViewer(kadr.url(name), 'tcp', 'h264', 5),
-      gstViewer(kadr.url(name), 'udp', 'h264', 5),
+      gstViewer(kadr.url(name), 'tcp', 'h264', 7),
+      gstViewer(kadr.url(name), 'udp', 'h264', 7),
       ffprobeLive(kadr.url(name), 'tcp', 75),
-      pullThroughKadr(kadr.url(name), 5000),
+      pullThroughKadr(kadr.url(name), 6000),
     ]);
     const cameraTs = truth.map((s) => s.rtp);
     for (const [label, v] of [
@@ -78,7 +79,7 @@ test('one upstream, three viewers at once (TCP, UDP, ffprobe), timestamps and wa
       ['gst udp', udp],
     ] as const) {
       assert.equal(v.error, null, `${label}: no error`);
-      assert.ok(v.timestamps.length >= 75, `${label}: ${v.timestamps.length} frames in 5 s`);
+      assert.ok(v.timestamps.length >= 75, `${label}: ${v.timestamps.length} frames in 7 s`);
       assert.ok(
         contiguousIn(v.timestamps, cameraTs),
         `${label}: the RTP timestamps it sees are the camera's, in order, none missing`,
@@ -119,6 +120,11 @@ test('one upstream, three viewers at once (TCP, UDP, ffprobe), timestamps and wa
     }
     assert.equal(camera.connected, 1, 'one connection to the camera for four viewers and a test consumer');
 
+    await until(
+      () => cameras.health(id)!.consumers === 1,
+      'the viewers to leave; the test consumer stays',
+      5000,
+    );
     const h = cameras.health(id)!;
     assert.equal(h.state, 'live');
     assert.equal(h.codec, 'h264');
@@ -127,7 +133,6 @@ test('one upstream, three viewers at once (TCP, UDP, ffprobe), timestamps and wa
     assert.ok(h.fps !== null && Math.abs(h.fps - 25) < 0.5, `fps from PTS: ${h.fps}`);
     assert.ok(h.bitrateBps !== null && h.bitrateBps > 50_000, `bitrate ${h.bitrateBps}`);
     assert.ok(h.lastFrameAt !== null && !Number.isNaN(Date.parse(h.lastFrameAt)));
-    assert.equal(h.consumers, 1, 'the viewers left; the test consumer stays');
     const samples = parsePrometheusText(cameras.metricsText());
     const up = samples.filter((s) => s.name === 'kadr_camera_up');
     assert.deepEqual(
@@ -164,7 +169,7 @@ test('on demand (H.265): connects at the first viewer, disconnects idleStopMs af
     assert.equal(camera.connected, 0, 'nobody watches: not connected');
     let truth: Seen[] = [];
     let sub: HubSubscription<MediaUnit> | null = null;
-    const viewing = gstViewer(kadr.url('yard'), 'tcp', 'h265', 4);
+    const viewing = gstViewer(kadr.url('yard'), 'tcp', 'h265', 6);
     await until(() => cameras.health(id)!.state === 'live', 'the camera to connect for the viewer');
     sub = cameras.acquire(id, 'test');
     truth = collect(sub);
@@ -202,8 +207,8 @@ test('the camera drops for 3 s and returns: reconnecting then live; a TCP viewer
     const id = randomUUID();
     cameras.put({ id, name: 'gate', url: camera.url('cam'), transport: 'tcp', onDemand: false });
     await until(() => cameras.health(id)!.state === 'live', 'live');
-    const viewing = gstViewer(kadr.url('gate'), 'tcp', 'h264', 12);
-    await sleepMs(2500);
+    const viewer = startGstViewer(kadr.url('gate'), 'tcp', 'h264', 14);
+    await until(() => viewer.now.timestamps.length >= 25, 'the viewer to get frames');
     await camera.kill();
     const killedAt = Date.now();
     await until(() => cameras.health(id)!.state === 'reconnecting', 'reconnecting', 5000);
@@ -215,11 +220,11 @@ test('the camera drops for 3 s and returns: reconnecting then live; a TCP viewer
     const h = cameras.health(id)!;
     assert.equal(h.reconnects, 1);
     assert.equal(h.lastError, null);
-    const v = await viewing;
+    const v = await viewer.done;
     assert.equal(v.error, null, 'the viewer saw no error');
     const before = v.at.filter((t) => t < killedAt).length;
     const afterReturn = v.at.filter((t) => t > backAt).length;
-    assert.ok(before >= 40, `${before} frames before the drop`);
+    assert.ok(before >= 25, `${before} frames before the drop`);
     assert.ok(afterReturn >= 50, `${afterReturn} frames after the camera came back, in the same session`);
   } finally {
     await kadr.close();
@@ -235,15 +240,14 @@ test('a camera removed while watched: the viewer gets RTCP BYE and ends cleanly,
     const id = randomUUID();
     cameras.put({ id, name: 'porch', url: camera.url('cam'), transport: 'tcp', onDemand: false });
     await until(() => cameras.health(id)!.state === 'live', 'live');
-    const viewing = gstViewer(kadr.url('porch'), 'tcp', 'h264', 15);
-    await until(() => cameras.health(id)!.consumers === 1, 'the viewer', 10_000);
-    await sleepMs(1500);
+    const viewer = startGstViewer(kadr.url('porch'), 'tcp', 'h264', 20);
+    await until(() => viewer.now.timestamps.length >= 25, 'the viewer to get frames');
     const removedAt = Date.now();
     await cameras.remove(id);
-    const v = await viewing;
+    const v = await viewer.done;
     assert.equal(v.error, null);
     assert.ok(v.ended, 'the viewer saw the end of the stream (EOS from RTCP BYE)');
-    assert.ok(Date.now() - removedAt < 5000, 'it ended at once, not at its 15 s limit');
+    assert.ok(Date.now() - removedAt < 5000, 'it ended at once, not at its 20 s limit');
     assert.ok(v.timestamps.length >= 25, `${v.timestamps.length} frames before`);
     await until(() => camera.closed === 1, 'the camera connection closed', 5000);
     assert.equal(cameras.health(id), undefined);

@@ -97,15 +97,23 @@ export function gstViewer(
   codec: 'h264' | 'h265',
   seconds: number,
 ): Promise<GstViewerResult> {
-  return new Promise((resolve) => {
+  return startGstViewer(url, transport, codec, seconds).done;
+}
+
+/** The same, with what it has received so far readable while it runs. */
+export function startGstViewer(
+  url: string,
+  transport: 'tcp' | 'udp',
+  codec: 'h264' | 'h265',
+  seconds: number,
+): { now: GstViewerResult; done: Promise<GstViewerResult> } {
+  const result: GstViewerResult = { code: null, timestamps: [], at: [], ended: false, error: null };
+  const done = new Promise<GstViewerResult>((resolve) => {
     const proc = spawn(
       '/usr/bin/python3',
       [path.join(here, 'gst-rtp-client.py'), url, transport, codec, String(seconds)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const result: GstViewerResult = { code: null, timestamps: [], at: [], ended: false, error: null };
     let buffered = '';
     proc.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
@@ -127,6 +135,7 @@ export function gstViewer(
       resolve(result);
     });
   });
+  return { now: result, done };
 }
 
 /** `ffprobe -show_frames` of `frames` frames of a live RTSP URL: each frame's pts (90 kHz) and key flag. */
