@@ -13,6 +13,7 @@ import type { MediaUnit } from '../../../src/core/media-unit.js';
 import { LiveCameras, RtspCameraSource } from '../../../src/streams/index.js';
 import type { HubSubscription } from '../../../src/streams/index.js';
 import { freePort } from '../recorder/rtsp-source.js';
+import { RawClient } from '../rtsp/raw-client.js';
 import {
   ffprobeLive,
   gstViewer,
@@ -289,6 +290,61 @@ test('a consumer that does not read skips to keyframes, counted in health and me
   }
 });
 
+test('a TCP viewer reading at a third of the rate skips whole units to keyframes, sequence unbroken', async () => {
+  const camera = await startLiveSource({ cam: 'h264-heavy' });
+  const cameras = new LiveCameras();
+  const kadr = await startKadrLive(cameras, { tcpSkipBacklogBytes: 256 * 1024 });
+  try {
+    const id = randomUUID();
+    cameras.put({ id, name: 'lane', url: camera.url('cam'), transport: 'tcp', onDemand: false });
+    await until(() => cameras.health(id)!.state === 'live', 'live');
+    const c = await RawClient.connect(kadr.port);
+    const url = kadr.url('lane');
+    assert.equal((await c.request('DESCRIBE', url, { Accept: 'application/sdp' })).status, 200);
+    const s = await c.request('SETUP', `${url}/track0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1' });
+    const session = s.headers.get('session')!.split(';')[0]!;
+    assert.equal((await c.request('PLAY', url, { Session: session })).status, 200);
+    await sleepMs(1500);
+    const bytesPerSec = c.frames.reduce((n, f) => n + f.payload.length, 0) / 1.5;
+    c.socket.removeAllListeners('data');
+    const parse = (c as unknown as { onData(d: Buffer): void }).onData.bind(c);
+    throttle(c.socket, Math.round(bytesPerSec / 3), parse);
+    /** The access units where the RTP timestamp jumps by more than 3 frames: NAL types of each. */
+    const jumps = () => {
+      const rtp = c.frames.filter((f) => f.channel === 0).map((f) => f.payload);
+      const found: number[][] = [];
+      for (let i = 1; i < rtp.length; i++) {
+        assert.equal(
+          rtp[i]!.readUInt16BE(2),
+          (rtp[i - 1]!.readUInt16BE(2) + 1) & 0xffff,
+          'sequence unbroken',
+        );
+        const ts = rtp[i]!.readUInt32BE(4);
+        if ((ts - rtp[i - 1]!.readUInt32BE(4)) >>> 0 <= 3 * 3600) continue;
+        const types: number[] = [];
+        for (let j = i; j < rtp.length && rtp[j]!.readUInt32BE(4) === ts; j++)
+          types.push(firstNalType(rtp[j]!));
+        found.push(types);
+      }
+      return found;
+    };
+    // What the server left out shows at the viewer once it has read what the kernel buffers held.
+    await until(
+      () => kadr.server.stats.viewerSkips >= 1 && jumps().length >= 1,
+      'a skip seen by the viewer',
+      60_000,
+    );
+    const landings = jumps();
+    assert.ok(landings.length >= 1, `the viewer saw ${landings.length} jumps`);
+    for (const types of landings) assert.ok(types.includes(5), `each skip lands on an IDR (NAL ${types})`);
+    assert.equal(kadr.server.stats.overflows, 0, 'not dropped');
+    c.close();
+  } finally {
+    await kadr.close();
+    await camera.kill();
+  }
+});
+
 test('a camera that never answers: failed with a readable error, no credentials, retried with back-off', async () => {
   const sockets: net.Socket[] = [];
   let accepted = 0;
@@ -335,6 +391,29 @@ test('a camera that never answers: failed with a readable error, no credentials,
     silent.close();
   }
 });
+
+/** Lets `upstream`'s bytes through at `bytesPerSec` on average, by pausing it between chunks. */
+function throttle(upstream: net.Socket, bytesPerSec: number, onData: (chunk: Buffer) => void): void {
+  const t0 = performance.now();
+  let bytes = 0;
+  upstream.on('data', (chunk: Buffer) => {
+    onData(chunk);
+    bytes += chunk.length;
+    const aheadMs = (bytes / bytesPerSec) * 1000 - (performance.now() - t0);
+    if (aheadMs > 5) {
+      upstream.pause();
+      setTimeout(() => upstream.resume(), aheadMs);
+    }
+  });
+}
+
+/** H.264 NAL type an RTP packet's payload starts with (the one an FU-A carries). */
+function firstNalType(packet: Buffer): number {
+  const type = packet[12]! & 0x1f;
+  if (type === 24) return packet[15]! & 0x1f;
+  if (type === 28) return packet[13]! & 0x1f;
+  return type;
+}
 
 /** kadr's own RTSP client (the camera pull) on the restream: rtp timestamp and wallclock per unit. */
 async function pullThroughKadr(url: string, ms: number): Promise<Seen[]> {

@@ -7,7 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RtspServer } from '../../../src/rtsp/index.js';
+import { RtspServer, type RtspServerOptions } from '../../../src/rtsp/index.js';
 import type { LiveCameras } from '../../../src/streams/index.js';
 import { StreamRegistry } from '../../../src/streams/index.js';
 import { freePort } from '../recorder/rtsp-source.js';
@@ -23,9 +23,9 @@ export interface LiveSource {
   restart(): Promise<void>;
 }
 
-/** mounts: name -> 'h264' | 'h265'. */
+/** mounts: name -> 'h264' | 'h265' | 'h264-heavy' (noise at about 5 Mbit/s). */
 export async function startLiveSource(
-  mounts: Record<string, 'h264' | 'h265'>,
+  mounts: Record<string, 'h264' | 'h265' | 'h264-heavy'>,
   port?: number,
 ): Promise<LiveSource> {
   const p = port ?? (await freePort());
@@ -182,18 +182,25 @@ export function ffprobeLive(
 
 export interface KadrLiveServer {
   cameras: LiveCameras;
+  server: RtspServer;
+  port: number;
   url(name: string): string;
   close(): Promise<void>;
 }
 
 /** kadr's RTSP server on a free port, serving the cameras of `cameras` at their names. */
-export async function startKadrLive(cameras: LiveCameras): Promise<KadrLiveServer> {
+export async function startKadrLive(
+  cameras: LiveCameras,
+  options: Partial<RtspServerOptions> = {},
+): Promise<KadrLiveServer> {
   const registry = new StreamRegistry();
   registry.setLiveMounts(cameras);
-  const server = new RtspServer({ handler: registry, host: '127.0.0.1', port: 0 });
+  const server = new RtspServer({ ...options, handler: registry, host: '127.0.0.1', port: 0 });
   const { port } = await server.listen();
   return {
     cameras,
+    server,
+    port,
     url: (name) => `rtsp://127.0.0.1:${port}/${encodeURIComponent(name)}`,
     close: async () => {
       await server.close();
