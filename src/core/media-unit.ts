@@ -23,6 +23,11 @@ export interface MediaUnit<Payload = Buffer> {
   /** Local wallclock when the unit's last byte arrived. */
   receivedAtMs: number;
   /**
+   * The 32-bit RTP timestamp the source sent the unit with, where it came over RTP (kadr's receiver):
+   * the restream sends it unchanged. Absent for units from files or libavformat's demuxer.
+   */
+  rtpTimestamp?: number;
+  /**
    * The bytes. H.264/H.265: one Annex B access unit (start codes; parameter sets where the source sent
    * them in-band). Other codecs: the packet as libavformat demuxes it. The recorder's pull carries a
    * node-av Packet here so that the bytes are copied once, into the packet the muxer writes.

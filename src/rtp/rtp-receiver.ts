@@ -161,6 +161,7 @@ export class RtpReceiver {
       key: au.key,
       ntpMs: this.clock.wallclockMs(au.timestamp),
       receivedAtMs: this.arrivalMs,
+      rtpTimestamp: au.timestamp,
       data: au.data,
       loss: { lostPackets: lost - this.lostReported, incomplete, damaged },
     });

@@ -21,6 +21,11 @@ export interface CameraVideoInfo {
   width: number;
   height: number;
   timeBase: Rational;
+  /**
+   * H.264 / H.265 parameter sets known so far (SDP or in-band; VPS, SPS, PPS order, NAL units without
+   * start codes), for the restream's SDP; absent where the pull does not know them (libavformat's path).
+   */
+  parameterSets?: Buffer[];
 }
 
 /**

@@ -23,3 +23,6 @@ export {
   type LiveStreamInfo,
   type LiveCameraOptions,
 } from './live-camera.js';
+export { LiveCameras } from './live-cameras.js';
+export type { CameraHealth, CameraState, LiveCameraSpec, LiveCamerasOptions } from './live-cameras.js';
+export type { LiveMounts } from './stream-registry.js';

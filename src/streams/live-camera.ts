@@ -47,10 +47,25 @@ export interface LiveStreamInfo {
   reorderDepth: number;
 }
 
+/** What happens to the connection, for a runtime that shows the camera's state (live-cameras.ts). */
+export interface LiveCameraEvents {
+  /** An attempt to connect begins (1 for the first). */
+  connecting?(connection: number): void;
+  /** Connected and playing. */
+  connected?(info: CameraVideoInfo): void;
+  /** Each unit, before it is published. */
+  unit?(unit: MediaUnit): void;
+  /** A connection that was made ended, and will be made again. */
+  lost?(reason: string): void;
+  /** An attempt could not connect (the message names no credentials); it will be tried again. */
+  connectFailed?(message: string): void;
+}
+
 export interface LiveCameraOptions extends StreamHubOptions {
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
   logger?: Logger;
+  events?: LiveCameraEvents;
 }
 
 export class LiveCamera {
@@ -80,40 +95,53 @@ export class LiveCamera {
       probe: () => this.source.probe(),
       logger: this.log,
     });
+    const events = this.options.events ?? {};
     let error: string | null = null;
     try {
-      await supervisor.run(async () => {
-        const pull = await this.source.connect(signal);
-        this.info = pull.info;
-        this.pull = pull;
-        this.log.info('connected', { source: this.source.name });
-        let frames = 0;
-        let last: number | null = null;
-        try {
-          for (;;) {
-            const unit = await pull.read();
-            if (!unit) break;
-            frames++;
-            last = unit.receivedAtMs;
-            try {
-              this.hub.publish(owned(unit));
-            } finally {
-              pull.recycle(unit.data);
+      await supervisor.run(
+        async ({ connection }) => {
+          events.connecting?.(connection);
+          const pull = await this.source.connect(signal);
+          this.info = pull.info;
+          this.pull = pull;
+          this.log.info('connected', { source: this.source.name });
+          // A new connection does not continue the last one: consumers start again at a keyframe.
+          if (this.hub.published > 0) this.hub.discontinuity();
+          events.connected?.(pull.info);
+          let frames = 0;
+          let last: number | null = null;
+          try {
+            for (;;) {
+              const unit = await pull.read();
+              if (!unit) break;
+              frames++;
+              last = unit.receivedAtMs;
+              try {
+                const own = owned(unit);
+                events.unit?.(own);
+                this.hub.publish(own);
+              } finally {
+                pull.recycle(unit.data);
+              }
             }
+          } finally {
+            await pull.close();
           }
-        } finally {
-          await pull.close();
-        }
-        const end = pull.end ?? { kind: 'eof' };
-        if (signal.aborted) return { kind: 'done' };
-        if (end.kind === 'eof' && pull.info.durationMs !== null && (await this.source.stillThere())) {
-          return { kind: 'done' };
-        }
-        const reason = end.kind === 'error' ? end.message : 'connection closed by the source';
-        this.log.warn('source lost', { source: this.source.name, error: reason });
-        if (last !== null) this.hub.gap({ fromMs: last, reason });
-        return { kind: 'lost', reason, framesReceived: frames, lastReceivedAtMs: last };
-      });
+          const end = pull.end ?? { kind: 'eof' };
+          if (signal.aborted) return { kind: 'done' };
+          if (end.kind === 'eof' && pull.info.durationMs !== null && (await this.source.stillThere())) {
+            return { kind: 'done' };
+          }
+          const reason = end.kind === 'error' ? end.message : 'connection closed by the source';
+          this.log.warn('source lost', { source: this.source.name, error: reason });
+          if (last !== null) this.hub.gap({ fromMs: last, reason });
+          events.lost?.(reason);
+          return { kind: 'lost', reason, framesReceived: frames, lastReceivedAtMs: last };
+        },
+        async (e) => {
+          events.connectFailed?.((e as Error).message);
+        },
+      );
     } catch (e) {
       error = (e as Error).message;
       throw e;
@@ -146,6 +174,7 @@ function owned(unit: CameraUnit): MediaUnit {
     key: unit.key,
     ntpMs: unit.ntpMs,
     receivedAtMs: unit.receivedAtMs,
+    rtpTimestamp: unit.rtpTimestamp,
     data: Buffer.from(unit.data.data ?? Buffer.alloc(0)),
   };
 }

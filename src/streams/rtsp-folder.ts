@@ -11,7 +11,7 @@ import { silentLogger } from '../core/logger.js';
 import { RtspServer } from '../rtsp/index.js';
 import { FileSource, mountNameFor } from './file-source.js';
 import { ByteBudget } from './rtp-unit-cache.js';
-import { StreamRegistry } from './stream-registry.js';
+import { type LiveMounts, StreamRegistry } from './stream-registry.js';
 
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.ts', '.mts']);
 
@@ -24,6 +24,8 @@ export interface FolderRtspOptions {
   cacheBytes?: number;
   auth?: { user: string; password: string };
   logger?: Logger;
+  /** Live cameras served next to the files, each at `/<camera name>` (a file of the same name wins). */
+  live?: LiveMounts;
 }
 
 export interface FolderRtsp {
@@ -36,6 +38,7 @@ export interface FolderRtsp {
 export async function startFolderRtsp(o: FolderRtspOptions): Promise<FolderRtsp> {
   const logger = o.logger ?? silentLogger;
   const registry = new StreamRegistry(logger);
+  if (o.live) registry.setLiveMounts(o.live);
   const cacheBudget = o.cacheBytes === undefined ? undefined : new ByteBudget(o.cacheBytes);
   const sourceFor = (name: string, file: string) =>
     new FileSource(name, path.join(o.dir, file), { loop: o.loop, logger, cacheBudget });

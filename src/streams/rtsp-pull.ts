@@ -198,6 +198,7 @@ export class RtspPull {
       key: u.key,
       receivedAtMs: u.receivedAtMs,
       ntpMs: u.ntpMs,
+      rtpTimestamp: u.rtpTimestamp,
       ptsEstimated: false,
       loss: u.loss,
     });
@@ -209,6 +210,7 @@ export class RtspPull {
     const sps = this.receiver.depacketizer.sps;
     if (!sps || sps === this.spsSeen) return;
     this.spsSeen = sps;
+    this.info.parameterSets = this.receiver.depacketizer.parameterSets();
     try {
       this.sps = this.info.codec === 'h264' ? parseH264Sps(sps) : parseHevcSps(sps);
       this.info.width = this.sps.width;

@@ -213,3 +213,28 @@ test('a late subscriber after a gap waits for the new connection’s keyframe', 
   assert.deepEqual(await drain(late), [15]);
   assert.deepEqual(hub.lastGap, { fromMs: 1, reason: 'x' });
 });
+
+test('discontinuity: queued units are still read, then every subscriber rejoins at the next keyframe', async () => {
+  const hub = new StreamHub();
+  const sub = hub.subscribe();
+  for (let n = 0; n < 7; n++) hub.publish(unit(n));
+  hub.discontinuity();
+  // A new connection that starts mid-group: its units before a keyframe are not handed on.
+  for (let n = 7; n < 16; n++) hub.publish(unit(n));
+  const late = hub.subscribe();
+  hub.finish();
+  assert.deepEqual(await drain(sub), [...range(0, 7), ...range(10, 16)]);
+  assert.deepEqual(await drain(late), range(15, 16), 'the kept group restarted at the keyframe after it');
+  assert.equal(sub.skippedUnits, 0, 'not counted as a slow consumer');
+});
+
+test('onClose: called once, by close()', () => {
+  const hub = new StreamHub();
+  const sub = hub.subscribe();
+  let calls = 0;
+  sub.onClose = () => calls++;
+  sub.close();
+  sub.close();
+  assert.equal(calls, 1);
+  assert.equal(hub.subscribers, 0);
+});

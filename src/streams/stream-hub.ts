@@ -112,6 +112,16 @@ export class StreamHub<U extends MediaUnit<unknown> = MediaUnit> {
     for (const sub of this.subs) sub.wake();
   }
 
+  /**
+   * The upstream starts again after a reconnect: what follows does not continue what came before (a
+   * new RTP session, timestamps from a new base), so the kept group is dropped and every subscriber
+   * waits for the next keyframe (what it has queued from before is still read). Not counted as a skip.
+   */
+  discontinuity(): void {
+    this.gop = [];
+    for (const sub of this.subs) sub.rejoin();
+  }
+
   subscribe(): HubSubscription<U> {
     const sub = new HubSubscription<U>(this, this.maxQueuedUnits, this.gop);
     if (!this.ended) this.subs.add(sub);
@@ -135,6 +145,8 @@ export class HubSubscription<U extends MediaUnit<unknown> = MediaUnit> {
   private waiting: 'join' | 'skip' | null;
   private waiter: (() => void) | null = null;
   private closed = false;
+  /** Called once by close() (whoever handed the subscription out counts its consumers). */
+  onClose: (() => void) | null = null;
 
   constructor(
     private readonly hub: StreamHub<U>,
@@ -197,6 +209,14 @@ export class HubSubscription<U extends MediaUnit<unknown> = MediaUnit> {
     this.head = 0;
     this.hub.remove(this);
     this.wake();
+    const onClose = this.onClose;
+    this.onClose = null;
+    onClose?.();
+  }
+
+  /** @internal */
+  rejoin(): void {
+    if (this.waiting !== 'skip') this.waiting = 'join';
   }
 
   /** @internal */

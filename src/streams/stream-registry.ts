@@ -25,10 +25,16 @@ interface SessionEntry {
 /** Looks for a source the registry does not have yet (a file added to a served folder). */
 export type SourceFinder = (name: string) => Promise<StreamSource | undefined>;
 
+/** Mounts that come and go on their own (live-cameras.ts): asked on each request, never kept here. */
+export interface LiveMounts {
+  mount(name: string): StreamSource | undefined;
+}
+
 export class StreamRegistry implements RtspServerHandler {
   private readonly sources = new Map<string, StreamSource>();
   private readonly sessions = new Map<string, SessionEntry>();
   private finder: SourceFinder | undefined;
+  private live: LiveMounts | undefined;
 
   constructor(private readonly logger: Logger = silentLogger) {}
 
@@ -37,9 +43,20 @@ export class StreamRegistry implements RtspServerHandler {
     this.finder = finder;
   }
 
+  /**
+   * Serves live cameras next to the files, each at its name. A file of the same name wins: the files
+   * a server was started with stay what they were.
+   */
+  setLiveMounts(live: LiveMounts): void {
+    this.live = live;
+  }
+
   private async lookup(name: string): Promise<StreamSource | undefined> {
     const known = this.sources.get(name);
-    if (known || !this.finder) return known;
+    if (known) return known;
+    const live = this.live?.mount(name);
+    if (live) return live;
+    if (!this.finder) return undefined;
     const found = await this.finder(name);
     if (!found || found.name !== name) return undefined;
     // two DESCRIBEs for a new file at once: the first one added wins
@@ -87,6 +104,7 @@ export class StreamRegistry implements RtspServerHandler {
       return await source.describe();
     } catch (e) {
       this.logger.error('cannot describe source', { mount: source.name, error: String(e) });
+      if (e instanceof RtspStatusError) throw e;
       throw new RtspStatusError(isKadrError(e) ? 404 : 500, `cannot describe ${source.name}`);
     }
   }

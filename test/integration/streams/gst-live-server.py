@@ -1,0 +1,33 @@
+#!/usr/bin/python3
+# A live RTSP camera nobody here wrote: GStreamer's gst-rtsp-server with a live videotestsrc encoded as
+# it runs (openh264enc for H.264; x265enc for H.265), RTP timestamps and RTCP sender reports from the
+# pipeline clock (rtpbin). Prints one line per RTSP client connection ('client connected') and per
+# closed one ('client closed'), so a test counts the connections made to the camera.
+# 'h264-heavy' encodes noise (videotestsrc pattern=snow) at about 5 Mbit/s, a stream a slow link cannot keep up with.
+# usage: gst-live-server.py PORT name=h264|h265|h264-heavy ...
+import sys, os, gi
+gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0')
+from gi.repository import Gst, GstRtspServer, GLib
+Gst.init(None)
+server = GstRtspServer.RTSPServer(address='127.0.0.1', service=sys.argv[1])
+mounts = server.get_mount_points()
+src = 'videotestsrc is-live=true pattern={} ! video/x-raw,width=320,height=240,framerate=25/1'
+enc = {
+    'h264': 'openh264enc gop-size=25 complexity=low bitrate=500000 ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1',
+    'h264-heavy': 'openh264enc gop-size=25 complexity=low bitrate=6000000 ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1',
+    'h265': 'x265enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=500 ! h265parse ! rtph265pay name=pay0 pt=96 config-interval=-1',
+}
+for arg in sys.argv[2:]:
+    name, codec = arg.split('=', 1)
+    f = GstRtspServer.RTSPMediaFactory()
+    pattern = 'snow' if codec == 'h264-heavy' else 'ball'
+    f.set_launch(f'( {src.format(pattern)} ! {enc[codec]} )')
+    f.set_shared(True)
+    mounts.add_factory('/' + name, f)
+def on_client(server, client):
+    print('client connected', flush=True)
+    client.connect('closed', lambda c: print('client closed', flush=True))
+server.connect('client-connected', on_client)
+server.attach(None)
+print(f'rtsp server on 127.0.0.1:{sys.argv[1]} pid {os.getpid()}', flush=True)
+GLib.MainLoop().run()
