@@ -30,7 +30,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const env: NodeJS.ProcessEnv = { ...process.env };
+// Every `kadr serve` a test starts also serves cameras over RTSP: on a free port unless a test says
+// which, so that servers started one after another (or at once) never fight over 8554.
+const env: NodeJS.ProcessEnv = { KADR_RTSP_PORT: '0', ...process.env };
 const running: { name: string; stop: () => Promise<void> }[] = [];
 let code = 1;
 try {

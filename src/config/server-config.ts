@@ -37,6 +37,8 @@ export interface ServerConfig {
   /** When the object store cannot be reached, a video waits this long before it is tried again. */
   readonly storageRetryMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Length of a camera recording's segments (KADR_CAMERA_SEGMENT_SECONDS, default 60). */
+  readonly cameraSegmentMs: number;
   /** Embedding distance under which two faces are one person (KADR_PROFILE_DISTANCE). */
   readonly profileDistance: number;
   /**
@@ -115,6 +117,11 @@ export function readServerConfig(env: Environment, flags: ServerFlags): ServerCo
     ? integer('KADR_STORAGE_RETRY_MS', env.KADR_STORAGE_RETRY_MS, 1000, 3_600_000)
     : 30_000;
 
+  const cameraSegmentMs =
+    (env.KADR_CAMERA_SEGMENT_SECONDS
+      ? integer('KADR_CAMERA_SEGMENT_SECONDS', env.KADR_CAMERA_SEGMENT_SECONDS, 1, 3600)
+      : 60) * 1000;
+
   const logLevelRaw = env.KADR_LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
     throw invalid('KADR_LOG_LEVEL', logLevelRaw, `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -135,6 +142,7 @@ export function readServerConfig(env: Environment, flags: ServerFlags): ServerCo
     staleAfterMs,
     storageRetryMs,
     logLevel: logLevelRaw as ServerConfig['logLevel'],
+    cameraSegmentMs,
     profileDistance: readProfileDistance(env),
     secretKey: readSecretKey(env),
   });

@@ -8,11 +8,12 @@
  * Fastify, pg-boss and onnxruntime (about 40 MiB of resident memory and 0.4 s), which a process that
  * only restreams files never uses.
  */
+import path from 'node:path';
 import type { KadrApp } from '../app/index.js';
 import { isLoopback, type KadrConfig } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { startFolderRtsp } from '../streams/index.js';
+import { LiveCameras, startFolderRtsp } from '../streams/index.js';
 import type { Recording, RecordingOptions } from './recording.js';
 import { startRtspFiles, type RtspFilesOptions, type RtspListening } from './rtsp-files.js';
 
@@ -23,6 +24,11 @@ export interface KadrRoles {
   worker?: boolean;
   /** Every video in config.rtsp.mediaDir over RTSP, looped, next to the HTTP API (kadr serve --media). */
   mediaFolder?: { port: number; logger: Logger };
+  /**
+   * Cameras (kadr serve): the live runtime, each camera restreamed at rtsp://host:port/<name> on the
+   * same RTSP server as mediaFolder, and continuous recording into the object store.
+   */
+  cameras?: { port: number; logger: Logger };
   /** A list of files over RTSP (kadr rtsp-serve). */
   rtspFiles?: Omit<RtspFilesOptions, 'cacheBytes' | 'auth'>;
   /** One RTSP URL recorded into storage (kadr record). */
@@ -71,18 +77,35 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
     }
     let rtsp: RtspListening | undefined;
     const rtspAuth = credentials(config);
-    if (roles.mediaFolder && config.rtsp.mediaDir) {
+    const live = roles.cameras && app ? new LiveCameras({ logger: roles.cameras.logger }) : undefined;
+    if (live) closers.push(() => live.close());
+    const folderDir = roles.mediaFolder ? config.rtsp.mediaDir : undefined;
+    const folderRole = roles.mediaFolder ?? roles.cameras;
+    if ((folderDir !== undefined || live) && folderRole) {
+      // A camera's restream beyond loopback needs RTSP credentials (secure by default): without them
+      // it is served on loopback only, and the log says how to open it up.
+      let host = config.server.host;
+      if (folderDir === undefined && !rtspAuth && !isLoopback(host)) {
+        folderRole.logger.warn(
+          'camera restream on 127.0.0.1 only: set KADR_RTSP_USER and KADR_RTSP_PASSWORD',
+          {
+            host,
+          },
+        );
+        host = '127.0.0.1';
+      }
       const folder = await startFolderRtsp({
-        dir: config.rtsp.mediaDir,
-        host: config.server.host,
-        port: roles.mediaFolder.port,
+        dir: folderDir,
+        host,
+        port: folderRole.port,
         loop: true,
         cacheBytes: config.rtsp.cacheBytes,
         ...(rtspAuth ? { auth: rtspAuth } : {}),
-        logger: roles.mediaFolder.logger,
+        logger: folderRole.logger,
+        ...(live ? { live } : {}),
       });
       rtsp = {
-        host: config.server.host,
+        host,
         port: folder.port,
         udpRtpPort: 0,
         get mounts() {
@@ -91,6 +114,7 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
         close: () => folder.close(),
       };
       closers.push(() => folder.close());
+      if (live && app) await wireCameras(config, app, live, host, folder.port, folderRole.logger, closers);
     } else if (roles.rtspFiles) {
       const files = await startRtspFiles({
         ...roles.rtspFiles,
@@ -110,6 +134,39 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
     throw error;
   }
 }
+
+/**
+ * Hands the cameras service its live runtime (every camera in the database is put into it) and a
+ * recording manager (the cameras switched on for recording start at once), with retention sweeps.
+ */
+async function wireCameras(
+  config: KadrConfig,
+  app: KadrApp,
+  live: LiveCameras,
+  host: string,
+  port: number,
+  logger: Logger,
+  closers: (() => Promise<void>)[],
+): Promise<void> {
+  app.cameras.useRtspAddress(host, port);
+  await app.cameras.useRuntime(live);
+  const { RecordingManager } = await import('../app/index.js');
+  const { CameraRecordingsRepository } = await import('../db/index.js');
+  const manager = new RecordingManager({
+    repo: new CameraRecordingsRepository(app.db.pool),
+    store: app.store,
+    feeds: { subscribe: (id) => live.acquire(id, 'recorder'), stream: (id) => live.stream(id) },
+    spoolDir: path.join(config.paths.spoolRoot, 'cameras'),
+    segmentDurationMs: config.server.cameraSegmentMs,
+    logger: logger.child({ module: 'camera-recording' }),
+  });
+  closers.push(() => manager.close());
+  await app.cameras.useRecording(manager);
+  manager.startSweeps(RETENTION_SWEEP_MS);
+}
+
+/** How often retention runs. */
+const RETENTION_SWEEP_MS = 60_000;
 
 /** Credentials for an RTSP server: both of user and password, or none. */
 function credentials(config: KadrConfig): { user: string; password: string } | undefined {

@@ -22,7 +22,7 @@ import { redactUrl } from '../core/redact-url.js';
 import type { RtpSink } from '../rtsp/index.js';
 import { RtspStatusError } from '../rtsp/index.js';
 import type { CameraVideoInfo } from './camera-unit.js';
-import { LiveCamera } from './live-camera.js';
+import { LiveCamera, type LiveStreamInfo } from './live-camera.js';
 import { RateMeter } from './live-health.js';
 import { liveMountDescription } from './live-mount.js';
 import { LiveRestream } from './live-restream.js';
@@ -193,6 +193,11 @@ export class LiveCameras {
     const entry = this.entries.get(id);
     if (!entry) throw new KadrError('KADR_ERR_NOT_FOUND', `no camera ${id}`);
     return this.subscribe(entry, consumer);
+  }
+
+  /** The camera's current connection as a muxer needs it (codec parameters from the SDP); null when none. */
+  stream(id: string): LiveStreamInfo | null {
+    return this.entries.get(id)?.run?.camera.stream() ?? null;
   }
 
   private subscribe(entry: Entry, consumer: string): HubSubscription<MediaUnit> {

@@ -16,7 +16,8 @@ import { type LiveMounts, StreamRegistry } from './stream-registry.js';
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.ts', '.mts']);
 
 export interface FolderRtspOptions {
-  dir: string;
+  /** The folder of videos; without one only the live cameras are served. */
+  dir?: string | undefined;
   host?: string;
   port?: number;
   loop?: boolean;
@@ -40,20 +41,8 @@ export async function startFolderRtsp(o: FolderRtspOptions): Promise<FolderRtsp>
   const registry = new StreamRegistry(logger);
   if (o.live) registry.setLiveMounts(o.live);
   const cacheBudget = o.cacheBytes === undefined ? undefined : new ByteBudget(o.cacheBytes);
-  const sourceFor = (name: string, file: string) =>
-    new FileSource(name, path.join(o.dir, file), { loop: o.loop, logger, cacheBudget });
-  for (const [name, file] of await listVideos(o.dir, logger)) registry.add(sourceFor(name, file));
-  // A file added later is found when a client asks for it: the folder is listed again, at most once a
-  // second (a client asking for names that do not exist must not make the server list it per request).
-  // Only names listed in the folder are served: a request path is never joined into a file path.
-  let listed: { at: number; videos: Promise<Map<string, string>> } | undefined;
-  registry.setFinder(async (name) => {
-    if (!listed || performance.now() - listed.at > RELIST_MS) {
-      listed = { at: performance.now(), videos: listVideos(o.dir, silentLogger).catch(() => new Map()) };
-    }
-    const file = (await listed.videos).get(name);
-    return file === undefined ? undefined : sourceFor(name, file);
-  });
+  const dir = o.dir;
+  if (dir !== undefined) await serveFolder(registry, dir, o, logger, cacheBudget);
   const server = new RtspServer({ handler: registry, host: o.host, port: o.port, auth: o.auth, logger });
   const { port } = await server.listen();
   return {
@@ -66,6 +55,29 @@ export async function startFolderRtsp(o: FolderRtspOptions): Promise<FolderRtsp>
       await registry.closeAll();
     },
   };
+}
+
+async function serveFolder(
+  registry: StreamRegistry,
+  dir: string,
+  o: FolderRtspOptions,
+  logger: Logger,
+  cacheBudget: ByteBudget | undefined,
+): Promise<void> {
+  const sourceFor = (name: string, file: string) =>
+    new FileSource(name, path.join(dir, file), { loop: o.loop, logger, cacheBudget });
+  for (const [name, file] of await listVideos(dir, logger)) registry.add(sourceFor(name, file));
+  // A file added later is found when a client asks for it: the folder is listed again, at most once a
+  // second (a client asking for names that do not exist must not make the server list it per request).
+  // Only names listed in the folder are served: a request path is never joined into a file path.
+  let listed: { at: number; videos: Promise<Map<string, string>> } | undefined;
+  registry.setFinder(async (name) => {
+    if (!listed || performance.now() - listed.at > RELIST_MS) {
+      listed = { at: performance.now(), videos: listVideos(dir, silentLogger).catch(() => new Map()) };
+    }
+    const file = (await listed.videos).get(name);
+    return file === undefined ? undefined : sourceFor(name, file);
+  });
 }
 
 const RELIST_MS = 1000;

@@ -62,7 +62,7 @@ export class CamerasService {
   private readonly repo: CamerasRepository;
   private readonly secrets: CameraSecrets;
   private readonly log: Logger;
-  private readonly rtspBase: string;
+  private rtspBase: string;
   private runtime: CameraRuntime | undefined;
   private recording: CameraRecordingControl | undefined;
   /** Cameras the runtime could not be given (credentials that do not decrypt): shown as `failed`. */
@@ -73,6 +73,11 @@ export class CamerasService {
     this.secrets = options.secrets;
     this.log = options.log;
     this.rtspBase = `rtsp://${publicHost(options.rtsp.host)}:${options.rtsp.port}`;
+  }
+
+  /** Where the restream really listens (a port 0 in the configuration is chosen at listen). */
+  useRtspAddress(host: string, port: number): void {
+    this.rtspBase = `rtsp://${publicHost(host)}:${port}`;
   }
 
   /** Wires the live runtime (the composition root does, once) and hands it every camera. */
@@ -188,12 +193,16 @@ export class CamerasService {
 
   /** Prometheus text format 0.0.4: the runtime's when wired, else the registry's count and states. */
   async metricsText(): Promise<string> {
-    if (this.runtime?.metricsText) return this.runtime.metricsText();
     const rows = await this.repo.list();
-    const lines = [
+    const registry = [
       '# HELP kadr_cameras Cameras in the registry.',
       '# TYPE kadr_cameras gauge',
       `kadr_cameras ${rows.length}`,
+    ];
+    // The live runtime has the per-camera health (up, state, fps, bitrate, reconnects, skips).
+    if (this.runtime?.metricsText) return `${registry.join('\n')}\n${this.runtime.metricsText()}`;
+    const lines = [
+      ...registry,
       '# HELP kadr_camera_up 1 when the camera is live, else 0.',
       '# TYPE kadr_camera_up gauge',
       ...rows.map(

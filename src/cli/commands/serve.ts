@@ -24,7 +24,7 @@ as --concurrency (default: the number of cores; 0 runs the API only).
                        at rtsp://HOST:PORT/<name>
                        (KADR_MEDIA_DIR); beyond loopback it needs KADR_RTSP_USER / KADR_RTSP_PASSWORD;
                        KADR_RTSP_CACHE (default 256M) is the memory kept for packetized files
-  --rtsp-port <n>      RTSP port for --media and the cameras' rtspUrl (default 8554; KADR_RTSP_PORT)
+  --rtsp-port <n>      RTSP port for --media and the cameras' restream (default 8554; KADR_RTSP_PORT)
 
 Environment: DATABASE_URL (use this PostgreSQL instead of the embedded one), S3_* (object store),
 KADR_UPLOAD_MAX_BYTES (default 20G), KADR_API_TOKEN, KADR_LOG_LEVEL (debug|info|warn|error),
@@ -50,20 +50,27 @@ KADR_SECRET_KEY (the key camera credentials are encrypted with: docs/cameras.md)
     });
     const log = stderrLogger(config.server.logLevel, { role: 'serve' });
     const rtspPort = config.rtsp.port;
-    const mediaDir = config.rtsp.mediaDir;
     // Before the database is built: a busy port should cost the user one second, not a minute.
     await assertPortsFree(config.server.host, [
       { port: config.server.port, what: 'HTTP', flag: '--port' },
-      ...(mediaDir ? [{ port: rtspPort, what: 'RTSP', flag: '--rtsp-port' }] : []),
+      { port: rtspPort, what: 'RTSP', flag: '--rtsp-port' },
     ]);
     const kadr = await startKadr(
       config,
-      { api: true, worker: true, mediaFolder: { port: rtspPort, logger: log.child({ module: 'rtsp' }) } },
+      {
+        api: true,
+        worker: true,
+        mediaFolder: { port: rtspPort, logger: log.child({ module: 'rtsp' }) },
+        cameras: { port: rtspPort, logger: log.child({ module: 'cameras' }) },
+      },
       log,
     );
     try {
       io.err.write(`kadr serve: listening on ${kadr.httpAddress} (docs at ${kadr.httpAddress}/api/docs)\n`);
       if (kadr.rtsp) {
+        io.err.write(
+          `kadr serve: cameras restreamed at rtsp://${kadr.rtsp.host}:${kadr.rtsp.port}/<camera name>\n`,
+        );
         for (const m of kadr.rtsp.mounts)
           io.err.write(`kadr serve: rtsp://${kadr.rtsp.host}:${kadr.rtsp.port}/${m}\n`);
       }
