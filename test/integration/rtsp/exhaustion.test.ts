@@ -14,9 +14,6 @@ import { RawClient, sleep } from './raw-client.js';
 const fixture = getFixture('h264-mkv-offset'); // what ffprobe reads
 const long = getFixture('h264-mp4-90k-longgop'); // about 9 s: what the session opened before the flood plays
 
-/** Sockets that reached the server: their TCP handshake completed (`connect`). */
-const established = new WeakSet<net.Socket>();
-
 /** Opens `count` connections from `localAddress` that send nothing; resolves once all are settled. */
 async function idleConnections(port: number, localAddress: string, count: number): Promise<net.Socket[]> {
   const sockets = await Promise.all(
@@ -26,10 +23,7 @@ async function idleConnections(port: number, localAddress: string, count: number
         new Promise<net.Socket>((resolve) => {
           const s = net.connect({ port, host: '127.0.0.1', localAddress });
           s.on('error', () => {});
-          s.once('connect', () => {
-            established.add(s);
-            resolve(s);
-          });
+          s.once('connect', () => resolve(s));
           s.once('close', () => resolve(s));
         }),
     ),
@@ -38,23 +32,26 @@ async function idleConnections(port: number, localAddress: string, count: number
 }
 
 /**
- * How many of `sockets` reached the server. On a loaded machine a few of a burst of a thousand
- * handshakes can fail in the client's own network stack (the listen backlog overflows and a SYN is
- * dropped until it gives up); those never reach kadr, so they are not counted as ones it saw.
+ * Waits until the server has accepted or refused `total` connections, or until that count has not
+ * moved for 2 s, and returns it. On a loaded machine the kernel's accept queue overflows during a
+ * burst of a thousand connects: some handshakes then never reach the process (the client believes it
+ * connected, the server's kernel dropped its ACK), so kadr cannot count them. Most must reach it.
  */
-function reached(sockets: net.Socket[]): number {
-  const n = sockets.filter((s) => established.has(s)).length;
-  assert.ok(n >= sockets.length * 0.9, `most of the flood connected (${n} of ${sockets.length})`);
-  return n;
-}
-
-/** Waits until the server has accepted or refused `total` connections in all. */
-async function settled(server: RunningServer, total: number): Promise<void> {
+async function settled(server: RunningServer, total: number): Promise<number> {
   const { stats } = server.server;
+  const seen = () => stats.connections + stats.refusedConnections;
   const deadline = performance.now() + 60_000;
-  while (stats.connections + stats.refusedConnections < total && performance.now() < deadline)
+  let last = -1;
+  let stableSince = performance.now();
+  while (seen() < total && performance.now() < deadline) {
+    if (seen() !== last) {
+      last = seen();
+      stableSince = performance.now();
+    } else if (performance.now() - stableSince > 2000) break;
     await sleep(50);
-  assert.equal(stats.connections + stats.refusedConnections, total, 'every connection reached the server');
+  }
+  assert.ok(seen() >= total * 0.9, `most connections reached the server (${seen()} of ${total})`);
+  return seen();
 }
 
 /** A session playing over TCP, to show that sessions set up before a flood are not cut. */
@@ -81,10 +78,9 @@ test('1,100 idle connections from one address do not lock out a client from anot
   try {
     const early = await playingClient(server);
     flood.push(...(await idleConnections(server.port, '127.0.0.2', 1100)));
-    const n = reached(flood);
-    await settled(server, n + 1);
+    const seen = await settled(server, 1101);
     assert.equal(server.server.stats.connections - 1, 64, 'one address gets maxConnectionsPerAddress');
-    assert.equal(server.server.stats.refusedConnections, n - 64);
+    assert.equal(server.server.stats.refusedConnections, seen - 1 - 64, 'every other one is refused');
     await stillPlays(early);
     assert.equal(checkFrames(fixture, await ffprobeRtsp(server.url(fixture.path), 'tcp')), undefined);
     early.close();
@@ -102,9 +98,8 @@ test('idle connections from 253 addresses fill the server; a real client still g
     for (let host = 2; host <= 254; host++) {
       flood.push(...(await idleConnections(server.port, `127.0.0.${host}`, 6)));
     }
-    const n = reached(flood);
-    await settled(server, n + 1);
-    assert.ok(server.server.stats.evictedConnections >= n - 1023, 'the oldest idle ones made room');
+    const seen = await settled(server, flood.length + 1);
+    assert.ok(server.server.stats.evictedConnections >= seen - 1024, 'the oldest idle ones made room');
     await stillPlays(early);
     assert.equal(checkFrames(fixture, await ffprobeRtsp(server.url(fixture.path), 'tcp')), undefined);
     early.close();
