@@ -218,3 +218,31 @@ test('an export of a time not recorded, or with bad times, is a 4xx with a reada
   assert.equal((await api('GET', '/api/exports/00000000-0000-4000-8000-000000000000')).status, 404);
   assert.equal((await api('GET', '/api/exports/nope')).status, 404);
 });
+
+test('a span across a gap in the recording is refused with a 404 that says where', async () => {
+  const id = (await api('GET', '/api/cameras')).json.items[0].id as string;
+  assert.equal((await api('POST', `/api/cameras/${id}/recording/stop`)).status, 200);
+  const stoppedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await api('POST', `/api/cameras/${id}/recording/start`)).status, 200);
+  const since = new Date(stoppedAt - 60_000).toISOString();
+  let list: Record<string, any> = { segments: [] };
+  let after: any[] = [];
+  for (let i = 0; i < 60 && after.length < 1; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const until = new Date(Date.now() + 60_000).toISOString();
+    list = (await api('GET', `/api/cameras/${id}/recordings?from=${since}&to=${until}`)).json;
+    after = (list.segments as any[]).filter((s) => Date.parse(s.start) > stoppedAt);
+  }
+  assert.equal(after.length >= 1, true, JSON.stringify(list));
+  const before = (list.segments as any[]).filter((s) => Date.parse(s.end) <= stoppedAt + 1000).at(-1);
+  assert.ok(before, JSON.stringify(list));
+  const from = new Date((Date.parse(before.start) + Date.parse(before.end)) / 2).toISOString();
+  const to = new Date((Date.parse(after[0].start) + Date.parse(after[0].end)) / 2).toISOString();
+  const res = await api('POST', `/api/cameras/${id}/exports`, { from, to });
+  assert.equal(res.status, 404, res.text);
+  assert.match(res.json.error.message, /crosses a gap/);
+  // Each side on its own exports.
+  const left = await api('POST', `/api/cameras/${id}/exports`, { from, to: before.end });
+  assert.equal(left.status, 202, left.text);
+});
