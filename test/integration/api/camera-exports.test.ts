@@ -217,6 +217,9 @@ test('an export of a time not recorded, or with bad times, is a 4xx with a reada
   assert.equal(unknownCamera.status, 404, unknownCamera.text);
   assert.equal((await api('GET', '/api/exports/00000000-0000-4000-8000-000000000000')).status, 404);
   assert.equal((await api('GET', '/api/exports/nope')).status, 404);
+  const doc = (await api('GET', '/api/openapi.json')).json;
+  for (const p of ['/api/cameras/{id}/exports', '/api/exports/{id}']) assert.ok(doc.paths[p], p);
+  assert.ok(doc.paths['/api/cameras/{id}/exports'].post.responses['202']);
 });
 
 test('a span across a gap in the recording is refused with a 404 that says where', async () => {
