@@ -81,9 +81,12 @@ export class CameraExports {
     }
     const plan = await this.plan(cameraId, fromMs, toMs);
     const row = await this.o.exports.insert(cameraId, fromMs, toMs);
-    const job = (this.queue = this.queue.then(() => this.run(row, plan)));
+    const job = this.queue.then(() => this.run(row, plan));
+    // One failure must not stop the exports queued after it.
+    this.queue = job.catch(() => undefined);
     this.running.add(job);
-    void job.finally(() => this.running.delete(job));
+    const settled = () => void this.running.delete(job);
+    job.then(settled, settled);
     return dto(row);
   }
 
