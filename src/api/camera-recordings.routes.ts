@@ -7,8 +7,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { CameraPlayback } from '../app/index.js';
-import { KadrError } from '../core/errors.js';
-import { parseWallclock } from '../timeline/index.js';
 import {
   CameraParams,
   FrameInfo,
@@ -16,6 +14,7 @@ import {
   RecordingsList,
   RecordingsQuery,
 } from './camera-recordings.schema.js';
+import { isoTime } from './iso-time.js';
 import { errorResponses } from './videos.schema.js';
 
 export interface CameraRecordingsRoutesOptions {
@@ -23,22 +22,6 @@ export interface CameraRecordingsRoutesOptions {
 }
 
 const tags = ['cameras'];
-
-/** An ISO 8601 time with a zone, as ms since 1970; a 400 naming the parameter otherwise. */
-function isoTime(name: string, text: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    throw new KadrError('KADR_ERR_TIME_INVALID', `${name}: '${text}' is not an ISO 8601 time`, {
-      hint: 'e.g. 2026-12-04T23:10:01.120Z',
-    });
-  }
-  try {
-    return parseWallclock(text);
-  } catch {
-    throw new KadrError('KADR_ERR_TIME_INVALID', `${name}: '${text.slice(0, 64)}' is not an ISO 8601 time`, {
-      hint: 'give a time with a zone, e.g. 2026-12-04T23:10:01.120Z',
-    });
-  }
-}
 
 export const cameraRecordingsRoutes: FastifyPluginAsyncTypebox<CameraRecordingsRoutesOptions> = async (
   app,

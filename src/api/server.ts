@@ -18,6 +18,7 @@ import { profilesRoutes } from './profiles.routes.js';
 import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
+import { cameraExportsRoutes } from './camera-exports.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -126,6 +127,7 @@ export async function buildServer(
       await api.register(profilesRoutes, { profiles: app.profiles });
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
+      await api.register(cameraExportsRoutes, { exports: app.cameraExports });
     },
     { prefix: '/api' },
   );

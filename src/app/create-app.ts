@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger.js';
 import {
   CamerasRepository,
   CameraRecordingsRepository,
+  CameraExportsRepository,
   openDatabase,
   ProfilesRepository,
   VideosRepository,
@@ -25,6 +26,7 @@ import { VideosService } from './videos.service.js';
 import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraSecrets, CamerasService } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
+import { CameraExports } from './cameras/camera-exports.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -36,6 +38,7 @@ export interface KadrApp {
   readonly db: Database;
   /** A camera's recording by absolute time (segments written by a RecordingManager). */
   readonly cameraPlayback: CameraPlayback;
+  readonly cameraExports: CameraExports;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -148,8 +151,19 @@ export async function createApp(
       rtsp: options.rtsp,
     });
     if (options.roles.api) await cameras.checkCredentials();
-    const cameraPlayback = new CameraPlayback(new CameraRecordingsRepository(db.pool), store);
-    return { config, log, videos, profiles, cameras, store, db, cameraPlayback, stop };
+    const recordings = new CameraRecordingsRepository(db.pool);
+    const cameraPlayback = new CameraPlayback(recordings, store);
+    const cameraExports = new CameraExports({
+      exports: new CameraExportsRepository(db.pool),
+      recordings,
+      playback: cameraPlayback,
+      store,
+      workDir: path.join(config.dataDir, 'exports'),
+      log: log.child({ module: 'camera-exports' }),
+    });
+    if (options.roles.api) await cameraExports.recover();
+    cleanups.push(() => cameraExports.drain());
+    return { config, log, videos, profiles, cameras, store, db, cameraPlayback, cameraExports, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -46,3 +46,4 @@ export {
   type CameraRecordingsList,
   type CameraFrameInfo,
 } from './cameras/camera-playback.js';
+export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';

@@ -23,3 +23,5 @@ export type {
   CameraGapRow,
   CameraRecordingSettings,
 } from './camera-recordings.repository.js';
+export { CameraExportsRepository } from './camera-exports.repository.js';
+export type { CameraExportRow, CameraExportStatus } from './camera-exports.repository.js';

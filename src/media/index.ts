@@ -35,3 +35,4 @@ export type { Fmp4TrackSource, Fmp4TrackSpec } from './fmp4-writer.js';
 export { VideoFrameReader } from './frame-reader.js';
 export { bgrToPlanarBgr, filterToPlanes } from './planar-bgr.js';
 export { RtpFileTrack } from './rtp-file-track.js';
+export { writeClip, type ClipRequest, type ClipResult } from './clip-writer.js';

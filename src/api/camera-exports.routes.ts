@@ -1,0 +1,59 @@
+/**
+ * Clip exports of a camera's recording (compileRecord): POST queues one between two wallclock times,
+ * GET follows its status and progress. Each handler is one call into app/ (CameraExports).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { CameraExports } from '../app/index.js';
+import { CameraParams } from './camera-recordings.schema.js';
+import { isoTime } from './iso-time.js';
+import { CameraExport, ExportBody, ExportParams } from './camera-exports.schema.js';
+import { errorResponses } from './videos.schema.js';
+
+export interface CameraExportsRoutesOptions {
+  exports: CameraExports;
+}
+
+const tags = ['cameras'];
+
+export const cameraExportsRoutes: FastifyPluginAsyncTypebox<CameraExportsRoutesOptions> = async (
+  app,
+  opts,
+) => {
+  const { exports } = opts;
+
+  app.post(
+    '/cameras/:id/exports',
+    {
+      schema: {
+        tags,
+        summary: 'Export a clip of the recording between two times into one MP4 object',
+        description:
+          'Frame-exact and without re-encoding: the first frame shown is the one at `from`, the last the last before `to`. 202 with the queued export; 404 when from..to is not one recorded span (an end not recorded, or a gap inside).',
+        params: CameraParams,
+        body: ExportBody,
+        response: { 202: CameraExport, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const created = await exports.create(
+        request.params.id,
+        isoTime('from', request.body.from),
+        isoTime('to', request.body.to),
+      );
+      return reply.code(202).header('location', `/api/exports/${created.id}`).send(created);
+    },
+  );
+
+  app.get(
+    '/exports/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A clip export: status, progress and, once done, its object key',
+        params: ExportParams,
+        response: { 200: CameraExport, ...errorResponses },
+      },
+    },
+    async (request) => exports.get(request.params.id),
+  );
+};
