@@ -13,6 +13,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,12 +21,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { objectStoreFromEnv, type ObjectStore } from '../../../src/storage/index.js';
 import { killRgw, startRgw } from '../../harness/s3/rgw-control.js';
 import { sleepMs, startGstViewer, startLiveSource, until, type LiveSource } from '../streams/live-peers.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
 
+const run = promisify(execFile);
 const token = randomBytes(24).toString('hex');
 const bucket = `kadr-cam-faults-${randomBytes(4).toString('hex')}`;
 /** One frame interval of the live camera (25 fps), and the slack allowed between touching segments. */
@@ -106,6 +109,23 @@ async function waitRecordings(
     r = await recordings(id, fromMs);
   }
   return r;
+}
+
+/** Video packets in a stored segment, as ffprobe counts them. */
+async function countPackets(location: string): Promise<number> {
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_packets',
+    '-show_entries',
+    'stream=nb_read_packets',
+    '-of',
+    'csv=p=0',
+    location,
+  ]);
+  return Number(stdout.trim());
 }
 
 let camId: string;
@@ -207,6 +227,8 @@ test('the camera drops for 10 s while recorded and watched: reconnects, the gap 
   assert.equal(seen.error, null);
   assert.equal(seen.ended, false, 'no end of stream: the session went on');
   const after = seen.at.filter((t) => t >= backAt).length;
+  const pause = Math.max(...seen.at.slice(1).map((t, i) => t - seen.at[i]!));
+  console.log(`viewer: ${seen.at.length} frames in one session, longest pause ${pause} ms`);
   assert.ok(framesBefore >= 25 && after >= 25, `frames before ${framesBefore}, after the return ${after}`);
   // One upstream connection before the outage; after it, one that stays (the supervisor's TCP
   // probe that saw the port come back shows as a connection closed at once).
@@ -249,10 +271,21 @@ test('the object store is down for 30 s while the camera records: every segment 
   const covered = outage.reduce((n, s) => n + (Date.parse(s.end) - Date.parse(s.start)), 0);
   assert.ok(covered >= upAt - downAt, `the outage's ${upAt - downAt} ms are in segments (${covered} ms)`);
   for (const s of segs) {
-    assert.ok(s.frames > 0);
+    // A segment runs from its first frame to the end of its last: 40 ms a frame, none missing.
+    const span = Date.parse(s.end) - Date.parse(s.start);
+    assert.ok(Math.abs(s.frames * FRAME_MS - span) <= 2, `${s.frames} frames over ${span} ms`);
     const key = String(s.key).replace(`s3://${bucket}/`, '');
     const head = await store.head(key);
     assert.ok(head && head.size > 0, `the object of ${s.key} is stored`);
+  }
+  const frames = outage.reduce((n, s) => n + s.frames, 0);
+  console.log(
+    `${outage.length} segments (${frames} frames) over the outage, ${segs.length} since the test began`,
+  );
+  // The objects of the outage hold the frames their rows count (ffprobe reads them from S3).
+  for (const s of outage) {
+    const key = String(s.key).replace(`s3://${bucket}/`, '');
+    assert.equal(await countPackets(await store.readLocation(key)), s.frames, `${s.key} is whole`);
   }
   // Nothing waits in the spool any more.
   const spool = path.join(dataDir, 'spool', 'cameras', camId);
@@ -265,6 +298,7 @@ test('the object store is down for 30 s while the camera records: every segment 
 test('a camera that never answers: failed with a readable error, retried with back-off, recording it harms nothing', async () => {
   const cam = await camera(silentId);
   assert.equal(cam.state, 'failed', JSON.stringify(cam));
+  console.log(`silent camera: ${cam.lastError}`);
   assert.match(cam.lastError, /^cannot open rtsp:\/\/127\.0\.0\.1:\d+\/stream1: .*no response/);
   assert.equal(cam.record, true);
   const attempts = silentConnects.filter((c) => c.spoke).map((c) => c.at);
