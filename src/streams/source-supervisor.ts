@@ -94,20 +94,27 @@ export class SourceSupervisor {
     const interval = this.o.probeIntervalMs ?? 250;
     const deadline = performance.now() + ms;
     let sawDown = false;
+    let sawUp = false;
     try {
       for (;;) {
         const left = deadline - performance.now();
         if (left <= 0) return true;
-        if (probe) {
+        if (probe && !sawUp) {
           const up = await probe();
           if (signal.aborted) return false;
           if (!up) sawDown = true;
           else if (sawDown) {
             this.log.info('source answers again, reconnecting');
             return true;
+          } else {
+            // Up without having been seen down: the port answers but the stream was refused (a
+            // camera that accepts TCP and never answers RTSP). Probing on would only open a TCP
+            // connection at it every interval for the whole back-off; the plain back-off applies.
+            sawUp = true;
           }
         }
-        const step = probe ? Math.min(interval, deadline - performance.now()) : left;
+        const rest = deadline - performance.now();
+        const step = probe && !sawUp ? Math.min(interval, rest) : rest;
         if (step > 0) await sleep(step, undefined, { signal });
       }
     } catch {
