@@ -17,6 +17,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startLiveSource, type LiveSource } from '../streams/live-peers.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { callApi } from './support/api-call.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
 
 const run = promisify(execFile);
@@ -26,22 +27,7 @@ let dataDir: string;
 let source: LiveSource;
 let kadr: KadrProcess;
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${kadr.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    text,
-    json: (text.startsWith('{') ? JSON.parse(text) : null) as Record<string, any>,
-  };
-}
+const api = (method: string, url: string, body?: unknown) => callApi(kadr.url, token, method, url, body);
 
 /** The frames' own timestamps (FFmpeg 5.1 spelling), not renumbered at a guessed frame rate. */
 const keepTimes = ['-enc_time_base:v', '-1', '-vsync', 'passthrough'];

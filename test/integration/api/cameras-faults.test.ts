@@ -26,6 +26,7 @@ import { objectStoreFromEnv, type ObjectStore } from '../../../src/storage/index
 import { killRgw, startRgw } from '../../harness/s3/rgw-control.js';
 import { sleepMs, startGstViewer, startLiveSource, until, type LiveSource } from '../streams/live-peers.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { callApi } from './support/api-call.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
 
 const run = promisify(execFile);
@@ -46,22 +47,7 @@ const silentConnects: { at: number; spoke: boolean }[] = [];
 let silentId: string;
 const silentSockets = new Set<net.Socket>();
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${kadr.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    text,
-    json: (text.startsWith('{') ? JSON.parse(text) : null) as Record<string, any>,
-  };
-}
+const api = (method: string, url: string, body?: unknown) => callApi(kadr.url, token, method, url, body);
 
 async function camera(id: string): Promise<Record<string, any>> {
   const got = await api('GET', `/api/cameras/${id}`);

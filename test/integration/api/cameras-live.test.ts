@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ffprobeLive, startLiveSource, until, type LiveSource } from '../streams/live-peers.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { callApi } from './support/api-call.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
 
 const token = randomBytes(24).toString('hex');
@@ -22,22 +23,7 @@ let dataDir: string;
 let source: LiveSource;
 let kadr: KadrProcess;
 
-async function api(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${kadr.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    text,
-    json: (text.startsWith('{') ? JSON.parse(text) : null) as Record<string, any>,
-  };
-}
+const api = (method: string, url: string, body?: unknown) => callApi(kadr.url, token, method, url, body);
 
 before(async () => {
   tdb = await createTestDatabase();

@@ -143,3 +143,17 @@ export function longVideo(seconds: number, bframes = 2): string {
   ]);
   return file;
 }
+
+/** Resolves once a `kadr rtsp-serve` child prints that it is listening (on stdout or stderr). */
+export function waitForListening(server: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('listening')) resolve();
+    };
+    server.stdout!.on('data', onData);
+    server.stderr!.on('data', onData);
+    server.once('exit', (code) => reject(new Error(`kadr rtsp-serve exited with ${code}: ${seen}`)));
+  });
+}

@@ -18,7 +18,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ffprobeFrames } from '../../fixtures/ffprobe.js';
 import { createLossyLink, lossyLinkUnavailable, type LossyLink } from '../../harness/lossy-link.js';
-import type { RecordJson } from './helpers.js';
+import { type RecordJson, waitForListening } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = path.join(root, 'src', 'cli', 'bin.ts');
@@ -59,16 +59,7 @@ before(async () => {
     ].concat(['--rtp-port', String(RTP_PORT), video]),
     { cwd: root },
   );
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const onData = (d: Buffer) => {
-      seen += d.toString();
-      if (seen.includes('listening')) resolve();
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', onData);
-    server.once('exit', (code) => reject(new Error(`kadr rtsp-serve exited with ${code}: ${seen}`)));
-  });
+  await waitForListening(server);
 });
 after(() => {
   link?.close();

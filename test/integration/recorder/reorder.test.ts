@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLossyLink, lossyLinkUnavailable, type LossyLink } from '../../harness/lossy-link.js';
-import { frameMd5s, probePts90k, type RecordJson } from './helpers.js';
+import { frameMd5s, probePts90k, type RecordJson, waitForListening } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = path.join(root, 'src', 'cli', 'bin.ts');
@@ -47,16 +47,7 @@ before(async () => {
     ]),
     { cwd: root },
   );
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const onData = (d: Buffer) => {
-      seen += d.toString();
-      if (seen.includes('listening')) resolve();
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', onData);
-    server.once('exit', (code) => reject(new Error(`kadr rtsp-serve exited with ${code}: ${seen}`)));
-  });
+  await waitForListening(server);
   await link.shapeUdp({ rtpPort: RTP_PORT, seed: 7, jitterMs: 2, reverseFirst: 30, delayIdrMs: 50 });
 });
 after(() => {

@@ -121,3 +121,26 @@ export class RawClient {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Lets `upstream`'s bytes through at `bytesPerSec` on average, by pausing it between chunks. */
+export function throttle(upstream: net.Socket, bytesPerSec: number, onData: (chunk: Buffer) => void): void {
+  const t0 = performance.now();
+  let bytes = 0;
+  upstream.on('data', (chunk: Buffer) => {
+    onData(chunk);
+    bytes += chunk.length;
+    const aheadMs = (bytes / bytesPerSec) * 1000 - (performance.now() - t0);
+    if (aheadMs > 5) {
+      upstream.pause();
+      setTimeout(() => upstream.resume(), aheadMs);
+    }
+  });
+}
+
+/** H.264 NAL type an RTP payload starts with (the first of a STAP-A, the one an FU-A carries). */
+export function firstNalType(payload: Buffer): number {
+  const type = payload[12]! & 0x1f;
+  if (type === 24) return payload[15]! & 0x1f;
+  if (type === 28) return payload[13]! & 0x1f;
+  return type;
+}

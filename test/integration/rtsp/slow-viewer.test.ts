@@ -10,30 +10,7 @@ import { test } from 'node:test';
 import type { Logger } from '../../../src/core/logger.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { heavyClip, run, startServer } from '../../interop/rtsp/harness.js';
-import { RawClient, sleep } from './raw-client.js';
-
-/** Lets `upstream`'s bytes through at `bytesPerSec` on average, by pausing it between chunks. */
-function throttle(upstream: net.Socket, bytesPerSec: number, onData: (chunk: Buffer) => void): void {
-  const t0 = performance.now();
-  let bytes = 0;
-  upstream.on('data', (chunk: Buffer) => {
-    onData(chunk);
-    bytes += chunk.length;
-    const aheadMs = (bytes / bytesPerSec) * 1000 - (performance.now() - t0);
-    if (aheadMs > 5) {
-      upstream.pause();
-      setTimeout(() => upstream.resume(), aheadMs);
-    }
-  });
-}
-
-/** H.264 NAL type an RTP payload starts with (the first of a STAP-A, the one an FU-A carries). */
-function firstNalType(payload: Buffer): number {
-  const type = payload[12]! & 0x1f;
-  if (type === 24) return payload[15]! & 0x1f;
-  if (type === 28) return payload[13]! & 0x1f;
-  return type;
-}
+import { firstNalType, RawClient, sleep, throttle } from './raw-client.js';
 
 function recordingLogger(lines: string[]): Logger {
   const log = (msg: string, fields?: object) => lines.push(`${msg} ${JSON.stringify(fields ?? {})}`);

@@ -13,7 +13,7 @@ import type { MediaUnit } from '../../../src/core/media-unit.js';
 import { LiveCameras, RtspCameraSource } from '../../../src/streams/index.js';
 import type { HubSubscription } from '../../../src/streams/index.js';
 import { freePort } from '../recorder/rtsp-source.js';
-import { RawClient } from '../rtsp/raw-client.js';
+import { firstNalType, RawClient, throttle } from '../rtsp/raw-client.js';
 import {
   ffprobeLive,
   gstViewer,
@@ -391,29 +391,6 @@ test('a camera that never answers: failed with a readable error, no credentials,
     silent.close();
   }
 });
-
-/** Lets `upstream`'s bytes through at `bytesPerSec` on average, by pausing it between chunks. */
-function throttle(upstream: net.Socket, bytesPerSec: number, onData: (chunk: Buffer) => void): void {
-  const t0 = performance.now();
-  let bytes = 0;
-  upstream.on('data', (chunk: Buffer) => {
-    onData(chunk);
-    bytes += chunk.length;
-    const aheadMs = (bytes / bytesPerSec) * 1000 - (performance.now() - t0);
-    if (aheadMs > 5) {
-      upstream.pause();
-      setTimeout(() => upstream.resume(), aheadMs);
-    }
-  });
-}
-
-/** H.264 NAL type an RTP packet's payload starts with (the one an FU-A carries). */
-function firstNalType(packet: Buffer): number {
-  const type = packet[12]! & 0x1f;
-  if (type === 24) return packet[15]! & 0x1f;
-  if (type === 28) return packet[13]! & 0x1f;
-  return type;
-}
 
 /** kadr's own RTSP client (the camera pull) on the restream: rtp timestamp and wallclock per unit. */
 async function pullThroughKadr(url: string, ms: number): Promise<Seen[]> {
