@@ -10,7 +10,7 @@
  * shared with the other subscribers and must not be changed.
  */
 import '../core/polyfill.js';
-import { Packet } from 'node-av/lib';
+import type { Packet } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { MediaUnit } from '../core/media-unit.js';
 import type {
@@ -20,6 +20,7 @@ import type {
   LiveStreamInfo,
   PullEnd,
 } from '../streams/index.js';
+import { PacketPool } from '../streams/index.js';
 import { streamFromKeyframe } from './in-band-track.js';
 import type { RecorderInput, RecorderSource } from './recorder-source.js';
 
@@ -132,7 +133,7 @@ class HubInput implements RecorderInput {
   readonly reorderDepth: number;
   end: PullEnd | null = null;
   private pending: MediaUnit | null;
-  private spare: Packet[] = [];
+  private readonly pool = new PacketPool();
   private closed = false;
   private firstTrack: NonNullable<LiveStreamInfo['track']>;
 
@@ -183,19 +184,10 @@ class HubInput implements RecorderInput {
       unit = item.unit;
     }
     this.noteKeyframe(unit);
-    let packet = this.spare.pop();
-    if (!packet) {
-      packet = new Packet();
-      packet.alloc();
-    }
-    // The setter copies: the hub's buffer is shared with every other subscriber.
-    packet.data = unit.data;
-    packet.pts = unit.pts;
-    packet.dts = unit.dts;
-    packet.isKeyframe = unit.key;
     return {
       timeBase: unit.timeBase,
-      data: packet,
+      // A copy: the hub's buffer is shared with every other subscriber.
+      data: this.pool.fill(unit),
       pts: unit.pts,
       dts: unit.dts,
       key: unit.key,
@@ -207,19 +199,13 @@ class HubInput implements RecorderInput {
   }
 
   recycle(packet: Packet): void {
-    if (this.closed || this.spare.length >= 4) {
-      packet.free();
-      return;
-    }
-    packet.unref();
-    this.spare.push(packet);
+    this.pool.recycle(packet);
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    for (const p of this.spare) p.free();
-    this.spare = [];
+    this.pool.close();
     this.onClose();
     return Promise.resolve();
   }

@@ -26,3 +26,4 @@ export {
 export { LiveCameras } from './live-cameras.js';
 export type { CameraHealth, CameraState, LiveCameraSpec, LiveCamerasOptions } from './live-cameras.js';
 export type { LiveMounts } from './stream-registry.js';
+export { PacketPool } from './packet-pool.js';

@@ -11,7 +11,7 @@
  * an estimate: every RTP packet carries its timestamp.
  */
 import '../core/polyfill.js';
-import { Packet } from 'node-av/lib';
+import type { Packet } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import type { MediaUnit } from '../core/media-unit.js';
 import { redactUrl } from '../core/redact-url.js';
@@ -20,6 +20,7 @@ import { annexBExtradata, RtpReceiver, rtpVideoCodec, parseSdpVideo } from '../r
 import { RtspClient } from '../rtsp/index.js';
 import type { Fmp4TrackSpec } from '../media/index.js';
 import type { CameraPullOptions, CameraUnit, CameraVideoInfo, PullEnd } from './camera-unit.js';
+import { PacketPool } from './packet-pool.js';
 
 /**
  * How long a UDP datagram waits for those before it before a gap counts as loss: a time, not a packet
@@ -38,7 +39,7 @@ export class RtspPull {
   private waiter: (() => void) | null = null;
   private ended: PullEnd | null = null;
   private closed = false;
-  private spare: Packet[] = [];
+  private readonly pool = new PacketPool();
   private spsSeen: Buffer | null = null;
   private sps: VideoSpsInfo | null = null;
   private receiver!: RtpReceiver;
@@ -152,12 +153,7 @@ export class RtspPull {
   }
 
   recycle(packet: Packet): void {
-    if (this.closed || this.spare.length >= 4) {
-      packet.free();
-      return;
-    }
-    packet.unref();
-    this.spare.push(packet);
+    this.pool.recycle(packet);
   }
 
   interrupt(): void {
@@ -171,28 +167,18 @@ export class RtspPull {
     this.receiver.close();
     await this.client.close();
     for (const u of this.ready) u.data.free();
-    for (const p of this.spare) p.free();
+    this.pool.close();
     this.ready = [];
-    this.spare = [];
     this.wake();
   }
 
   private onUnit(u: MediaUnit): void {
     if (this.closed || this.ended) return;
     this.updateSps();
-    let packet = this.spare.pop();
-    if (!packet) {
-      packet = new Packet();
-      packet.alloc();
-    }
-    // The setter copies into the packet's own buffer: the depacketizer reuses its buffer for the next unit.
-    packet.data = u.data;
-    packet.pts = u.pts;
-    packet.dts = u.dts;
-    packet.isKeyframe = u.key;
+    // A copy: the depacketizer reuses its buffer for the next unit.
     this.ready.push({
       timeBase: u.timeBase,
-      data: packet,
+      data: this.pool.fill(u),
       pts: u.pts,
       dts: u.dts,
       key: u.key,
