@@ -27,6 +27,7 @@ import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraSecrets, CamerasService } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
+import { LiveViewsPort } from './live/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -39,6 +40,8 @@ export interface KadrApp {
   /** A camera's recording by absolute time (segments written by a RecordingManager). */
   readonly cameraPlayback: CameraPlayback;
   readonly cameraExports: CameraExports;
+  /** What a viewer can watch live (empty until the composition root hands in the runtime). */
+  readonly live: LiveViewsPort;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -163,7 +166,8 @@ export async function createApp(
     });
     if (options.roles.api) await cameraExports.recover();
     cleanups.push(() => cameraExports.drain());
-    return { config, log, videos, profiles, cameras, store, db, cameraPlayback, cameraExports, stop };
+    const live = new LiveViewsPort();
+    return { config, log, videos, profiles, cameras, store, db, cameraPlayback, cameraExports, live, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -47,3 +47,4 @@ export {
   type CameraFrameInfo,
 } from './cameras/camera-playback.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
+export { LiveViewsPort } from './live/index.js';

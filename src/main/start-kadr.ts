@@ -13,7 +13,7 @@ import type { KadrApp } from '../app/index.js';
 import { isLoopback, type KadrConfig } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { LiveCameras, startFolderRtsp } from '../streams/index.js';
+import { LiveCameras, LiveViews, startFolderRtsp } from '../streams/index.js';
 import type { Recording, RecordingOptions } from './recording.js';
 import { startRtspFiles, type RtspFilesOptions, type RtspListening } from './rtsp-files.js';
 
@@ -150,6 +150,7 @@ async function wireCameras(
 ): Promise<void> {
   app.cameras.useRtspAddress(host, port);
   await app.cameras.useRuntime(live);
+  app.live.use(new LiveViews(live));
   const { RecordingManager } = await import('../app/index.js');
   const { CameraRecordingsRepository } = await import('../db/index.js');
   const manager = new RecordingManager({

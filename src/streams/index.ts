@@ -27,3 +27,10 @@ export { LiveCameras } from './live-cameras.js';
 export type { CameraHealth, CameraState, LiveCameraSpec, LiveCamerasOptions } from './live-cameras.js';
 export type { LiveMounts } from './stream-registry.js';
 export { PacketPool } from './packet-pool.js';
+export {
+  LiveViews,
+  ORIGINAL_QUALITY,
+  type LiveViewInfo,
+  type LiveViewLease,
+  type LiveViewSource,
+} from './live-views.js';

@@ -180,6 +180,11 @@ export class LiveCameras {
     };
   }
 
+  /** Id and name of each camera, in the order they were added. */
+  list(): { id: string; name: string }[] {
+    return [...this.entries.values()].map((e) => ({ id: e.spec.id, name: e.spec.name }));
+  }
+
   /** Ids of the cameras, in the order they were added. */
   get ids(): string[] {
     return [...this.entries.keys()];

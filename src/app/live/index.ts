@@ -1,0 +1,1 @@
+export { LiveViewsPort } from './live-views-port.js';
