@@ -54,12 +54,10 @@ export function soapCallError(error: unknown, x: SoapExchange, timeoutMs: number
   const e = error as NodeJS.ErrnoException;
   const message = e?.message ?? String(error);
   const body = (x.body ?? '').toLowerCase();
-  if (
-    x.status === 401 ||
-    /digest authentication failed/i.test(message) ||
-    body.includes('notauthorized') ||
-    body.includes('sender not authorized')
-  ) {
+  // The package answers a refused HTTP Digest before reading the body, so no status reached us.
+  if (/digest authentication (failed|headers not found) 401/i.test(message))
+    return unauthorizedError({ ...x, status: 401 });
+  if (x.status === 401 || body.includes('notauthorized') || body.includes('sender not authorized')) {
     return unauthorizedError(x);
   }
   if (message === 'Network timeout' || e?.code === 'ETIMEDOUT') return timeoutError(x, timeoutMs);
