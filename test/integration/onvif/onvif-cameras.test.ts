@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -160,8 +161,17 @@ test('kadr onvif device shows the profiles; kadr onvif add makes a camera of the
 });
 
 test('a device that is not there, and bad input: 4xx, never 5xx', async () => {
+  // A port that was just free: nothing listens there.
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const closedPort = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
   const cases: [unknown, number, string][] = [
-    [{ name: 'x', xaddr: 'http://127.0.0.1:1/onvif/device_service' }, 422, 'KADR_ERR_ONVIF_UNREACHABLE'],
+    [
+      { name: 'x', xaddr: `http://127.0.0.1:${closedPort}/onvif/device_service` },
+      422,
+      'KADR_ERR_ONVIF_UNREACHABLE',
+    ],
     [{ name: 'x', xaddr: 'not a url' }, 400, 'KADR_ERR_VALIDATION'],
     [{ name: 'x', xaddr: 'rtsp://127.0.0.1/' }, 400, 'KADR_ERR_VALIDATION'],
     [{ name: '../x', xaddr: device.xaddr }, 400, 'KADR_ERR_VALIDATION'],
