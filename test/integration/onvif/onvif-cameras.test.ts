@@ -200,6 +200,17 @@ test('discovery over the API and the CLI: loopback only, an empty list at the ti
     assert.equal(bad.status, 400, `${JSON.stringify(body)}: ${bad.text}`);
     assert.equal(bad.json.error.code, 'KADR_ERR_VALIDATION');
   }
+  // Discovery tells about the server's network: the API token guards it like every route.
+  const anonymous = await fetch(`${kadr.url}/api/onvif/discover`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ bind: '127.0.0.1', timeoutMs: 100 }),
+  });
+  assert.equal(anonymous.status, 401);
+  const doc = (await call('GET', '/api/openapi.json')).json as { paths: Record<string, { post?: unknown }> };
+  for (const p of ['/api/onvif/discover', '/api/onvif/device', '/api/onvif/cameras']) {
+    assert.ok(doc.paths[p]?.post, `${p} is documented`);
+  }
   const found = await cli(['discover', '--interface', 'lo', '--timeout', '300']);
   assert.equal(found.code, 0, found.err);
   assert.equal(found.out, 'no device answered\n');
