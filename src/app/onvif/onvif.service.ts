@@ -4,7 +4,7 @@
  * step. The camera is created through CamerasService like any other, so its credentials are sealed
  * the same way (docs/onvif.md, docs/cameras.md).
  */
-import { KadrError } from '../../core/errors.js';
+import { isKadrError, KadrError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import {
   discover,
@@ -90,7 +90,16 @@ export class OnvifService {
     const device = await this.connect(input);
     const info = await device.info();
     const profiles: OnvifProfileDto[] = [];
-    for (const p of await device.profiles()) profiles.push(await this.withUris(device, p));
+    for (const p of await device.profiles()) {
+      try {
+        profiles.push(await this.withUris(device, p));
+      } catch (error) {
+        // A profile without a stream (audio or metadata only) is listed without one; what is wrong
+        // with the device as a whole (credentials, reachability) still fails the call.
+        if (!isKadrError(error, 'KADR_ERR_ONVIF_FAULT')) throw error;
+        profiles.push({ ...p, streamUri: null, snapshotUri: null });
+      }
+    }
     return { xaddr: input.xaddr, info, profiles };
   }
 
