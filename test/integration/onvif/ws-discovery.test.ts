@@ -187,7 +187,7 @@ test('nobody answers: an empty list at the timeout, not an error', { skip }, asy
   const result = await discoverIn(c1.ns, c1.address, 600);
   assert.equal(result.error, undefined, JSON.stringify(result.error));
   assert.deepEqual(result.devices, []);
-  assert.ok(result.elapsedMs >= 600 && result.elapsedMs < 600 + 500, `took ${result.elapsedMs} ms`);
+  assert.ok(result.elapsedMs >= 600 && result.elapsedMs < 600 + 1000, `took ${result.elapsedMs} ms`);
 });
 
 test("an address that is not one of the host's is refused before anything is sent", { skip }, async () => {
