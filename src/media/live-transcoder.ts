@@ -232,6 +232,9 @@ export class LiveTranscoder {
     ctx.framerate = new AvRational(Math.round(fps * 1000), 1000);
     ctx.gopSize = s.gopSize;
     ctx.maxBFrames = 0;
+    // As many threads as x264 picks (sliced threads under zerolatency: no added latency), so that a
+    // large picture (the h264 quality of a 4K H.265 camera) still keeps up with real time.
+    ctx.threadCount = 0;
     if (s.maxRateBps) {
       ctx.rcMaxRate = BigInt(s.maxRateBps);
       ctx.rcBufferSize = s.maxRateBps;

@@ -31,6 +31,7 @@ export {
   LiveViews,
   ORIGINAL_QUALITY,
   H264_QUALITY,
+  renditionMaxRateBps,
   type LiveViewInfo,
   type LiveViewLease,
   type LiveViewSource,

@@ -138,6 +138,7 @@ export class Rendition {
     const pending = new Map<bigint, MediaUnit>();
     let chain: LiveTranscoder | null = null;
     let skipping = false;
+    let inStep = false;
     let lastKeyPts: bigint | null = null;
     let error: string | null = null;
     const publish = (pictures: EncodedPicture[]) => {
@@ -162,11 +163,16 @@ export class Rendition {
         if (item.kind === 'gap') {
           await reset();
           lastKeyPts = null;
+          inStep = false;
           this.hub.gap(item.gap);
           continue;
         }
         const unit = item.unit;
-        if (!skipping && chain && sub.queued > maxBacklog) skipping = true;
+        // A subscription starts with the group of pictures the hub kept (up to a few seconds): that is
+        // caught up with, not dropped, so that the first picture comes out at once. Falling behind
+        // counts from the time the rendition has been in step.
+        if (sub.queued <= maxBacklog) inStep = true;
+        else if (inStep && chain && !skipping) skipping = true;
         if (skipping || !chain) {
           if (!unit.key) {
             if (skipping) this.droppedUnits++;
