@@ -28,6 +28,27 @@ function collect(lease: LiveViewLease): MediaUnit[] {
   return seen;
 }
 
+type Item = { kind: 'gap' } | { kind: 'unit'; unit: MediaUnit };
+
+/** Units and gap marks a lease reads until it is closed. */
+function collectItems(lease: LiveViewLease): Item[] {
+  const items: Item[] = [];
+  void (async () => {
+    for (;;) {
+      const item = await lease.subscription.next();
+      if (!item) return;
+      items.push(item.kind === 'gap' ? { kind: 'gap' } : item);
+    }
+  })();
+  return items;
+}
+
+/** The units after the first gap mark. */
+function unitsAfterGap(items: Item[]): MediaUnit[] {
+  const at = items.findIndex((i) => i.kind === 'gap');
+  return items.slice(at + 1).flatMap((i) => (i.kind === 'unit' ? [i.unit] : []));
+}
+
 /** A test video by ffmpeg's lavfi test source: `seconds` at 25 frames/s, a keyframe every second. */
 function makeVideo(file: string, size: string, codec: 'libx264' | 'libx265', seconds: number): void {
   execFileSync('ffmpeg', [
@@ -233,6 +254,61 @@ test('served files are live views (the camera wins a name); an H.265 file gets a
   } finally {
     await views.close();
     await files.close();
+    await cameras.close();
+    await folder.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a gap in the camera passes through a rendition: marked, then a keyframe of the new connection, same pts as the source', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kadr-rendition-'));
+  makeVideo(path.join(dir, 'gate.mp4'), '320x240', 'libx264', 6);
+  let folder = await startFolderRtsp({ dir, host: '127.0.0.1', port: 0, loop: true });
+  const port = folder.port;
+  const cameras = new LiveCameras({ reconnectMinMs: 200, reconnectMaxMs: 400 });
+  const views = new LiveViews(cameras, { ladder: [120], renditionLingerMs: 0 });
+  try {
+    cameras.put({
+      id: 'cam-1',
+      name: 'gate',
+      url: `rtsp://127.0.0.1:${port}/gate`,
+      transport: 'tcp',
+      onDemand: true,
+    });
+    const original = views.acquire('gate', 'original', 'test');
+    const source = collectItems(original);
+    const lease = views.acquire('gate', '120p', 'test');
+    const items = collectItems(lease);
+    await until(() => items.length >= 20, 'the rendition before the gap', 30_000);
+    const before = lease.stream();
+    await folder.close();
+    await until(() => items.some((i) => i.kind === 'gap'), 'the gap mark in the rendition', 15_000);
+    folder = await startFolderRtsp({ dir, host: '127.0.0.1', port, loop: true });
+    const gapAt = items.findIndex((i) => i.kind === 'gap');
+    await until(() => items.length >= gapAt + 21, 'the rendition after the gap', 30_000);
+    lease.close();
+    const dropped = views.runningRenditions()[0]?.droppedUnits ?? 0;
+    original.close();
+    assert.equal(items.filter((i) => i.kind === 'gap').length, 1, 'one gap mark');
+    assert.equal(source.filter((i) => i.kind === 'gap').length, 1, 'the camera had one gap');
+    const units = unitsAfterGap(items);
+    assert.ok(units[0]!.key, 'the rendition resumes at a keyframe');
+    assert.equal(lease.stream()?.info.height, 120);
+    assert.equal(before?.info.height, 120);
+    const probed = probeUnits(dir, 'after-gap', lease.stream()!.track!, units);
+    assert.equal(probed.height, 120);
+    assert.deepEqual(
+      probed.frames.map((f) => f.pts),
+      units.map((u) => u.pts),
+    );
+    // The new connection's timestamps start from a new base: compared with the source's after its gap.
+    assertFrameForFrame(
+      units.map((u) => u.pts),
+      unitsAfterGap(source).map((u) => u.pts),
+      dropped,
+    );
+  } finally {
+    await views.close();
     await cameras.close();
     await folder.close();
     rmSync(dir, { recursive: true, force: true });
