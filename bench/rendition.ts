@@ -18,14 +18,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LiveCameras, LiveViews, renditionMaxRateBps } from '../src/streams/index.js';
+import { LiveCameras, LiveViews, RENDITION_CRF, renditionMaxRateBps } from '../src/streams/index.js';
 import { freePort } from '../test/integration/recorder/rtsp-source.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.argv[2] ?? 20);
 const WARMUP_MS = 4000;
 const PRESET = 'veryfast';
-const CRF = 23;
 const HEIGHT = 480;
 const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
@@ -122,7 +121,7 @@ try {
   const args = [
     ...['-hide_banner', '-nostats', '-v', 'error', '-rtsp_transport', 'tcp', '-i', url],
     ...['-vf', `scale=-2:${HEIGHT}`, '-c:v', 'libx264', '-preset', PRESET, '-tune', 'zerolatency'],
-    ...['-crf', String(CRF), '-maxrate', String(maxRate), '-bufsize', String(maxRate)],
+    ...['-crf', String(RENDITION_CRF), '-maxrate', String(maxRate), '-bufsize', String(maxRate)],
     ...['-bf', '0', '-g', '300', '-sc_threshold', '0', '-forced-idr', '1', '-force_key_frames', 'source'],
     ...['-progress', 'pipe:1', '-f', 'null', '-'],
   ];
@@ -139,7 +138,7 @@ try {
   ff.kill('SIGKILL');
 
   console.log(
-    `window: ${seconds} s each, after ${WARMUP_MS / 1000} s warm-up; ${PRESET}/zerolatency, CRF ${CRF}, max ${maxRate / 1000} kbit/s`,
+    `window: ${seconds} s each, after ${WARMUP_MS / 1000} s warm-up; ${PRESET}/zerolatency, CRF ${RENDITION_CRF}, max ${maxRate / 1000} kbit/s`,
   );
   console.log(`kadr pull alone (one original viewer): ${pull.pct.toFixed(1)}% of one core`);
   console.log(

@@ -32,6 +32,7 @@ export {
   ORIGINAL_QUALITY,
   H264_QUALITY,
   renditionMaxRateBps,
+  RENDITION_CRF,
   type LiveViewInfo,
   type LiveViewLease,
   type LiveViewSource,

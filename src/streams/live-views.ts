@@ -81,7 +81,7 @@ interface Entry {
 }
 
 /** Quality of the renditions: x264's default CRF, capped by a bitrate that grows with the picture. */
-const RENDITION_CRF = 23;
+export const RENDITION_CRF = 23;
 
 /** 2.5 Mbit/s at 720p, scaled by the pixel count (about 1.1 Mbit/s at 480p), at least 200 kbit/s. */
 export function renditionMaxRateBps(height: number): number {
