@@ -13,7 +13,7 @@ import type { KadrApp } from '../app/index.js';
 import { isLoopback, type KadrConfig } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { LiveCameras, LiveViews, startFolderRtsp } from '../streams/index.js';
+import { LiveCameras, LiveViews, ServedFiles, startFolderRtsp } from '../streams/index.js';
 import type { Recording, RecordingOptions } from './recording.js';
 import { startRtspFiles, type RtspFilesOptions, type RtspListening } from './rtsp-files.js';
 
@@ -114,7 +114,21 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
         close: () => folder.close(),
       };
       closers.push(() => folder.close());
-      if (live && app) await wireCameras(config, app, live, host, folder.port, folderRole.logger, closers);
+      if (live && app) {
+        // The media folder's videos are watchable live too: pulled from this server's own mounts.
+        const files =
+          folderDir !== undefined
+            ? new ServedFiles({
+                mounts: () => folder.mounts,
+                host,
+                port: folder.port,
+                ...(rtspAuth ? { auth: rtspAuth } : {}),
+                logger: folderRole.logger,
+              })
+            : undefined;
+        if (files) closers.push(() => files.close());
+        await wireCameras(config, app, live, files, host, folder.port, folderRole.logger, closers);
+      }
     } else if (roles.rtspFiles) {
       const files = await startRtspFiles({
         ...roles.rtspFiles,
@@ -136,13 +150,14 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
 }
 
 /**
- * Hands the cameras service its live runtime (every camera in the database is put into it) and a
- * recording manager (the cameras switched on for recording start at once), with retention sweeps.
+ * Hands the cameras service its live runtime (every camera in the database is put into it), the live
+ * views (cameras and served files, with their renditions) to the API, and a recording manager (the cameras switched on for recording start at once), with retention sweeps.
  */
 async function wireCameras(
   config: KadrConfig,
   app: KadrApp,
   live: LiveCameras,
+  files: ServedFiles | undefined,
   host: string,
   port: number,
   logger: Logger,
@@ -150,7 +165,15 @@ async function wireCameras(
 ): Promise<void> {
   app.cameras.useRtspAddress(host, port);
   await app.cameras.useRuntime(live);
-  app.live.use(new LiveViews(live));
+  const views = new LiveViews(live, {
+    ladder: config.live.ladder,
+    renditionLingerMs: config.live.renditionLingerMs,
+    preset: config.live.preset,
+    ...(files ? { files } : {}),
+    logger: logger.child({ module: 'live-views' }),
+  });
+  closers.push(() => views.close());
+  app.live.use(views);
   const { RecordingManager } = await import('../app/index.js');
   const { CameraRecordingsRepository } = await import('../db/index.js');
   const manager = new RecordingManager({
