@@ -16,6 +16,7 @@ const layers = [
   'analytics',
   'streams',
   'recorder',
+  'hls',
   'db',
   'jobs',
   'app',

@@ -40,6 +40,7 @@ export const statusByCode: Partial<Record<KadrErrorCode, number>> = {
   KADR_ERR_INTERNAL: 500,
   KADR_ERR_UPLOAD_TOO_LARGE: 413,
   KADR_ERR_UNAUTHORIZED: 401,
+  KADR_ERR_STREAM_UNAVAILABLE: 503,
 };
 
 /** Errors raised by Fastify and its plugins before our code runs. */

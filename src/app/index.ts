@@ -48,3 +48,4 @@ export {
 } from './cameras/camera-playback.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
 export { LiveViewsPort } from './live/index.js';
+export { HlsMuxers, multivariantPlaylist, type HlsMuxer, type HlsVariant } from './live/index.js';

@@ -26,7 +26,8 @@ export type KadrErrorCode =
   | 'KADR_ERR_VALIDATION'
   | 'KADR_ERR_INTERNAL'
   | 'KADR_ERR_UPLOAD_TOO_LARGE'
-  | 'KADR_ERR_UNAUTHORIZED';
+  | 'KADR_ERR_UNAUTHORIZED'
+  | 'KADR_ERR_STREAM_UNAVAILABLE';
 
 export interface KadrErrorOptions {
   hint?: string;
