@@ -19,6 +19,9 @@ import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
+import { liveRoutes } from './live.routes.js';
+import { livePageRoutes } from './live-page.routes.js';
+import { LiveStream } from './live.schema.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -82,6 +85,7 @@ export async function buildServer(
   server.addSchema(Video);
   server.addSchema(ErrorBody);
   server.addSchema(Camera);
+  server.addSchema(LiveStream);
 
   await server.register(swagger, {
     openapi: {
@@ -128,9 +132,13 @@ export async function buildServer(
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
+      await api.register(liveRoutes, { live: app.live, hls: app.hls });
     },
     { prefix: '/api' },
   );
+
+  // The player page and its assets: no token (the API calls it makes send it).
+  await server.register(livePageRoutes);
 
   // Outside /api, where Prometheus looks by default; the same token as the API.
   await server.register(async (metrics) => {
