@@ -241,3 +241,32 @@ test('Chromium plays the player page in LL-HLS mode: frames advance, latency fro
     await browser.close();
   }
 });
+
+test('the camera reconnects: the playlist goes on after EXT-X-DISCONTINUITY, with a new program date', async () => {
+  const before = await get(playlistUrl);
+  assert.equal(before.status, 200);
+  assert.doesNotMatch(before.text, /#EXT-X-DISCONTINUITY\n/);
+  await source.kill();
+  await new Promise((r) => setTimeout(r, 1000));
+  await source.restart();
+  let text = '';
+  const deadline = Date.now() + 30_000;
+  // Reloads as a player would (which also keeps the muxer from being stopped as idle).
+  while (Date.now() < deadline) {
+    const res = await get(playlistUrl);
+    if (res.status === 200 && /#EXT-X-DISCONTINUITY\n[^]*#EXTINF/.test(res.text)) {
+      text = res.text;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.ok(text, 'a complete segment after a discontinuity');
+  const after = text.slice(text.indexOf('#EXT-X-DISCONTINUITY\n'));
+  const pdt = /#EXT-X-PROGRAM-DATE-TIME:(\S+)/.exec(after)![1]!;
+  const lastBefore = [...before.text.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)/g)].pop()![1]!;
+  assert.ok(
+    Date.parse(pdt) - Date.parse(lastBefore) >= 1000,
+    `program date moves on across the gap: ${lastBefore} -> ${pdt}`,
+  );
+  assert.match(after, /INDEPENDENT=YES/, 'the new connection starts at a keyframe');
+});
