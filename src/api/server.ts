@@ -22,6 +22,7 @@ import { cameraExportsRoutes } from './camera-exports.routes.js';
 import { liveRoutes } from './live.routes.js';
 import { livePageRoutes } from './live-page.routes.js';
 import { LiveStream } from './live.schema.js';
+import { onvifRoutes } from './onvif.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -133,6 +134,7 @@ export async function buildServer(
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
       await api.register(liveRoutes, { live: app.live, hls: app.hls });
+      await api.register(onvifRoutes, { onvif: app.onvif });
     },
     { prefix: '/api' },
   );

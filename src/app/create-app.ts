@@ -28,6 +28,7 @@ import { CameraSecrets, CamerasService } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
+import { OnvifService } from './onvif/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -44,6 +45,8 @@ export interface KadrApp {
   readonly live: LiveViewsPort;
   /** The LL-HLS muxers over `live`, one per stream and quality while someone watches. */
   readonly hls: HlsMuxers;
+  /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
+  readonly onvif: OnvifService;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -171,6 +174,7 @@ export async function createApp(
     const live = new LiveViewsPort();
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
     cleanups.push(() => hls.close());
+    const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
     return {
       config,
       log,
@@ -183,6 +187,7 @@ export async function createApp(
       cameraExports,
       live,
       hls,
+      onvif,
       stop,
     };
   } catch (error) {
