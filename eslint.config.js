@@ -17,6 +17,7 @@ const layers = [
   'analytics',
   'streams',
   'recorder',
+  'hls',
   'db',
   'jobs',
   'app',

@@ -19,6 +19,9 @@ import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
+import { liveRoutes } from './live.routes.js';
+import { livePageRoutes } from './live-page.routes.js';
+import { LiveStream } from './live.schema.js';
 import { onvifRoutes } from './onvif.routes.js';
 
 /** Open sockets at most (SSE clients included). */
@@ -83,6 +86,7 @@ export async function buildServer(
   server.addSchema(Video);
   server.addSchema(ErrorBody);
   server.addSchema(Camera);
+  server.addSchema(LiveStream);
 
   await server.register(swagger, {
     openapi: {
@@ -129,10 +133,14 @@ export async function buildServer(
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
+      await api.register(liveRoutes, { live: app.live, hls: app.hls });
       await api.register(onvifRoutes, { onvif: app.onvif });
     },
     { prefix: '/api' },
   );
+
+  // The player page and its assets: no token (the API calls it makes send it).
+  await server.register(livePageRoutes);
 
   // Outside /api, where Prometheus looks by default; the same token as the API.
   await server.register(async (metrics) => {

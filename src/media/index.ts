@@ -38,3 +38,4 @@ export { RtpFileTrack } from './rtp-file-track.js';
 export { writeClip, type ClipRequest, type ClipResult } from './clip-writer.js';
 export { LiveTranscoder, type EncodedPicture, type LiveTranscoderOptions } from './live-transcoder.js';
 export { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
+export { Fmp4FragmentWriter, type Fmp4Fragment } from './fmp4-fragments.js';
