@@ -31,6 +31,8 @@ let cameraId: string;
 const api = (method: string, url: string, body?: unknown) => callApi(kadr.url, token, method, url, body);
 const auth = { authorization: `Bearer ${token}` };
 const playlistUrl = '/api/live/gate/hls/index.m3u8';
+/** With a rendition offered, the playlist above is the multivariant one; this is the original's media playlist. */
+const mediaUrl = `${playlistUrl}?quality=original`;
 
 async function get(url: string): Promise<{ status: number; text: string; ms: number }> {
   const t0 = performance.now();
@@ -75,7 +77,13 @@ before(async () => {
   source = await startLiveSource({ cam: 'h264' });
   kadr = await startKadr(
     ['serve', '--port', '0', '--data', dataDir, '--concurrency', '0', '--rtsp-port', '0'],
-    kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' }),
+    kadrEnv({
+      DATABASE_URL: tdb.url,
+      KADR_API_TOKEN: token,
+      KADR_CAMERA_SEGMENT_SECONDS: '2',
+      // One rendition below the camera's 240 lines, for the quality switch.
+      KADR_LIVE_QUALITIES: '120p',
+    }),
   );
   const created = await api('POST', '/api/cameras', { name: 'gate', url: source.url('cam') });
   assert.equal(created.status, 201, created.text);
@@ -92,9 +100,16 @@ test('the live list names each stream with its URLs; client mistakes are 4xx, ne
   const list = await api('GET', '/api/live');
   assert.equal(list.status, 200, list.text);
   assert.deepEqual(JSON.parse(list.text), [
-    { name: 'gate', whep: '/api/live/gate/whep', hls: playlistUrl, qualities: ['original'] },
+    { name: 'gate', whep: '/api/live/gate/whep', hls: playlistUrl, qualities: ['original', '120p'] },
   ]);
   assert.equal((await fetch(`${kadr.url}/api/live`)).status, 401, 'the API needs the token');
+  // Two qualities: the multivariant playlist lists a variant of each, with its picture size.
+  const variants = (await get(playlistUrl)).text.match(/#EXT-X-STREAM-INF:[^\n]*RESOLUTION=\d+x\d+/g) ?? [];
+  assert.deepEqual(
+    variants.map((v) => /RESOLUTION=(\d+x\d+)/.exec(v)![1]),
+    ['320x240', '160x120'],
+    variants.join('\n'),
+  );
   assert.equal((await get('/api/live/nope/hls/index.m3u8')).status, 404);
   assert.equal((await get(`${playlistUrl}?quality=4k`)).status, 404);
   assert.equal((await get(`${playlistUrl}?_HLS_msn=abc`)).status, 400);
@@ -116,7 +131,7 @@ test('the live list names each stream with its URLs; client mistakes are 4xx, ne
 });
 
 test('LL-HLS: blocking reload waits for the next part; a directive far ahead is a 400 at once', async (t) => {
-  const first = await get(playlistUrl);
+  const first = await get(mediaUrl);
   assert.equal(first.status, 200, first.text);
   const text = first.text;
   for (const tag of [
@@ -135,9 +150,9 @@ test('LL-HLS: blocking reload waits for the next part; a directive far ahead is 
   // The part after the last listed one: held until it exists, then listed. Asked right after such an
   // answer (a part has just completed), the next one is about a part target (200 ms) away.
   const arrived = parseMediaPlaylist(
-    (await get(`${playlistUrl}?_HLS_msn=${listed.msn}&_HLS_part=${listed.parts}`)).text,
+    (await get(`${mediaUrl}&_HLS_msn=${listed.msn}&_HLS_part=${listed.parts}`)).text,
   );
-  const waited = await get(`${playlistUrl}?_HLS_msn=${arrived.msn}&_HLS_part=${arrived.parts}`);
+  const waited = await get(`${mediaUrl}&_HLS_msn=${arrived.msn}&_HLS_part=${arrived.parts}`);
   assert.equal(waited.status, 200);
   const next = parseMediaPlaylist(waited.text);
   assert.ok(next.msn > arrived.msn || next.parts > arrived.parts, 'the answer holds the part asked for');
@@ -148,13 +163,13 @@ test('LL-HLS: blocking reload waits for the next part; a directive far ahead is 
   const part = Buffer.from(await hinted.arrayBuffer());
   // [prft] moof mdat: the producer reference time box, then the fragment.
   assert.ok(part.subarray(0, 64).includes('moof'), 'a part is an fMP4 fragment');
-  const far = await get(`${playlistUrl}?_HLS_msn=${listed.msn + 100}`);
+  const far = await get(`${mediaUrl}&_HLS_msn=${listed.msn + 100}`);
   assert.equal(far.status, 400, far.text);
   assert.ok(far.ms < 300, `400 at once, not after a wait: ${far.ms.toFixed(0)} ms`);
   t.diagnostic(
     `next part held ${waited.ms.toFixed(0)} ms; far _HLS_msn answered 400 in ${far.ms.toFixed(0)} ms`,
   );
-  const farPart = await get(`${playlistUrl}?_HLS_msn=${next.msn}&_HLS_part=${next.parts + 40}`);
+  const farPart = await get(`${mediaUrl}&_HLS_msn=${next.msn}&_HLS_part=${next.parts + 40}`);
   assert.equal(farPart.status, 400, 'past the Advance Part Limit');
 });
 
@@ -181,7 +196,7 @@ test("FFmpeg's HLS client decodes the stream with the camera's PTS, the same as 
         'frame=pts,key_frame,width,height',
         '-of',
         'json',
-        `${kadr.url}${playlistUrl}`,
+        `${kadr.url}${mediaUrl}`,
       ],
       { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
@@ -200,7 +215,7 @@ test("FFmpeg's HLS client decodes the stream with the camera's PTS, the same as 
   assert.equal(probe.key[0], true);
   const steps = new Set(probe.pts.slice(1).map((p, i) => p - probe.pts[i]!));
   assert.deepEqual([...steps], [3600], "the camera's 25 fps on its 90 kHz clock");
-  const playlist = parseMediaPlaylist((await get(playlistUrl)).text);
+  const playlist = parseMediaPlaylist((await get(mediaUrl)).text);
   const seen = new Set(probe.pts);
   // Each segment starts at the frame whose wallclock its program date is; the recording (another
   // consumer of the same camera, its own muxer and index) shows the frame with the same PTS then
@@ -265,8 +280,43 @@ test('Chromium plays the player page in LL-HLS mode: frames advance, latency fro
   }
 });
 
+test("Chromium switches the quality in the page: the picture becomes the rendition's size, and back", async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.addInitScript(`sessionStorage.setItem('kadr-token', ${JSON.stringify(token)})`);
+    await page.goto(`${kadr.url}/live/gate?mode=hls`);
+    const size = () =>
+      page.evaluate(
+        `(() => { const v = document.querySelector('video'); return v.readyState >= 2 ? v.videoWidth + 'x' + v.videoHeight : null; })()`,
+      );
+    const waitSize = async (want: string): Promise<void> => {
+      const deadline = Date.now() + 20_000;
+      let seen: unknown = null;
+      while (Date.now() < deadline) {
+        seen = await size();
+        if (seen === want) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail(`picture ${String(seen)}, wanted ${want}`);
+    };
+    await waitSize('320x240');
+    assert.deepEqual(
+      await page.evaluate(`[...document.querySelectorAll('#quality option')].map((o) => o.value)`),
+      ['original', '120p'],
+    );
+    await page.selectOption('#quality', '120p');
+    await waitSize('160x120');
+    await page.selectOption('#quality', 'original');
+    await waitSize('320x240');
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});
+
 test('the camera reconnects: the playlist goes on after EXT-X-DISCONTINUITY, with a new program date', async () => {
-  const before = await get(playlistUrl);
+  const before = await get(mediaUrl);
   assert.equal(before.status, 200);
   assert.doesNotMatch(before.text, /#EXT-X-DISCONTINUITY\n/);
   await source.kill();
@@ -276,7 +326,7 @@ test('the camera reconnects: the playlist goes on after EXT-X-DISCONTINUITY, wit
   const deadline = Date.now() + 30_000;
   // Reloads as a player would (which also keeps the muxer from being stopped as idle).
   while (Date.now() < deadline) {
-    const res = await get(playlistUrl);
+    const res = await get(mediaUrl);
     if (res.status === 200 && /#EXT-X-DISCONTINUITY\n[^]*#EXTINF/.test(res.text)) {
       text = res.text;
       break;
