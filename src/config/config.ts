@@ -19,6 +19,7 @@ import {
   type RtspFlags,
   type S3Environment,
 } from './sections.js';
+import { readNodeConfig, type NodeConfig } from './node-config.js';
 import { readServerConfig, type ServerConfig, type ServerFlags } from './server-config.js';
 
 export interface KadrConfig {
@@ -34,6 +35,8 @@ export interface KadrConfig {
   readonly ffmpegLog: FfmpegLogLevel;
   /** What client commands (`kadr camera`) send to a server: KADR_TOKEN. */
   readonly client: ClientConfig;
+  /** Sharing cameras with other nodes: KADR_NODE_*. */
+  readonly node: NodeConfig;
   /** KADR_DEBUG=1: a failing command prints the stack trace too. */
   readonly debug: boolean;
 }
@@ -56,6 +59,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
   section('paths', () => readPaths(env));
   section('ffmpegLog', () => readFfmpegLog(env));
   section('client', () => readClientConfig(env));
+  section('node', () => readNodeConfig(env));
   section('debug', () => env.KADR_DEBUG === '1');
   return Object.freeze(config);
 }
