@@ -19,6 +19,7 @@ import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
+import { redirectLiveToOwner } from './node-redirect.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -79,6 +80,11 @@ export async function buildServer(
       },
     }),
   );
+  redirectLiveToOwner(server, {
+    isLocal: (name) => app.live.get(name) !== undefined,
+    owner: async (name) => (await app.cameras.ownerElsewhere(name))?.httpUrl,
+    token: config.apiToken,
+  });
   server.addSchema(Video);
   server.addSchema(ErrorBody);
   server.addSchema(Camera);

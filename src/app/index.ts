@@ -16,6 +16,7 @@ export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './prof
 export {
   CamerasService,
   CameraSecrets,
+  CameraNodes,
   CAMERA_STATES,
   CAMERA_NAME,
   CAMERA_NAME_RULE,
@@ -33,6 +34,8 @@ export type {
   CameraHealthLike,
   CameraRuntime,
   CameraRecordingControl,
+  CameraNodesOptions,
+  CameraSnapshot,
 } from './cameras/index.js';
 export {
   RecordingManager,
