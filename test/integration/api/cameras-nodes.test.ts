@@ -110,23 +110,27 @@ before(async () => {
   tdb = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-cameras-nodes-'));
   source = await startLiveSource({ cam: 'h264' });
-  // One after the other: on a fresh database the second waits for the first's migrations anyway.
-  for (const n of ['a', 'b']) {
-    const env = kadrEnv(
-      {
-        DATABASE_URL: tdb.url,
-        KADR_API_TOKEN: token,
-        KADR_CAMERA_SEGMENT_SECONDS: '1',
-        KADR_NODE_ID: `node-${n}`,
-        KADR_NODE_HEARTBEAT_MS: String(HEARTBEAT_MS),
-        KADR_NODE_LEASE_MS: String(LEASE_MS),
-        S3_BUCKET: bucket,
-      },
-      true,
-    );
-    const args = ['--data', path.join(dataDir, n), '--concurrency', '0', '--rtsp-port', '0'];
-    nodes.push(await startKadr(['serve', '--port', '0', ...args], env));
-  }
+  // Both at once, on a new database: their migrations and queues must not trip over each other.
+  const started = await Promise.allSettled(
+    ['a', 'b'].map((n) => {
+      const env = kadrEnv(
+        {
+          DATABASE_URL: tdb.url,
+          KADR_API_TOKEN: token,
+          KADR_CAMERA_SEGMENT_SECONDS: '1',
+          KADR_NODE_ID: `node-${n}`,
+          KADR_NODE_HEARTBEAT_MS: String(HEARTBEAT_MS),
+          KADR_NODE_LEASE_MS: String(LEASE_MS),
+          S3_BUCKET: bucket,
+        },
+        true,
+      );
+      const args = ['--data', path.join(dataDir, n), '--concurrency', '0', '--rtsp-port', '0'];
+      return startKadr(['serve', '--port', '0', ...args], env);
+    }),
+  );
+  for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
   for (const name of NAMES) {
     const got = await api(nodes[0]!, 'POST', '/api/cameras', { name, url: source.url('cam'), record: true });
     assert.equal(got.status, 201, got.text);
