@@ -17,6 +17,7 @@ export {
   CamerasService,
   CameraSecrets,
   CameraNodes,
+  IDLE_HEALTH,
   CAMERA_STATES,
   CAMERA_NAME,
   CAMERA_NAME_RULE,
@@ -36,6 +37,7 @@ export type {
   CameraRecordingControl,
   CameraNodesOptions,
   CameraSnapshot,
+  OwnedCameras,
 } from './cameras/index.js';
 export {
   RecordingManager,

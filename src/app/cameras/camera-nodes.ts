@@ -19,7 +19,7 @@ export interface CameraSnapshot extends CameraHealthLike {
 }
 
 /** Why a camera's recording has a gap when this node starts it (a camera_gaps reason). */
-export type HandoverReason = 'owner-lost' | 'owner-changed' | 'node-restart';
+export type HandoverReason = 'owner-lost' | 'owner-changed' | 'lease-resumed';
 
 /** The cameras service, as the lease keeper drives it. */
 export interface OwnedCameras {
@@ -44,10 +44,10 @@ export class CameraNodes {
   private readonly owned = new Set<string>();
   private cameras: OwnedCameras | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Fires one heartbeat before the leases can expire unrenewed: every camera is stopped then. */
+  private expiry: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private busy = false;
-  /** performance.now() when the last renewal that succeeded was sent. */
-  private renewedAt = -Infinity;
   private closed = false;
 
   constructor(private readonly o: CameraNodesOptions) {}
@@ -70,8 +70,8 @@ export class CameraNodes {
     });
     await this.tick();
     this.timer = setInterval(() => {
-      if (this.busy) this.checkExpiry();
-      else void this.tick();
+      // A heartbeat still waiting for the database is not doubled; the expiry timer guards it.
+      if (!this.busy) void this.tick();
     }, this.o.heartbeatMs);
     this.timer.unref();
   }
@@ -104,6 +104,7 @@ export class CameraNodes {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.expiry);
     await this.queue;
     await this.dropAll('node shutting down');
     await this.o.repo
@@ -124,17 +125,18 @@ export class CameraNodes {
       const health: Record<string, unknown> = {};
       for (const id of this.owned) health[id] = cameras.snapshot(id);
       const kept = await repo.renew(node.id, leaseMs, health);
-      this.renewedAt = sentAt;
+      this.armExpiry(sentAt);
       for (const id of [...this.owned]) {
         if (kept.has(id)) continue;
         log.warn('camera lease lost: stopping the camera', { camera: id });
         await this.drop(id);
       }
-      // Leases this node holds without running them: it restarted under the same id in time.
+      // Leases this node holds without running them: it restarted under the same id within a
+      // lease, or stopped them when a renewal was late and the renewal went through after all.
       for (const id of kept) {
         if (this.owned.has(id)) continue;
         this.owned.add(id);
-        await cameras.adopt(id, 'node-restart');
+        await cameras.adopt(id, 'lease-resumed');
       }
       const { nodes, cameras: total } = await repo.counts();
       const share = Math.ceil(total / Math.max(1, nodes));
@@ -143,7 +145,6 @@ export class CameraNodes {
       await cameras.sync([...this.owned]);
     } catch (error) {
       log.warn('node heartbeat failed', { error: describeError(error) });
-      this.checkExpiry();
     } finally {
       this.busy = false;
     }
@@ -172,13 +173,17 @@ export class CameraNodes {
   }
 
   /**
-   * Stops every camera when the leases may be about to expire unrenewed: a heartbeat later another
-   * node may take them, and a camera must never run on two nodes.
+   * After a renewal sent at `sentAt` (performance.now()), the leases end no earlier than a lease
+   * later on the database's clock: every camera is stopped one heartbeat before that unless a newer
+   * renewal succeeds first, so that it never runs here and on the node that takes it next.
    */
-  private checkExpiry(): void {
-    if (!this.owned.size) return;
-    if (performance.now() - this.renewedAt < this.o.leaseMs - this.o.heartbeatMs) return;
-    void this.dropAll('leases not renewed in time (database unreachable)');
+  private armExpiry(sentAt: number): void {
+    clearTimeout(this.expiry);
+    const inMs = sentAt + this.o.leaseMs - this.o.heartbeatMs - performance.now();
+    this.expiry = setTimeout(() => {
+      void this.dropAll('leases not renewed in time (database unreachable or too slow)');
+    }, Math.max(0, inMs));
+    this.expiry.unref();
   }
 
   private async dropAll(why: string): Promise<void> {
