@@ -78,7 +78,9 @@ export class CameraNodes {
 
   /** One heartbeat now (after the one running, if any): a new camera is claimed without waiting. */
   tick(): Promise<void> {
-    const run = this.queue.then(() => (this.closed ? undefined : this.beat()));
+    // Before start() (a camera added while the server is still starting) nothing is claimed: the
+    // first heartbeat of start() does it, with the cameras service to hand claimed cameras to.
+    const run = this.queue.then(() => (this.closed || !this.cameras ? undefined : this.beat()));
     this.queue = run.catch(() => undefined);
     return run;
   }
