@@ -182,9 +182,12 @@ export class CameraNodes {
   private armExpiry(sentAt: number): void {
     clearTimeout(this.expiry);
     const inMs = sentAt + this.o.leaseMs - this.o.heartbeatMs - performance.now();
-    this.expiry = setTimeout(() => {
-      void this.dropAll('leases not renewed in time (database unreachable or too slow)');
-    }, Math.max(0, inMs));
+    this.expiry = setTimeout(
+      () => {
+        void this.dropAll('leases not renewed in time (database unreachable or too slow)');
+      },
+      Math.max(0, inMs),
+    );
     this.expiry.unref();
   }
 
