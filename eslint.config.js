@@ -10,6 +10,7 @@ const layers = [
   'codecs',
   'rtp',
   'rtsp',
+  'onvif',
   'media',
   'timeline',
   'storage',

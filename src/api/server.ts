@@ -20,6 +20,7 @@ import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
 import { redirectLiveToOwner } from './node-redirect.js';
+import { onvifRoutes } from './onvif.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -134,6 +135,7 @@ export async function buildServer(
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
+      await api.register(onvifRoutes, { onvif: app.onvif });
     },
     { prefix: '/api' },
   );

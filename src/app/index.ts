@@ -53,3 +53,12 @@ export {
 } from './cameras/camera-playback.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
 export { LiveViewsPort } from './live/index.js';
+export { OnvifService, DISCOVERY_TIMEOUT_MS, ONVIF_TIMEOUT_MS } from './onvif/index.js';
+export type {
+  OnvifDiscoverInput,
+  OnvifDeviceInput,
+  OnvifDeviceDto,
+  OnvifProfileDto,
+  OnvifCameraInput,
+  OnvifCameraDto,
+} from './onvif/index.js';

@@ -55,6 +55,13 @@ test('an invalid value is rejected with the key, the value and the rule', () => 
     () => loadConfig({}, { KADR_FFMPEG_LOG: 'loud' }).ffmpegLog,
     (e) => isKadrError(e, 'KADR_ERR_CONFIG') && e.message.includes("'KADR_FFMPEG_LOG'"),
   );
+  assert.throws(
+    () => loadConfig({}, { KADR_LIVE_QUALITIES: '720p,hd' }).live,
+    (e) => isKadrError(e, 'KADR_ERR_CONFIG') && e.message.includes("'KADR_LIVE_QUALITIES'"),
+  );
+  assert.deepEqual(loadConfig({}, {}).live.ladder, [720, 480, 240]);
+  assert.deepEqual(loadConfig({}, { KADR_LIVE_QUALITIES: '240p, 1080p' }).live.ladder, [1080, 240]);
+  assert.deepEqual(loadConfig({}, { KADR_LIVE_QUALITIES: 'none' }).live.ladder, []);
 });
 
 test('a section is checked when it is first used: a bad value elsewhere does not stop it', () => {

@@ -19,6 +19,7 @@ import {
   type RtspFlags,
   type S3Environment,
 } from './sections.js';
+import { readLiveConfig, type LiveConfig } from './live-config.js';
 import { readNodeConfig, type NodeConfig } from './node-config.js';
 import { readServerConfig, type ServerConfig, type ServerFlags } from './server-config.js';
 
@@ -33,6 +34,8 @@ export interface KadrConfig {
   readonly paths: PathsConfig;
   /** KADR_FFMPEG_LOG. */
   readonly ffmpegLog: FfmpegLogLevel;
+  /** Live view: the renditions a viewer may choose. */
+  readonly live: LiveConfig;
   /** What client commands (`kadr camera`) send to a server: KADR_TOKEN. */
   readonly client: ClientConfig;
   /** Sharing cameras with other nodes: KADR_NODE_*. */
@@ -58,6 +61,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
   section('s3', () => readS3Environment(env));
   section('paths', () => readPaths(env));
   section('ffmpegLog', () => readFfmpegLog(env));
+  section('live', () => readLiveConfig(env));
   section('client', () => readClientConfig(env));
   section('node', () => readNodeConfig(env));
   section('debug', () => env.KADR_DEBUG === '1');

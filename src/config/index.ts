@@ -18,3 +18,5 @@ export type {
   RtspConfig,
   S3Environment,
 } from './sections.js';
+export { DEFAULT_LIVE_LADDER } from './live-config.js';
+export type { LiveConfig } from './live-config.js';

@@ -14,7 +14,7 @@ import type { KadrApp } from '../app/index.js';
 import { isLoopback, type KadrConfig } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { LiveCameras, LiveViews, startFolderRtsp } from '../streams/index.js';
+import { LiveCameras, LiveViews, ServedFiles, startFolderRtsp } from '../streams/index.js';
 import type { Recording, RecordingOptions } from './recording.js';
 import { startRtspFiles, type RtspFilesOptions, type RtspListening } from './rtsp-files.js';
 
@@ -124,8 +124,20 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
       };
       closers.push(() => folder.close());
       if (live && app) {
+        // The media folder's videos are watchable live too: pulled from this server's own mounts.
+        const files =
+          folderDir !== undefined
+            ? new ServedFiles({
+                mounts: () => folder.mounts,
+                host,
+                port: folder.port,
+                ...(rtspAuth ? { auth: rtspAuth } : {}),
+                logger: folderRole.logger,
+              })
+            : undefined;
+        if (files) closers.push(() => files.close());
         const rtspAt = { host, port: folder.port };
-        await wireCameras(config, app, live, rtspAt, httpAddress, folderRole.logger, closers);
+        await wireCameras(config, app, live, files, rtspAt, httpAddress, folderRole.logger, closers);
       }
     } else if (roles.rtspFiles) {
       const files = await startRtspFiles({
@@ -148,14 +160,16 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
 }
 
 /**
- * Hands the cameras service its live runtime and a recording manager, with retention sweeps, and
- * joins the nodes sharing the database (docs/nodes.md): the cameras this node gets a lease on are
- * put into the runtime and, when switched on, recorded.
+ * Hands the cameras service its live runtime, the live views (cameras and served files, with their
+ * renditions) to the API, and a recording manager, with retention sweeps, and joins the nodes
+ * sharing the database (docs/nodes.md): the cameras this node gets a lease on are put into the
+ * runtime and, when switched on, recorded.
  */
 async function wireCameras(
   config: KadrConfig,
   app: KadrApp,
   live: LiveCameras,
+  files: ServedFiles | undefined,
   rtspAt: { host: string; port: number },
   httpAddress: string | undefined,
   logger: Logger,
@@ -180,7 +194,15 @@ async function wireCameras(
   });
   app.cameras.useNodes(nodes);
   await app.cameras.useRuntime(live);
-  app.live.use(new LiveViews(live));
+  const views = new LiveViews(live, {
+    ladder: config.live.ladder,
+    renditionLingerMs: config.live.renditionLingerMs,
+    preset: config.live.preset,
+    ...(files ? { files } : {}),
+    logger: logger.child({ module: 'live-views' }),
+  });
+  closers.push(() => views.close());
+  app.live.use(views);
   const { RecordingManager } = await import('../app/index.js');
   const { CameraRecordingsRepository } = await import('../db/index.js');
   const manager = new RecordingManager({

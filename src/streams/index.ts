@@ -30,7 +30,13 @@ export { PacketPool } from './packet-pool.js';
 export {
   LiveViews,
   ORIGINAL_QUALITY,
+  H264_QUALITY,
+  renditionMaxRateBps,
+  RENDITION_CRF,
   type LiveViewInfo,
   type LiveViewLease,
   type LiveViewSource,
+  type LiveViewsOptions,
 } from './live-views.js';
+export { Rendition, type RenditionSource, type RenditionSpec } from './rendition.js';
+export { ServedFiles, type ServedFilesOptions } from './served-files.js';
