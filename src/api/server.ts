@@ -22,6 +22,7 @@ import { cameraExportsRoutes } from './camera-exports.routes.js';
 import { liveRoutes } from './live.routes.js';
 import { livePageRoutes } from './live-page.routes.js';
 import { LiveStream } from './live.schema.js';
+import { redirectLiveToOwner } from './node-redirect.js';
 import { onvifRoutes } from './onvif.routes.js';
 
 /** Open sockets at most (SSE clients included). */
@@ -83,6 +84,11 @@ export async function buildServer(
       },
     }),
   );
+  redirectLiveToOwner(server, {
+    isLocal: (name) => app.live.get(name) !== undefined,
+    owner: async (name) => (await app.cameras.ownerElsewhere(name))?.httpUrl,
+    token: config.apiToken,
+  });
   server.addSchema(Video);
   server.addSchema(ErrorBody);
   server.addSchema(Camera);

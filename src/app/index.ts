@@ -16,6 +16,8 @@ export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './prof
 export {
   CamerasService,
   CameraSecrets,
+  CameraNodes,
+  IDLE_HEALTH,
   CAMERA_STATES,
   CAMERA_NAME,
   CAMERA_NAME_RULE,
@@ -33,6 +35,9 @@ export type {
   CameraHealthLike,
   CameraRuntime,
   CameraRecordingControl,
+  CameraNodesOptions,
+  CameraSnapshot,
+  OwnedCameras,
 } from './cameras/index.js';
 export {
   RecordingManager,

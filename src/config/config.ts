@@ -20,6 +20,7 @@ import {
   type S3Environment,
 } from './sections.js';
 import { readLiveConfig, type LiveConfig } from './live-config.js';
+import { readNodeConfig, type NodeConfig } from './node-config.js';
 import { readServerConfig, type ServerConfig, type ServerFlags } from './server-config.js';
 
 export interface KadrConfig {
@@ -37,6 +38,8 @@ export interface KadrConfig {
   readonly live: LiveConfig;
   /** What client commands (`kadr camera`) send to a server: KADR_TOKEN. */
   readonly client: ClientConfig;
+  /** Sharing cameras with other nodes: KADR_NODE_*. */
+  readonly node: NodeConfig;
   /** KADR_DEBUG=1: a failing command prints the stack trace too. */
   readonly debug: boolean;
 }
@@ -60,6 +63,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
   section('ffmpegLog', () => readFfmpegLog(env));
   section('live', () => readLiveConfig(env));
   section('client', () => readClientConfig(env));
+  section('node', () => readNodeConfig(env));
   section('debug', () => env.KADR_DEBUG === '1');
   return Object.freeze(config);
 }

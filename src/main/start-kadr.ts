@@ -8,6 +8,7 @@
  * Fastify, pg-boss and onnxruntime (about 40 MiB of resident memory and 0.4 s), which a process that
  * only restreams files never uses.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { KadrApp } from '../app/index.js';
 import { isLoopback, type KadrConfig } from '../config/index.js';
@@ -103,6 +104,14 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
         ...(rtspAuth ? { auth: rtspAuth } : {}),
         logger: folderRole.logger,
         ...(live ? { live } : {}),
+        ...(live && app
+          ? {
+              redirect: async (name: string) => {
+                const owner = await app!.cameras.ownerElsewhere(name);
+                return owner && `${owner.rtspUrl}/${name}`;
+              },
+            }
+          : {}),
       });
       rtsp = {
         host,
@@ -127,7 +136,8 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
               })
             : undefined;
         if (files) closers.push(() => files.close());
-        await wireCameras(config, app, live, files, host, folder.port, folderRole.logger, closers);
+        const rtspAt = { host, port: folder.port };
+        await wireCameras(config, app, live, files, rtspAt, httpAddress, folderRole.logger, closers);
       }
     } else if (roles.rtspFiles) {
       const files = await startRtspFiles({
@@ -150,20 +160,39 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
 }
 
 /**
- * Hands the cameras service its live runtime (every camera in the database is put into it), the live
- * views (cameras and served files, with their renditions) to the API, and a recording manager (the cameras switched on for recording start at once), with retention sweeps.
+ * Hands the cameras service its live runtime, the live views (cameras and served files, with their
+ * renditions) to the API, and a recording manager, with retention sweeps, and joins the nodes
+ * sharing the database (docs/nodes.md): the cameras this node gets a lease on are put into the
+ * runtime and, when switched on, recorded.
  */
 async function wireCameras(
   config: KadrConfig,
   app: KadrApp,
   live: LiveCameras,
   files: ServedFiles | undefined,
-  host: string,
-  port: number,
+  rtspAt: { host: string; port: number },
+  httpAddress: string | undefined,
   logger: Logger,
   closers: (() => Promise<void>)[],
 ): Promise<void> {
-  app.cameras.useRtspAddress(host, port);
+  app.cameras.useRtspAddress(rtspAt.host, rtspAt.port);
+  const { CameraNodes } = await import('../app/index.js');
+  const { CameraLeasesRepository } = await import('../db/index.js');
+  const nodeConfig = config.node;
+  const httpUrl = nodeConfig.url ?? advertised(httpAddress ?? `http://${config.server.host}:0`);
+  const httpPort = new URL(httpUrl).port || '80';
+  const nodes = new CameraNodes({
+    repo: new CameraLeasesRepository(app.db.pool),
+    node: {
+      id: nodeConfig.id ?? `${os.hostname()}:${httpPort}`,
+      httpUrl,
+      rtspUrl: `rtsp://${nodeConfig.url ? new URL(httpUrl).hostname : advertisedHost(rtspAt.host)}:${rtspAt.port}`,
+    },
+    heartbeatMs: nodeConfig.heartbeatMs,
+    leaseMs: nodeConfig.leaseMs,
+    log: logger.child({ module: 'nodes' }),
+  });
+  app.cameras.useNodes(nodes);
   await app.cameras.useRuntime(live);
   const views = new LiveViews(live, {
     ladder: config.live.ladder,
@@ -187,6 +216,23 @@ async function wireCameras(
   closers.push(() => manager.close());
   await app.cameras.useRecording(manager);
   manager.startSweeps(RETENTION_SWEEP_MS);
+  // Closed before the recorder and the runtime: each camera's last segment is stored, then its
+  // lease is given back, so the node that takes it next finds that segment.
+  closers.push(() => nodes.close());
+  await nodes.start(app.cameras);
+}
+
+/** The host other nodes and clients dial: a wildcard listen address is no address. */
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return os.hostname();
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** An HTTP address as other nodes reach it (http://0.0.0.0:8080 -> http://<host name>:8080). */
+function advertised(address: string): string {
+  const url = new URL(address);
+  url.hostname = advertisedHost(url.hostname);
+  return url.origin;
 }
 
 /** How often retention runs. */

@@ -25,7 +25,7 @@ export {
 } from './live-camera.js';
 export { LiveCameras } from './live-cameras.js';
 export type { CameraHealth, CameraState, LiveCameraSpec, LiveCamerasOptions } from './live-cameras.js';
-export type { LiveMounts } from './stream-registry.js';
+export type { LiveMounts, MountRedirect } from './stream-registry.js';
 export { PacketPool } from './packet-pool.js';
 export {
   LiveViews,
