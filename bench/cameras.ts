@@ -33,11 +33,18 @@ import { compiledCli } from './compiled-cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { cameras: { type: 'string' }, minutes: { type: 'string' }, segment: { type: 'string' } },
+  options: {
+    cameras: { type: 'string' },
+    minutes: { type: 'string' },
+    segment: { type: 'string' },
+    record: { type: 'string' },
+  },
 });
 const M = Number(values.cameras ?? 4);
 const SECONDS = Math.round(Number(values.minutes ?? 1) * 60);
 const SEGMENT = Number(values.segment ?? 2);
+/** --record off: restream only on both sides (what the recording costs, by difference). */
+const RECORD = values.record !== 'off';
 const WARMUP_S = 15;
 /** RSS samples: about 12 over the run. */
 const SAMPLE_EVERY_S = Math.max(5, Math.round(SECONDS / 12 / 5) * 5);
@@ -59,6 +66,8 @@ interface ProcStat {
   ppid: number;
   /** utime + stime + cutime + cstime, seconds. */
   cpuS: number;
+  /** stime + cstime: the part spent in the kernel (sockets, files) for the process. */
+  sysS: number;
   rssMiB: number;
 }
 
@@ -69,6 +78,7 @@ function readStat(pid: number): ProcStat | null {
     return {
       ppid: Number(f[1]),
       cpuS: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK,
+      sysS: (Number(f[12]) + Number(f[14])) / CLK,
       rssMiB: (Number(f[21]) * PAGE) / 2 ** 20,
     };
   } catch {
@@ -77,7 +87,7 @@ function readStat(pid: number): ProcStat | null {
 }
 
 /** CPU seconds and RSS of processes `roots` and every live descendant of theirs. */
-function treeSample(roots: number[]): { cpuS: number; rssMiB: number } {
+function treeSample(roots: number[]): { cpuS: number; sysS: number; rssMiB: number } {
   const all = new Map<number, ProcStat>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -95,12 +105,14 @@ function treeSample(roots: number[]): { cpuS: number; rssMiB: number } {
     }
   }
   let cpuS = 0;
+  let sysS = 0;
   let rssMiB = 0;
   for (const pid of inTree) {
     cpuS += all.get(pid)!.cpuS;
+    sysS += all.get(pid)!.sysS;
     rssMiB += all.get(pid)!.rssMiB;
   }
-  return { cpuS, rssMiB };
+  return { cpuS, sysS, rssMiB };
 }
 
 /** CPU seconds per thread name of one process (threads of one name summed). */
@@ -120,15 +132,14 @@ function threadCpu(pid: number): Record<string, number> {
   return out;
 }
 
-/** Bytes received so far on the TCP sockets of process `pid` (its viewers' RTSP connections), from `ss`. */
-function bytesRead(pid: number): number {
-  const lines = execFileSync('ss', ['-tinpH'], { encoding: 'utf8' }).split('\n');
+/** Bytes received so far by the TCP connections to local port `port` (the viewers of one side), from `ss`. */
+function bytesRead(port: number): number {
+  const out = execFileSync('ss', ['-tinH', 'dst', `127.0.0.1:${port}`], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   let total = 0;
-  // `ss -i` puts each socket's counters on the line after the one naming its process.
-  for (let i = 0; i + 1 < lines.length; i++) {
-    if (!lines[i]!.includes(`pid=${pid},`)) continue;
-    total += Number(/bytes_received:(\d+)/.exec(lines[i + 1]!)?.[1] ?? 0);
-  }
+  for (const m of out.matchAll(/bytes_received:(\d+)/g)) total += Number(m[1]);
   return total;
 }
 
@@ -248,7 +259,7 @@ try {
       name: n,
       url: cameraUrl(n),
       transport: 'tcp',
-      record: true,
+      record: RECORD,
     });
     ids.push(cam.id as string);
     restreams.push(cam.rtspUrl as string);
@@ -272,7 +283,7 @@ try {
     /ready/,
   );
   children.push(relay.proc);
-  const recorders = names.map((n) => {
+  const recorders = (RECORD ? names : []).map((n) => {
     const dir = path.join(work, 'diy', n);
     mkdirSync(dir, { recursive: true });
     const p = spawn(
@@ -292,6 +303,7 @@ try {
   const kadrViewers = viewers(viewerUrls(restreams));
   const diyViewers = viewers(viewerUrls(names.map((n) => `rtsp://127.0.0.1:${relayPort}/${n}`)));
   children.push(kadrViewers, diyViewers);
+  const kadrRtspPort = Number(new URL(restreams[0]!).port);
 
   const kadrPids = [kadr.proc.pid!];
   const diyPids = [relay.proc.pid!, ...recorders.map((p) => p.pid!)];
@@ -308,7 +320,15 @@ try {
   const pgPids = pgPid();
   const start = Date.now();
   let received = { kadr: 0, diy: 0 };
-  let warm: { kadr: number; diy: number; pg: number; at: number } | null = null;
+  let warm: {
+    kadr: number;
+    diy: number;
+    kadrSys: number;
+    diySys: number;
+    pg: number;
+    at: number;
+    threads: Record<string, number>;
+  } | null = null;
   const rss: { t: number; kadr: number; diy: number }[] = [];
   let kadrRssPeak = 0;
   let diyRssPeak = 0;
@@ -318,8 +338,16 @@ try {
     last = { kadr: treeSample(kadrPids), diy: treeSample(diyPids), pg: treeSample(pgPids) };
     const t = Math.round((Date.now() - start) / 1000);
     if (!warm && t >= WARMUP_S) {
-      warm = { kadr: last.kadr.cpuS, diy: last.diy.cpuS, pg: last.pg.cpuS, at: Date.now() };
-      received = { kadr: bytesRead(kadrViewers.pid!), diy: bytesRead(diyViewers.pid!) };
+      warm = {
+        kadr: last.kadr.cpuS,
+        diy: last.diy.cpuS,
+        kadrSys: last.kadr.sysS,
+        diySys: last.diy.sysS,
+        pg: last.pg.cpuS,
+        at: Date.now(),
+        threads: threadCpu(kadr.proc.pid!),
+      };
+      received = { kadr: bytesRead(kadrRtspPort), diy: bytesRead(relayPort) };
     }
     if (warm) {
       kadrRssPeak = Math.max(kadrRssPeak, last.kadr.rssMiB);
@@ -331,10 +359,14 @@ try {
   const pct = (cpuS: number) => (100 * cpuS) / M / measuredS;
   const kadrPct = pct(last.kadr.cpuS - warm!.kadr);
   const diyPct = pct(last.diy.cpuS - warm!.diy);
+  const kadrSysPct = pct(last.kadr.sysS - warm!.kadrSys);
+  const diySysPct = pct(last.diy.sysS - warm!.diySys);
   const threads = threadCpu(kadr.proc.pid!);
-  const viewerMbps = (pid: number, from: number) => ((bytesRead(pid) - from) * 8) / 1e6 / measuredS / (2 * M);
-  const kadrViewerMbps = viewerMbps(kadrViewers.pid!, received.kadr);
-  const diyViewerMbps = viewerMbps(diyViewers.pid!, received.diy);
+  for (const [name, s] of Object.entries(warm!.threads)) threads[name] = (threads[name] ?? 0) - s;
+  const viewerMbps = (port: number, from: number) =>
+    ((bytesRead(port) - from) * 8) / 1e6 / measuredS / (2 * M);
+  const kadrViewerMbps = viewerMbps(kadrRtspPort, received.kadr);
+  const diyViewerMbps = viewerMbps(relayPort, received.diy);
 
   // What each side did: kadr's segments and viewers per camera, the DIY recorders' files.
   let kadrSegments = 0;
@@ -350,18 +382,21 @@ try {
       `${(h.fps ?? 0).toFixed(1)} fps ${((h.bitrateBps ?? 0) / 1e6).toFixed(2)} Mbit/s ${h.skippedUnits} skipped`,
     );
   }
-  const diySegments = names.reduce((n, c) => n + readdirSync(path.join(work, 'diy', c)).length, 0);
+  const diySegments = recorders.reduce(
+    (n, _, i) => n + readdirSync(path.join(work, 'diy', names[i]!)).length,
+    0,
+  );
 
   console.log(
-    `cameras bench: ${M} cameras 1080p25 H.264 4 Mbit/s, 2 RTSP viewers each, recorded in ${SEGMENT} s segments, ` +
+    `cameras bench: ${M} cameras 1080p25 H.264 4 Mbit/s, 2 RTSP viewers each, ${RECORD ? `recorded in ${SEGMENT} s segments` : 'not recorded'}, ` +
       `${SECONDS} s (CPU after ${WARMUP_S} s of warm-up, over ${measuredS.toFixed(0)} s)`,
   );
   console.log(
-    `kadr (1 serve process, into S3 ${s3 ? 'ceph radosgw, local' : env.S3_ENDPOINT}): ${kadrPct.toFixed(1)}% of a core per camera; ` +
+    `kadr (1 serve process, into S3 ${s3 ? 'ceph radosgw, local' : env.S3_ENDPOINT}): ${kadrPct.toFixed(1)}% of a core per camera (system ${kadrSysPct.toFixed(1)}%); ` +
       `RSS peak ${kadrRssPeak.toFixed(0)} MiB (${(kadrRssPeak / M).toFixed(1)} MiB per camera); ${kadrSegments} segments; viewers received ${kadrViewerMbps.toFixed(2)} Mbit/s each`,
   );
   console.log(
-    `DIY  (gst-rtsp-server relay + ${M} ffmpeg -c copy -f segment to disk): ${diyPct.toFixed(1)}% of a core per camera; ` +
+    `DIY  (gst-rtsp-server relay + ${recorders.length} ffmpeg -c copy -f segment to disk): ${diyPct.toFixed(1)}% of a core per camera (system ${diySysPct.toFixed(1)}%); ` +
       `RSS peak ${diyRssPeak.toFixed(0)} MiB (${(diyRssPeak / M).toFixed(1)} MiB per camera); ${diySegments} segment files; viewers received ${diyViewerMbps.toFixed(2)} Mbit/s each`,
   );
   console.log(`ratio kadr/DIY CPU per camera: ${(kadrPct / diyPct).toFixed(2)} (goal: at most 0.8)`);
@@ -373,7 +408,7 @@ try {
     `RSS over time (MiB): ${rss.map((s) => `t=${s.t}s kadr ${s.kadr.toFixed(0)} DIY ${s.diy.toFixed(0)}`).join('; ')}`,
   );
   console.log(
-    `kadr CPU by thread (s, whole run): ${Object.entries(threads)
+    `kadr CPU by thread (s, after warm-up): ${Object.entries(threads)
       .sort((a, b) => b[1] - a[1])
       .map(([name, s]) => `${name} ${s.toFixed(1)}`)
       .join(', ')}`,
