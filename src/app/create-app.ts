@@ -28,6 +28,7 @@ import { CameraSecrets, CamerasService } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
 import { LiveViewsPort } from './live/index.js';
+import { IngestService } from './ingest/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -42,6 +43,8 @@ export interface KadrApp {
   readonly cameraExports: CameraExports;
   /** What a viewer can watch live (empty until the composition root hands in the runtime). */
   readonly live: LiveViewsPort;
+  /** JPEG frames posted over HTTP, encoded into recordings as they arrive (docs/ingest.md). */
+  readonly ingest: IngestService;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -167,7 +170,28 @@ export async function createApp(
     if (options.roles.api) await cameraExports.recover();
     cleanups.push(() => cameraExports.drain());
     const live = new LiveViewsPort();
-    return { config, log, videos, profiles, cameras, store, db, cameraPlayback, cameraExports, live, stop };
+    const ingest = new IngestService({
+      store,
+      spoolDir: path.join(config.dataDir, 'ingest-spool'),
+      idleMs: config.ingestIdleMs,
+      log: log.child({ module: 'ingest' }),
+    });
+    if (options.roles.api) ingest.start();
+    cleanups.push(() => ingest.close());
+    return {
+      config,
+      log,
+      videos,
+      profiles,
+      cameras,
+      store,
+      db,
+      cameraPlayback,
+      cameraExports,
+      live,
+      ingest,
+      stop,
+    };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
