@@ -18,12 +18,13 @@ import {
   AV_CODEC_ID_MJPEG,
   AV_PICTURE_TYPE_I,
   AV_PICTURE_TYPE_NONE,
+  AV_OPT_TYPE_STRING,
   AV_PIX_FMT_YUV420P,
   AVERROR_EAGAIN,
   AVERROR_EOF,
   FF_ENCODER_LIBX264,
 } from 'node-av/constants';
-import { Codec, CodecContext, Dictionary, Frame, Packet, Rational } from 'node-av/lib';
+import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 
 const EOI = Buffer.from([0xff, 0xd9]);
@@ -162,17 +163,22 @@ export class JpegH264Encoder {
     ctx.gopSize = 1 << 20;
     ctx.maxBFrames = 0;
     ctx.threadCount = this.options.threads ?? 0;
-    const opts = Dictionary.fromObject({
+    // Set on the context, not handed to open2 as a Dictionary: node-av 6.1.1 frees such a dictionary
+    // twice once avcodec_open2 has replaced it (the process dies at exit with SIGSEGV, or at once with
+    // "double free" when it is freed after the open).
+    const options: Record<string, string> = {
       preset: this.options.preset ?? 'veryfast',
       tune: 'zerolatency',
       crf: String(this.options.crf ?? 23),
       // A keyframe asked for by pict_type is an IDR, where a late viewer can start.
       'forced-idr': '1',
       'x264-params': 'scenecut=0',
-    });
-    // Not freed here: avcodec_open2 replaces the dictionary with the options it did not use, and
-    // freeing the wrapper afterwards frees that one twice (the process dies with "double free").
-    const ret = ctx.open2Sync(codec, opts);
+    };
+    for (const [name, value] of Object.entries(options)) {
+      const set = ctx.setOption(name, value, AV_OPT_TYPE_STRING);
+      if (set < 0) throw new KadrError('KADR_ERR_INTERNAL', `libx264 refused ${name}=${value} (${set})`);
+    }
+    const ret = ctx.open2Sync(codec, null);
     if (ret < 0) {
       ctx.freeContext();
       throw new KadrError('KADR_ERR_INTERNAL', `cannot open libx264 (${ret})`);
