@@ -306,13 +306,11 @@ export class IngestSession {
     const segment = this.segment;
     this.segment = null;
     if (segment) {
-      const outcome = await segment
-        .finish('end-of-stream', null)
-        .catch((e: unknown) => ({
-          stored: false as const,
-          journal: segment.abandon(),
-          reason: (e as Error).message,
-        }));
+      const outcome = await segment.finish('end-of-stream', null).catch((e: unknown) => ({
+        stored: false as const,
+        journal: segment.abandon(),
+        reason: (e as Error).message,
+      }));
       if (outcome.stored) this.recording = this.describe(outcome.summary);
       else this.deps.onSpooled(outcome.journal);
     }
