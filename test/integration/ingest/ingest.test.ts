@@ -4,11 +4,14 @@
  * (ffprobe -show_frames, frame by frame); every refusal (out of order, duplicate, not a JPEG, cut
  * short, too large, no time, wrong type) leaves the session going; a change of picture size is scaled
  * to the first size; a client that vanishes has its session finished after the idle timeout with what
- * it sent; 8 sessions at once; `kadr push` with the test pattern end to end, and Ctrl-C finishing it.
+ * it sent; 8 sessions at once; `kadr push` end to end: the test pattern, Ctrl-C finishing it, a folder
+ * of files at their modification times, and retries with back-off through failing requests.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -388,4 +391,88 @@ test('kadr push: Ctrl-C finishes the session with what was sent', async () => {
   const s = sessions.find((x) => x.name === 'interrupted');
   assert.equal(s.state, 'finished');
   assert.equal(s.endReason, 'finish');
+});
+
+test('kadr push --folder: each file at its modification time', async () => {
+  const folder = path.join(dir, 'shots');
+  await mkdir(folder);
+  const times = captureTimes(8, 23, Date.UTC(2026, 11, 4, 8, 30, 0, 250));
+  // Named against their time order: the times, not the names, decide the order.
+  for (const [i, t] of times.entries()) {
+    const file = path.join(folder, `shot-${String(times.length - i).padStart(2, '0')}.jpg`);
+    await copyFile(path.join(dir, `f${i + 1}.jpg`), file);
+    await utimes(file, t / 1000, t / 1000);
+  }
+  const push = runKadr(['push', '--server', kadr.url, '--name', 'folder', '--folder', folder, '--json']);
+  assert.equal(await push.exited, 0, push.err());
+  const result = JSON.parse(push.out());
+  assert.deepEqual([result.sent, result.dropped, result.refused], [8, 0, 0]);
+  const rec = result.recordings[0];
+  assert.equal(rec.firstFrameTime, new Date(times[0]!).toISOString());
+  assert.deepEqual(
+    probe(rec.key).ptsMs,
+    times.map((t) => t - times[0]!),
+  );
+});
+
+test('kadr push retries a failed request with back-off and keeps its session', async () => {
+  // In front of kadr: the first 3 frame posts get a 503, the 4th a reset connection.
+  let failures = 0;
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url!.endsWith('/frames') && failures < 4) {
+        failures++;
+        if (failures === 4) return req.socket.destroy();
+        res.writeHead(503, { 'content-type': 'application/json' });
+        return res.end('{"error":{"code":"KADR_ERR_STORAGE_UNAVAILABLE","message":"down"}}');
+      }
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => ['content-type', 'x-capture-time'].includes(k)),
+      ) as Record<string, string>;
+      void fetch(`${kadr.url}${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) }).then(
+        async (r) => {
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' });
+          res.end(Buffer.from(await r.arrayBuffer()));
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const push = runKadr([
+      'push',
+      '--server',
+      url,
+      '--name',
+      'retried',
+      '--pattern',
+      '--fps',
+      '10',
+      '--frames',
+      '12',
+      '--size',
+      '320x240',
+      '--json',
+    ]);
+    assert.equal(await push.exited, 0, push.err());
+    const result = JSON.parse(push.out());
+    assert.equal(failures, 4);
+    assert.equal(result.retries, 4);
+    assert.equal(result.sent + result.dropped, 12);
+    // The back-off (0.25 + 0.5 + 1 + 2 s) outlasts the source (1.2 s): its frames wait in the queue of 8
+    // and what does not fit is dropped, counted; every frame sent is in the recording, in order.
+    assert.ok(result.sent >= 8, `sent ${result.sent}`);
+    assert.equal(result.recordings.length, 1, 'one session throughout');
+    assert.equal(result.recordings[0].frames, result.sent);
+    const numbers = patternNumbers(result.recordings[0].key, 320, 240);
+    assert.ok(
+      numbers.every((n, i) => i === 0 || n > numbers[i - 1]!),
+      numbers.join(' '),
+    );
+  } finally {
+    proxy.close();
+  }
 });
