@@ -28,6 +28,9 @@ import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 
 const EOI = Buffer.from([0xff, 0xd9]);
+/** Smallest and largest side of a picture taken (x264 and memory set the bounds, not JPEG). */
+const MIN_SIDE = 16;
+const MAX_SIDE = 8192;
 
 export interface JpegH264Options {
   /** Longest time between keyframes, in ms of PTS (a live viewer joins at one). */
@@ -95,14 +98,23 @@ export class JpegH264Encoder {
       this.decoder.flushBuffers();
       throw new KadrError('KADR_ERR_INPUT_CORRUPT', `the JPEG does not decode (FFmpeg error ${ret})`);
     }
-    return { width: this.decoded.width, height: this.decoded.height };
+    const { width, height } = this.decoded;
+    if (width < MIN_SIDE || height < MIN_SIDE || width > MAX_SIDE || height > MAX_SIDE) {
+      this.decoded.unref();
+      throw new KadrError(
+        'KADR_ERR_INPUT_CORRUPT',
+        `the picture is ${width}x${height}; frames must be ${MIN_SIDE}x${MIN_SIDE} to ${MAX_SIDE}x${MAX_SIDE}`,
+      );
+    }
+    return { width, height };
   }
 
   /** Encodes the picture decode() just returned, at `ptsMs`; the caller frees the packets. */
   async encode(ptsMs: bigint): Promise<EncodedUnit[]> {
     if (this.width === 0) {
-      this.width = this.decoded.width;
-      this.height = this.decoded.height;
+      // 4:2:0 needs even sides: an odd first picture loses its last column or row to the scaler.
+      this.width = this.decoded.width & ~1;
+      this.height = this.decoded.height & ~1;
     }
     this.filter ??= FilterAPI.create(
       `scale=${this.width}:${this.height}:out_range=tv:flags=bicubic,format=yuv420p`,

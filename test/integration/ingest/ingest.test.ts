@@ -58,6 +58,18 @@ before(async () => {
     '1',
     path.join(dir, 'large.jpg'),
   ]);
+  ff([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360',
+    '-vf',
+    'scale=641:361',
+    '-frames:v',
+    '1',
+    path.join(dir, 'odd.jpg'),
+  ]);
+  ff(['-f', 'lavfi', '-i', 'testsrc2=size=8x8', '-frames:v', '1', path.join(dir, 'tiny.jpg')]);
   jpegs = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((n) => readFile(path.join(dir, `f${n}.jpg`))));
   small = await readFile(path.join(dir, 'small.jpg'));
   large = await readFile(path.join(dir, 'large.jpg'));
@@ -238,6 +250,19 @@ test('refusals of a session as a whole: bad name, unknown id, a name in use, fin
   assert.equal(empty.status, 409);
   assert.match(empty.json.error.message, /no frames: nothing was recorded/);
   assert.equal((await openSession('twice')).length, 36, 'the name is free again');
+});
+
+test('picture sizes: too small is refused, an odd first size is cut to even (4:2:0)', async () => {
+  const id = await openSession('odd');
+  const tiny = await postFrame(id, await readFile(path.join(dir, 'tiny.jpg')), Date.UTC(2026, 0, 1));
+  assert.equal(tiny.status, 400);
+  assert.match(tiny.json.error.message, /8x8; frames must be 16x16/);
+  const odd = await readFile(path.join(dir, 'odd.jpg'));
+  assert.equal((await postFrame(id, odd, Date.UTC(2026, 0, 1, 0, 0, 1))).status, 200);
+  assert.equal((await postFrame(id, odd, Date.UTC(2026, 0, 1, 0, 0, 1, 40))).status, 200);
+  const done = await call('POST', `/api/ingest/${id}/finish`);
+  assert.equal(done.status, 200, JSON.stringify(done.json));
+  assert.deepEqual(probe(done.json.key).sizes, ['640x360', '640x360']);
 });
 
 test('a client that vanishes: the session is finished after the idle timeout and keeps what arrived', async () => {
