@@ -238,7 +238,7 @@ test('irregular capture times come back exactly; each refusal leaves the session
   assert.equal(JSON.parse(cli).index, 13);
 });
 
-test('refusals of a session as a whole: bad name, unknown id, a name in use, finishing with no frames', async () => {
+test('refusals of a session as a whole: bad name, unknown id, a name in use, finishing with no frames; OpenAPI', async () => {
   assert.equal((await call('POST', '/api/ingest', { name: '../x' })).status, 400);
   assert.equal((await call('POST', '/api/ingest', {})).status, 400);
   assert.equal((await call('GET', '/api/ingest/6f1c8d4e-0000-4000-8000-000000000000')).status, 404);
@@ -250,6 +250,10 @@ test('refusals of a session as a whole: bad name, unknown id, a name in use, fin
   assert.equal(empty.status, 409);
   assert.match(empty.json.error.message, /no frames: nothing was recorded/);
   assert.equal((await openSession('twice')).length, 36, 'the name is free again');
+  const doc = (await call('GET', '/api/openapi.json')).json as { paths: Record<string, object> };
+  for (const p of ['/api/ingest', '/api/ingest/{id}', '/api/ingest/{id}/frames', '/api/ingest/{id}/finish']) {
+    assert.ok(doc.paths[p], `${p} is in the OpenAPI document`);
+  }
 });
 
 test('picture sizes: too small is refused, an odd first size is cut to even (4:2:0)', async () => {
