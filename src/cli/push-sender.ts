@@ -71,7 +71,9 @@ export class PushSender {
       }
       if (answer && [400, 409, 413].includes(answer.status)) {
         if (answer.status === 409 && this.sessionEnded(answer)) {
-          this.id = null; // finished by the server (idle timeout): go on in a new one
+          // Finished by the server (idle timeout): keep its recording, go on in a new session.
+          this.id = null;
+          await this.collect(id);
           continue;
         }
         this.counts.refused++;
@@ -111,6 +113,14 @@ export class PushSender {
     }
     this.log(`session ${id} could not be finished; the server finishes it after its idle timeout`);
     return null;
+  }
+
+  /** The recording of a session the server ended by itself, if it stored one. */
+  private async collect(id: string): Promise<void> {
+    const answer = await this.call('GET', `/api/ingest/${id}`);
+    const recording = answer?.json?.recording as Omit<PushRecording, 'id'> | null | undefined;
+    if (recording) this.recordings.push({ id, ...recording });
+    this.log(`session ${id} was finished by the server (${String(answer?.json?.endReason ?? 'unknown')})`);
   }
 
   private async open(signal: AbortSignal): Promise<string | null> {

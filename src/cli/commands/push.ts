@@ -122,7 +122,8 @@ export const pushCommand: Command = {
       (line) => status.print(line),
     );
     const source = await openSource(args);
-    // Stops the source (Ctrl-C, --duration); what is queued is still sent, then the session finished.
+    // Stops the source: after --duration what is queued is still sent; Ctrl-C also stops the sending at
+    // once. Either way the session is then finished.
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     io.signal.addEventListener('abort', onSignal, { once: true });
@@ -157,6 +158,15 @@ export const pushCommand: Command = {
       }
     };
     const consume = async () => {
+      try {
+        await send();
+      } finally {
+        // However sending ended (done, Ctrl-C, an error), the source stops and a waiting read goes on.
+        stop.abort();
+        room?.();
+      }
+    };
+    const send = async () => {
       for (;;) {
         const frame = queue.shift();
         room?.();
