@@ -27,8 +27,9 @@ import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraSecrets, CamerasService } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
-import { LiveViewsPort } from './live/index.js';
 import { IngestService } from './ingest/index.js';
+import { HlsMuxers, LiveViewsPort } from './live/index.js';
+import { OnvifService } from './onvif/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -45,6 +46,10 @@ export interface KadrApp {
   readonly live: LiveViewsPort;
   /** JPEG frames posted over HTTP, encoded into recordings as they arrive (docs/ingest.md). */
   readonly ingest: IngestService;
+  /** The LL-HLS muxers over `live`, one per stream and quality while someone watches. */
+  readonly hls: HlsMuxers;
+  /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
+  readonly onvif: OnvifService;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -178,6 +183,9 @@ export async function createApp(
     });
     if (options.roles.api) ingest.start();
     cleanups.push(() => ingest.close());
+    const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
+    cleanups.push(() => hls.close());
+    const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
     return {
       config,
       log,
@@ -190,6 +198,8 @@ export async function createApp(
       cameraExports,
       live,
       ingest,
+      hls,
+      onvif,
       stop,
     };
   } catch (error) {

@@ -39,3 +39,6 @@ export { writeClip, type ClipRequest, type ClipResult } from './clip-writer.js';
 export { JpegH264Encoder, type JpegH264Options, type EncodedUnit } from './jpeg-h264-encoder.js';
 export { patternJpeg } from './pattern-jpeg.js';
 export { DeviceJpegSource, type DeviceJpegOptions } from './device-jpeg.js';
+export { LiveTranscoder, type EncodedPicture, type LiveTranscoderOptions } from './live-transcoder.js';
+export { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
+export { Fmp4FragmentWriter, type Fmp4Fragment } from './fmp4-fragments.js';
