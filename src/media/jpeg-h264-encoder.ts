@@ -175,9 +175,9 @@ export class JpegH264Encoder {
     ctx.gopSize = 1 << 20;
     ctx.maxBFrames = 0;
     ctx.threadCount = this.options.threads ?? 0;
-    // Set on the context, not handed to open2 as a Dictionary: node-av 6.1.1 frees such a dictionary
-    // twice once avcodec_open2 has replaced it (the process dies at exit with SIGSEGV, or at once with
-    // "double free" when it is freed after the open).
+    // Set on the context, not handed to open2Sync as a Dictionary: node-av 6.1.1's sync open frees such
+    // a dictionary twice once avcodec_open2 has replaced it (the process dies at exit with SIGSEGV, or
+    // at once with "double free" when it is freed after the open; docs/media-pitfalls.md).
     const options: Record<string, string> = {
       preset: this.options.preset ?? 'veryfast',
       tune: 'zerolatency',
