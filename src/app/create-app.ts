@@ -27,6 +27,7 @@ import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraSecrets, CamerasService } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
+import { IngestService } from './ingest/index.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
 
@@ -43,6 +44,8 @@ export interface KadrApp {
   readonly cameraExports: CameraExports;
   /** What a viewer can watch live (empty until the composition root hands in the runtime). */
   readonly live: LiveViewsPort;
+  /** JPEG frames posted over HTTP, encoded into recordings as they arrive (docs/ingest.md). */
+  readonly ingest: IngestService;
   /** The LL-HLS muxers over `live`, one per stream and quality while someone watches. */
   readonly hls: HlsMuxers;
   /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
@@ -172,6 +175,14 @@ export async function createApp(
     if (options.roles.api) await cameraExports.recover();
     cleanups.push(() => cameraExports.drain());
     const live = new LiveViewsPort();
+    const ingest = new IngestService({
+      store,
+      spoolDir: path.join(config.dataDir, 'ingest-spool'),
+      idleMs: config.ingestIdleMs,
+      log: log.child({ module: 'ingest' }),
+    });
+    if (options.roles.api) ingest.start();
+    cleanups.push(() => ingest.close());
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
     cleanups.push(() => hls.close());
     const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
@@ -186,6 +197,7 @@ export async function createApp(
       cameraPlayback,
       cameraExports,
       live,
+      ingest,
       hls,
       onvif,
       stop,
