@@ -23,3 +23,11 @@ export {
   meanEmbedding,
 } from './embedding-distance.js';
 export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';
+export {
+  ObjectDetector,
+  DEFAULT_OBJECT_SCORE,
+  type ObjectDetectorOptions,
+  type ObjectInputSize,
+} from './object-detector.js';
+export type { ObjectDetection } from './yolox-decode.js';
+export { COCO_CLASSES, PERSON_CLASS, type CocoClass } from './coco-classes.js';
