@@ -2,8 +2,18 @@
  * Public surface of src/analytics: video analytics on top of src/media. It knows no database or queue;
  * callers persist what it returns.
  */
-export { analyzeVideoFaces, type AnalyzeFacesOptions } from './face-analysis.js';
-export { initialFaceState, validateResumeState, type FaceAnalysisState } from './face-analysis-state.js';
+export {
+  analyzeVideoFaces,
+  VIDEO_ANALYTICS,
+  type AnalyzeFacesOptions,
+  type VideoAnalytic,
+} from './face-analysis.js';
+export {
+  initialFaceState,
+  validateResumeState,
+  type FaceAnalysisState,
+  type ObjectCount,
+} from './face-analysis-state.js';
 export { FaceDetector, type FaceDetectorOptions, type PlanarBgr } from './face-detector.js';
 export type { FaceDetection } from './yunet-decode.js';
 export { detectionSize, type DetectionSize } from './detection-size.js';
