@@ -19,6 +19,12 @@ declare module 'fastify' {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** The request's bearer token is this one (compared in constant time). */
+export function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
+  return given !== undefined && timingSafeEqual(digest(given), digest(token));
+}
+
 export function requireBearerToken(app: FastifyInstance, token: string): void {
   const expected = digest(token);
   app.addHook('onRequest', async (request: FastifyRequest) => {

@@ -101,7 +101,13 @@ export const Camera = Type.Object(
       reconnects: Type.Integer(),
       skippedUnits: Type.Integer({ description: 'units skipped by slow consumers' }),
     }),
-    rtspUrl: Type.String({ description: "kadr's restream of the camera" }),
+    rtspUrl: Type.String({ description: "kadr's restream of the camera, on the node that runs it" }),
+    node: Nullable(
+      Type.Object(
+        { id: Type.String(), url: Type.String({ description: "the node's HTTP API" }) },
+        { description: 'the node that runs the camera (holds its lease); null while none does' },
+      ),
+    ),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },

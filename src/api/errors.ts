@@ -40,6 +40,11 @@ export const statusByCode: Partial<Record<KadrErrorCode, number>> = {
   KADR_ERR_INTERNAL: 500,
   KADR_ERR_UPLOAD_TOO_LARGE: 413,
   KADR_ERR_UNAUTHORIZED: 401,
+  KADR_ERR_STREAM_UNAVAILABLE: 503,
+  // What an ONVIF device answered (or did not): the client named the device (src/api/onvif.routes.ts).
+  KADR_ERR_ONVIF_UNREACHABLE: 422,
+  KADR_ERR_ONVIF_TIMEOUT: 422,
+  KADR_ERR_ONVIF_FAULT: 422,
 };
 
 /** Errors raised by Fastify and its plugins before our code runs. */

@@ -19,6 +19,11 @@ import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
+import { liveRoutes } from './live.routes.js';
+import { livePageRoutes } from './live-page.routes.js';
+import { LiveStream } from './live.schema.js';
+import { redirectLiveToOwner } from './node-redirect.js';
+import { onvifRoutes } from './onvif.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -79,9 +84,15 @@ export async function buildServer(
       },
     }),
   );
+  redirectLiveToOwner(server, {
+    isLocal: (name) => app.live.get(name) !== undefined,
+    owner: async (name) => (await app.cameras.ownerElsewhere(name))?.httpUrl,
+    token: config.apiToken,
+  });
   server.addSchema(Video);
   server.addSchema(ErrorBody);
   server.addSchema(Camera);
+  server.addSchema(LiveStream);
 
   await server.register(swagger, {
     openapi: {
@@ -128,9 +139,14 @@ export async function buildServer(
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
+      await api.register(liveRoutes, { live: app.live, hls: app.hls });
+      await api.register(onvifRoutes, { onvif: app.onvif });
     },
     { prefix: '/api' },
   );
+
+  // The player page and its assets: no token (the API calls it makes send it).
+  await server.register(livePageRoutes);
 
   // Outside /api, where Prometheus looks by default; the same token as the API.
   await server.register(async (metrics) => {

@@ -27,7 +27,8 @@ import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraSecrets, CamerasService } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
-import { LiveViewsPort } from './live/index.js';
+import { HlsMuxers, LiveViewsPort } from './live/index.js';
+import { OnvifService } from './onvif/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -42,6 +43,10 @@ export interface KadrApp {
   readonly cameraExports: CameraExports;
   /** What a viewer can watch live (empty until the composition root hands in the runtime). */
   readonly live: LiveViewsPort;
+  /** The LL-HLS muxers over `live`, one per stream and quality while someone watches. */
+  readonly hls: HlsMuxers;
+  /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
+  readonly onvif: OnvifService;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -167,7 +172,24 @@ export async function createApp(
     if (options.roles.api) await cameraExports.recover();
     cleanups.push(() => cameraExports.drain());
     const live = new LiveViewsPort();
-    return { config, log, videos, profiles, cameras, store, db, cameraPlayback, cameraExports, live, stop };
+    const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
+    cleanups.push(() => hls.close());
+    const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
+    return {
+      config,
+      log,
+      videos,
+      profiles,
+      cameras,
+      store,
+      db,
+      cameraPlayback,
+      cameraExports,
+      live,
+      hls,
+      onvif,
+      stop,
+    };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

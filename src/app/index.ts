@@ -16,6 +16,8 @@ export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './prof
 export {
   CamerasService,
   CameraSecrets,
+  CameraNodes,
+  IDLE_HEALTH,
   CAMERA_STATES,
   CAMERA_NAME,
   CAMERA_NAME_RULE,
@@ -33,6 +35,9 @@ export type {
   CameraHealthLike,
   CameraRuntime,
   CameraRecordingControl,
+  CameraNodesOptions,
+  CameraSnapshot,
+  OwnedCameras,
 } from './cameras/index.js';
 export {
   RecordingManager,
@@ -48,3 +53,13 @@ export {
 } from './cameras/camera-playback.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
 export { LiveViewsPort } from './live/index.js';
+export { HlsMuxers, multivariantPlaylist, type HlsMuxer, type HlsVariant } from './live/index.js';
+export { OnvifService, DISCOVERY_TIMEOUT_MS, ONVIF_TIMEOUT_MS } from './onvif/index.js';
+export type {
+  OnvifDiscoverInput,
+  OnvifDeviceInput,
+  OnvifDeviceDto,
+  OnvifProfileDto,
+  OnvifCameraInput,
+  OnvifCameraDto,
+} from './onvif/index.js';

@@ -55,6 +55,13 @@ test('an invalid value is rejected with the key, the value and the rule', () => 
     () => loadConfig({}, { KADR_FFMPEG_LOG: 'loud' }).ffmpegLog,
     (e) => isKadrError(e, 'KADR_ERR_CONFIG') && e.message.includes("'KADR_FFMPEG_LOG'"),
   );
+  assert.throws(
+    () => loadConfig({}, { KADR_LIVE_QUALITIES: '720p,hd' }).live,
+    (e) => isKadrError(e, 'KADR_ERR_CONFIG') && e.message.includes("'KADR_LIVE_QUALITIES'"),
+  );
+  assert.deepEqual(loadConfig({}, {}).live.ladder, [720, 480, 240]);
+  assert.deepEqual(loadConfig({}, { KADR_LIVE_QUALITIES: '240p, 1080p' }).live.ladder, [1080, 240]);
+  assert.deepEqual(loadConfig({}, { KADR_LIVE_QUALITIES: 'none' }).live.ladder, []);
 });
 
 test('a section is checked when it is first used: a bad value elsewhere does not stop it', () => {
@@ -145,4 +152,31 @@ test('the RTSP port: --rtsp-port, else KADR_RTSP_PORT, else 8554; KADR_TOKEN for
   assert.throws(() => loadConfig({}, { KADR_RTSP_PORT: 'x' }).rtsp.port, /KADR_RTSP_PORT/);
   assert.equal(loadConfig({}, { KADR_TOKEN: 'abc' }).client.token, 'abc');
   assert.equal(loadConfig({}, { KADR_TOKEN: '' }).client.token, undefined);
+});
+
+test('node: KADR_NODE_* with defaults 2 s / 8 s; a lease shorter than three heartbeats is refused', () => {
+  assert.deepEqual(
+    { ...loadConfig({}, {}).node },
+    { id: undefined, url: undefined, heartbeatMs: 2000, leaseMs: 8000 },
+  );
+  const env = {
+    KADR_NODE_ID: 'cam-node-1',
+    KADR_NODE_URL: 'http://10.0.0.5:8080/',
+    KADR_NODE_HEARTBEAT_MS: '1000',
+    KADR_NODE_LEASE_MS: '4000',
+  };
+  assert.deepEqual(
+    { ...loadConfig({}, env).node },
+    { id: 'cam-node-1', url: 'http://10.0.0.5:8080', heartbeatMs: 1000, leaseMs: 4000 },
+  );
+  for (const bad of [
+    { KADR_NODE_LEASE_MS: '5000' },
+    { KADR_NODE_URL: 'http://host:8080/api' },
+    { KADR_NODE_ID: 'two words' },
+  ]) {
+    assert.throws(
+      () => loadConfig({}, bad).node,
+      (e: unknown) => isKadrError(e, 'KADR_ERR_CONFIG') && e.message.includes(Object.keys(bad)[0]!),
+    );
+  }
 });

@@ -19,6 +19,8 @@ import {
   type RtspFlags,
   type S3Environment,
 } from './sections.js';
+import { readLiveConfig, type LiveConfig } from './live-config.js';
+import { readNodeConfig, type NodeConfig } from './node-config.js';
 import { readServerConfig, type ServerConfig, type ServerFlags } from './server-config.js';
 
 export interface KadrConfig {
@@ -32,8 +34,12 @@ export interface KadrConfig {
   readonly paths: PathsConfig;
   /** KADR_FFMPEG_LOG. */
   readonly ffmpegLog: FfmpegLogLevel;
+  /** Live view: the renditions a viewer may choose. */
+  readonly live: LiveConfig;
   /** What client commands (`kadr camera`) send to a server: KADR_TOKEN. */
   readonly client: ClientConfig;
+  /** Sharing cameras with other nodes: KADR_NODE_*. */
+  readonly node: NodeConfig;
   /** KADR_DEBUG=1: a failing command prints the stack trace too. */
   readonly debug: boolean;
 }
@@ -55,7 +61,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
   section('s3', () => readS3Environment(env));
   section('paths', () => readPaths(env));
   section('ffmpegLog', () => readFfmpegLog(env));
+  section('live', () => readLiveConfig(env));
   section('client', () => readClientConfig(env));
+  section('node', () => readNodeConfig(env));
   section('debug', () => env.KADR_DEBUG === '1');
   return Object.freeze(config);
 }

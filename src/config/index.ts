@@ -2,6 +2,7 @@ export { loadConfig } from './config.js';
 export type { KadrConfig, ConfigFlags } from './config.js';
 export { isLoopback } from './server-config.js';
 export type { ServerConfig, ServerFlags } from './server-config.js';
+export type { NodeConfig } from './node-config.js';
 export {
   DEFAULT_RTSP_CACHE_BYTES,
   DEFAULT_PROFILE_DISTANCE,
@@ -17,3 +18,5 @@ export type {
   RtspConfig,
   S3Environment,
 } from './sections.js';
+export { DEFAULT_LIVE_LADDER } from './live-config.js';
+export type { LiveConfig } from './live-config.js';

@@ -26,7 +26,11 @@ export type KadrErrorCode =
   | 'KADR_ERR_VALIDATION'
   | 'KADR_ERR_INTERNAL'
   | 'KADR_ERR_UPLOAD_TOO_LARGE'
-  | 'KADR_ERR_UNAUTHORIZED';
+  | 'KADR_ERR_UNAUTHORIZED'
+  | 'KADR_ERR_STREAM_UNAVAILABLE'
+  | 'KADR_ERR_ONVIF_UNREACHABLE'
+  | 'KADR_ERR_ONVIF_TIMEOUT'
+  | 'KADR_ERR_ONVIF_FAULT';
 
 export interface KadrErrorOptions {
   hint?: string;

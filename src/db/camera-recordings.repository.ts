@@ -186,6 +186,17 @@ export class CameraRecordingsRepository {
     return res.rows[0] ? segmentRow(res.rows[0]) : null;
   }
 
+  /** The end of the camera's latest stored segment (ms), or null when it has none. */
+  async lastSegmentEnd(cameraId: string): Promise<number | null> {
+    const res = await this.pool.query<{ ends_ms: string | null }>(
+      `SELECT extract(epoch FROM max(ends_at)) * 1000 AS ends_ms FROM camera_segments
+       WHERE camera_id = $1 AND deleting_at IS NULL`,
+      [cameraId],
+    );
+    const v = res.rows[0]?.ends_ms;
+    return v === null || v === undefined ? null : Number(v);
+  }
+
   /** Stored bytes of a camera's recording (rows being deleted not counted). */
   async totalBytes(cameraId: string): Promise<number> {
     const res = await this.pool.query<{ n: string | null }>(

@@ -33,3 +33,5 @@ export type {
 } from './camera-recordings.repository.js';
 export { CameraExportsRepository } from './camera-exports.repository.js';
 export type { CameraExportRow, CameraExportStatus } from './camera-exports.repository.js';
+export { CameraLeasesRepository } from './camera-leases.repository.js';
+export type { NodeRow, ClaimedLease, CameraPlacement } from './camera-leases.repository.js';

@@ -44,20 +44,12 @@ export class JobQueue {
     // EventEmitter 'error' would crash the process.
     boss.on('error', (e) => log.error('queue error', { error: e.message }));
     await boss.start();
-    for (const q of Object.values(queues)) {
-      if (!(await boss.getQueue(q.name))) {
-        await boss
-          .createQueue(q.name, {
-            name: q.name,
-            expireInSeconds: q.expireInSeconds,
-            retryLimit: q.retryLimit,
-            retryDelay: 1,
-          })
-          .catch(async (e: unknown) => {
-            // Two processes starting at once may both try; the loser's error is harmless.
-            if (!(await boss.getQueue(q.name))) throw e;
-          });
-      }
+    try {
+      for (const q of Object.values(queues)) await createQueue(boss, q);
+    } catch (error) {
+      // A started boss holds a pool and timers: without this the process would never exit.
+      await boss.stop({ graceful: false }).catch(() => undefined);
+      throw error;
     }
     return new JobQueue(boss, log, options.pollingIntervalSeconds ?? 1);
   }
@@ -115,5 +107,28 @@ export class JobQueue {
   /** Stops fetching new jobs, waits for the running handlers (which the caller aborts), then closes. */
   async stop(timeoutMs = 10_000): Promise<void> {
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: true });
+  }
+}
+
+/**
+ * Creates a queue unless it exists. Several processes starting at once on a new database (nodes
+ * sharing cameras, docs/nodes.md) may all try: PostgreSQL then aborts one with a deadlock or a
+ * duplicate, which is harmless once the winner has committed, so the loser looks again a moment later.
+ */
+async function createQueue(boss: PgBoss, q: QueueDefinition<object>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (await boss.getQueue(q.name)) return;
+    try {
+      await boss.createQueue(q.name, {
+        name: q.name,
+        expireInSeconds: q.expireInSeconds,
+        retryLimit: q.retryLimit,
+        retryDelay: 1,
+      });
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }

@@ -8,12 +8,13 @@
  * Fastify, pg-boss and onnxruntime (about 40 MiB of resident memory and 0.4 s), which a process that
  * only restreams files never uses.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { KadrApp } from '../app/index.js';
 import { isLoopback, type KadrConfig } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { LiveCameras, LiveViews, startFolderRtsp } from '../streams/index.js';
+import { LiveCameras, LiveViews, ServedFiles, startFolderRtsp } from '../streams/index.js';
 import type { Recording, RecordingOptions } from './recording.js';
 import { startRtspFiles, type RtspFilesOptions, type RtspListening } from './rtsp-files.js';
 
@@ -103,6 +104,14 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
         ...(rtspAuth ? { auth: rtspAuth } : {}),
         logger: folderRole.logger,
         ...(live ? { live } : {}),
+        ...(live && app
+          ? {
+              redirect: async (name: string) => {
+                const owner = await app!.cameras.ownerElsewhere(name);
+                return owner && `${owner.rtspUrl}/${name}`;
+              },
+            }
+          : {}),
       });
       rtsp = {
         host,
@@ -114,7 +123,22 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
         close: () => folder.close(),
       };
       closers.push(() => folder.close());
-      if (live && app) await wireCameras(config, app, live, host, folder.port, folderRole.logger, closers);
+      if (live && app) {
+        // The media folder's videos are watchable live too: pulled from this server's own mounts.
+        const files =
+          folderDir !== undefined
+            ? new ServedFiles({
+                mounts: () => folder.mounts,
+                host,
+                port: folder.port,
+                ...(rtspAuth ? { auth: rtspAuth } : {}),
+                logger: folderRole.logger,
+              })
+            : undefined;
+        if (files) closers.push(() => files.close());
+        const rtspAt = { host, port: folder.port };
+        await wireCameras(config, app, live, files, rtspAt, httpAddress, folderRole.logger, closers);
+      }
     } else if (roles.rtspFiles) {
       const files = await startRtspFiles({
         ...roles.rtspFiles,
@@ -136,21 +160,49 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
 }
 
 /**
- * Hands the cameras service its live runtime (every camera in the database is put into it) and a
- * recording manager (the cameras switched on for recording start at once), with retention sweeps.
+ * Hands the cameras service its live runtime, the live views (cameras and served files, with their
+ * renditions) to the API, and a recording manager, with retention sweeps, and joins the nodes
+ * sharing the database (docs/nodes.md): the cameras this node gets a lease on are put into the
+ * runtime and, when switched on, recorded.
  */
 async function wireCameras(
   config: KadrConfig,
   app: KadrApp,
   live: LiveCameras,
-  host: string,
-  port: number,
+  files: ServedFiles | undefined,
+  rtspAt: { host: string; port: number },
+  httpAddress: string | undefined,
   logger: Logger,
   closers: (() => Promise<void>)[],
 ): Promise<void> {
-  app.cameras.useRtspAddress(host, port);
+  app.cameras.useRtspAddress(rtspAt.host, rtspAt.port);
+  const { CameraNodes } = await import('../app/index.js');
+  const { CameraLeasesRepository } = await import('../db/index.js');
+  const nodeConfig = config.node;
+  const httpUrl = nodeConfig.url ?? advertised(httpAddress ?? `http://${config.server.host}:0`);
+  const httpPort = new URL(httpUrl).port || '80';
+  const nodes = new CameraNodes({
+    repo: new CameraLeasesRepository(app.db.pool),
+    node: {
+      id: nodeConfig.id ?? `${os.hostname()}:${httpPort}`,
+      httpUrl,
+      rtspUrl: `rtsp://${nodeConfig.url ? new URL(httpUrl).hostname : advertisedHost(rtspAt.host)}:${rtspAt.port}`,
+    },
+    heartbeatMs: nodeConfig.heartbeatMs,
+    leaseMs: nodeConfig.leaseMs,
+    log: logger.child({ module: 'nodes' }),
+  });
+  app.cameras.useNodes(nodes);
   await app.cameras.useRuntime(live);
-  app.live.use(new LiveViews(live));
+  const views = new LiveViews(live, {
+    ladder: config.live.ladder,
+    renditionLingerMs: config.live.renditionLingerMs,
+    preset: config.live.preset,
+    ...(files ? { files } : {}),
+    logger: logger.child({ module: 'live-views' }),
+  });
+  closers.push(() => views.close());
+  app.live.use(views);
   const { RecordingManager } = await import('../app/index.js');
   const { CameraRecordingsRepository } = await import('../db/index.js');
   const manager = new RecordingManager({
@@ -164,6 +216,23 @@ async function wireCameras(
   closers.push(() => manager.close());
   await app.cameras.useRecording(manager);
   manager.startSweeps(RETENTION_SWEEP_MS);
+  // Closed before the recorder and the runtime: each camera's last segment is stored, then its
+  // lease is given back, so the node that takes it next finds that segment.
+  closers.push(() => nodes.close());
+  await nodes.start(app.cameras);
+}
+
+/** The host other nodes and clients dial: a wildcard listen address is no address. */
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return os.hostname();
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** An HTTP address as other nodes reach it (http://0.0.0.0:8080 -> http://<host name>:8080). */
+function advertised(address: string): string {
+  const url = new URL(address);
+  url.hostname = advertisedHost(url.hostname);
+  return url.origin;
 }
 
 /** How often retention runs. */

@@ -70,6 +70,13 @@ export class Fmp4FileScanner {
     return this.boxStart - this.pieceStart;
   }
 
+  /** The file was emptied: offsets start at 0 again. Throws if part of a piece was in it. */
+  rewind(): void {
+    if (this.pendingBytes !== 0) throw new Error('fmp4: cannot rewind in the middle of a piece');
+    this.pieceStart = 0;
+    this.boxStart = 0;
+  }
+
   private readMoof(size: number): Buffer {
     if (size > this.moof.length) this.moof = Buffer.alloc(size);
     const n = readSync(this.fd, this.moof, 0, size, this.boxStart);
@@ -88,6 +95,53 @@ export function countTrunSamples(moof: Buffer): number {
     });
   });
   return total;
+}
+
+/**
+ * The timescale of the first track (moov > trak > mdia > mdhd): ticks per second of its decode
+ * times. Null when the init section has none.
+ */
+export function readTrackTimescale(init: Buffer): number | null {
+  let found: number | null = null;
+  const descend = (from: number, to: number, path: string[]): void => {
+    forEachChild(init, from, to, (type, start, end) => {
+      if (found !== null) return;
+      if (type === path[0]) {
+        if (path.length > 1) descend(start + 8, end, path.slice(1));
+        else {
+          // mdhd: version:u8 flags:u24, then times of 4 (v0) or 8 (v1) bytes before the timescale.
+          const version = init[start + 8];
+          found = init.readUInt32BE(start + 8 + (version === 1 ? 20 : 12));
+        }
+      }
+    });
+  };
+  descend(0, init.length, ['moov', 'trak', 'mdia', 'mdhd']);
+  return found;
+}
+
+/**
+ * Sets the base media decode time (tfdt, ISO/IEC 14496-12 §8.8.12) of every track fragment of a
+ * fragment (moof + mdat, in memory). Returns how many tfdt boxes it set (0: none to set). A version 0
+ * tfdt (32 bits) takes the value only when it fits.
+ */
+export function setFragmentDecodeTime(fragment: Buffer, baseMediaDecodeTime: bigint): number {
+  let set = 0;
+  forEachChild(fragment, 0, fragment.length, (type, start, end) => {
+    if (type !== 'moof') return;
+    forEachChild(fragment, start + 8, end, (t, s, e) => {
+      if (t !== 'traf') return;
+      forEachChild(fragment, s + 8, e, (tt, ts) => {
+        if (tt !== 'tfdt') return;
+        if (fragment[ts + 8] === 1) fragment.writeBigUInt64BE(baseMediaDecodeTime, ts + 12);
+        else if (baseMediaDecodeTime <= 0xffffffffn)
+          fragment.writeUInt32BE(Number(baseMediaDecodeTime), ts + 12);
+        else throw new Error('fmp4: a version 0 tfdt cannot hold this decode time');
+        set++;
+      });
+    });
+  });
+  return set;
 }
 
 function forEachChild(

@@ -55,6 +55,13 @@ export interface Fmp4WriterOptions {
   fd: number;
   /** Longest fragment in µs; a crash loses at most about this much (plus the fragment being written). */
   fragmentDurationUs?: number;
+  /**
+   * Write the init section (moov) at once, from the track's extradata, instead of with the first
+   * fragment (delay_moov). For a live stream whose parameter sets are known before its first frame:
+   * its init must exist before any fragment, and its fragments carry their own decode times
+   * (Fmp4FragmentWriter), so no edit list is wanted.
+   */
+  moovAtStart?: boolean;
   /** Called with each complete piece (init, fragment, trailer), in order, synchronously. */
   onPiece: (piece: Fmp4Piece) => void;
 }
@@ -91,7 +98,7 @@ export class Fmp4Writer {
     st.codecpar.codecTag = 0;
     st.timeBase = new AvRational(input.timeBase.num, input.timeBase.den);
     const opts = Dictionary.fromObject({
-      movflags: '+frag_keyframe+empty_moov+default_base_moof+delay_moov',
+      movflags: `+frag_keyframe+empty_moov+default_base_moof${options.moovAtStart ? '' : '+delay_moov'}`,
       frag_duration: String(options.fragmentDurationUs ?? 1_000_000),
       write_prft: 'wallclock',
       // Every fragment reaches the file as soon as the muxer finishes it (no AVIO batching).
@@ -99,6 +106,10 @@ export class Fmp4Writer {
     });
     check(this.ctx.writeHeaderSync(opts), 'writeHeader');
     opts.free();
+    if (options.moovAtStart) {
+      this.io.flushSync();
+      this.scanner.scan();
+    }
     const out = st.timeBase;
     this.outTimeBase =
       out.num === this.inTimeBase.num && out.den === this.inTimeBase.den
@@ -116,6 +127,19 @@ export class Fmp4Writer {
     check(this.ctx.writeFrameSync(packet), 'writeFrame');
     this.packets++;
     this.scanner.scan();
+  }
+
+  /** Bytes in the file after the last complete piece (none once a fragment is out). */
+  get pendingBytes(): number {
+    return this.scanner.pendingBytes;
+  }
+
+  /**
+   * The caller emptied the file (ftruncate of an O_APPEND descriptor, where the next write lands at 0
+   * again): pieces are counted from offset 0 from now on. Only with no bytes pending.
+   */
+  rewind(): void {
+    this.scanner.rewind();
   }
 
   /** Writes the last fragment and the trailer, then frees the muxer. */

@@ -36,3 +36,6 @@ export { VideoFrameReader } from './frame-reader.js';
 export { bgrToPlanarBgr, filterToPlanes } from './planar-bgr.js';
 export { RtpFileTrack } from './rtp-file-track.js';
 export { writeClip, type ClipRequest, type ClipResult } from './clip-writer.js';
+export { LiveTranscoder, type EncodedPicture, type LiveTranscoderOptions } from './live-transcoder.js';
+export { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
+export { Fmp4FragmentWriter, type Fmp4Fragment } from './fmp4-fragments.js';

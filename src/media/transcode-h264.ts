@@ -16,6 +16,35 @@ import { Decoder, Encoder } from 'node-av/api';
 import { FF_ENCODER_LIBX264 } from 'node-av/constants';
 import type { Packet, Stream } from 'node-av/lib';
 
+/** What a low-latency H.264 encoder is asked for; the rest is x264's own defaults. */
+export interface LowLatencyH264Settings {
+  /** x264 preset (default veryfast). */
+  preset?: string;
+  /** Constant rate factor (quality); with maxRateBps a capped CRF. */
+  crf: number;
+  /** Ceiling of the bitrate (VBV, one second of buffer); none when absent. */
+  maxRateBps?: number;
+  /** Frames between keyframes x264 inserts by itself (a caller may force more). */
+  gopSize: number;
+  /** Keyframes at scene cuts (default yes); off when the caller places keyframes. */
+  sceneCut?: boolean;
+}
+
+/**
+ * libx264's private options for a live stream: tune=zerolatency (no lookahead, no B-frames, sliced
+ * threads), so each frame in gives its packet out at once, in order, with its own pts; forced-idr makes a
+ * frame whose pictType is AV_PICTURE_TYPE_I an IDR picture, so that a caller decides where keyframes go.
+ */
+export function lowLatencyX264Options(s: LowLatencyH264Settings): Record<string, string> {
+  return {
+    preset: s.preset ?? 'veryfast',
+    tune: 'zerolatency',
+    crf: String(s.crf),
+    'forced-idr': '1',
+    ...(s.sceneCut === false ? { sc_threshold: '0' } : {}),
+  };
+}
+
 export class H264Transcoder {
   private constructor(
     private readonly decoder: Decoder,
@@ -26,7 +55,7 @@ export class H264Transcoder {
     const decoder = await Decoder.create(stream);
     const encoder = await Encoder.create(FF_ENCODER_LIBX264, {
       context: { gopSize: 60, maxBFrames: 0 },
-      options: { preset: 'veryfast', tune: 'zerolatency', crf: 20 },
+      options: lowLatencyX264Options({ crf: 20, gopSize: 60 }),
     });
     return new H264Transcoder(decoder, encoder);
   }

@@ -10,3 +10,5 @@ export {
 } from './segment-index.js';
 export { defaultSpoolDir } from './spool-dir.js';
 export { hubRecorderSource, HUB_RECONNECT_MIN_MS, type HubRecorderSourceOptions } from './hub-source.js';
+export { DtsRebuilder } from './dts-rebuild.js';
+export { streamFromKeyframe, annexBNalUnits } from './in-band-track.js';

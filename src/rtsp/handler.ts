@@ -81,11 +81,15 @@ export interface RtspServerHandler {
   onTeardown(req: SessionRef): void;
 }
 
-/** An error the handler throws to answer with a specific RTSP status. */
+/**
+ * An error the handler throws to answer with a specific RTSP status, with headers when the status
+ * needs them (a 302's Location, RFC 2326 §11.3.3).
+ */
 export class RtspStatusError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: [string, string][] = [],
   ) {
     super(message);
     this.name = 'RtspStatusError';

@@ -31,6 +31,7 @@ export function header(headers: RtspHeaders, name: string): string | undefined {
 /** RFC 2326 §7.1.1 reason phrases for the codes this server sends. */
 export const REASONS: Record<number, string> = {
   200: 'OK',
+  302: 'Moved Temporarily',
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

@@ -190,7 +190,7 @@ export class RtspConnection {
       answer = await this.dispatch(request);
     } catch (e) {
       if (e instanceof RtspStatusError) {
-        answer = { status: e.status };
+        answer = { status: e.status, headers: e.headers };
         this.host.log.debug('request refused', {
           method: request.method,
           status: e.status,

@@ -25,12 +25,18 @@ export {
 } from './live-camera.js';
 export { LiveCameras } from './live-cameras.js';
 export type { CameraHealth, CameraState, LiveCameraSpec, LiveCamerasOptions } from './live-cameras.js';
-export type { LiveMounts } from './stream-registry.js';
+export type { LiveMounts, MountRedirect } from './stream-registry.js';
 export { PacketPool } from './packet-pool.js';
 export {
   LiveViews,
   ORIGINAL_QUALITY,
+  H264_QUALITY,
+  renditionMaxRateBps,
+  RENDITION_CRF,
   type LiveViewInfo,
   type LiveViewLease,
   type LiveViewSource,
+  type LiveViewsOptions,
 } from './live-views.js';
+export { Rendition, type RenditionSource, type RenditionSpec } from './rendition.js';
+export { ServedFiles, type ServedFilesOptions } from './served-files.js';

@@ -11,7 +11,7 @@ import { silentLogger } from '../core/logger.js';
 import { RtspServer } from '../rtsp/index.js';
 import { FileSource, mountNameFor } from './file-source.js';
 import { ByteBudget } from './rtp-unit-cache.js';
-import { type LiveMounts, StreamRegistry } from './stream-registry.js';
+import { type LiveMounts, type MountRedirect, StreamRegistry } from './stream-registry.js';
 
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.ts', '.mts']);
 
@@ -27,6 +27,8 @@ export interface FolderRtspOptions {
   logger?: Logger;
   /** Live cameras served next to the files, each at `/<camera name>` (a file of the same name wins). */
   live?: LiveMounts;
+  /** Where a mount not served here is (cameras of other nodes): answered with a 302. */
+  redirect?: MountRedirect;
 }
 
 export interface FolderRtsp {
@@ -40,6 +42,7 @@ export async function startFolderRtsp(o: FolderRtspOptions): Promise<FolderRtsp>
   const logger = o.logger ?? silentLogger;
   const registry = new StreamRegistry(logger);
   if (o.live) registry.setLiveMounts(o.live);
+  if (o.redirect) registry.setRedirect(o.redirect);
   const cacheBudget = o.cacheBytes === undefined ? undefined : new ByteBudget(o.cacheBytes);
   const dir = o.dir;
   if (dir !== undefined) await serveFolder(registry, dir, o, logger, cacheBudget);

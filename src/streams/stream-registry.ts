@@ -25,6 +25,12 @@ interface SessionEntry {
 /** Looks for a source the registry does not have yet (a file added to a served folder). */
 export type SourceFinder = (name: string) => Promise<StreamSource | undefined>;
 
+/**
+ * Where a mount this server does not have is served instead (a camera run by another node): the
+ * absolute rtsp:// URL, or undefined when nobody serves it.
+ */
+export type MountRedirect = (name: string) => Promise<string | undefined>;
+
 /** Mounts that come and go on their own (live-cameras.ts): asked on each request, never kept here. */
 export interface LiveMounts {
   mount(name: string): StreamSource | undefined;
@@ -35,6 +41,7 @@ export class StreamRegistry implements RtspServerHandler {
   private readonly sessions = new Map<string, SessionEntry>();
   private finder: SourceFinder | undefined;
   private live: LiveMounts | undefined;
+  private redirect: MountRedirect | undefined;
 
   constructor(private readonly logger: Logger = silentLogger) {}
 
@@ -49,6 +56,14 @@ export class StreamRegistry implements RtspServerHandler {
    */
   setLiveMounts(live: LiveMounts): void {
     this.live = live;
+  }
+
+  /**
+   * Answers a request for a mount served elsewhere with 302 Moved Temporarily and its Location
+   * (RFC 2326 §11.3.3), which RTSP clients follow (FFmpeg and GStreamer's rtspsrc do).
+   */
+  setRedirect(redirect: MountRedirect): void {
+    this.redirect = redirect;
   }
 
   private async lookup(name: string): Promise<StreamSource | undefined> {
@@ -86,7 +101,12 @@ export class StreamRegistry implements RtspServerHandler {
 
   async onDescribe({ path }: { path: string }): Promise<RtspMount | undefined> {
     const source = await this.lookup(path);
-    if (!source) return undefined;
+    if (!source) {
+      const location = await this.redirect?.(path);
+      if (location === undefined) return undefined;
+      this.logger.info('mount served by another node: redirected', { mount: path, location });
+      throw new RtspStatusError(302, `${path} is served at ${location}`, [['Location', location]]);
+    }
     const d = await this.describe(source);
     return {
       tracks: d.tracks,

@@ -36,7 +36,8 @@ export interface CameraRuntime {
 }
 
 export interface CameraRecordingControl {
-  start(cameraId: string): Promise<void>;
+  /** `gapReason`: the camera comes from another node; the time since its last segment is a gap. */
+  start(cameraId: string, gapReason?: string): Promise<void>;
   stop(cameraId: string): Promise<void>;
   isRecording(cameraId: string): boolean;
 }

@@ -30,8 +30,10 @@ export interface CameraDto {
     reconnects: number;
     skippedUnits: number;
   };
-  /** Where kadr restreams the camera. */
+  /** Where kadr restreams the camera: on the node that runs it. */
   rtspUrl: string;
+  /** The node that runs the camera (holds its lease); null while none does (docs/nodes.md). */
+  node: { id: string; url: string } | null;
   createdAt: string;
   updatedAt: string;
 }

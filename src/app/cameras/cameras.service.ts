@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { KadrError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { CameraChanges, CameraRow, CamerasRepository } from '../../db/index.js';
+import type { CameraChanges, CameraPlacement, CameraRow, CamerasRepository } from '../../db/index.js';
 import type { CameraDto, CameraRetention } from './camera.dto.js';
 import { checkName, checkPassword, checkUser, retentionColumns, validation } from './camera-fields.js';
 import {
@@ -18,6 +18,7 @@ import {
   type CameraRuntime,
   type CameraSpec,
 } from './camera-runtime.js';
+import type { CameraNodes, CameraSnapshot, HandoverReason, OwnedCameras } from './camera-nodes.js';
 import type { CameraSecrets, Credentials } from './camera-secrets.js';
 import { joinSourceUrl, redactedSourceUrl, splitSourceUrl } from './camera-url.js';
 
@@ -58,7 +59,7 @@ const duplicate = (name: string) =>
     hint: 'choose another name, or change the existing camera with PATCH',
   });
 
-export class CamerasService {
+export class CamerasService implements OwnedCameras {
   private readonly repo: CamerasRepository;
   private readonly secrets: CameraSecrets;
   private readonly log: Logger;
@@ -67,6 +68,10 @@ export class CamerasService {
   private recording: CameraRecordingControl | undefined;
   /** Cameras the runtime could not be given (credentials that do not decrypt): shown as `failed`. */
   private readonly failures = new Map<string, string>();
+  /** Shares the cameras with other nodes; without it this process runs every camera. */
+  private nodes: CameraNodes | undefined;
+  /** updated_at of the row each owned camera was last started or changed from (ms). */
+  private readonly applied = new Map<string, number>();
 
   constructor(options: CamerasServiceOptions) {
     this.repo = options.repo;
@@ -80,18 +85,73 @@ export class CamerasService {
     this.rtspBase = `rtsp://${publicHost(host)}:${port}`;
   }
 
-  /** Wires the live runtime (the composition root does, once) and hands it every camera. */
-  async useRuntime(runtime: CameraRuntime): Promise<void> {
-    this.runtime = runtime;
-    for (const row of await this.repo.list()) await this.publish(row);
+  /**
+   * Shares the cameras with the other nodes on the database (docs/nodes.md): from now on only the
+   * cameras this node holds a lease on go into the runtime and the recorder. Wired before the
+   * runtime; the nodes' first heartbeat (CameraNodes.start) then hands this node its share.
+   */
+  useNodes(nodes: CameraNodes): void {
+    this.nodes = nodes;
   }
 
-  /** Wires the recorder and starts recording the cameras switched on for it. */
+  /** Wires the live runtime (the composition root does, once) and hands it every camera it owns. */
+  async useRuntime(runtime: CameraRuntime): Promise<void> {
+    this.runtime = runtime;
+    for (const row of await this.repo.list()) if (this.owns(row.id)) await this.publish(row);
+  }
+
+  /** Wires the recorder and starts recording the cameras switched on for it (those it owns). */
   async useRecording(control: CameraRecordingControl): Promise<void> {
     this.recording = control;
     for (const row of await this.repo.list()) {
-      if (row.record) await this.startRecorder(row.id);
+      if (row.record && this.owns(row.id)) await this.startRecorder(row.id);
     }
+  }
+
+  /**
+   * The node that runs the camera of that name when it is another one: its HTTP and RTSP base URLs
+   * (clients are redirected there, docs/nodes.md); undefined when it runs here or nowhere.
+   */
+  async ownerElsewhere(name: string): Promise<{ httpUrl: string; rtspUrl: string } | undefined> {
+    const node = await this.nodes?.ownerElsewhere(name);
+    return node ? { httpUrl: node.httpUrl, rtspUrl: node.rtspUrl } : undefined;
+  }
+
+  /** This node runs the camera: it holds its lease, or it shares with no one. */
+  private owns(id: string): boolean {
+    return !this.nodes || this.nodes.owns(id);
+  }
+
+  async adopt(id: string, gapReason: HandoverReason | undefined): Promise<void> {
+    const row = await this.repo.get(id);
+    if (!row) return;
+    this.log.info('camera started on this node', { id, name: row.name, ...(gapReason ? { gapReason } : {}) });
+    await this.publish(row);
+    if (row.record) await this.startRecorder(id, gapReason);
+  }
+
+  async release(id: string): Promise<void> {
+    await this.stopRecorder(id);
+    await this.runtime?.remove(id);
+    this.applied.delete(id);
+    this.failures.delete(id);
+  }
+
+  async sync(ownedIds: readonly string[]): Promise<void> {
+    if (!ownedIds.length) return;
+    const rows = new Map((await this.repo.list()).map((r) => [r.id, r]));
+    for (const id of ownedIds) {
+      const row = rows.get(id);
+      if (!row || this.applied.get(id) === row.updatedAt.getTime()) continue;
+      this.log.info('camera changed on another node: applied', { id, name: row.name });
+      await this.publish(row);
+      if (row.record) await this.startRecorder(id);
+      else await this.stopRecorder(id);
+    }
+  }
+
+  snapshot(id: string): CameraSnapshot {
+    return { ...this.health(id), recording: this.recording?.isRecording(id) ?? false };
   }
 
   /**
@@ -103,11 +163,19 @@ export class CamerasService {
   }
 
   async list(): Promise<CameraDto[]> {
-    return (await this.repo.list()).map((r) => this.toDto(r));
+    const rows = await this.repo.list();
+    const placements = await this.placements();
+    return rows.map((r) => this.toDto(r, placements));
   }
 
   async get(id: string): Promise<CameraDto> {
-    return this.toDto(await this.row(id));
+    const row = await this.row(id);
+    return this.toDto(row, await this.placements());
+  }
+
+  /** Where each camera runs, when cameras are shared between nodes. */
+  private async placements(): Promise<Map<string, CameraPlacement> | undefined> {
+    return this.nodes?.placements();
   }
 
   async create(input: CameraInput): Promise<CameraDto> {
@@ -132,6 +200,11 @@ export class CamerasService {
       url: redactedSourceUrl(row.url),
       hasCredentials: !!credentials,
     });
+    if (this.nodes) {
+      // A heartbeat now: the camera is claimed at once when this node is under its share.
+      await this.nodes.tick();
+      return this.get(id);
+    }
     await this.publish(row);
     if (row.record) await this.startRecorder(row.id);
     return this.toDto(row);
@@ -157,20 +230,27 @@ export class CamerasService {
     if (row === null) throw notFound(id);
     if (row === 'duplicate') throw duplicate(changes.name!);
     this.log.info('camera changed', { id, name: row.name, fields: Object.keys(patch) });
-    await this.publish(row);
-    if (row.record !== current.record) {
-      if (row.record) await this.startRecorder(id);
-      else await this.stopRecorder(id);
+    // A camera another node runs: its owner applies the change on its next heartbeat (sync).
+    if (this.owns(id)) {
+      await this.publish(row);
+      if (row.record !== current.record) {
+        if (row.record) await this.startRecorder(id);
+        else await this.stopRecorder(id);
+      }
     }
-    return this.toDto(row);
+    return this.get(id);
   }
 
   async remove(id: string): Promise<void> {
     const row = await this.row(id);
     // The recorder first: its last segment row needs the camera row it references.
-    await this.stopRecorder(id);
-    await this.runtime?.remove(id);
+    if (this.owns(id)) {
+      await this.stopRecorder(id);
+      await this.runtime?.remove(id);
+    }
     this.failures.delete(id);
+    this.applied.delete(id);
+    this.nodes?.forget(id);
     if (!(await this.repo.delete(id))) throw notFound(id);
     this.log.info('camera removed', { id, name: row.name });
   }
@@ -179,16 +259,22 @@ export class CamerasService {
     await this.row(id);
     const row = await this.repo.update(id, { record: true });
     if (row === null || row === 'duplicate') throw notFound(id);
-    await this.startRecorder(id);
-    return this.toDto(row);
+    if (this.owns(id)) {
+      this.applied.set(id, row.updatedAt.getTime());
+      await this.startRecorder(id);
+    }
+    return this.get(id);
   }
 
   async stopRecording(id: string): Promise<CameraDto> {
     await this.row(id);
     const row = await this.repo.update(id, { record: false });
     if (row === null || row === 'duplicate') throw notFound(id);
-    await this.stopRecorder(id);
-    return this.toDto(row);
+    if (this.owns(id)) {
+      this.applied.set(id, row.updatedAt.getTime());
+      await this.stopRecorder(id);
+    }
+    return this.get(id);
   }
 
   /** Prometheus text format 0.0.4: the runtime's when wired, else the registry's count and states. */
@@ -280,14 +366,15 @@ export class CamerasService {
   }
 
   private async publish(row: CameraRow): Promise<void> {
+    this.applied.set(row.id, row.updatedAt.getTime());
     const spec = await this.spec(row);
     if (!this.runtime) return;
     if (spec) this.runtime.put(spec);
     else await this.runtime.remove(row.id);
   }
 
-  private async startRecorder(id: string): Promise<void> {
-    await this.recording?.start(id);
+  private async startRecorder(id: string, gapReason?: HandoverReason): Promise<void> {
+    await this.recording?.start(id, gapReason);
   }
 
   private async stopRecorder(id: string): Promise<void> {
@@ -300,8 +387,19 @@ export class CamerasService {
     return this.runtime?.health(id) ?? IDLE_HEALTH;
   }
 
-  private toDto(row: CameraRow): CameraDto {
-    const h = this.health(row.id);
+  private toDto(row: CameraRow, placements?: Map<string, CameraPlacement>): CameraDto {
+    const placed = placements?.get(row.id);
+    const elsewhere = placed && placed.node.id !== this.nodes?.node.id ? placed : undefined;
+    // Another node's camera: its state and health as the owner wrote them at its last heartbeat.
+    const snapshot = elsewhere ? (elsewhere.health as CameraSnapshot | null) : undefined;
+    const h = elsewhere
+      ? (snapshot ?? { ...IDLE_HEALTH, state: 'connecting' as const })
+      : this.health(row.id);
+    const recording = elsewhere
+      ? (snapshot?.recording ?? false)
+      : this.recording
+        ? this.recording.isRecording(row.id)
+        : row.record;
     return {
       id: row.id,
       name: row.name,
@@ -310,7 +408,7 @@ export class CamerasService {
       transport: row.transport,
       onDemand: row.onDemand,
       record: row.record,
-      recording: this.recording ? this.recording.isRecording(row.id) : row.record,
+      recording,
       retention: {
         maxAgeHours: row.retentionMaxAgeS === null ? null : row.retentionMaxAgeS / 3600,
         maxBytes: row.retentionMaxBytes,
@@ -324,7 +422,8 @@ export class CamerasService {
         reconnects: h.reconnects,
         skippedUnits: h.skippedUnits,
       },
-      rtspUrl: `${this.rtspBase}/${row.name}`,
+      rtspUrl: `${elsewhere ? elsewhere.node.rtspUrl : this.rtspBase}/${row.name}`,
+      node: placed ? { id: placed.node.id, url: placed.node.httpUrl } : null,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     };

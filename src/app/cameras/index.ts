@@ -2,6 +2,8 @@ export { CamerasService } from './cameras.service.js';
 export type { CameraInput, CameraUpdate, CamerasServiceOptions } from './cameras.service.js';
 export type { CameraDto, CameraRetention } from './camera.dto.js';
 export { CameraSecrets } from './camera-secrets.js';
+export { CameraNodes } from './camera-nodes.js';
+export type { CameraNodesOptions, CameraSnapshot, HandoverReason, OwnedCameras } from './camera-nodes.js';
 export type { CameraSecretsOptions, Credentials } from './camera-secrets.js';
 export { CAMERA_STATES, IDLE_HEALTH } from './camera-runtime.js';
 export type {

@@ -68,6 +68,11 @@ interface Running {
   done: Promise<void>;
   /** Rows not yet written (the database refused): retried with the next segment. */
   unsaved: RecordedSegment[];
+  /**
+   * The camera came from another node (docs/nodes.md): the time between the last stored segment
+   * and this run's first is a gap with this reason, written with the first segment's row.
+   */
+  handover: string | undefined;
   writes: Promise<void>;
 }
 
@@ -90,15 +95,24 @@ export class RecordingManager {
     return this.running.has(cameraId);
   }
 
-  /** Starts recording a camera (nothing when it already records). */
-  async start(cameraId: string): Promise<void> {
+  /**
+   * Starts recording a camera (nothing when it already records). `gapReason`: the camera was
+   * recorded by another node before; the time since that node's last segment is stored as a gap.
+   */
+  async start(cameraId: string, gapReason?: string): Promise<void> {
     if (this.running.has(cameraId)) return;
     if (!(await this.o.repo.cameraExists(cameraId))) {
       throw new KadrError('KADR_ERR_NOT_FOUND', `camera ${cameraId} does not exist`);
     }
     if (this.running.has(cameraId)) return;
     const stop = new AbortController();
-    const run: Running = { stop, done: Promise.resolve(), unsaved: [], writes: Promise.resolve() };
+    const run: Running = {
+      stop,
+      done: Promise.resolve(),
+      unsaved: [],
+      writes: Promise.resolve(),
+      handover: gapReason,
+    };
     this.running.set(cameraId, run);
     const log = this.log.child({ camera: cameraId });
     await this.repair(cameraId, log);
@@ -207,6 +221,8 @@ export class RecordingManager {
     while (run.unsaved.length) {
       const segment = run.unsaved[0]!;
       try {
+        if (run.handover) await this.handoverGap(cameraId, run.handover, segment, log);
+        run.handover = undefined;
         const id = await this.o.repo.insertSegment(segmentRow(cameraId, segment));
         if (segment.gapBefore) {
           await this.o.repo.insertGap({
@@ -226,6 +242,19 @@ export class RecordingManager {
         return;
       }
     }
+  }
+
+  /** The gap from the previous owner's last segment to this node's first (measured and logged). */
+  private async handoverGap(cameraId: string, reason: string, first: RecordedSegment, log: Logger) {
+    const lastEndMs = await this.o.repo.lastSegmentEnd(cameraId);
+    if (lastEndMs === null || lastEndMs >= first.firstWallclockMs) return;
+    await this.o.repo.insertGap({ cameraId, fromMs: lastEndMs, toMs: first.firstWallclockMs, reason });
+    log.info('recording gap across nodes', {
+      reason,
+      gapMs: Math.round(first.firstWallclockMs - lastEndMs),
+      from: new Date(lastEndMs).toISOString(),
+      to: new Date(first.firstWallclockMs).toISOString(),
+    });
   }
 
   /** Rows for indexed segments under the camera's prefix that have none. */

@@ -1,1 +1,2 @@
 export { LiveViewsPort } from './live-views-port.js';
+export { HlsMuxers, multivariantPlaylist, type HlsMuxer, type HlsVariant } from '../../hls/index.js';

@@ -47,6 +47,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./camera.js')).cameraCommand,
   },
   {
+    name: 'onvif',
+    summary: 'ONVIF through a running kadr serve: discover devices, show one, add its stream as a camera',
+    load: async () => (await import('./onvif.js')).onvifCommand,
+  },
+  {
     name: 'worker',
     summary: 'run analysis workers only (same DATABASE_URL and S3 as the API)',
     load: async () => (await import('./worker.js')).workerCommand,

@@ -1,0 +1,156 @@
+/**
+ * CPU of one shared 480p rendition of a 1080p camera, kadr against ffmpeg doing the same work with the
+ * same settings, side by side in one run. The camera is gst-rtsp-server serving a 1080p H.264 file at
+ * its own pace (test/integration/recorder/gst-rtsp-server.py, 25 frames/s, 4 Mbit/s, a keyframe every 2 s).
+ *
+ *  - kadr: LiveCameras pulls the camera, LiveViews makes the 480p rendition (decode, scale, x264) for
+ *    one viewer; this process's CPU (user + system, every thread) over the window. Also the pull alone
+ *    (an "original" viewer, no rendition), to show what the rendition itself costs.
+ *  - ffmpeg: `ffmpeg -rtsp_transport tcp -i <camera> -vf scale=-2:480 -c:v libx264` with the
+ *    rendition's settings (preset, tune, CRF, VBV ceiling, no B-frames, keyframes at the source's and
+ *    no scene cuts) `-f null -`; its CPU from /proc/<pid>/stat over the same length of window.
+ * Both pull the camera over RTSP/TCP, decode 1080p, scale to 480p and encode; the ratio is kadr's CPU
+ * over ffmpeg's (below 1: kadr is the more efficient).
+ *
+ * usage: node --import tsx bench/rendition.ts [seconds=20]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LiveCameras, LiveViews, RENDITION_CRF, renditionMaxRateBps } from '../src/streams/index.js';
+import { freePort } from '../test/integration/recorder/rtsp-source.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const seconds = Number(process.argv[2] ?? 20);
+const WARMUP_MS = 4000;
+const PRESET = 'veryfast';
+const HEIGHT = 480;
+const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+function makeClip(): string {
+  const dir = path.join(root, '.cache', 'bench');
+  const file = path.join(dir, 'live-1080p-4M.mp4');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    process.stderr.write(`making ${file} with ffmpeg...\n`);
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=25:d=90'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '4M', '-maxrate', '4M', '-bufsize', '4M'],
+      ...['-g', '50', '-pix_fmt', 'yuv420p', file],
+    ]);
+  }
+  return file;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** utime + stime of a process, in seconds. */
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clkTck;
+}
+
+async function window(cpu: () => number): Promise<{ pct: number; wallS: number }> {
+  const c0 = cpu();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const wallS = (performance.now() - t0) / 1000;
+  return { pct: ((cpu() - c0) / wallS) * 100, wallS };
+}
+
+const clip = makeClip();
+const port = await freePort();
+const gst = spawn(
+  '/usr/bin/python3',
+  [path.join(root, 'test/integration/recorder/gst-rtsp-server.py'), String(port), `cam=${clip}`],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+await new Promise((r) => gst.stdout!.once('data', r));
+const url = `rtsp://127.0.0.1:${port}/cam`;
+const maxRate = renditionMaxRateBps(HEIGHT);
+const cameras = new LiveCameras();
+const views = new LiveViews(cameras, { ladder: [HEIGHT], preset: PRESET, renditionLingerMs: 0 });
+try {
+  const id = 'bench';
+  cameras.put({ id, name: 'cam', url, transport: 'tcp', onDemand: true });
+
+  // The pull alone: one viewer of the original.
+  const original = views.acquire('cam', 'original', 'bench');
+  void (async () => {
+    for await (const _ of original.subscription);
+  })();
+  while (cameras.health(id)?.state !== 'live') await sleep(100);
+  await sleep(WARMUP_MS);
+  const h = cameras.health(id)!;
+  console.log(
+    `camera: ${h.codec} ${h.width}x${h.height}, ${h.fps?.toFixed(2)} fps, ${((h.bitrateBps ?? 0) / 1e6).toFixed(2)} Mbit/s`,
+  );
+  const pull = await window(ownCpuSeconds);
+
+  // The 480p rendition, one viewer; the original's viewer leaves (the rendition holds the camera).
+  const lease = views.acquire('cam', `${HEIGHT}p`, 'bench');
+  original.close();
+  let pictures = 0;
+  let bytes = 0;
+  void (async () => {
+    for await (const u of lease.subscription) {
+      pictures++;
+      bytes += u.data.length;
+    }
+  })();
+  await sleep(WARMUP_MS);
+  const p0 = pictures;
+  const b0 = bytes;
+  const kadr = await window(ownCpuSeconds);
+  const fps = (pictures - p0) / kadr.wallS;
+  const kbps = ((bytes - b0) * 8) / kadr.wallS / 1000;
+  const dropped = views.runningRenditions()[0]?.droppedUnits ?? 0;
+  const size = lease.stream()?.info;
+  lease.close();
+  await views.close();
+  await sleep(500);
+
+  // ffmpeg, same camera, same settings.
+  const args = [
+    ...['-hide_banner', '-nostats', '-v', 'error', '-rtsp_transport', 'tcp', '-i', url],
+    ...['-vf', `scale=-2:${HEIGHT}`, '-c:v', 'libx264', '-preset', PRESET, '-tune', 'zerolatency'],
+    ...['-crf', String(RENDITION_CRF), '-maxrate', String(maxRate), '-bufsize', String(maxRate)],
+    ...['-bf', '0', '-g', '300', '-sc_threshold', '0', '-forced-idr', '1', '-force_key_frames', 'source'],
+    ...['-progress', 'pipe:1', '-f', 'null', '-'],
+  ];
+  const ff = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let ffFrames = 0;
+  ff.stdout!.on('data', (d: Buffer) => {
+    const m = /frame=(\d+)\n(?![\s\S]*frame=)/.exec(d.toString());
+    if (m) ffFrames = Number(m[1]);
+  });
+  await sleep(WARMUP_MS);
+  const f0 = ffFrames;
+  const ffmpeg = await window(() => procCpuSeconds(ff.pid!));
+  const ffFps = (ffFrames - f0) / ffmpeg.wallS;
+  ff.kill('SIGKILL');
+
+  console.log(
+    `window: ${seconds} s each, after ${WARMUP_MS / 1000} s warm-up; ${PRESET}/zerolatency, CRF ${RENDITION_CRF}, max ${maxRate / 1000} kbit/s`,
+  );
+  console.log(`kadr pull alone (one original viewer): ${pull.pct.toFixed(1)}% of one core`);
+  console.log(
+    `kadr pull + 480p rendition: ${kadr.pct.toFixed(1)}% of one core (${size?.width}x${size?.height}, ${fps.toFixed(2)} pictures/s, ${kbps.toFixed(0)} kbit/s, ${dropped} source frames dropped)`,
+  );
+  console.log(`  the rendition alone: ${(kadr.pct - pull.pct).toFixed(1)}% of one core`);
+  console.log(
+    `ffmpeg (pull + decode + scale + x264): ${ffmpeg.pct.toFixed(1)}% of one core (${ffFps.toFixed(2)} frames/s)`,
+  );
+  console.log(`ratio kadr / ffmpeg: ${(kadr.pct / ffmpeg.pct).toFixed(2)} (below 1: kadr uses less CPU)`);
+} finally {
+  await views.close();
+  await cameras.close();
+  gst.kill('SIGKILL');
+}

@@ -1,0 +1,277 @@
+/**
+ * One live picture chain for a rendition: Annex B access units of H.264 or H.265 in, decoded, scaled
+ * (or only converted to 4:2:0), encoded by libx264 with the low-latency options of transcode-h264.ts,
+ * Annex B packets out (no global header: SPS and PPS in-band before every keyframe). Every packet carries the pts of the frame it was made from, in the source's time base:
+ * the decoder hands each frame the pts of the packet it came in (no framerate anywhere), the filter and
+ * the encoder take the frame's time base, and x264 without B-frames outputs one packet per frame in
+ * order.
+ *
+ * The decoder is libavcodec's through node-av's CodecContext, not VideoDecoder (which reads a demuxer's
+ * packets from a file or URL): here the packets come from a hub, as Buffers. The encoder is a
+ * CodecContext too, not node-av's Encoder: Encoder clears every frame's pictType (as the ffmpeg CLI
+ * does), which would take away the keyframes placed at the source's. All calls are the async
+ * ones, which run on libuv's thread pool, so a rendition never blocks the event loop that feeds the
+ * camera's other consumers; encodeAll is the async one anyway (transcode-h264.ts says why).
+ */
+import '../core/polyfill.js';
+import { FilterAPI } from 'node-av/api';
+import {
+  AV_CODEC_ID_H264,
+  AV_CODEC_ID_HEVC,
+  AV_NOPTS_VALUE,
+  AV_PICTURE_TYPE_I,
+  AV_PICTURE_TYPE_NONE,
+  AV_PIX_FMT_YUV420P,
+  AV_PKT_FLAG_KEY,
+  AVERROR_EAGAIN,
+  AVERROR_EOF,
+  FF_ENCODER_LIBX264,
+} from 'node-av/constants';
+import { Codec, CodecContext, Dictionary, Frame, Packet, Rational as AvRational } from 'node-av/lib';
+import { KadrError } from '../core/errors.js';
+import type { Rational } from '../core/rational.js';
+import { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
+
+export interface LiveTranscoderOptions {
+  codec: 'h264' | 'hevc';
+  /** Parameter sets known out of band (Annex B), for a source that sends none in-band. */
+  extradata?: Buffer;
+  timeBase: Rational;
+  /** Output height (even); null: the source's size (a codec change only). Never above the source's. */
+  height: number | null;
+  encoder: LowLatencyH264Settings;
+  /**
+   * The source's frame rate, as x264 sizes its rate control and VBV by it (timestamps still come from
+   * the frames); 25 when unknown.
+   */
+  frameRate?: number;
+  /**
+   * Decoder threads. Frame threading holds a frame per thread back (latency), so few: 2 by default.
+   */
+  decoderThreads?: number;
+}
+
+/** One encoded picture: Annex B bytes, the pts of the source frame it was made from. */
+export interface EncodedPicture {
+  data: Buffer;
+  pts: bigint;
+  key: boolean;
+}
+
+export class LiveTranscoder {
+  private readonly packet = new Packet();
+  private readonly frame = new Frame();
+  private readonly tb: AvRational;
+  private filter: FilterAPI | null = null;
+  private filterFor = '';
+  private encoder: CodecContext | null = null;
+  private readonly outPacket = new Packet();
+  /** The size of the pictures the encoder was opened for (it cannot change size midway). */
+  private encodedSize = '';
+  private closed = false;
+  /** Pts of the source keyframes on their way through the decoder: their pictures become IDRs. */
+  private readonly keyPts = new Set<bigint>();
+  /** The next picture out becomes an IDR (a viewer lost pictures). */
+  private forceNext = false;
+  /** Output size, once the first picture went through. */
+  width = 0;
+  outHeight = 0;
+
+  private constructor(
+    private readonly o: LiveTranscoderOptions,
+    private readonly decoder: CodecContext,
+  ) {
+    this.packet.alloc();
+    this.outPacket.alloc();
+    this.frame.alloc();
+    this.tb = new AvRational(o.timeBase.num, o.timeBase.den);
+  }
+
+  static async open(o: LiveTranscoderOptions): Promise<LiveTranscoder> {
+    const codec = Codec.findDecoder(o.codec === 'h264' ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC);
+    if (!codec) throw new KadrError('KADR_ERR_CODEC_UNSUPPORTED', `no ${o.codec} decoder in this FFmpeg`);
+    const ctx = new CodecContext();
+    ctx.allocContext3(codec);
+    ctx.threadCount = o.decoderThreads ?? 2;
+    ctx.pktTimebase = new AvRational(o.timeBase.num, o.timeBase.den);
+    if (o.extradata && o.extradata.length > 0) ctx.extraData = o.extradata;
+    const ret = await ctx.open2(codec, null);
+    if (ret < 0) {
+      ctx.freeContext();
+      throw new KadrError('KADR_ERR_CODEC_UNSUPPORTED', `cannot open the ${o.codec} decoder (${ret})`);
+    }
+    return new LiveTranscoder(o, ctx);
+  }
+
+  /**
+   * Decodes one access unit and encodes what it gives; `forceKey` makes the next picture out an IDR
+   * (a source keyframe, or a viewer's picture-loss request). The packets of earlier units may come
+   * out here too (the decoder's threads hold a frame or so back).
+   */
+  async push(data: Buffer, pts: bigint, key: boolean, forceKey: boolean): Promise<EncodedPicture[]> {
+    if (this.closed) return [];
+    // A keyframe the decoder dropped (damaged) never comes out: the set must not grow with them.
+    if (this.keyPts.size > 64) this.keyPts.clear();
+    if (key) this.keyPts.add(pts);
+    if (forceKey) this.forceNext = true;
+    this.packet.unref();
+    this.packet.data = data;
+    this.packet.pts = pts;
+    this.packet.dts = pts;
+    this.packet.timeBase = this.tb;
+    if (key) this.packet.flags = AV_PKT_FLAG_KEY;
+    const out: EncodedPicture[] = [];
+    for (;;) {
+      const ret = await this.decoder.sendPacket(this.packet);
+      if (ret === AVERROR_EAGAIN) {
+        await this.receiveAll(out);
+        continue;
+      }
+      // A damaged unit is dropped by the decoder, as a player would conceal it; the next one goes on.
+      break;
+    }
+    await this.receiveAll(out);
+    return out;
+  }
+
+  /** Everything held back, at the end of a connection. The transcoder is closed afterwards. */
+  async drain(): Promise<EncodedPicture[]> {
+    if (this.closed) return [];
+    const out: EncodedPicture[] = [];
+    await this.decoder.sendPacket(null);
+    await this.receiveAll(out);
+    if (this.encoder) await this.encodeAll(null, out);
+    return out;
+  }
+
+  /** Encoder first: it may still reference frames the decoder owns. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.encoder?.freeContext();
+    this.filter?.close();
+    this.decoder.freeContext();
+    this.frame.free();
+    this.packet.free();
+    this.outPacket.free();
+  }
+
+  private async receiveAll(out: EncodedPicture[]): Promise<void> {
+    for (;;) {
+      const ret = await this.decoder.receiveFrame(this.frame);
+      if (ret === AVERROR_EAGAIN || ret === AVERROR_EOF || ret < 0) return;
+      try {
+        // The frame's own pts is the packet's; best effort only where a packet carried none.
+        if (this.frame.pts === AV_NOPTS_VALUE) this.frame.pts = this.frame.bestEffortTimestamp;
+        this.frame.timeBase = this.tb;
+        // Only the caller places keyframes: a decoded I picture is not one unless asked for.
+        const idr = this.keyPts.delete(this.frame.pts) || this.forceNext;
+        if (idr) this.forceNext = false;
+        this.frame.pictType = idr ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+        await this.scaleAndEncode(this.frame, out);
+      } finally {
+        this.frame.unref();
+      }
+    }
+  }
+
+  private async scaleAndEncode(frame: Frame, out: EncodedPicture[]): Promise<void> {
+    const height =
+      this.o.height === null ? frame.height : Math.min(this.o.height, frame.height - (frame.height % 2));
+    const needsFilter = height !== frame.height || frame.format !== AV_PIX_FMT_YUV420P;
+    if (!needsFilter) {
+      await this.encode(frame, out);
+      return;
+    }
+    const description = height !== frame.height ? `scale=-2:${height},format=yuv420p` : 'format=yuv420p';
+    const key = `${description} ${frame.width}x${frame.height} ${frame.format}`;
+    if (this.filterFor !== key) {
+      this.filter?.close();
+      this.filter = FilterAPI.create(description);
+      this.filterFor = key;
+    }
+    const pictType = frame.pictType;
+    for (const scaled of await this.filter!.processAll(frame)) {
+      try {
+        scaled.pictType = pictType;
+        await this.encode(scaled, out);
+      } finally {
+        scaled.free();
+      }
+    }
+  }
+
+  private async encode(frame: Frame, out: EncodedPicture[]): Promise<void> {
+    const size = `${frame.width}x${frame.height}`;
+    if (this.encoder && this.encodedSize !== size) {
+      // The source changed size midway (a new SPS): a new encoder starts with a keyframe.
+      await this.encodeAll(null, out);
+      this.encoder.freeContext();
+      this.encoder = null;
+    }
+    if (!this.encoder) {
+      this.encoder = await this.openEncoder(frame.width, frame.height);
+      this.encodedSize = size;
+      this.width = frame.width;
+      this.outHeight = frame.height;
+    }
+    await this.encodeAll(frame, out);
+  }
+
+  private async openEncoder(width: number, height: number): Promise<CodecContext> {
+    const codec = Codec.findEncoderByName(FF_ENCODER_LIBX264);
+    if (!codec) throw new KadrError('KADR_ERR_CODEC_UNSUPPORTED', 'no libx264 encoder in this FFmpeg');
+    const s = this.o.encoder;
+    const ctx = new CodecContext();
+    ctx.allocContext3(codec);
+    ctx.width = width;
+    ctx.height = height;
+    ctx.pixelFormat = AV_PIX_FMT_YUV420P;
+    ctx.timeBase = this.tb;
+    const fps = this.o.frameRate && this.o.frameRate > 0 ? this.o.frameRate : 25;
+    ctx.framerate = new AvRational(Math.round(fps * 1000), 1000);
+    ctx.gopSize = s.gopSize;
+    ctx.maxBFrames = 0;
+    // As many threads as x264 picks (sliced threads under zerolatency: no added latency), so that a
+    // large picture (the h264 quality of a 4K H.265 camera) still keeps up with real time.
+    ctx.threadCount = 0;
+    if (s.maxRateBps) {
+      ctx.rcMaxRate = BigInt(s.maxRateBps);
+      ctx.rcBufferSize = s.maxRateBps;
+    }
+    const options = Dictionary.fromObject(lowLatencyX264Options(s));
+    try {
+      const ret = await ctx.open2(codec, options);
+      if (ret < 0) {
+        ctx.freeContext();
+        throw new KadrError('KADR_ERR_CODEC_UNSUPPORTED', `cannot open libx264 (${ret})`);
+      }
+    } finally {
+      options.free();
+    }
+    return ctx;
+  }
+
+  private async encodeAll(frame: Frame | null, out: EncodedPicture[]): Promise<void> {
+    const encoder = this.encoder!;
+    for (;;) {
+      const sent = await encoder.sendFrame(frame);
+      await this.receivePackets(encoder, out);
+      if (sent !== AVERROR_EAGAIN) return;
+    }
+  }
+
+  private async receivePackets(encoder: CodecContext, out: EncodedPicture[]): Promise<void> {
+    for (;;) {
+      const ret = await encoder.receivePacket(this.outPacket);
+      if (ret < 0) return;
+      try {
+        const data = this.outPacket.data;
+        if (data)
+          out.push({ data: Buffer.from(data), pts: this.outPacket.pts, key: this.outPacket.isKeyframe });
+      } finally {
+        this.outPacket.unref();
+      }
+    }
+  }
+}
