@@ -82,10 +82,13 @@ async function evaluate(labelsOf: Map<string, ClipLabels>, sameDistance: number,
   let exact = 0;
   for (const { clip } of CLIPS) {
     const run = await runClip(clip, labelsOf.get(clip)!, sameDistance, minFaceSize);
+    // Profiles made by this clip's own people are not matched: clustering already found them different.
+    const before = [...profiles];
     const profileOf = run.personEmbeddings.map((embeddings) => {
-      const match = matchProfile(embeddings, profiles, sameDistance);
+      const match = matchProfile(embeddings, before, sameDistance);
       if (match) {
         const p = profiles.find((q) => q.id === match.profileId)!;
+        // (before holds the same objects, so the embeddings added here count for later clips.)
         p.embeddings = [...p.embeddings, ...embeddings].slice(-MAX_PROFILE_EMBEDDINGS);
         return p.id;
       }
