@@ -182,6 +182,7 @@ export async function createApp(
       log: log.child({ module: 'ingest' }),
     });
     if (options.roles.api) ingest.start();
+    live.useIngest(ingest);
     cleanups.push(() => ingest.close());
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
     cleanups.push(() => hls.close());

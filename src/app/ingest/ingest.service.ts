@@ -115,6 +115,11 @@ export class IngestService {
   }
 
   /** The open session named `name` as a live source, or null. */
+  /** Names of the open sessions. */
+  liveNames(): string[] {
+    return [...new Set([...this.sessions.values()].filter((s) => s.open).map((s) => s.name))];
+  }
+
   live(name: string): IngestLive | null {
     const session = [...this.sessions.values()].find((s) => s.open && s.name === name);
     return session ? { hub: session.hub, stream: () => session.stream() } : null;

@@ -238,6 +238,37 @@ test('irregular capture times come back exactly; each refusal leaves the session
   assert.equal(JSON.parse(cli).index, 13);
 });
 
+test('an open session is a live stream: listed, and its LL-HLS program date is the capture time', async () => {
+  const id = await openSession('porch');
+  const startMs = Date.UTC(2026, 11, 5, 11, 0, 0, 250);
+  assert.equal((await postFrame(id, jpegs[0]!, startMs)).status, 200);
+  const listed = (await (await fetch(`${kadr.url}/api/live`)).json()) as {
+    name: string;
+    qualities: string[];
+  }[];
+  assert.deepEqual(
+    listed.find((v) => v.name === 'porch'),
+    {
+      name: 'porch',
+      whep: '/api/live/porch/whep',
+      hls: '/api/live/porch/hls/index.m3u8',
+      qualities: ['original'],
+    },
+  );
+  // The muxer starts with this request and joins at the session's first keyframe (the first frame).
+  const playlist = fetch(`${kadr.url}/api/live/porch/hls/index.m3u8`).then((r) => r.text());
+  for (let i = 1; i < 90; i++) {
+    assert.equal((await postFrame(id, jpegs[i % jpegs.length]!, startMs + i * 40)).status, 200);
+  }
+  const text = await playlist;
+  const pdt = /#EXT-X-PROGRAM-DATE-TIME:(\S+)/.exec(text);
+  assert.ok(pdt && text.includes('#EXTINF'), text);
+  assert.equal(Date.parse(pdt[1]!), startMs, "the first segment starts at the first frame's capture time");
+  assert.equal((await call('POST', `/api/ingest/${id}/finish`)).status, 200);
+  const after = (await (await fetch(`${kadr.url}/api/live`)).json()) as { name: string }[];
+  assert.ok(!after.some((v) => v.name === 'porch'), 'a finished session is no longer listed');
+});
+
 test('refusals of a session as a whole: bad name, unknown id, a name in use, finishing with no frames; OpenAPI', async () => {
   assert.equal((await call('POST', '/api/ingest', { name: '../x' })).status, 400);
   assert.equal((await call('POST', '/api/ingest', {})).status, 400);
