@@ -36,3 +36,4 @@ export { VideoFrameReader } from './frame-reader.js';
 export { bgrToPlanarBgr, filterToPlanes } from './planar-bgr.js';
 export { RtpFileTrack } from './rtp-file-track.js';
 export { writeClip, type ClipRequest, type ClipResult } from './clip-writer.js';
+export { mosaic } from './mosaic.js';
