@@ -36,6 +36,8 @@ export interface AlignOffset {
   durationMs: number;
   /** content: normalised correlation peak with the reference (the first input; 1 for itself). */
   correlation?: number;
+  /** content: how far that peak stands above the correlation at other lags, in standard deviations. */
+  distinctness?: number;
   /** wallclock: largest distance of a frame's stored wallclock from a straight line through all, ms. */
   wallclockJitterMs?: number;
 }
@@ -163,12 +165,13 @@ async function alignByContent(inputs: readonly AlignInput[], options: AlignOptio
   const start: number[] = [0];
   const err: number[] = [0];
   const peak: number[] = [1];
+  const distinct: number[] = [Infinity];
   for (let j = 1; j < inputs.length; j++) {
     const r = correlateSignatures(sigs[0]!, sigs[j]!);
     if (!r) {
       throw new KadrError(
         'KADR_ERR_TIME_NOT_RECORDED',
-        `${inputs[j]!.name} and ${inputs[0]!.name} share no stretch with motion to align on`,
+        `${inputs[j]!.name} and ${inputs[0]!.name} share no stretch with motion to align on (no distinct correlation peak)`,
         {
           hint: 'content alignment needs the videos to overlap by a third of the shorter one, with motion in it',
         },
@@ -177,6 +180,7 @@ async function alignByContent(inputs: readonly AlignInput[], options: AlignOptio
     start.push(r.lagMs);
     err.push(r.errorMs);
     peak.push(r.peak);
+    distinct.push(r.distinctness);
   }
   let k = 0;
   for (let j = 1; j < inputs.length; j++) if (start[j]! > start[k]!) k = j;
@@ -191,6 +195,7 @@ async function alignByContent(inputs: readonly AlignInput[], options: AlignOptio
     frameIntervalMs: round3(frameIntervalMs(sigs[j]!)),
     durationMs: round3(sigs[j]!.durationMs),
     correlation: round3(peak[j]!),
+    ...(j === 0 ? {} : { distinctness: round3(distinct[j]!) }),
   }));
   return {
     common: {
