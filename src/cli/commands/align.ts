@@ -7,7 +7,14 @@ import {
   timeMsToNumber,
   writeAlignOutputs,
 } from '../../timeline/index.js';
-import { type Command, flag, stringOption } from '../command.js';
+import {
+  type Command,
+  type CommandIo,
+  flag,
+  type ParsedArgs,
+  StoppedBySignal,
+  stringOption,
+} from '../command.js';
 import { lookupOptions } from '../indexing.js';
 import { resolveLocation } from '../locations.js';
 import { toJson } from '../output.js';
@@ -42,66 +49,78 @@ options:
   },
   stopsOnSignal: true,
   async run(args, io) {
-    const files = args.positionals;
-    const outDir = stringOption(args, 'out-dir');
-    const mosaicAt = stringOption(args, 'mosaic-at');
-    const method = stringOption(args, 'method');
-    if (files.length < 2) {
-      throw new KadrError('KADR_ERR_USAGE', 'give at least two videos to align', {
-        hint: 'kadr align cam1.mp4 cam2.mp4 --out-dir aligned --json',
-      });
+    try {
+      return await align(args, io);
+    } catch (error) {
+      // Ctrl-C: the work in progress stops at the next frame; a half-written copy is removed.
+      const reason: unknown = io.signal.reason;
+      if (!io.signal.aborted || !(reason instanceof StoppedBySignal)) throw error;
+      io.err.write(`kadr align: ${reason.message}\n`);
+      return reason.exitCode;
     }
-    if (method !== undefined && method !== 'wallclock' && method !== 'content') {
-      throw new KadrError('KADR_ERR_USAGE', `--method must be wallclock or content, got '${method}'`);
-    }
-    if (mosaicAt !== undefined && !outDir) {
-      throw new KadrError('KADR_ERR_USAGE', '--mosaic-at needs --out-dir (where the mosaic is written)');
-    }
-    const mosaicAtMs = mosaicAt === undefined ? 0 : timeMsToNumber(parseTimeMs(mosaicAt));
-    const inputs: AlignInput[] = [];
-    for (const file of files) {
-      inputs.push({ ref: await resolveLocation(file), name: file, recorded: await recordedIndex(file) });
-    }
-    const bars = new Map<string, ReturnType<typeof createProgress>>();
-    const bar = (label: string) => {
-      if (!bars.has(label)) bars.set(label, createProgress(label, io.err));
-      return bars.get(label)!;
-    };
-    const result = await alignVideos(inputs, {
-      method: method as AlignMethod | undefined,
-      signal: io.signal,
-      onProgress: (file, done, total) => bar(`motion of ${file}`).update(done, total),
-    });
-    for (const b of bars.values()) b.done();
-    const outputs = outDir
-      ? await writeAlignOutputs(inputs, result, outDir, {
-          mosaicAtMs,
-          mosaicFormat: flag(args, 'png') ? 'png' : 'jpg',
-          signal: io.signal,
-          onProgress: lookupOptions(io, outDir).onProgress,
-          onCopyProgress: (file, read) => bar(`copying ${file}`).update(read),
-        })
-      : undefined;
-    for (const b of bars.values()) b.done();
-    if (flag(args, 'json')) {
-      io.out.write(`${toJson({ ...result, ...(outputs ? { outputs } : {}) })}\n`);
-      return;
-    }
-    const lines = [
-      `common instant: ${result.common.wallclock ?? `${result.common.latestStart} starts last`} (method ${result.common.method}; all overlap for ${result.common.overlapMs.toFixed(0)} ms)`,
-      ...result.offsets.map(
-        (o) => `  ${o.file}: ${o.offsetMs.toFixed(3)} ms ± ${o.errorMs.toFixed(3)} ms after its first frame`,
-      ),
-      ...(outputs
-        ? [
-            ...outputs.copies.map((c) => `  wrote ${c.out} (from frame ${c.firstFrameIndex})`),
-            `  mosaic: ${outputs.mosaic}`,
-          ]
-        : []),
-    ];
-    io.out.write(`${lines.join('\n')}\n`);
   },
 };
+
+async function align(args: ParsedArgs, io: CommandIo): Promise<void> {
+  const files = args.positionals;
+  const outDir = stringOption(args, 'out-dir');
+  const mosaicAt = stringOption(args, 'mosaic-at');
+  const method = stringOption(args, 'method');
+  if (files.length < 2) {
+    throw new KadrError('KADR_ERR_USAGE', 'give at least two videos to align', {
+      hint: 'kadr align cam1.mp4 cam2.mp4 --out-dir aligned --json',
+    });
+  }
+  if (method !== undefined && method !== 'wallclock' && method !== 'content') {
+    throw new KadrError('KADR_ERR_USAGE', `--method must be wallclock or content, got '${method}'`);
+  }
+  if (mosaicAt !== undefined && !outDir) {
+    throw new KadrError('KADR_ERR_USAGE', '--mosaic-at needs --out-dir (where the mosaic is written)');
+  }
+  const mosaicAtMs = mosaicAt === undefined ? 0 : timeMsToNumber(parseTimeMs(mosaicAt));
+  const inputs: AlignInput[] = [];
+  for (const file of files) {
+    inputs.push({ ref: await resolveLocation(file), name: file, recorded: await recordedIndex(file) });
+  }
+  const bars = new Map<string, ReturnType<typeof createProgress>>();
+  const bar = (label: string) => {
+    if (!bars.has(label)) bars.set(label, createProgress(label, io.err));
+    return bars.get(label)!;
+  };
+  const result = await alignVideos(inputs, {
+    method: method as AlignMethod | undefined,
+    signal: io.signal,
+    onProgress: (file, done, total) => bar(`motion of ${file}`).update(done, total),
+  });
+  for (const b of bars.values()) b.done();
+  const outputs = outDir
+    ? await writeAlignOutputs(inputs, result, outDir, {
+        mosaicAtMs,
+        mosaicFormat: flag(args, 'png') ? 'png' : 'jpg',
+        signal: io.signal,
+        onProgress: lookupOptions(io, outDir).onProgress,
+        onCopyProgress: (file, read) => bar(`copying ${file}`).update(read),
+      })
+    : undefined;
+  for (const b of bars.values()) b.done();
+  if (flag(args, 'json')) {
+    io.out.write(`${toJson({ ...result, ...(outputs ? { outputs } : {}) })}\n`);
+    return;
+  }
+  const lines = [
+    `common instant: ${result.common.wallclock ?? `${result.common.latestStart} starts last`} (method ${result.common.method}; all overlap for ${result.common.overlapMs.toFixed(0)} ms)`,
+    ...result.offsets.map(
+      (o) => `  ${o.file}: ${o.offsetMs.toFixed(3)} ms ± ${o.errorMs.toFixed(3)} ms after its first frame`,
+    ),
+    ...(outputs
+      ? [
+          ...outputs.copies.map((c) => `  wrote ${c.out} (from frame ${c.firstFrameIndex})`),
+          `  mosaic: ${outputs.mosaic}`,
+        ]
+      : []),
+  ];
+  io.out.write(`${lines.join('\n')}\n`);
+}
 
 /** The frame index kadr record stored beside a segment, or null for any other video. */
 async function recordedIndex(file: string): Promise<AlignInput['recorded']> {
