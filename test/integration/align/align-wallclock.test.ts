@@ -2,7 +2,7 @@
  * `kadr align` by wallclock, with known truth: three live sources on this machine's clock, each serving
  * the same numbered video (every frame carries its number, src/media/test-pattern.ts) from its start
  * when a client connects: two gst-rtsp-server mounts (a peer nobody here wrote, sending RTCP sender
- * reports; one with its RTP clock about to wrap) and `kadr rtsp-serve`. `kadr record` records each,
+ * reports; one with its RTP clock wrapping 4 s in) and `kadr rtsp-serve`. `kadr record` records each,
  * started a second apart. The truth does not come from the sender reports: a frame numbered n of a
  * source that started the video at W0 is due at W0 + n * 40 ms, and a real-time source sends it then,
  * so W0 is the smallest (receive time - n * 40 ms) over the recording; the common instant then lies in
@@ -89,7 +89,7 @@ before(async () => {
     'scenecut=0',
     video,
   ]);
-  const gst = await startRtspSource({ g1: `${video},ts-offset=4294000000`, g2: `${video},ts-offset=1234` });
+  const gst = await startRtspSource({ g1: `${video},ts-offset=4294600000`, g2: `${video},ts-offset=1234` });
   sources.push(gst);
   const kadrServe = await startKadrRtspServe([video]);
   sources.push(kadrServe);
