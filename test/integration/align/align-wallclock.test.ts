@@ -11,19 +11,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { PATTERN_GEQ_LUMA, readPatternNumber } from '../../../src/media/test-pattern.js';
 import { record, type RecordJson } from '../recorder/helpers.js';
 import { startKadrRtspServe, startRtspSource, type RtspSource } from '../recorder/rtsp-source.js';
+import { FRAME_MS, numberedVideo, numbers, sourceStart } from './truth.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const work = mkdtempSync(path.join(tmpdir(), 'kadr-align-wall-'));
-const W = 320;
-const H = 180;
-const FRAME_MS = 40;
 const sources: RtspSource[] = [];
 let recordings: RecordJson[] = [];
 
@@ -34,61 +31,8 @@ interface AlignJson {
 }
 let result: AlignJson;
 
-/** Every frame's number, in presentation order, read from ffmpeg's grey decode. */
-function numbers(file: string): number[] {
-  const grey = execFileSync(
-    'ffmpeg',
-    ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
-    {
-      maxBuffer: 256 << 20,
-    },
-  );
-  const out: number[] = [];
-  for (let o = 0; o + W * H <= grey.length; o += W * H)
-    out.push(readPatternNumber(grey.subarray(o), W, W, H));
-  return out;
-}
-
-interface IndexJson {
-  ntpMs: (number | null)[];
-  receivedAtMs: number[];
-}
-
-/** The wallclock at which the source showed frame 0 of the video: min(receive time - n * 40 ms). */
-function sourceStart(segment: string): { w0: number; spread: number; first: number } {
-  const index = JSON.parse(readFileSync(segment.replace(/\.mp4$/, '.index.json'), 'utf8')) as IndexJson;
-  const n = numbers(segment);
-  assert.equal(n.length, index.receivedAtMs.length, `${segment}: one number per indexed frame`);
-  const starts = n.map((k, i) => index.receivedAtMs[i]! - k * FRAME_MS).sort((a, b) => a - b);
-  return { w0: starts[0]!, spread: starts[starts.length >> 1]! - starts[0]!, first: n[0]! };
-}
-
 before(async () => {
-  const video = path.join(work, 'numbered.mp4');
-  execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=s=${W}x${H}:r=25`,
-    '-t',
-    '14',
-    '-vf',
-    `format=yuv420p,geq=lum='${PATTERN_GEQ_LUMA}':cb='cb(X,Y)':cr='cr(X,Y)'`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-g',
-    '25',
-    '-bf',
-    '0',
-    '-x264-params',
-    'scenecut=0',
-    video,
-  ]);
+  const video = numberedVideo(path.join(work, 'numbered.mp4'), 14);
   const gst = await startRtspSource({ g1: `${video},ts-offset=4294600000`, g2: `${video},ts-offset=1234` });
   sources.push(gst);
   const kadrServe = await startKadrRtspServe([video]);
@@ -123,14 +67,14 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('wallclock: every offset within one frame interval of the truth', () => {
+test('wallclock: every offset within one frame interval of the truth', async () => {
   assert.equal(result.common.method, 'wallclock');
   const common = result.common.wallclockMs;
-  result.offsets.forEach((o, i) => {
+  for (const [i, o] of result.offsets.entries()) {
     const segment = recordings[i]!.segments[0]!.key;
     assert.equal(o.file, segment);
     assert.equal(o.method, 'wallclock');
-    const { w0, spread, first } = sourceStart(segment);
+    const { w0, spread, first } = await sourceStart(segment);
     // The recording's first frame was shown at w0 + first * 40 ms; the common instant that much later.
     const truth = common - (w0 + first * FRAME_MS);
     const off = Math.abs(o.offsetMs - truth);
@@ -138,13 +82,13 @@ test('wallclock: every offset within one frame interval of the truth', () => {
       `rec${i}: offset ${o.offsetMs} ms ± ${o.errorMs}, truth ${truth.toFixed(3)} (receive-time spread ${spread.toFixed(3)}), off by ${off.toFixed(3)} ms`,
     );
     assert.ok(off <= o.frameIntervalMs, `rec${i}: ${o.offsetMs} vs ${truth} ms`);
-  });
+  }
 });
 
-test('trimmed copies: first shown frame at pts 0 carries the number due at the common instant', () => {
+test('trimmed copies: first shown frame at pts 0 carries the number due at the common instant', async () => {
   const common = result.common.wallclockMs;
-  result.outputs.copies.forEach((copy, i) => {
-    const { w0 } = sourceStart(recordings[i]!.segments[0]!.key);
+  for (const [i, copy] of result.outputs.copies.entries()) {
+    const { w0 } = await sourceStart(recordings[i]!.segments[0]!.key);
     const probed = JSON.parse(
       execFileSync(
         'ffprobe',
@@ -154,9 +98,9 @@ test('trimmed copies: first shown frame at pts 0 carries the number due at the c
     ) as { frames: { best_effort_timestamp_time?: string; pts_time?: string }[] };
     const f0 = probed.frames[0]!;
     assert.equal(Number(f0.best_effort_timestamp_time ?? f0.pts_time), 0, `${copy.out}: first shown at 0`);
-    const shown = numbers(copy.out)[0]!;
+    const shown = (await numbers(copy.out))[0]!;
     const due = (common - w0) / FRAME_MS;
     console.log(`rec${i} copy: first frame shows ${shown}, due at the common instant: ${due.toFixed(2)}`);
     assert.ok(Math.abs(shown - due) <= 1, `rec${i}: frame ${shown} where ${due.toFixed(2)} was due`);
-  });
+  }
 });
