@@ -92,7 +92,7 @@ export async function alignVideos(
  * A line through (pts, wallclock) by least squares; the largest distance of a frame from it is the
  * jitter of the sender reports' mapping as this recording stored it (a new report moves the mapping).
  */
-function wallclockJitter(ptsMs: number[], ntp: number[]): number {
+export function wallclockJitter(ptsMs: number[], ntp: number[]): number {
   const n = ptsMs.length;
   if (n < 3) return 0;
   const mx = ptsMs.reduce((s, v) => s + v, 0) / n;

@@ -13,3 +13,4 @@ export * from './align-correlate.js';
 export * from './align-signature.js';
 export * from './align.js';
 export * from './align-output.js';
+export * from './align-window.js';
