@@ -93,6 +93,13 @@ async function align(args: ParsedArgs, io: CommandIo): Promise<void> {
     onProgress: (file, done, total) => bar(`motion of ${file}`).update(done, total),
   });
   for (const b of bars.values()) b.done();
+  if (outDir && mosaicAtMs >= result.common.overlapMs) {
+    throw new KadrError(
+      'KADR_ERR_TIME_PAST_END',
+      `--mosaic-at ${mosaicAtMs} ms is past the end of the overlap (${result.common.overlapMs.toFixed(0)} ms after the common instant)`,
+      { hint: `give a time from 0 to below ${result.common.overlapMs.toFixed(0)}` },
+    );
+  }
   const outputs = outDir
     ? await writeAlignOutputs(inputs, result, outDir, {
         mosaicAtMs,

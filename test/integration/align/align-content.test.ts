@@ -185,3 +185,25 @@ test(
     }
   },
 );
+
+test(
+  'refusals: one video, a wallclock asked of files without one, a mosaic past the overlap',
+  { skip: !clip && 'no footage' },
+  () => {
+    const kadr = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/bin.ts'), 'align', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, KADR_CACHE_DIR: path.join(work, 'cache') },
+      });
+    const one = kadr(files[0]!);
+    assert.equal(one.status, 2);
+    assert.match(one.stderr, /at least two videos/);
+    const wall = kadr(files[0]!, files[1]!, '--method', 'wallclock');
+    assert.equal(wall.status, 2);
+    assert.match(wall.stderr, /no source wallclock in .*a\.mp4, .*b\.mp4/);
+    const late = kadr(files[0]!, files[1]!, '--out-dir', path.join(work, 'late'), '--mosaic-at', '60000');
+    assert.equal(late.status, 2);
+    assert.match(late.stderr, /--mosaic-at 60000 ms is past the end of the overlap/);
+    assert.ok(!existsSync(path.join(work, 'late')), 'nothing written');
+  },
+);
