@@ -23,6 +23,7 @@ export {
   type ImageFormat,
   type CaptionedFrame,
 } from './image.js';
+export { mosaic } from './mosaic.js';
 export { comparePictures, type PictureComparison } from './picture-compare.js';
 export { readPatternNumber, drawPatternNumber, drawDigits } from './test-pattern.js';
 export type { Frame } from 'node-av/lib';
@@ -36,4 +37,3 @@ export { VideoFrameReader } from './frame-reader.js';
 export { bgrToPlanarBgr, filterToPlanes } from './planar-bgr.js';
 export { RtpFileTrack } from './rtp-file-track.js';
 export { writeClip, type ClipRequest, type ClipResult } from './clip-writer.js';
-export { mosaic } from './mosaic.js';
