@@ -23,6 +23,7 @@ export {
   type ImageFormat,
   type CaptionedFrame,
 } from './image.js';
+export { mosaic } from './mosaic.js';
 export { comparePictures, type PictureComparison } from './picture-compare.js';
 export { readPatternNumber, drawPatternNumber, drawDigits } from './test-pattern.js';
 export type { Frame } from 'node-av/lib';

@@ -32,6 +32,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./same-moment.js')).sameMomentCommand,
   },
   {
+    name: 'align',
+    summary: 'put videos of one scene in step: offsets (wallclock or content), trimmed copies, a mosaic',
+    load: async () => (await import('./align.js')).alignCommand,
+  },
+  {
     name: 'index',
     summary: 'the per-frame table: index, PTS, time, keyframe, decode order, byte position',
     load: async () => (await import('./index-table.js')).indexCommand,
