@@ -99,7 +99,8 @@ export class CameraTriggers {
 
   /** Marks triggers a stopped process left unfinished as failed. */
   async recover(): Promise<void> {
-    const n = await this.o.triggers.failStale(120);
+    // Longer than a live trigger waits for its last segment row, so another node's is never taken.
+    const n = await this.o.triggers.failStale(Math.max(120, (this.o.segmentMs * 2) / 1000 + 60));
     if (n > 0) this.o.log.warn('unfinished triggers marked failed', { count: n });
   }
 
@@ -158,19 +159,32 @@ export class CameraTriggers {
   /** Switches recording on where it is off; returns the cameras this trigger holds on. */
   private async switchOn(row: CameraTriggerRow): Promise<string[]> {
     const held: string[] = [];
-    for (const cameraId of row.cameraIds) {
+    // All at once: each recorder must subscribe before its camera's next keyframe replaces the GOP.
+    const switchOne = async (cameraId: string) => {
       const holders = this.holders.get(cameraId);
       if (holders) {
         holders.add(row.id);
         held.push(cameraId);
-        continue;
+        return;
       }
       const camera = await this.o.cameras.get(cameraId).catch(() => undefined);
-      if (!camera || camera.record) continue;
-      await this.o.cameras.startRecording(cameraId);
+      if (!camera || camera.record) return;
+      const on = await this.o.cameras.startRecording(cameraId).then(
+        () => true,
+        (error: unknown) => {
+          // Its clip then fails with the reason; the other cameras go on.
+          this.o.log.warn('cannot switch recording on for a trigger', {
+            camera: cameraId,
+            error: (error as Error).message,
+          });
+          return false;
+        },
+      );
+      if (!on) return;
       this.holders.set(cameraId, new Set([row.id]));
       held.push(cameraId);
-    }
+    };
+    await Promise.all(row.cameraIds.map(switchOne));
     if (held.length) await this.o.triggers.updateTrigger(row.id, { startedRecording: held });
     return held;
   }
@@ -223,12 +237,16 @@ export class CameraTriggers {
       }),
     );
     const results = new Map<string, CameraExportDto>();
+    let reported = 0;
     while (!this.closed) {
       for (const e of exports) if (e.export) results.set(e.cameraId, await this.o.exports.get(e.export.id));
       const all = [...results.values()];
       if (all.every((x) => x.status === 'done' || x.status === 'failed')) break;
       const progress = all.reduce((n, x) => n + x.progress, 0) / Math.max(1, exports.length);
-      await this.o.triggers.updateTrigger(row.id, { progress });
+      if (progress >= reported + 5) {
+        reported = progress;
+        await this.o.triggers.updateTrigger(row.id, { progress });
+      }
       await sleep(POLL_MS);
     }
     if (this.closed) return;
