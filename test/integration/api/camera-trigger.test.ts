@@ -233,6 +233,15 @@ test('groups: 4xx for bad input, list, rename, remove', async () => {
   assert.equal(unknown.status, 404, `a trigger without a body is valid: ${unknown.text}`);
   assert.equal((await api('GET', '/api/triggers/00000000-0000-4000-8000-000000000000')).status, 404);
   assert.equal((await api('GET', '/api/camera-groups/nope')).status, 400);
+  const doc = (await api('GET', '/api/openapi.json')).json;
+  for (const p of [
+    '/api/camera-groups',
+    '/api/camera-groups/{id}',
+    '/api/camera-groups/{id}/trigger',
+    '/api/triggers/{id}',
+  ]) {
+    assert.ok(doc.paths[p], `${p} is in the OpenAPI document`);
+  }
   await cli('group', 'rm', 'train-2');
   assert.equal((await api('GET', `/api/camera-groups/${listed.id}`)).status, 404);
   assert.deepEqual((await api('GET', '/api/camera-groups')).json.items, []);
