@@ -1,5 +1,5 @@
 /**
- * The `camera_groups`, `camera_group_members` and `camera_triggers` tables (migration 007). A
+ * The `camera_groups`, `camera_group_members` and `camera_triggers` tables (migration 008). A
  * duplicate group name is reported as `'duplicate'` and an unknown camera as `'unknown-camera'`, not
  * as pg errors, so that the service can answer 409 / 404 without knowing PostgreSQL's error codes.
  */
