@@ -28,6 +28,7 @@ import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
+import { IngestService } from './ingest/index.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
 
@@ -47,6 +48,8 @@ export interface KadrApp {
   readonly cameraTriggers: CameraTriggers;
   /** What a viewer can watch live (empty until the composition root hands in the runtime). */
   readonly live: LiveViewsPort;
+  /** JPEG frames posted over HTTP, encoded into recordings as they arrive (docs/ingest.md). */
+  readonly ingest: IngestService;
   /** The LL-HLS muxers over `live`, one per stream and quality while someone watches. */
   readonly hls: HlsMuxers;
   /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
@@ -191,6 +194,14 @@ export async function createApp(
     // Before the exports drain (cleanups run in reverse): a trigger waiting stops queuing exports.
     cleanups.push(() => cameraTriggers.close());
     const live = new LiveViewsPort();
+    const ingest = new IngestService({
+      store,
+      spoolDir: path.join(config.dataDir, 'ingest-spool'),
+      idleMs: config.ingestIdleMs,
+      log: log.child({ module: 'ingest' }),
+    });
+    if (options.roles.api) ingest.start();
+    cleanups.push(() => ingest.close());
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
     cleanups.push(() => hls.close());
     const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
@@ -207,6 +218,7 @@ export async function createApp(
       cameraGroups,
       cameraTriggers,
       live,
+      ingest,
       hls,
       onvif,
       stop,

@@ -5,7 +5,15 @@ export { migrations } from './migrations/index.js';
 export type { Migration } from './migrations/index.js';
 export { freePort, startEmbeddedPostgres } from './embedded-postgres.js';
 export { VideosRepository } from './videos.repository.js';
-export type { VideoRow, VideoStatus, VideoStage, VideoProgress, NewVideo } from './videos.repository.js';
+export type {
+  VideoRow,
+  VideoStatus,
+  VideoStage,
+  VideoProgress,
+  NewVideo,
+  VideoAnalyticKind,
+  ObjectCounts,
+} from './videos.repository.js';
 export { ProfilesRepository } from './profiles.repository.js';
 export type {
   ProfileRow,

@@ -62,6 +62,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./rtsp-serve.js')).rtspServeCommand,
   },
   {
+    name: 'push',
+    summary: 'send JPEG frames (test pattern, a folder, a V4L2 camera) to a kadr server as a recording',
+    load: async () => (await import('./push.js')).pushCommand,
+  },
+  {
     name: 'record',
     summary: 'record an RTSP stream into fMP4 segments on disk or in S3, with a frame index per segment',
     load: async () => (await import('./record.js')).recordCommand,
