@@ -24,6 +24,11 @@ export {
   CREDENTIAL_MAX_LENGTH,
   RETENTION_MAX_HOURS,
   URL_MAX_LENGTH,
+  CameraGroups,
+  CameraTriggers,
+  MAX_GROUP_CAMERAS,
+  MAX_PRE_ROLL_S,
+  MAX_TRIGGER_DURATION_S,
 } from './cameras/index.js';
 export type {
   CameraDto,
@@ -38,6 +43,8 @@ export type {
   CameraNodesOptions,
   CameraSnapshot,
   OwnedCameras,
+  CameraGroupDto,
+  CameraTriggerDto,
 } from './cameras/index.js';
 export {
   RecordingManager,

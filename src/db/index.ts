@@ -35,3 +35,10 @@ export { CameraExportsRepository } from './camera-exports.repository.js';
 export type { CameraExportRow, CameraExportStatus } from './camera-exports.repository.js';
 export { CameraLeasesRepository } from './camera-leases.repository.js';
 export type { NodeRow, ClaimedLease, CameraPlacement } from './camera-leases.repository.js';
+export { CameraGroupsRepository } from './camera-groups.repository.js';
+export type {
+  CameraGroupRow,
+  CameraTriggerRow,
+  CameraTriggerStatus,
+  GroupWriteProblem,
+} from './camera-groups.repository.js';
