@@ -1,6 +1,6 @@
 /**
  * `kadr align` by content, with known truth: three "cameras" cut by ffmpeg (a peer) out of one real
- * clip (the project's shared footage, CC BY 4.0), starting at known moments of it, at different frame
+ * clip (test/fixtures/footage, CC BY 4.0), starting at known moments of it, at different frame
  * rates: the clip as it is (12.5 fps), a variable-rate one (every third frame dropped, ms time base)
  * and one re-timed to 10 fps (90 kHz). Every offset must lie within one frame interval of the truth;
  * the trimmed copies must show first (pts 0, ffprobe) the picture of the clip at the common instant.
@@ -13,14 +13,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-/** The shared footage beside the checkout (the main clone's ../shared/footage), or KADR_FOOTAGE_DIR. */
-const footageDirs = [
-  process.env.KADR_FOOTAGE_DIR,
-  path.join(root, 'shared', 'footage'),
-  path.join(root, '..', 'shared', 'footage'),
-  path.join(root, '..', '..', 'shared', 'footage'),
-].filter((d): d is string => !!d);
-const clip = footageDirs.map((d) => path.join(d, 'car-detection.mp4')).find((f) => existsSync(f));
+/** Real footage kept in the repository (test/fixtures/footage/README.md: source and licence). */
+const clip = path.join(root, 'test', 'fixtures', 'footage', 'car-detection.mp4');
 const work = mkdtempSync(path.join(tmpdir(), 'kadr-align-content-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -76,7 +70,6 @@ interface AlignJson {
 let result: AlignJson;
 
 before(() => {
-  if (!clip) return;
   cameras.forEach((c, i) =>
     execFileSync('ffmpeg', [
       '-v',
@@ -135,7 +128,7 @@ function meanAbsDiff(a: Buffer, b: Buffer): number {
   return s / a.length;
 }
 
-test('content: every offset within one frame interval of the truth', { skip: !clip && 'no footage' }, () => {
+test('content: every offset within one frame interval of the truth', () => {
   const common = Math.max(...cameras.map((c) => c.startS)) * 1000;
   assert.equal(result.common.method, 'content');
   assert.equal(result.common.latestStart, files[2]);
@@ -152,58 +145,47 @@ test('content: every offset within one frame interval of the truth', { skip: !cl
   });
 });
 
-test(
-  'trimmed copies: first shown frame has pts 0 and is the clip at the common instant',
-  { skip: !clip && 'no footage' },
-  () => {
-    const commonS = Math.max(...cameras.map((c) => c.startS));
-    const truth = grey(clip!, commonS);
-    // Neighbours two source frames (160 ms) away, to show how far a wrong frame would be.
-    const wrong = Math.min(
-      meanAbsDiff(truth, grey(clip!, commonS - 0.16)),
-      meanAbsDiff(truth, grey(clip!, commonS + 0.16)),
+test('trimmed copies: first shown frame has pts 0 and is the clip at the common instant', () => {
+  const commonS = Math.max(...cameras.map((c) => c.startS));
+  const truth = grey(clip, commonS);
+  // Neighbours two source frames (160 ms) away, to show how far a wrong frame would be.
+  const wrong = Math.min(
+    meanAbsDiff(truth, grey(clip, commonS - 0.16)),
+    meanAbsDiff(truth, grey(clip, commonS + 0.16)),
+  );
+  assert.ok(existsSync(result.outputs.mosaic), 'the mosaic is written');
+  for (const copy of result.outputs.copies) {
+    const frames = JSON.parse(
+      execFileSync(
+        'ffprobe',
+        ['-v', 'error', '-show_frames', '-select_streams', 'v:0', '-of', 'json', copy.out],
+        { encoding: 'utf8' },
+      ),
+    ) as { frames: { best_effort_timestamp_time?: string; pts_time?: string }[] };
+    const firstTime = Number(frames.frames[0]!.best_effort_timestamp_time ?? frames.frames[0]!.pts_time);
+    assert.equal(firstTime, 0, `${copy.out}: the first shown frame is at 0`);
+    const d = meanAbsDiff(grey(copy.out), truth);
+    console.log(
+      `${path.basename(copy.out)}: first frame ${copy.firstFrameIndex}, differs from the truth by ${d.toFixed(2)} (a frame 160 ms off: ${wrong.toFixed(2)})`,
     );
-    assert.ok(existsSync(result.outputs.mosaic), 'the mosaic is written');
-    for (const copy of result.outputs.copies) {
-      const frames = JSON.parse(
-        execFileSync(
-          'ffprobe',
-          ['-v', 'error', '-show_frames', '-select_streams', 'v:0', '-of', 'json', copy.out],
-          { encoding: 'utf8' },
-        ),
-      ) as { frames: { best_effort_timestamp_time?: string; pts_time?: string }[] };
-      const firstTime = Number(frames.frames[0]!.best_effort_timestamp_time ?? frames.frames[0]!.pts_time);
-      assert.equal(firstTime, 0, `${copy.out}: the first shown frame is at 0`);
-      const d = meanAbsDiff(grey(copy.out), truth);
-      console.log(
-        `${path.basename(copy.out)}: first frame ${copy.firstFrameIndex}, differs from the truth by ${d.toFixed(2)} (a frame 160 ms off: ${wrong.toFixed(2)})`,
-      );
-      assert.ok(
-        d < wrong / 2,
-        `${copy.out}: first frame differs from the clip at the common instant by ${d}`,
-      );
-    }
-  },
-);
+    assert.ok(d < wrong / 2, `${copy.out}: first frame differs from the clip at the common instant by ${d}`);
+  }
+});
 
-test(
-  'refusals: one video, a wallclock asked of files without one, a mosaic past the overlap',
-  { skip: !clip && 'no footage' },
-  () => {
-    const kadr = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/bin.ts'), 'align', ...args], {
-        encoding: 'utf8',
-        env: { ...process.env, KADR_CACHE_DIR: path.join(work, 'cache') },
-      });
-    const one = kadr(files[0]!);
-    assert.equal(one.status, 2);
-    assert.match(one.stderr, /at least two videos/);
-    const wall = kadr(files[0]!, files[1]!, '--method', 'wallclock');
-    assert.equal(wall.status, 2);
-    assert.match(wall.stderr, /no source wallclock in .*a\.mp4, .*b\.mp4/);
-    const late = kadr(files[0]!, files[1]!, '--out-dir', path.join(work, 'late'), '--mosaic-at', '60000');
-    assert.equal(late.status, 2);
-    assert.match(late.stderr, /--mosaic-at 60000 ms is past the end of the overlap/);
-    assert.ok(!existsSync(path.join(work, 'late')), 'nothing written');
-  },
-);
+test('refusals: one video, a wallclock asked of files without one, a mosaic past the overlap', () => {
+  const kadr = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/bin.ts'), 'align', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, KADR_CACHE_DIR: path.join(work, 'cache') },
+    });
+  const one = kadr(files[0]!);
+  assert.equal(one.status, 2);
+  assert.match(one.stderr, /at least two videos/);
+  const wall = kadr(files[0]!, files[1]!, '--method', 'wallclock');
+  assert.equal(wall.status, 2);
+  assert.match(wall.stderr, /no source wallclock in .*a\.mp4, .*b\.mp4/);
+  const late = kadr(files[0]!, files[1]!, '--out-dir', path.join(work, 'late'), '--mosaic-at', '60000');
+  assert.equal(late.status, 2);
+  assert.match(late.stderr, /--mosaic-at 60000 ms is past the end of the overlap/);
+  assert.ok(!existsSync(path.join(work, 'late')), 'nothing written');
+});
