@@ -15,6 +15,7 @@ const layers = [
   'storage',
   'analytics',
   'streams',
+  'webrtc',
   'recorder',
   'db',
   'jobs',

@@ -19,6 +19,8 @@ import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
+import { whepRoutes } from './whep.routes.js';
+import type { WebRtcServer } from '../webrtc/index.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -50,7 +52,7 @@ export const httpLimits = {
 
 export async function buildServer(
   app: KadrApp,
-  options: { logger?: boolean } = {},
+  options: { logger?: boolean; webrtc?: WebRtcServer } = {},
 ): Promise<FastifyInstance> {
   const { config } = app;
   const server = Fastify({
@@ -128,6 +130,7 @@ export async function buildServer(
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
+      await api.register(whepRoutes, { live: app.live, webrtc: options.webrtc });
     },
     { prefix: '/api' },
   );

@@ -6,6 +6,7 @@ export {
   DEFAULT_RTSP_CACHE_BYTES,
   DEFAULT_PROFILE_DISTANCE,
   DEFAULT_RTSP_PORT,
+  DEFAULT_WEBRTC_PORT,
   FFMPEG_LOG_LEVELS,
   rtspCacheBytes,
 } from './sections.js';
@@ -16,4 +17,5 @@ export type {
   PathsConfig,
   RtspConfig,
   S3Environment,
+  WebRtcConfig,
 } from './sections.js';
