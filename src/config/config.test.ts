@@ -146,3 +146,15 @@ test('the RTSP port: --rtsp-port, else KADR_RTSP_PORT, else 8554; KADR_TOKEN for
   assert.equal(loadConfig({}, { KADR_TOKEN: 'abc' }).client.token, 'abc');
   assert.equal(loadConfig({}, { KADR_TOKEN: '' }).client.token, undefined);
 });
+
+test('WebRTC: KADR_WEBRTC_PORT (8189 by default, never 0: ICE UDP mux names it), KADR_WEBRTC_HOSTS as IPs', () => {
+  assert.equal(loadConfig({}, {}).webrtc.port, 8189);
+  assert.deepEqual(loadConfig({}, {}).webrtc.hosts, []);
+  assert.equal(loadConfig({}, { KADR_WEBRTC_PORT: '40000' }).webrtc.port, 40000);
+  assert.throws(() => loadConfig({}, { KADR_WEBRTC_PORT: '0' }).webrtc, /KADR_WEBRTC_PORT/);
+  assert.deepEqual(loadConfig({}, { KADR_WEBRTC_HOSTS: '203.0.113.7, 2001:db8::1' }).webrtc.hosts, [
+    '203.0.113.7',
+    '2001:db8::1',
+  ]);
+  assert.throws(() => loadConfig({}, { KADR_WEBRTC_HOSTS: 'cam.example.com' }).webrtc, /KADR_WEBRTC_HOSTS/);
+});
