@@ -140,7 +140,13 @@ export class WebRtcViewer {
     this.closed = true;
     clearInterval(this.timer);
     this.lease.close();
-    this.o.logger.debug('viewer closed', { session: this.id, reason, sent: this.sent });
+    let bytesSent = 0;
+    try {
+      bytesSent = this.pc.bytesSent();
+    } catch {
+      // closed already
+    }
+    this.o.logger.debug('viewer closed', { session: this.id, reason, sent: this.sent, bytesSent });
     try {
       this.track.close();
     } catch {
