@@ -9,10 +9,11 @@
  * where frames start to be late is the limit.
  *
  *
- * Open problem: on the 2-core development machine (load 12-14 from other work) the receivers got no
- * RTP at all from this process at 1080p, while the same receiver code in the sender's process, and
- * aiortc and Chromium from other processes (test/integration/webrtc/whep.test.ts), do receive; until
- * that is understood the CPU printed is the sender's cost of sending, not a validated viewer count.
+ * Open problem: the libdatachannel receivers get the 320x240 test camera (about one RTP packet a
+ * frame) but no RTP at all from streams whose every frame is fragmented (FU-A): this 1080p clip, or
+ * gst-live-server's h264-heavy, while aiortc and Chromium decode fragmented frames from the same
+ * sender (test/integration/webrtc/whep.test.ts). Until the receiver side is understood, the CPU this
+ * prints is the sender's cost of sending, and the lateness columns are empty.
  *
  * usage: node --import tsx bench/webrtc-viewers.ts [steps=1,10,25,50,100] [seconds=10]
  */
