@@ -16,6 +16,7 @@ const layers = [
   'storage',
   'analytics',
   'streams',
+  'webrtc',
   'recorder',
   'hls',
   'db',

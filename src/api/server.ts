@@ -26,6 +26,8 @@ import { livePageRoutes } from './live-page.routes.js';
 import { LiveStream } from './live.schema.js';
 import { redirectLiveToOwner } from './node-redirect.js';
 import { onvifRoutes } from './onvif.routes.js';
+import { whepRoutes } from './whep.routes.js';
+import type { WebRtcServer } from '../webrtc/index.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -57,7 +59,7 @@ export const httpLimits = {
 
 export async function buildServer(
   app: KadrApp,
-  options: { logger?: boolean } = {},
+  options: { logger?: boolean; webrtc?: WebRtcServer } = {},
 ): Promise<FastifyInstance> {
   const { config } = app;
   const server = Fastify({
@@ -145,6 +147,7 @@ export async function buildServer(
       await api.register(cameraGroupsRoutes, { groups: app.cameraGroups, triggers: app.cameraTriggers });
       await api.register(liveRoutes, { live: app.live, hls: app.hls });
       await api.register(onvifRoutes, { onvif: app.onvif });
+      await api.register(whepRoutes, { live: app.live, webrtc: options.webrtc });
     },
     { prefix: '/api' },
   );

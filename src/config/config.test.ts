@@ -180,3 +180,15 @@ test('node: KADR_NODE_* with defaults 2 s / 8 s; a lease shorter than three hear
     );
   }
 });
+
+test('WebRTC: KADR_WEBRTC_PORT (8189 by default, never 0: ICE UDP mux names it), KADR_WEBRTC_HOSTS as IPs', () => {
+  assert.equal(loadConfig({}, {}).webrtc.port, 8189);
+  assert.deepEqual(loadConfig({}, {}).webrtc.hosts, []);
+  assert.equal(loadConfig({}, { KADR_WEBRTC_PORT: '40000' }).webrtc.port, 40000);
+  assert.throws(() => loadConfig({}, { KADR_WEBRTC_PORT: '0' }).webrtc, /KADR_WEBRTC_PORT/);
+  assert.deepEqual(loadConfig({}, { KADR_WEBRTC_HOSTS: '203.0.113.7, 2001:db8::1' }).webrtc.hosts, [
+    '203.0.113.7',
+    '2001:db8::1',
+  ]);
+  assert.throws(() => loadConfig({}, { KADR_WEBRTC_HOSTS: 'cam.example.com' }).webrtc, /KADR_WEBRTC_HOSTS/);
+});

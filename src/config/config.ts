@@ -11,6 +11,7 @@ import {
   readPaths,
   readRtspConfig,
   readS3Environment,
+  readWebRtcConfig,
   type ClientConfig,
   type Environment,
   type FfmpegLogLevel,
@@ -18,6 +19,7 @@ import {
   type RtspConfig,
   type RtspFlags,
   type S3Environment,
+  type WebRtcConfig,
 } from './sections.js';
 import { readLiveConfig, type LiveConfig } from './live-config.js';
 import { readNodeConfig, type NodeConfig } from './node-config.js';
@@ -28,6 +30,8 @@ export interface KadrConfig {
   readonly server: ServerConfig;
   /** RTSP serving: the media folder, credentials, packet cache. */
   readonly rtsp: RtspConfig;
+  /** WebRTC live view: the UDP port and the addresses announced to viewers. */
+  readonly webrtc: WebRtcConfig;
   /** The S3_* variables (checked by src/storage when an object store is made from them). */
   readonly s3: S3Environment;
   /** Folders kadr keeps state in. */
@@ -58,6 +62,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
   };
   section('server', () => readServerConfig(env, flags));
   section('rtsp', () => readRtspConfig(env, flags));
+  section('webrtc', () => readWebRtcConfig(env));
   section('s3', () => readS3Environment(env));
   section('paths', () => readPaths(env));
   section('ffmpegLog', () => readFfmpegLog(env));

@@ -7,6 +7,7 @@ export {
   DEFAULT_RTSP_CACHE_BYTES,
   DEFAULT_PROFILE_DISTANCE,
   DEFAULT_RTSP_PORT,
+  DEFAULT_WEBRTC_PORT,
   FFMPEG_LOG_LEVELS,
   rtspCacheBytes,
 } from './sections.js';
@@ -17,6 +18,7 @@ export type {
   PathsConfig,
   RtspConfig,
   S3Environment,
+  WebRtcConfig,
 } from './sections.js';
 export { DEFAULT_LIVE_LADDER } from './live-config.js';
 export type { LiveConfig } from './live-config.js';

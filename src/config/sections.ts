@@ -3,6 +3,7 @@
  * state in, FFmpeg's log. Each reads only its own variables, so that a command that never uses a
  * section is not stopped by a mistake in it (`kadr frame` does not care about KADR_RTSP_CACHE).
  */
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { KadrError } from '../core/errors.js';
@@ -68,6 +69,33 @@ function rtspPort(flag: string | undefined, env: Environment): number {
   if (flag !== undefined) return integer('--rtsp-port', flag, 0, 65535);
   const raw = nonEmpty(env.KADR_RTSP_PORT);
   return raw !== undefined ? integer('KADR_RTSP_PORT', raw, 0, 65535) : DEFAULT_RTSP_PORT;
+}
+
+/** The UDP port of WebRTC viewers when KADR_WEBRTC_PORT does not say otherwise (MediaMTX's too). */
+export const DEFAULT_WEBRTC_PORT = 8189;
+
+export interface WebRtcConfig {
+  /** KADR_WEBRTC_PORT: the one UDP port every WebRTC viewer uses (ICE UDP mux); 1-65535. */
+  readonly port: number;
+  /**
+   * KADR_WEBRTC_HOSTS: comma-separated IP addresses announced to viewers in the ICE candidates (the
+   * public address behind a NAT); empty: the addresses of the machine's interfaces.
+   */
+  readonly hosts: readonly string[];
+}
+
+export function readWebRtcConfig(env: Environment): WebRtcConfig {
+  const raw = nonEmpty(env.KADR_WEBRTC_PORT);
+  // 0 would be a different port per viewer, which ICE UDP mux cannot announce.
+  const port = raw !== undefined ? integer('KADR_WEBRTC_PORT', raw, 1, 65535) : DEFAULT_WEBRTC_PORT;
+  const hosts = (env.KADR_WEBRTC_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  for (const h of hosts) {
+    if (isIP(h) === 0) throw invalid('KADR_WEBRTC_HOSTS', h, 'must be IP addresses separated by commas');
+  }
+  return Object.freeze({ port, hosts: Object.freeze(hosts) });
 }
 
 export const S3_VARIABLES = [

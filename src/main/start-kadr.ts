@@ -15,6 +15,7 @@ import { isLoopback, type KadrConfig } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { LiveCameras, LiveViews, ServedFiles, startFolderRtsp } from '../streams/index.js';
+import type { WebRtcServer } from '../webrtc/index.js';
 import type { Recording, RecordingOptions } from './recording.js';
 import { startRtspFiles, type RtspFilesOptions, type RtspListening } from './rtsp-files.js';
 
@@ -70,8 +71,10 @@ export async function startKadr(config: KadrConfig, roles: KadrRoles, log: Logge
       app = started;
       closers.push(() => started.stop());
       if (roles.api) {
+        const webrtc = roles.cameras ? await startWebRtc(config, roles.cameras.logger) : undefined;
+        if (webrtc) closers.push(() => webrtc.close());
         const { buildServer } = await import('../api/index.js');
-        const http = await buildServer(started);
+        const http = await buildServer(started, webrtc ? { webrtc } : {});
         httpAddress = await http.listen({ host: server.host, port: server.port });
         closers.push(() => http.close());
       }
@@ -233,6 +236,24 @@ function advertised(address: string): string {
   const url = new URL(address);
   url.hostname = advertisedHost(url.hostname);
   return url.origin;
+}
+
+/**
+ * The WebRTC server of the live view (one per process: every viewer on config.webrtc.port). Its UDP
+ * port is bound here; one another program holds turns the WebRTC live view off with a warning, not
+ * the cameras and the recording (the same way a restream without credentials stays on loopback).
+ */
+async function startWebRtc(config: KadrConfig, logger: Logger): Promise<WebRtcServer> {
+  const { WebRtcServer } = await import('../webrtc/index.js');
+  const { port, hosts } = config.webrtc;
+  const log = logger.child({ module: 'webrtc' });
+  const server = new WebRtcServer({ port, hosts, logger: log });
+  if (!server.start()) {
+    log.warn(`WebRTC live view off: UDP port ${port} is taken; set KADR_WEBRTC_PORT to a free port`, {
+      port,
+    });
+  }
+  return server;
 }
 
 /** How often retention runs. */
