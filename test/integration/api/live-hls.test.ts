@@ -18,6 +18,7 @@ import { after, before, test } from 'node:test';
 import { startLiveSource, type LiveSource } from '../streams/live-peers.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { callApi } from './support/api-call.js';
+import type { Browser } from 'playwright-core';
 import { launchChromium, quantile, watchHls } from './support/hls-browser.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
 
@@ -280,40 +281,45 @@ test('Chromium plays the player page in LL-HLS mode: frames advance, latency fro
   }
 });
 
-test("Chromium switches the quality in the page: the picture becomes the rendition's size, and back", async () => {
+test("Chromium switches the quality in the page, in LL-HLS and in WebRTC: the picture becomes the rendition's size, and back", async () => {
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    await page.addInitScript(`sessionStorage.setItem('kadr-token', ${JSON.stringify(token)})`);
-    await page.goto(`${kadr.url}/live/gate?mode=hls`);
-    const size = () =>
-      page.evaluate(
-        `(() => { const v = document.querySelector('video'); return v.readyState >= 2 ? v.videoWidth + 'x' + v.videoHeight : null; })()`,
-      );
-    const waitSize = async (want: string): Promise<void> => {
-      const deadline = Date.now() + 20_000;
-      let seen: unknown = null;
-      while (Date.now() < deadline) {
-        seen = await size();
-        if (seen === want) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.fail(`picture ${String(seen)}, wanted ${want}`);
-    };
-    await waitSize('320x240');
-    assert.deepEqual(
-      await page.evaluate(`[...document.querySelectorAll('#quality option')].map((o) => o.value)`),
-      ['original', '120p'],
-    );
-    await page.selectOption('#quality', '120p');
-    await waitSize('160x120');
-    await page.selectOption('#quality', 'original');
-    await waitSize('320x240');
-    await page.close();
+    for (const mode of ['hls', 'webrtc']) await switchQuality(browser, mode);
   } finally {
     await browser.close();
   }
 });
+
+async function switchQuality(browser: Browser, mode: string): Promise<void> {
+  const page = await browser.newPage();
+  await page.addInitScript(`sessionStorage.setItem('kadr-token', ${JSON.stringify(token)})`);
+  await page.goto(`${kadr.url}/live/gate?mode=${mode}`);
+  const size = () =>
+    page.evaluate(
+      `(() => { const v = document.querySelector('video'); return v.readyState >= 2 ? v.videoWidth + 'x' + v.videoHeight : null; })()`,
+    );
+  const waitSize = async (want: string): Promise<void> => {
+    const deadline = Date.now() + 20_000;
+    let seen: unknown = null;
+    while (Date.now() < deadline) {
+      seen = await size();
+      if (seen === want) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`${mode}: picture ${String(seen)}, wanted ${want}`);
+  };
+  await waitSize('320x240');
+  assert.deepEqual(
+    await page.evaluate(`[...document.querySelectorAll('#quality option')].map((o) => o.value)`),
+    ['original', '120p'],
+  );
+  await page.selectOption('#quality', '120p');
+  await waitSize('160x120');
+  await page.selectOption('#quality', 'original');
+  await waitSize('320x240');
+  assert.equal(await page.evaluate('window.kadrPlayer.mode'), mode);
+  await page.close();
+}
 
 test('the camera reconnects: the playlist goes on after EXT-X-DISCONTINUITY, with a new program date', async () => {
   const before = await get(mediaUrl);
