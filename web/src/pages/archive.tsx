@@ -107,39 +107,41 @@ export function ArchivePage() {
               {videos.map((v) => (
                 <tr key={v.id} data-status={v.status}>
                   <th scope="row">{v.filename}</th>
-                  <td>
+                  <td data-label="Status">
                     <span class={`badge status-${v.status}`}>{v.status}</span>
                     {v.stage && v.status !== 'done' ? <span class="muted"> ({v.stage})</span> : null}
                     {v.error && <div class="error">{v.error}</div>}
                   </td>
-                  <td>
+                  <td data-label="Progress">
                     <progress max={100} value={v.progress} aria-label={`Analysis of ${v.filename}`} />{' '}
                     <span class="num">{Math.floor(v.progress)}%</span>
                   </td>
-                  <td>
+                  <td data-label="Faces">
                     <span class="num">{v.facesSoFar}</span>
                     {v.facesPerSecond && <FacesChart perSecond={v.facesPerSecond} name={v.filename} />}
                   </td>
-                  <td class="actions">
-                    {v.status === 'processing' || v.status === 'queued' ? (
-                      <button type="button" onClick={() => act(v, 'pause')}>
-                        Pause
-                      </button>
-                    ) : null}
-                    {v.status === 'paused' ? (
-                      <button type="button" onClick={() => act(v, 'resume')}>
-                        Resume
-                      </button>
-                    ) : null}
-                    {!FINAL.includes(v.status) ? (
-                      <button type="button" onClick={() => act(v, 'cancel')}>
-                        Cancel
-                      </button>
-                    ) : (
-                      <button type="button" onClick={() => act(v, 'delete')}>
-                        Delete
-                      </button>
-                    )}
+                  <td data-label="Actions">
+                    <div class="actions">
+                      {v.status === 'processing' || v.status === 'queued' ? (
+                        <button type="button" onClick={() => act(v, 'pause')}>
+                          Pause
+                        </button>
+                      ) : null}
+                      {v.status === 'paused' ? (
+                        <button type="button" onClick={() => act(v, 'resume')}>
+                          Resume
+                        </button>
+                      ) : null}
+                      {!FINAL.includes(v.status) ? (
+                        <button type="button" onClick={() => act(v, 'cancel')}>
+                          Cancel
+                        </button>
+                      ) : (
+                        <button type="button" onClick={() => act(v, 'delete')}>
+                          Delete
+                        </button>
+                      )}
+                    </div>
                   </td>
                 </tr>
               ))}

@@ -49,10 +49,15 @@ export function CameraForm({ onAdded }: { onAdded: (camera: Camera) => void }) {
         <Field id="camera-url" label="RTSP URL" hint="e.g. rtsp://192.0.2.10:554/stream1" error={fields.url}>
           {(a) => <input {...a} value={form.url} onInput={set('url')} inputMode="url" autocomplete="off" />}
         </Field>
-        <Field id="camera-transport" label="Transport" error={fields.transport}>
+        <Field
+          id="camera-transport"
+          label="Transport"
+          hint="TCP: inside the RTSP connection"
+          error={fields.transport}
+        >
           {(a) => (
             <select {...a} value={form.transport} onChange={set('transport')}>
-              <option value="tcp">TCP (through the RTSP connection)</option>
+              <option value="tcp">TCP</option>
               <option value="udp">UDP</option>
             </select>
           )}

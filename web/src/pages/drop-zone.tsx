@@ -46,9 +46,6 @@ export function DropZone({ onUploaded }: { onUploaded: (v: Video) => void }) {
         }}
       >
         <p>Drop videos here to analyse them, several at once if you like, or</p>
-        <label class="button" for="video-files">
-          Choose videos…
-        </label>
         <input
           id="video-files"
           class="visually-hidden"
@@ -60,6 +57,9 @@ export function DropZone({ onUploaded }: { onUploaded: (v: Video) => void }) {
             e.currentTarget.value = '';
           }}
         />
+        <label class="button" for="video-files">
+          Choose videos…
+        </label>
         <label class="inline">
           <input
             type="checkbox"
