@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { getToken, setToken, UNAUTHORIZED_EVENT } from './api/client';
 import { SignIn } from './components/sign-in';
 import { ArchivePage } from './pages/archive';
+import { CameraPage } from './pages/camera';
 import { CamerasPage } from './pages/cameras';
 import { PeoplePage } from './pages/people';
 import { navigate, onLinkClick, usePath } from './router';
@@ -15,6 +16,8 @@ const sections = [
 
 function Page({ path }: { path: string }) {
   if (path === '/' || path === '/cameras') return <CamerasPage />;
+  const camera = /^\/cameras\/([^/]+)$/.exec(path);
+  if (camera) return <CameraPage id={decodeURIComponent(camera[1]!)} />;
   if (path === '/archive') return <ArchivePage />;
   if (path === '/people') return <PeoplePage />;
   return (

@@ -1,7 +1,8 @@
 /** One camera in the grid: its live picture (the player page `/live/<name>`), state, health and actions. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Camera } from '../api/client';
 import { ErrorMessage } from '../components/field';
+import { onLinkClick } from '../router';
 
 const stateText: Record<Camera['state'], string> = {
   idle: 'idle',
@@ -31,11 +32,14 @@ export function CameraTile({
   onChanged: (c: Camera) => void;
   onRemoved: (id: string) => void;
 }) {
-  // On-demand and idle cameras connect when watched: their picture starts on request only.
-  const [watch, setWatch] = useState(false);
+  // On-demand and idle cameras connect when watched: their picture starts on request only. Once
+  // shown it stays (the player reconnects by itself), so a passing state does not reload it.
+  const [watch, setWatch] = useState(camera.state === 'live');
+  useEffect(() => {
+    if (camera.state === 'live') setWatch(true);
+  }, [camera.state]);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const showLive = watch || camera.state === 'live';
   const run = async (work: () => Promise<void>) => {
     setError(null);
     try {
@@ -47,7 +51,11 @@ export function CameraTile({
   const titleId = `camera-${camera.id}`;
   return (
     <article class="card tile" aria-labelledby={titleId}>
-      <h2 id={titleId}>{camera.name}</h2>
+      <h2 id={titleId}>
+        <a href={`/cameras/${camera.id}`} onClick={onLinkClick}>
+          {camera.name}
+        </a>
+      </h2>
       <p class="state">
         <span class={`badge state-${camera.state}`}>{stateText[camera.state]}</span>
         {camera.recording ? <span class="badge rec">recording</span> : null}
@@ -55,7 +63,7 @@ export function CameraTile({
       </p>
       {camera.lastError && <p class="muted">Last error: {camera.lastError}</p>}
       <div class="live">
-        {showLive ? (
+        {watch ? (
           <iframe src={`/live/${encodeURIComponent(camera.name)}`} title={`Live picture of ${camera.name}`} />
         ) : (
           <button type="button" onClick={() => setWatch(true)}>
