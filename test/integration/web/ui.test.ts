@@ -240,6 +240,9 @@ test('cameras: a wrong URL gets its message at the field; a live camera added th
     );
     assert.deepEqual(await seriousViolations(page), []);
     await page.screenshot({ path: path.join(shots, 'camera-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await seriousViolations(page), [], 'camera page at 390 px');
+    await page.screenshot({ path: path.join(shots, 'camera-390.png'), fullPage: true });
     // The browser logs the refused request itself; nothing else may be there.
     assert.equal(errors.length, 1, errors.join('\n'));
     assert.match(errors[0]!, /status of 400 \(Bad Request\) http:\S+\/api\/cameras$/);
