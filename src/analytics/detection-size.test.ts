@@ -13,16 +13,23 @@ test('640x360 is not scaled and pads to 640x384', () => {
   });
 });
 
-test('1920x1080 scales to 640x360 (one third) and pads to 640x384', () => {
+test('1920x1080 is analysed at its own size (small faces survive), padded to 1920x1088', () => {
   const s = detectionSize(1920, 1080);
-  assert.deepEqual([s.width, s.height, s.inputWidth, s.inputHeight], [640, 360, 640, 384]);
-  assert.equal(s.scaleX, 1 / 3);
-  assert.equal(s.scaleY, 1 / 3);
+  assert.deepEqual([s.width, s.height, s.inputWidth, s.inputHeight], [1920, 1080, 1920, 1088]);
+  assert.equal(s.scaleX, 1);
+});
+
+test('3840x2160 scales to 1920x1080 (one half); a smaller maxSide still bounds the size', () => {
+  const s = detectionSize(3840, 2160);
+  assert.deepEqual([s.width, s.height, s.inputWidth, s.inputHeight], [1920, 1080, 1920, 1088]);
+  assert.equal(s.scaleX, 1 / 2);
+  const t = detectionSize(1920, 1080, 640);
+  assert.deepEqual([t.width, t.height, t.inputWidth, t.inputHeight, t.scaleX], [640, 360, 640, 384, 1 / 3]);
 });
 
 test('portrait video is bounded by its height', () => {
-  const s = detectionSize(1080, 1920);
-  assert.deepEqual([s.width, s.height, s.inputWidth, s.inputHeight], [360, 640, 384, 640]);
+  const s = detectionSize(2160, 3840);
+  assert.deepEqual([s.width, s.height, s.inputWidth, s.inputHeight], [1080, 1920, 1088, 1920]);
 });
 
 test('small and odd sizes are never scaled up, only padded', () => {
@@ -34,11 +41,11 @@ test('small and odd sizes are never scaled up, only padded', () => {
 });
 
 test('scaled sizes are even, with per-axis scales that map back exactly', () => {
-  const s = detectionSize(1366, 768);
+  const s = detectionSize(2732, 1536);
   assert.equal(s.width % 2, 0);
   assert.equal(s.height % 2, 0);
-  assert.equal(s.width / s.scaleX, 1366);
-  assert.equal(s.height / s.scaleY, 768);
+  assert.equal(s.width / s.scaleX, 2732);
+  assert.equal(s.height / s.scaleY, 1536);
   assert.equal(s.inputWidth % 32, 0);
   assert.equal(s.inputHeight % 32, 0);
 });

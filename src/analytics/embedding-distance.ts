@@ -4,8 +4,13 @@
  */
 
 export const EMBEDDING_SIZE = 128;
-/** dlib / face-api.js convention: below this Euclidean distance two faces are the same person. */
-export const SAME_PERSON_DISTANCE = 0.6;
+/**
+ * Below this Euclidean distance two faces (or a person and a profile) are the same person. dlib and
+ * face-api.js use 0.6; on kadr's evaluation set of real footage 0.55 groups the faces best
+ * (docs/analytics-evaluation.md: the people of every labelled clip come out as exactly as many
+ * profiles, where 0.6 merges two people in one clip and across clips).
+ */
+export const SAME_PERSON_DISTANCE = 0.55;
 
 /** Euclidean distance between two embeddings (any numeric arrays, e.g. rows read from the database). */
 export function embeddingDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKadrError } from '../core/index.js';
-import { initialFaceState, recordFrame, secondOf, validateResumeState } from './face-analysis-state.js';
+import {
+  cloneFaceState,
+  initialFaceState,
+  recordFrame,
+  recordObjects,
+  secondOf,
+  validateResumeState,
+} from './face-analysis-state.js';
 
 test('secondOf floors exactly in the stream time base', () => {
   const tb = { num: 1, den: 90000 };
@@ -62,4 +69,19 @@ test('validateResumeState refuses malformed states and states of another video',
     () => validateResumeState(good, 12),
     (e) => isKadrError(e, 'KADR_ERR_CONFLICT'),
   );
+});
+
+test('object counts: per class the most in one frame and the frames seen; personsMax; resumable', () => {
+  const s = initialFaceState(10);
+  recordObjects(s, ['person', 'person', 'car']);
+  recordObjects(s, []);
+  recordObjects(s, ['person', 'car', 'car', 'car']);
+  assert.equal(s.personsMax, 2);
+  assert.deepEqual(s.objects, { person: { max: 2, frames: 2 }, car: { max: 3, frames: 2 } });
+  const copy = cloneFaceState(s);
+  recordObjects(s, ['person', 'person', 'person']);
+  assert.equal(copy.objects!.person!.max, 2, 'a clone does not share the counts');
+  assert.deepEqual(validateResumeState(copy, 10).objects, copy.objects);
+  assert.throws(() => validateResumeState({ ...copy, objects: { person: { max: -1, frames: 0 } } }, 10));
+  assert.throws(() => validateResumeState({ ...copy, personsMax: 1.5 }, 10));
 });

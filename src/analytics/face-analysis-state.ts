@@ -21,6 +21,32 @@ export interface FaceAnalysisState {
    * FFmpeg conceals them; the frames lost make framesProcessed end below totalFrames.
    */
   decodeErrors?: number;
+  /**
+   * Object detection (uploads with `analytics` objects; absent otherwise): the most people seen in one
+   * frame, and per COCO class the most seen in one frame and the frames it was seen in.
+   */
+  personsMax?: number;
+  objects?: Record<string, ObjectCount>;
+}
+
+export interface ObjectCount {
+  /** Most objects of the class in one analysed frame. */
+  max: number;
+  /** Analysed frames with at least one. */
+  frames: number;
+}
+
+/** Adds one frame's objects (class names, one per detection) to the state. */
+export function recordObjects(state: FaceAnalysisState, classes: readonly string[]): void {
+  const objects = (state.objects ??= {});
+  const perClass = new Map<string, number>();
+  for (const c of classes) perClass.set(c, (perClass.get(c) ?? 0) + 1);
+  for (const [c, n] of perClass) {
+    const o = (objects[c] ??= { max: 0, frames: 0 });
+    o.max = Math.max(o.max, n);
+    o.frames++;
+  }
+  state.personsMax = Math.max(state.personsMax ?? 0, perClass.get('person') ?? 0);
 }
 
 export function initialFaceState(totalFrames: number): FaceAnalysisState {
@@ -57,7 +83,11 @@ export function recordFrame(
 }
 
 export function cloneFaceState(state: FaceAnalysisState): FaceAnalysisState {
-  return { ...state, facesPerSecond: [...state.facesPerSecond] };
+  const copy: FaceAnalysisState = { ...state, facesPerSecond: [...state.facesPerSecond] };
+  if (state.objects) {
+    copy.objects = Object.fromEntries(Object.entries(state.objects).map(([k, v]) => [k, { ...v }]));
+  }
+  return copy;
 }
 
 /** Checks a state handed back for resume against the video it claims to belong to. */
@@ -71,6 +101,13 @@ export function validateResumeState(state: FaceAnalysisState, totalFrames: numbe
     whole(state.framesWithFaces) &&
     whole(state.nextFrameIndex) &&
     (state.decodeErrors === undefined || whole(state.decodeErrors)) &&
+    (state.personsMax === undefined || whole(state.personsMax)) &&
+    (state.objects === undefined ||
+      (typeof state.objects === 'object' &&
+        state.objects !== null &&
+        Object.values(state.objects).every(
+          (o) => typeof o === 'object' && o !== null && whole(o.max) && whole(o.frames),
+        ))) &&
     Array.isArray(state.facesPerSecond) &&
     state.facesPerSecond.every(whole) &&
     state.nextFrameIndex <= totalFrames &&

@@ -9,11 +9,16 @@
  */
 import { KadrError } from '../core/index.js';
 import { VideoFrameReader } from '../media/index.js';
+import { COCO_CLASSES } from './coco-classes.js';
+import { PlanarScaler } from './face-crop.js';
+import type { DetectionSize } from './detection-size.js';
 import { FaceDetector } from './face-detector.js';
+import { ObjectDetector } from './object-detector.js';
 import {
   cloneFaceState,
   initialFaceState,
   recordFrame,
+  recordObjects,
   secondOf,
   validateResumeState,
   type FaceAnalysisState,
@@ -28,9 +33,15 @@ export interface AnalyzeFacesOptions {
   onProgress?: (state: FaceAnalysisState) => void | Promise<void>;
   /** onnxruntime intra-op threads and FFmpeg decoder threads for this video (default 1). */
   threads?: number;
-  /** Minimum face score (default 0.9). */
+  /** Minimum face score (default DEFAULT_SCORE_THRESHOLD, chosen in docs/analytics-evaluation.md). */
   scoreThreshold?: number;
+  /** What to detect (default faces only): faces are counted, objects (YOLOX-nano, COCO) too when asked. */
+  analytics?: readonly VideoAnalytic[];
 }
+
+/** What an archive video is analysed for (the upload's `analytics` field). */
+export type VideoAnalytic = 'faces' | 'objects';
+export const VIDEO_ANALYTICS: readonly VideoAnalytic[] = ['faces', 'objects'];
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -56,9 +67,23 @@ export async function analyzeVideoFaces(
   const state = options.resumeFrom
     ? validateResumeState(options.resumeFrom, reader.totalFrames)
     : initialFaceState(reader.totalFrames);
-  const detector = await FaceDetector.create({ threads, scoreThreshold: options.scoreThreshold });
+  const analytics = options.analytics ?? ['faces'];
+  if (!analytics.some((a) => VIDEO_ANALYTICS.includes(a))) {
+    throw new KadrError('KADR_ERR_CONFIG', 'nothing to analyse: analytics must name faces, objects or both');
+  }
+  const detector = analytics.includes('faces')
+    ? await FaceDetector.create({ threads, scoreThreshold: options.scoreThreshold })
+    : undefined;
+  const objects = analytics.includes('objects') ? await ObjectDetector.create({ threads }) : undefined;
+  if (objects) {
+    state.personsMax ??= 0;
+    state.objects ??= {};
+  }
+  const scaler = new PlanarScaler();
   try {
-    const size = detector.sizeFor(reader.width, reader.height);
+    const objectSize = objects?.sizeFor(reader.width, reader.height);
+    // Frames come at the face detector's size; without faces, at the object detector's.
+    const size = detector?.sizeFor(reader.width, reader.height) ?? objectSize!;
     const startIndex = state.nextFrameIndex;
     let analysed = 0;
     let lastReport = performance.now();
@@ -69,7 +94,16 @@ export async function analyzeVideoFaces(
         fromIndex: startIndex,
       })) {
         signal?.throwIfAborted();
-        const faces = await detector.detectPlanar(frame, size);
+        const faces = detector ? await detector.detectPlanar(frame, size as DetectionSize) : [];
+        if (objects && objectSize) {
+          const same = frame.width === objectSize.width && frame.height === objectSize.height;
+          const picture = same ? frame : scaler.scale(frame, objectSize.width, objectSize.height);
+          const found = await objects.detectPlanar(picture, objectSize);
+          recordObjects(
+            state,
+            found.map((o) => COCO_CLASSES[o.classId]!),
+          );
+        }
         recordFrame(state, frame.frameIndex, secondOf(frame.offsetTicks, reader.timeBase), faces.length);
         analysed++;
         const now = performance.now();
@@ -96,6 +130,8 @@ export async function analyzeVideoFaces(
     await onProgress?.(cloneFaceState(state));
     return state;
   } finally {
-    await detector.close();
+    scaler.close();
+    await detector?.close();
+    await objects?.close();
   }
 }

@@ -8,7 +8,7 @@
  */
 import { KadrError } from '../core/index.js';
 import { bgrToPlanarBgr } from '../media/index.js';
-import { detectionSize, type DetectionSize } from './detection-size.js';
+import { DEFAULT_MAX_SIDE, detectionSize, type DetectionSize } from './detection-size.js';
 import { FACE_DETECTOR_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';
 import {
@@ -23,10 +23,10 @@ import {
 export interface FaceDetectorOptions {
   /** onnxruntime intra-op threads (default 1: one video per core). */
   threads?: number;
-  /** Keep faces scoring at least this (default 0.9, OpenCV's default; models/README.md). */
+  /** Keep faces scoring at least this (default DEFAULT_SCORE_THRESHOLD, docs/analytics-evaluation.md). */
   scoreThreshold?: number;
   nmsThreshold?: number;
-  /** Longest side the frame is scaled to before detection (default 640). */
+  /** Longest side the frame is scaled to before detection (default DEFAULT_MAX_SIDE). */
   maxSide?: number;
 }
 
@@ -63,7 +63,7 @@ export class FaceDetector {
       session,
       scoreThreshold,
       options.nmsThreshold ?? DEFAULT_NMS_THRESHOLD,
-      options.maxSide ?? 640,
+      options.maxSide ?? DEFAULT_MAX_SIDE,
     );
   }
 

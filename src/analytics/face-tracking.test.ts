@@ -40,3 +40,25 @@ test('two detections never take the same track', () => {
   assert.equal(u.trackIds.filter((id) => id === a).length, 1);
   assert.equal(new Set(u.trackIds).size, 2);
 });
+
+test('a hard cut ends every track: the same box after it is a new track', () => {
+  const t = new FaceTracker();
+  const a = t.update(0, [box(100, 100)]).trackIds[0]!;
+  assert.equal(t.update(1, [box(100, 100)]).trackIds[0], a);
+  assert.deepEqual(t.cut(), [a]);
+  const b = t.update(2, [box(100, 100)]).trackIds[0]!;
+  assert.notEqual(b, a);
+  // and the new track continues normally after the cut
+  assert.equal(t.update(3, [box(102, 100)]).trackIds[0], b);
+});
+
+test('split gives the face a new id that the following frames continue; the old id is gone', () => {
+  const t = new FaceTracker();
+  const a = t.update(0, [box(100, 100)]).trackIds[0]!;
+  t.update(1, [box(101, 100)]);
+  const b = t.split(a);
+  assert.notEqual(b, a);
+  assert.equal(t.update(2, [box(102, 100)]).trackIds[0], b);
+  assert.deepEqual(t.finish(), [b]);
+  assert.throws(() => t.split(a), RangeError);
+});

@@ -2,7 +2,9 @@
  * Follows faces from frame to frame: a detection continues the track whose last box overlaps it
  * most (IoU), greedily, best pairs first; a track that finds no face for `maxGapFrames` frames ends.
  * A face that leaves and comes back starts a new track; the embeddings join them again later
- * (face-clustering.ts). Pure: no pixels, no model.
+ * (face-clustering.ts). Two things end tracks early, decided by the caller: a hard cut (`cut`, from
+ * scene-cut.ts), after which the face at the same place may be someone else, and a face that no longer
+ * looks like the track's (`split`, from the embedding check in track-identity.ts). Pure: no pixels, no model.
  */
 import { iou } from './nms.js';
 
@@ -78,6 +80,25 @@ export class FaceTracker {
       return true;
     });
     return { trackIds, ended };
+  }
+
+  /**
+   * A hard cut before `frameIndex`: every track ends now, so that no track continues into the next shot
+   * however well a face there overlaps one of the last shot.
+   */
+  cut(): number[] {
+    return this.finish();
+  }
+
+  /**
+   * The face that continued `trackId` is someone else: the track ends (the caller ends it) and the face
+   * goes on under a new id, which is returned.
+   */
+  split(trackId: number): number {
+    const track = this.active.find((t) => t.id === trackId);
+    if (!track) throw new RangeError(`no active track ${trackId}`);
+    track.id = this.nextId++;
+    return track.id;
   }
 
   /** Ends every track (end of the video). */

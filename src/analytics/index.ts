@@ -2,8 +2,18 @@
  * Public surface of src/analytics: video analytics on top of src/media. It knows no database or queue;
  * callers persist what it returns.
  */
-export { analyzeVideoFaces, type AnalyzeFacesOptions } from './face-analysis.js';
-export { initialFaceState, validateResumeState, type FaceAnalysisState } from './face-analysis-state.js';
+export {
+  analyzeVideoFaces,
+  VIDEO_ANALYTICS,
+  type AnalyzeFacesOptions,
+  type VideoAnalytic,
+} from './face-analysis.js';
+export {
+  initialFaceState,
+  validateResumeState,
+  type FaceAnalysisState,
+  type ObjectCount,
+} from './face-analysis-state.js';
 export { FaceDetector, type FaceDetectorOptions, type PlanarBgr } from './face-detector.js';
 export type { FaceDetection } from './yunet-decode.js';
 export { detectionSize, type DetectionSize } from './detection-size.js';
@@ -23,3 +33,11 @@ export {
   meanEmbedding,
 } from './embedding-distance.js';
 export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';
+export {
+  ObjectDetector,
+  DEFAULT_OBJECT_SCORE,
+  type ObjectDetectorOptions,
+  type ObjectInputSize,
+} from './object-detector.js';
+export type { ObjectDetection } from './yolox-decode.js';
+export { COCO_CLASSES, PERSON_CLASS, type CocoClass } from './coco-classes.js';

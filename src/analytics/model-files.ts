@@ -16,3 +16,6 @@ export const FACE_DETECTOR_MODEL = 'face_detection_yunet_s_dynamic.onnx';
 
 /** dlib ResNet-29 face embedding (128-d) converted from face-api.js; aligned 150×150 RGB chips in. */
 export const FACE_EMBEDDER_MODEL = 'face_recognition_dlib_resnet29_faceapi.onnx';
+
+/** YOLOX-nano, 80 COCO classes, fixed 416×416 input (models/README.md). */
+export const OBJECT_DETECTOR_MODEL = 'object_detection_yolox_nano_416.onnx';

@@ -1,6 +1,7 @@
 /**
- * A camera's recording, by absolute time: the segments and gaps between two times, and the frame
- * shown at a time (JPEG, or JSON with its wallclock, PTS and segment). Each handler is one call into
+ * A camera's recording, by absolute time: the segments and gaps between two times, the frame
+ * shown at a time (JPEG, or JSON with its wallclock, PTS and segment), and a group of cameras put in
+ * step over a window (POST /align). Each handler is one call into
  * app/ (CameraPlayback); the camera registry's own routes are elsewhere.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -8,6 +9,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { CameraPlayback } from '../app/index.js';
 import {
+  AlignBody,
+  AlignResult,
   CameraParams,
   FrameInfo,
   FrameQuery,
@@ -45,6 +48,26 @@ export const cameraRecordingsRoutes: FastifyPluginAsyncTypebox<CameraRecordingsR
         request.params.id,
         isoTime('from', request.query.from),
         isoTime('to', request.query.to),
+      ),
+  );
+
+  app.post(
+    '/align',
+    {
+      schema: {
+        tags,
+        summary: 'A group of cameras in step over a time window, from their recorded wallclocks',
+        description:
+          "The common instant is the latest first frame in the window; for each camera, the segment holding its frame then and the time after that segment's first frame (docs/align.md). 404 when a camera recorded nothing in the window.",
+        body: AlignBody,
+        response: { 200: AlignResult, ...errorResponses },
+      },
+    },
+    async (request) =>
+      playback.align(
+        request.body.cameras,
+        isoTime('from', request.body.from),
+        isoTime('to', request.body.to),
       ),
   );
 

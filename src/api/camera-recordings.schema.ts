@@ -50,3 +50,43 @@ export const FrameInfo = Type.Object({
     description: "whose clock frameTime is: the camera's (RTCP sender reports) or kadr's receive time",
   }),
 });
+
+export const AlignBody = Type.Object(
+  {
+    cameras: Type.Array(Type.String({ format: 'uuid' }), {
+      minItems: 2,
+      maxItems: 64,
+      description: 'the cameras of the group',
+    }),
+    from: IsoTime('start of the window'),
+    to: IsoTime('end of the window (an hour after from at most)'),
+  },
+  { additionalProperties: false },
+);
+
+export const AlignResult = Type.Object({
+  common: Type.Object({
+    wallclock: Type.String({ description: 'the common instant: the latest first frame in the window' }),
+    wallclockMs: Type.Number({ description: 'the same, ms since 1970' }),
+    end: Type.String({ description: 'the last moment every camera has a frame of, in the window' }),
+  }),
+  offsets: Type.Array(
+    Type.Object({
+      cameraId: Type.String(),
+      segmentId: Type.String({ description: 'the segment holding the frame at the common instant' }),
+      key: Type.String({ description: 'its object key' }),
+      offsetMs: Type.Number({
+        description: "time after the segment's first frame at which the common instant lies",
+      }),
+      errorMs: Type.Number({
+        description: 'estimated error of offsetMs (half a frame interval + wallclock jitter)',
+      }),
+      method: Type.Literal('wallclock'),
+      clock: Type.Union([Type.Literal('rtcp'), Type.Literal('received')], {
+        description: "whose clock: the camera's (RTCP sender reports) or kadr's receive time",
+      }),
+      frameIndex: Type.Integer({ description: 'presentation index in the segment of the frame then' }),
+      frameIntervalMs: Type.Number(),
+    }),
+  ),
+});

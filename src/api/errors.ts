@@ -54,6 +54,7 @@ const fastifyCodes: Record<string, { status: number; code: KadrErrorCode }> = {
   FST_PARTS_LIMIT: { status: 413, code: 'KADR_ERR_UPLOAD_TOO_LARGE' },
   FST_INVALID_MULTIPART_CONTENT_TYPE: { status: 415, code: 'KADR_ERR_VALIDATION' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'KADR_ERR_VALIDATION' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'KADR_ERR_UPLOAD_TOO_LARGE' },
   FST_MP_PREMATURE_CLOSE: { status: 400, code: 'KADR_ERR_VALIDATION' },
 };
 

@@ -19,6 +19,8 @@ import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
+import { ingestRoutes } from './ingest.routes.js';
+import { cameraGroupsRoutes } from './camera-groups.routes.js';
 import { liveRoutes } from './live.routes.js';
 import { livePageRoutes } from './live-page.routes.js';
 import { LiveStream } from './live.schema.js';
@@ -143,6 +145,8 @@ export async function buildServer(
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
+      await api.register(ingestRoutes, { ingest: app.ingest, frameMaxBytes: config.ingestFrameMaxBytes });
+      await api.register(cameraGroupsRoutes, { groups: app.cameraGroups, triggers: app.cameraTriggers });
       await api.register(liveRoutes, { live: app.live, hls: app.hls });
       await api.register(onvifRoutes, { onvif: app.onvif });
     },

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ProfilesService, VideoEvent, VideosService } from '../app/index.js';
+import type { ProfilesService, VideoDto, VideoEvent, VideosService } from '../app/index.js';
 import { KadrError } from '../core/errors.js';
 import { HttpKadrError } from './errors.js';
 import {
@@ -54,7 +54,18 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
       }
       const items = [];
       let autoProfiles = false;
+      let analytics: VideoDto['analytics'] = ['faces'];
       for await (const part of multipartParts(request)) {
+        if (part.type === 'field' && part.fieldname === 'analytics') {
+          analytics = parseAnalytics(part.value);
+          // Files sent before the field get it too, as long as their analysis has not started.
+          await videos.setAnalytics(
+            items.map((v) => v.id),
+            analytics,
+          );
+          for (const v of items) v.analytics = analytics;
+          continue;
+        }
         if (part.type === 'field' && part.fieldname === 'autoProfiles') {
           autoProfiles = parseFormBoolean(part.value, 'autoProfiles');
           // Files sent before the field: set them too (their job reads the flag only once the face
@@ -73,6 +84,7 @@ export const videosRoutes: FastifyPluginAsyncTypebox<VideosRoutesOptions> = asyn
           filename: part.filename,
           contentType: part.mimetype || null,
           stream: part.file,
+          analytics,
         });
         if (autoProfiles) await opts.profiles?.enableAutoProfiles([video.id]);
         items.push(video);
@@ -284,6 +296,24 @@ function malformedMultipart(e: unknown): unknown {
 }
 
 /** A form field meant as a boolean: true/false, 1/0, on/off, yes/no. */
+/** The upload's `analytics` field: a comma-separated list of faces and objects, each at most once. */
+function parseAnalytics(value: unknown): VideoDto['analytics'] {
+  const names = String(value)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  const known = ['faces', 'objects'] as const;
+  const bad = names.find((n) => !(known as readonly string[]).includes(n));
+  if (bad !== undefined || names.length === 0) {
+    throw new KadrError(
+      'KADR_ERR_VALIDATION',
+      `form field analytics must list faces and/or objects, got '${String(value).slice(0, 40)}'`,
+      { hint: 'send analytics=faces, analytics=objects or analytics=faces,objects' },
+    );
+  }
+  return known.filter((k) => names.includes(k));
+}
+
 function parseFormBoolean(value: unknown, name: string): boolean {
   const v = String(value).trim().toLowerCase();
   if (['true', '1', 'on', 'yes'].includes(v)) return true;

@@ -37,6 +37,25 @@ export const Video = Type.Object(
     facesPerSecond: Type.Union([Type.Array(Type.Integer({ minimum: 0 })), Type.Null()], {
       description: 'faces detected in each second of the video; set when status is done',
     }),
+    analytics: Type.Array(Type.Unsafe<'faces' | 'objects'>({ type: 'string', enum: ['faces', 'objects'] }), {
+      description: "what the video is analysed for: the upload's analytics field",
+    }),
+    personsMax: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description: 'with objects: the most people seen in one frame (so far while processing); null without',
+    }),
+    objects: Type.Union(
+      [
+        Type.Record(
+          Type.String(),
+          Type.Object({
+            max: Type.Integer({ minimum: 0, description: 'most of this class in one frame' }),
+            frames: Type.Integer({ minimum: 0, description: 'frames where it was seen' }),
+          }),
+        ),
+        Type.Null(),
+      ],
+      { description: 'with objects: per COCO class name (person, car, ...) its counts; null without' },
+    ),
     error: Type.Union([Type.String(), Type.Null()], { description: 'why the video failed, for a person' }),
     errorCode: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),
@@ -96,6 +115,13 @@ export const UploadBody = Type.Object(
         default: false,
         description:
           'build people profiles from the faces (true / false); put it before the files so that it applies from the start',
+      }),
+    ),
+    analytics: Type.Optional(
+      Type.String({
+        default: 'faces',
+        description:
+          'what to detect, comma-separated: faces, objects (people and the 80 COCO classes) or faces,objects; put it before the files',
       }),
     ),
   },

@@ -12,6 +12,7 @@ import {
   CamerasRepository,
   CameraRecordingsRepository,
   CameraExportsRepository,
+  CameraGroupsRepository,
   openDatabase,
   ProfilesRepository,
   VideosRepository,
@@ -24,9 +25,10 @@ import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
 import { createPeopleStep, ProfilesService } from './profiles/index.js';
-import { CameraSecrets, CamerasService } from './cameras/index.js';
+import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
+import { IngestService } from './ingest/index.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
 
@@ -41,8 +43,13 @@ export interface KadrApp {
   /** A camera's recording by absolute time (segments written by a RecordingManager). */
   readonly cameraPlayback: CameraPlayback;
   readonly cameraExports: CameraExports;
+  readonly cameraGroups: CameraGroups;
+  /** Triggered recordings of a camera group (clips that start at one instant). */
+  readonly cameraTriggers: CameraTriggers;
   /** What a viewer can watch live (empty until the composition root hands in the runtime). */
   readonly live: LiveViewsPort;
+  /** JPEG frames posted over HTTP, encoded into recordings as they arrive (docs/ingest.md). */
+  readonly ingest: IngestService;
   /** The LL-HLS muxers over `live`, one per stream and quality while someone watches. */
   readonly hls: HlsMuxers;
   /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
@@ -171,7 +178,31 @@ export async function createApp(
     });
     if (options.roles.api) await cameraExports.recover();
     cleanups.push(() => cameraExports.drain());
+    const groupsRepo = new CameraGroupsRepository(db.pool);
+    const cameraGroups = new CameraGroups(groupsRepo);
+    const cameraTriggers = new CameraTriggers({
+      triggers: groupsRepo,
+      groups: cameraGroups,
+      cameras,
+      recordings,
+      exports: cameraExports,
+      playback: cameraPlayback,
+      segmentMs: config.cameraSegmentMs,
+      log: log.child({ module: 'camera-triggers' }),
+    });
+    if (options.roles.api) await cameraTriggers.recover();
+    // Before the exports drain (cleanups run in reverse): a trigger waiting stops queuing exports.
+    cleanups.push(() => cameraTriggers.close());
     const live = new LiveViewsPort();
+    const ingest = new IngestService({
+      store,
+      spoolDir: path.join(config.dataDir, 'ingest-spool'),
+      idleMs: config.ingestIdleMs,
+      log: log.child({ module: 'ingest' }),
+    });
+    if (options.roles.api) ingest.start();
+    live.useIngest(ingest);
+    cleanups.push(() => ingest.close());
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
     cleanups.push(() => hls.close());
     const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
@@ -185,7 +216,10 @@ export async function createApp(
       db,
       cameraPlayback,
       cameraExports,
+      cameraGroups,
+      cameraTriggers,
       live,
+      ingest,
       hls,
       onvif,
       stop,

@@ -4,13 +4,15 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FaceAnalysisState } from '../analytics/index.js';
+import type { FaceAnalysisState, VideoAnalytic } from '../analytics/index.js';
 import { KadrError, type KadrErrorCode } from '../core/errors.js';
 
 export interface FaceAnalysisRun {
   input: string;
   resumeFrom?: FaceAnalysisState | undefined;
   threads: number;
+  /** What to detect (default faces). */
+  analytics?: readonly VideoAnalytic[];
   signal: AbortSignal;
   onProgress(state: FaceAnalysisState): void;
 }
@@ -57,7 +59,13 @@ export function runFaceAnalysis(run: FaceAnalysisRun): Promise<FaceAnalysisState
       } else result = msg;
     });
     child.once('spawn', () => {
-      child.send({ type: 'start', input: run.input, resumeFrom: run.resumeFrom, threads: run.threads });
+      child.send({
+        type: 'start',
+        input: run.input,
+        resumeFrom: run.resumeFrom,
+        threads: run.threads,
+        analytics: run.analytics,
+      });
       if (run.signal.aborted) onAbort();
       else run.signal.addEventListener('abort', onAbort, { once: true });
     });

@@ -24,6 +24,11 @@ export {
   CREDENTIAL_MAX_LENGTH,
   RETENTION_MAX_HOURS,
   URL_MAX_LENGTH,
+  CameraGroups,
+  CameraTriggers,
+  MAX_GROUP_CAMERAS,
+  MAX_PRE_ROLL_S,
+  MAX_TRIGGER_DURATION_S,
 } from './cameras/index.js';
 export type {
   CameraDto,
@@ -38,6 +43,8 @@ export type {
   CameraNodesOptions,
   CameraSnapshot,
   OwnedCameras,
+  CameraGroupDto,
+  CameraTriggerDto,
 } from './cameras/index.js';
 export {
   RecordingManager,
@@ -53,6 +60,8 @@ export {
 } from './cameras/camera-playback.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
 export { LiveViewsPort } from './live/index.js';
+export { IngestService, INGEST_NAME, MAX_OPEN_SESSIONS } from './ingest/index.js';
+export type { IngestLive, IngestRecording, IngestStatus } from './ingest/index.js';
 export { HlsMuxers, multivariantPlaylist, type HlsMuxer, type HlsVariant } from './live/index.js';
 export { OnvifService, DISCOVERY_TIMEOUT_MS, ONVIF_TIMEOUT_MS } from './onvif/index.js';
 export type {

@@ -67,6 +67,8 @@ export function progressOf(
     framesProcessed: state.framesProcessed,
     facesSoFar: state.facesSoFar,
     framesWithFaces: state.framesWithFaces,
+    personsMax: state.personsMax ?? null,
+    objectCounts: state.objects ?? null,
     resumeState: state,
   };
 }
@@ -145,6 +147,7 @@ export function createVideoAnalysisHandler(deps: VideoAnalysisDeps): JobHandler<
         input,
         resumeFrom: latest,
         threads: deps.threads,
+        analytics: row.analytics,
         signal: stop.signal,
         onProgress: (s) => {
           latest = s;

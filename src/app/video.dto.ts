@@ -1,5 +1,5 @@
 /** What clients see of a video: the row without the worker bookkeeping (claim, resume state). */
-import type { VideoRow, VideoStage, VideoStatus } from '../db/index.js';
+import type { ObjectCounts, VideoAnalyticKind, VideoRow, VideoStage, VideoStatus } from '../db/index.js';
 
 export interface VideoDto {
   id: string;
@@ -20,6 +20,12 @@ export interface VideoDto {
   framesWithFaces: number;
   /** Faces detected in each second of the video (index = second); set when done. */
   facesPerSecond: number[] | null;
+  /** What the video is analysed for: faces, objects or both (the upload's `analytics`). */
+  analytics: VideoAnalyticKind[];
+  /** With objects: the most people seen in one frame so far; null without. */
+  personsMax: number | null;
+  /** With objects: per COCO class, the most in one frame and the frames it was seen in; null without. */
+  objects: ObjectCounts | null;
   error: string | null;
   errorCode: string | null;
   createdAt: string;
@@ -43,6 +49,9 @@ export function toVideoDto(r: VideoRow): VideoDto {
     facesSoFar: r.facesSoFar,
     framesWithFaces: r.framesWithFaces,
     facesPerSecond: r.status === 'done' ? r.facesPerSecond : null,
+    analytics: r.analytics,
+    personsMax: r.personsMax,
+    objects: r.objectCounts,
     error: r.error,
     errorCode: r.errorCode,
     createdAt: r.createdAt.toISOString(),

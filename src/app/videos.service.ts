@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { KadrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { VideoRow, VideoStatus, VideosRepository } from '../db/index.js';
+import type { VideoAnalyticKind, VideoRow, VideoStatus, VideosRepository } from '../db/index.js';
 import { queues, type JobQueue } from '../jobs/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { containerTypeOf, SNIFF_BYTES } from './container-type.js';
@@ -18,6 +18,8 @@ export interface UploadFile {
   filename: string;
   contentType: string | null;
   stream: Readable;
+  /** What to analyse it for (default faces). */
+  analytics?: VideoAnalyticKind[];
 }
 
 export interface VideoPage {
@@ -140,7 +142,14 @@ export class VideosService {
     }
     let row: VideoRow;
     try {
-      row = await this.deps.repo.insert({ id, filename, contentType, sizeBytes: size, objectKey: key });
+      row = await this.deps.repo.insert({
+        id,
+        filename,
+        contentType,
+        sizeBytes: size,
+        objectKey: key,
+        analytics: file.analytics ?? ['faces'],
+      });
     } catch (error) {
       // Never a stored file without its row: nothing could reach it through the API.
       await this.deps.store.delete(key).catch(() => undefined);
@@ -149,6 +158,11 @@ export class VideosService {
     await this.deps.queue.send(queues.videoAnalyze, { videoId: id });
     this.deps.log.info('video uploaded', { video: id, filename, bytes: size });
     return toVideoDto(row);
+  }
+
+  /** Sets the analytics of videos of one upload that are still queued (the field came after their files). */
+  async setAnalytics(ids: readonly string[], analytics: VideoAnalyticKind[]): Promise<void> {
+    await this.deps.repo.setAnalytics(ids, analytics);
   }
 
   async list(q: { page: number; size: number; status?: VideoStatus | undefined }): Promise<VideoPage> {

@@ -14,7 +14,7 @@ test('defaults: loopback 8080, ./data, one video per core', () => {
   assert.equal(c.objectsDir, path.resolve('data', 'objects'));
   assert.equal(c.concurrency, os.availableParallelism());
   assert.equal(c.databaseUrl, undefined);
-  assert.equal(c.profileDistance, 0.6);
+  assert.equal(c.profileDistance, 0.55);
   assert.ok(Object.isFrozen(c));
   assert.ok(Object.isFrozen(loadConfig({}, {})));
 });

@@ -124,7 +124,8 @@ export function readFfmpegLog(env: Environment): FfmpegLogLevel {
   return raw as FfmpegLogLevel;
 }
 
-export const DEFAULT_PROFILE_DISTANCE = 0.6;
+/** Chosen on the evaluation set (docs/analytics-evaluation.md); the same as SAME_PERSON_DISTANCE in src/analytics. */
+export const DEFAULT_PROFILE_DISTANCE = 0.55;
 
 /**
  * KADR_PROFILE_DISTANCE, the Euclidean embedding distance under which two faces are the same person

@@ -46,6 +46,10 @@ export interface ServerConfig {
    * undefined when unset (with the embedded database kadr then keeps a key file in dataDir).
    */
   readonly secretKey: Buffer | undefined;
+  /** An ingest session with no frame for this long is finished (KADR_INGEST_IDLE_SECONDS, default 30). */
+  readonly ingestIdleMs: number;
+  /** Largest JPEG frame an ingest session takes (KADR_INGEST_FRAME_MAX_BYTES, default 16M). */
+  readonly ingestFrameMaxBytes: number;
 }
 
 /** Server values given on the command line; undefined means "not given". */
@@ -122,6 +126,14 @@ export function readServerConfig(env: Environment, flags: ServerFlags): ServerCo
       ? integer('KADR_CAMERA_SEGMENT_SECONDS', env.KADR_CAMERA_SEGMENT_SECONDS, 1, 3600)
       : 60) * 1000;
 
+  const ingestIdleMs =
+    (env.KADR_INGEST_IDLE_SECONDS
+      ? integer('KADR_INGEST_IDLE_SECONDS', env.KADR_INGEST_IDLE_SECONDS, 1, 86_400)
+      : 30) * 1000;
+  const ingestFrameMaxBytes = env.KADR_INGEST_FRAME_MAX_BYTES
+    ? byteSize('KADR_INGEST_FRAME_MAX_BYTES', env.KADR_INGEST_FRAME_MAX_BYTES)
+    : 16 * 1024 ** 2;
+
   const logLevelRaw = env.KADR_LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
     throw invalid('KADR_LOG_LEVEL', logLevelRaw, `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -145,6 +157,8 @@ export function readServerConfig(env: Environment, flags: ServerFlags): ServerCo
     cameraSegmentMs,
     profileDistance: readProfileDistance(env),
     secretKey: readSecretKey(env),
+    ingestIdleMs,
+    ingestFrameMaxBytes,
   });
 }
 

@@ -5,7 +5,15 @@ export { migrations } from './migrations/index.js';
 export type { Migration } from './migrations/index.js';
 export { freePort, startEmbeddedPostgres } from './embedded-postgres.js';
 export { VideosRepository } from './videos.repository.js';
-export type { VideoRow, VideoStatus, VideoStage, VideoProgress, NewVideo } from './videos.repository.js';
+export type {
+  VideoRow,
+  VideoStatus,
+  VideoStage,
+  VideoProgress,
+  NewVideo,
+  VideoAnalyticKind,
+  ObjectCounts,
+} from './videos.repository.js';
 export { ProfilesRepository } from './profiles.repository.js';
 export type {
   ProfileRow,
@@ -27,3 +35,10 @@ export { CameraExportsRepository } from './camera-exports.repository.js';
 export type { CameraExportRow, CameraExportStatus } from './camera-exports.repository.js';
 export { CameraLeasesRepository } from './camera-leases.repository.js';
 export type { NodeRow, ClaimedLease, CameraPlacement } from './camera-leases.repository.js';
+export { CameraGroupsRepository } from './camera-groups.repository.js';
+export type {
+  CameraGroupRow,
+  CameraTriggerRow,
+  CameraTriggerStatus,
+  GroupWriteProblem,
+} from './camera-groups.repository.js';

@@ -8,6 +8,10 @@ import type pg from 'pg';
 export type VideoStatus = 'queued' | 'processing' | 'paused' | 'done' | 'failed' | 'cancelled';
 /** The pass of the analysis: face counts, then (uploads with autoProfiles) people profiles. */
 export type VideoStage = 'faces' | 'people';
+/** What a video is analysed for (the upload's `analytics`). */
+export type VideoAnalyticKind = 'faces' | 'objects';
+/** Per COCO class: the most seen in one frame and the frames it was seen in. */
+export type ObjectCounts = Record<string, { max: number; frames: number }>;
 
 export interface VideoRow {
   id: string;
@@ -24,6 +28,10 @@ export interface VideoRow {
   facesSoFar: number;
   framesWithFaces: number;
   facesPerSecond: number[] | null;
+  analytics: VideoAnalyticKind[];
+  /** Object analysis only: the most people in one frame so far. */
+  personsMax: number | null;
+  objectCounts: ObjectCounts | null;
   resumeState: unknown;
   error: string | null;
   errorCode: string | null;
@@ -47,6 +55,9 @@ export interface VideoProgress {
   framesProcessed: number;
   facesSoFar: number;
   framesWithFaces: number;
+  /** Object analysis only (null or absent otherwise). */
+  personsMax?: number | null;
+  objectCounts?: ObjectCounts | null;
   resumeState: unknown;
 }
 
@@ -56,6 +67,8 @@ export interface NewVideo {
   contentType: string | null;
   sizeBytes: number;
   objectKey: string;
+  /** Default: faces. */
+  analytics?: VideoAnalyticKind[];
 }
 
 interface DbRow {
@@ -73,6 +86,9 @@ interface DbRow {
   faces_so_far: number;
   frames_with_faces: number;
   faces_per_second: number[] | null;
+  analytics: VideoAnalyticKind[];
+  persons_max: number | null;
+  object_counts: ObjectCounts | null;
   resume_state: unknown;
   error: string | null;
   error_code: string | null;
@@ -101,6 +117,9 @@ function toRow(r: DbRow): VideoRow {
     facesSoFar: r.faces_so_far,
     framesWithFaces: r.frames_with_faces,
     facesPerSecond: r.faces_per_second,
+    analytics: r.analytics,
+    personsMax: r.persons_max,
+    objectCounts: r.object_counts,
     resumeState: r.resume_state,
     error: r.error,
     errorCode: r.error_code,
@@ -121,11 +140,20 @@ export class VideosRepository {
 
   async insert(v: NewVideo): Promise<VideoRow> {
     const res = await this.pool.query<DbRow>(
-      `INSERT INTO videos (id, filename, content_type, size_bytes, object_key, status)
-       VALUES ($1, $2, $3, $4, $5, 'queued') RETURNING *`,
-      [v.id, v.filename, v.contentType, v.sizeBytes, v.objectKey],
+      `INSERT INTO videos (id, filename, content_type, size_bytes, object_key, status, analytics)
+       VALUES ($1, $2, $3, $4, $5, 'queued', $6) RETURNING *`,
+      [v.id, v.filename, v.contentType, v.sizeBytes, v.objectKey, v.analytics ?? ['faces']],
     );
     return one(res)!;
+  }
+
+  /** Sets what queued videos are analysed for (an upload's `analytics` field sent after its files). */
+  async setAnalytics(ids: readonly string[], analytics: readonly VideoAnalyticKind[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      `UPDATE videos SET analytics = $2, updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'queued'`,
+      [ids, analytics],
+    );
   }
 
   async get(id: string): Promise<VideoRow | null> {
@@ -165,7 +193,7 @@ export class VideosRepository {
       ? await this.pool.query<{ status: VideoStatus }>(
           `UPDATE videos SET heartbeat_at = now(), progress = $3, total_frames = $4, frames_processed = $5,
              faces_so_far = $6, frames_with_faces = $7, resume_state = $8, stage = $9, stage_progress = $10,
-             updated_at = now()
+             persons_max = $11, object_counts = $12, updated_at = now()
            WHERE id = $1 AND claim_token = $2 RETURNING status`,
           [
             id,
@@ -178,6 +206,8 @@ export class VideosRepository {
             JSON.stringify(p.resumeState),
             p.stage,
             p.stageProgress,
+            p.personsMax ?? null,
+            p.objectCounts ? JSON.stringify(p.objectCounts) : null,
           ],
         )
       : await this.pool.query<{ status: VideoStatus }>(
@@ -191,6 +221,7 @@ export class VideosRepository {
     const res = await this.pool.query(
       `UPDATE videos SET status = 'done', progress = 100, stage = NULL, stage_progress = 100, total_frames = $3, frames_processed = $4,
          faces_so_far = $5, frames_with_faces = $6, faces_per_second = $7, resume_state = NULL,
+         persons_max = $8, object_counts = $9,
          claim_token = NULL, heartbeat_at = NULL, finished_at = now(), updated_at = now()
        WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
       [
@@ -201,6 +232,8 @@ export class VideosRepository {
         p.facesSoFar,
         p.framesWithFaces,
         JSON.stringify(facesPerSecond),
+        p.personsMax ?? null,
+        p.objectCounts ? JSON.stringify(p.objectCounts) : null,
       ],
     );
     return res.rowCount === 1;

@@ -42,7 +42,12 @@ function rng(seed: number): () => number {
   };
 }
 
-function picture(spec: SyntheticVideoSpec, n: number, ptsMs: number): Buffer {
+/** The yuv420p picture of frame `n` (its number as the pattern and as digits, with `ptsMs`). */
+export function syntheticPicture(
+  spec: Pick<SyntheticVideoSpec, 'width' | 'height' | 'hue'>,
+  n: number,
+  ptsMs: number,
+): Buffer {
   const { width: w, height: h } = spec;
   const ySize = w * h;
   const cw = w / 2;
@@ -99,7 +104,7 @@ export async function writeSyntheticVideo(
       }
     };
     for (let n = 0; n < spec.frames; n++) {
-      const frame = Frame.fromVideoBuffer(picture(spec, n, (pts * 1000) / spec.timescale), {
+      const frame = Frame.fromVideoBuffer(syntheticPicture(spec, n, (pts * 1000) / spec.timescale), {
         width: spec.width,
         height: spec.height,
         format: AV_PIX_FMT_YUV420P,

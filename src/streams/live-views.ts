@@ -34,8 +34,9 @@ export const H264_QUALITY = 'h264';
 export interface LiveViewInfo {
   /** The camera's name (or a served file's mount name): what URLs carry. */
   name: string;
-  kind: 'camera' | 'file';
-  /** The camera's id; null for a served file. */
+  /** 'ingest': an open JPEG ingest session (listed by the app, not by LiveViews). */
+  kind: 'camera' | 'file' | 'ingest';
+  /** The camera's id; null for a served file or an ingest session. */
   cameraId: string | null;
   /** The qualities a viewer may choose, "original" first. */
   qualities: string[];

@@ -9,3 +9,8 @@ export * from './probe.js';
 export * from './compare.js';
 export * from './same-moment.js';
 export * from './video-ref.js';
+export * from './align-correlate.js';
+export * from './align-signature.js';
+export * from './align.js';
+export * from './align-output.js';
+export * from './align-window.js';

@@ -11,6 +11,8 @@ import type { CameraRecordingsRepository, CameraSegmentRow } from '../../db/inde
 import { encodeImage } from '../../media/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import {
+  alignTracksByWallclock,
+  type CameraTrack,
   FrameLookup,
   frameAtWallclock,
   readFrameIndexFile,
@@ -38,6 +40,24 @@ export interface CameraFrameInfo {
   index: number;
   /** Whose clock frameTime is: the camera's (RTCP sender reports) or kadr's receive time. */
   clock: 'rtcp' | 'received';
+}
+
+/** The longest window a group may be aligned over (every segment's index in it is read). */
+export const MAX_ALIGN_SPAN_MS = 3600 * 1000;
+
+export interface CameraAlignment {
+  common: { wallclock: string; wallclockMs: number; end: string };
+  offsets: {
+    cameraId: string;
+    segmentId: string;
+    key: string;
+    offsetMs: number;
+    errorMs: number;
+    method: 'wallclock';
+    clock: 'rtcp' | 'received';
+    frameIndex: number;
+    frameIntervalMs: number;
+  }[];
 }
 
 const iso = (ms: number) => new Date(Math.floor(ms)).toISOString();
@@ -75,6 +95,60 @@ export class CameraPlayback {
         key: s.objectKey,
       })),
       gaps: gaps.map((g) => ({ from: iso(g.fromMs), to: iso(g.toMs), reason: g.reason })),
+    };
+  }
+
+  /**
+   * A group of cameras in step over [fromMs, toMs) (docs/align.md): the common instant (the latest
+   * first frame in the window), and for each camera the segment holding its frame then and the
+   * offset into it, from the recordings' stored wallclocks.
+   */
+  async align(cameraIds: string[], fromMs: number, toMs: number): Promise<CameraAlignment> {
+    if (!(toMs > fromMs)) throw new KadrError('KADR_ERR_VALIDATION', '`to` must be after `from`');
+    if (toMs - fromMs > MAX_ALIGN_SPAN_MS) {
+      throw new KadrError('KADR_ERR_VALIDATION', 'from..to may span an hour at most', {
+        hint: 'align a shorter window: the common instant is its latest first frame',
+      });
+    }
+    if (new Set(cameraIds).size !== cameraIds.length) {
+      throw new KadrError('KADR_ERR_VALIDATION', 'a camera is named twice');
+    }
+    const tracks: (CameraTrack & { rows: Map<string, CameraSegmentRow> })[] = [];
+    for (const id of cameraIds) {
+      await this.requireCamera(id);
+      const rows = await this.repo.segmentsBetween(id, fromMs, toMs);
+      const segments: IndexedSegment[] = [];
+      for (const [i, row] of rows.entries()) {
+        const index = await this.index(row);
+        segments.push({
+          label: row.id,
+          index: row.wallclockFrom === 'rtcp' ? index : withReceiveClock(index),
+          continuesPrevious: row.startedReason === 'rollover' && i > 0,
+        });
+      }
+      tracks.push({ name: id, segments, rows: new Map(rows.map((r) => [r.id, r])) });
+    }
+    const aligned = alignTracksByWallclock(tracks, fromMs, toMs);
+    return {
+      common: {
+        wallclock: iso(aligned.commonMs),
+        wallclockMs: aligned.commonMs,
+        end: iso(aligned.endMs),
+      },
+      offsets: aligned.offsets.map((o, i) => {
+        const row = tracks[i]!.rows.get(o.segment)!;
+        return {
+          cameraId: o.name,
+          segmentId: row.id,
+          key: row.objectKey,
+          offsetMs: o.offsetMs,
+          errorMs: o.errorMs,
+          method: 'wallclock' as const,
+          clock: row.wallclockFrom,
+          frameIndex: o.frameIndex,
+          frameIntervalMs: o.frameIntervalMs,
+        };
+      }),
     };
   }
 

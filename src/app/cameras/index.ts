@@ -20,3 +20,12 @@ export {
   RETENTION_MAX_HOURS,
 } from './camera-fields.js';
 export { URL_MAX_LENGTH } from './camera-url.js';
+export { CameraGroups, MAX_GROUP_CAMERAS } from './camera-groups.js';
+export type { CameraGroupDto } from './camera-groups.js';
+export {
+  CameraTriggers,
+  DEFAULT_TRIGGER_DURATION_S,
+  MAX_PRE_ROLL_S,
+  MAX_TRIGGER_DURATION_S,
+} from './camera-triggers.js';
+export type { CameraTriggerDto, TriggerCameraResult } from './camera-triggers.js';

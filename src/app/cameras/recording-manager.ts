@@ -115,12 +115,24 @@ export class RecordingManager {
     };
     this.running.set(cameraId, run);
     const log = this.log.child({ camera: cameraId });
+    // Subscribed before the repair below: the recording starts at the keyframe the hub keeps now (a
+    // trigger's pre-roll, docs/cameras.md "Groups and triggers"), not at one that comes meanwhile.
+    let early: HubSubscription<MediaUnit> | undefined;
+    try {
+      early = this.o.feeds.subscribe(cameraId);
+    } catch {
+      // Not running yet: the recorder subscribes when it is.
+    }
     await this.repair(cameraId, log);
     const recorder = new Recorder({
       url: `camera:${cameraId}`,
       source: hubRecorderSource({
         name: `camera ${cameraId}`,
-        open: () => this.o.feeds.subscribe(cameraId),
+        open: () => {
+          const sub = early ?? this.o.feeds.subscribe(cameraId);
+          early = undefined;
+          return sub;
+        },
         stream: () => this.o.feeds.stream?.(cameraId) ?? null,
       }),
       store: this.o.store,
@@ -137,12 +149,15 @@ export class RecordingManager {
         run.writes = run.writes.then(() => this.save(cameraId, run, log));
       },
     });
-    run.done = recorder.run(stop.signal).then(
-      (result) => {
-        if (result.pending.length) log.warn('segments left in the spool', { pending: result.pending });
-      },
-      (error: unknown) => log.error('recording failed', { error: (error as Error).message }),
-    );
+    run.done = recorder
+      .run(stop.signal)
+      .then(
+        (result) => {
+          if (result.pending.length) log.warn('segments left in the spool', { pending: result.pending });
+        },
+        (error: unknown) => log.error('recording failed', { error: (error as Error).message }),
+      )
+      .finally(() => early?.close());
   }
 
   /** Stops recording a camera: its last segment is finished, stored and written down first. */

@@ -134,13 +134,14 @@ export class ProfilesService {
       if (!(await tx.lockVideo(videoId))) return null; // deleted meanwhile: nothing to attach to
       const known = (await tx.embeddings()).map((p) => ({ id: p.id, embeddings: p.embeddings }));
       // Matched against everything known, this video's earlier run included: re-processing finds
-      // the same profiles, then what the earlier run stored is replaced.
+      // the same profiles, then what the earlier run stored is replaced. Not against the profiles this
+      // video's own people create here: clustering already found those people different, and matching
+      // them again merged two people of one video into one profile (docs/analytics-evaluation.md).
       const resolved: { person: VideoPerson; profileId: string; isNew: boolean }[] = [];
       for (const person of result.people) {
         const match = matchProfile(person.embeddings, known, this.deps.sameDistance);
         const profileId = match?.profileId ?? randomUUID();
         resolved.push({ person, profileId, isNew: !match });
-        if (!match) known.push({ id: profileId, embeddings: person.embeddings.map((e) => Array.from(e)) });
       }
       await tx.clearVideo(videoId);
       const byProfile = new Map<string, VideoPerson[]>();

@@ -1,5 +1,5 @@
 /**
- * `kadr camera add|list|show|rm|record-start|record-stop`: the camera registry of a running kadr
+ * `kadr camera add|list|show|rm|record-start|record-stop|group`: the camera registry of a running kadr
  * server, over its HTTP API (docs/cameras.md). A camera is named by its id or by its name.
  */
 import { loadConfig } from '../../config/index.js';
@@ -7,6 +7,7 @@ import { KadrError } from '../../core/errors.js';
 import { apiClient, type ApiClient } from '../api-client.js';
 import { flag, stringOption, type Command, type ParsedArgs } from '../command.js';
 import { toJson } from '../output.js';
+import { cameraGroup, groupUsage } from './camera-group.js';
 
 interface CameraJson {
   id: string;
@@ -24,7 +25,7 @@ interface CameraJson {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SUBCOMMANDS = ['add', 'list', 'show', 'rm', 'record-start', 'record-stop'];
+const SUBCOMMANDS = ['add', 'list', 'show', 'rm', 'record-start', 'record-stop', 'group'];
 
 const usage = `usage: kadr camera <subcommand> [options]
 
@@ -36,6 +37,7 @@ const usage = `usage: kadr camera <subcommand> [options]
   rm <id|name>           remove a camera
   record-start <id|name> switch recording on
   record-stop <id|name>  switch recording off
+${groupUsage}
 
   --server <url>         the kadr server (default http://127.0.0.1:8080)
   --json                 print the API's JSON instead of a table
@@ -58,6 +60,9 @@ export const cameraCommand: Command = {
     password: { type: 'string' },
     'max-age-hours': { type: 'string' },
     'max-bytes': { type: 'string' },
+    at: { type: 'string' },
+    duration: { type: 'string' },
+    'pre-roll': { type: 'string' },
   },
   async run(args, io) {
     const [sub, ...rest] = args.positionals;
@@ -67,6 +72,15 @@ export const cameraCommand: Command = {
         sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`,
         { hint: `one of ${SUBCOMMANDS.join(', ')}; see 'kadr camera --help'` },
       );
+    }
+    const client = () =>
+      apiClient(stringOption(args, 'server') ?? 'http://127.0.0.1:8080', loadConfig().client.token);
+    const json = flag(args, 'json');
+    const print = (value: unknown, human: () => string) =>
+      io.out.write(json ? `${toJson(value)}\n` : human());
+    if (sub === 'group') {
+      const c = client();
+      return cameraGroup(c, args, rest, (ref) => idOf(c, ref), print);
     }
     const wanted = sub === 'add' ? 2 : sub === 'list' ? 0 : 1;
     if (rest.length !== wanted) {
@@ -78,17 +92,10 @@ export const cameraCommand: Command = {
         },
       );
     }
-    const client = apiClient(
-      stringOption(args, 'server') ?? 'http://127.0.0.1:8080',
-      loadConfig().client.token,
-    );
-    const json = flag(args, 'json');
-    const print = (value: unknown, human: () => string) =>
-      io.out.write(json ? `${toJson(value)}\n` : human());
-
+    const api = client();
     switch (sub) {
       case 'add': {
-        const camera = await client.request<CameraJson>(
+        const camera = await api.request<CameraJson>(
           'POST',
           '/api/cameras',
           addBody(rest[0]!, rest[1]!, args),
@@ -97,29 +104,26 @@ export const cameraCommand: Command = {
         return 0;
       }
       case 'list': {
-        const { items } = await client.request<{ items: CameraJson[] }>('GET', '/api/cameras');
+        const { items } = await api.request<{ items: CameraJson[] }>('GET', '/api/cameras');
         print(items, () => table(items));
         return 0;
       }
       case 'show': {
-        const camera = await client.request<CameraJson>(
-          'GET',
-          `/api/cameras/${await idOf(client, rest[0]!)}`,
-        );
+        const camera = await api.request<CameraJson>('GET', `/api/cameras/${await idOf(api, rest[0]!)}`);
         print(camera, () => details(camera));
         return 0;
       }
       case 'rm': {
-        const id = await idOf(client, rest[0]!);
-        await client.request('DELETE', `/api/cameras/${id}`);
+        const id = await idOf(api, rest[0]!);
+        await api.request('DELETE', `/api/cameras/${id}`);
         print({ id, removed: true }, () => `removed ${rest[0]!}\n`);
         return 0;
       }
       default: {
         const action = sub === 'record-start' ? 'start' : 'stop';
-        const camera = await client.request<CameraJson>(
+        const camera = await api.request<CameraJson>(
           'POST',
-          `/api/cameras/${await idOf(client, rest[0]!)}/recording/${action}`,
+          `/api/cameras/${await idOf(api, rest[0]!)}/recording/${action}`,
         );
         print(camera, () => `${camera.name}: recording ${camera.recording ? 'on' : 'off'}\n`);
         return 0;

@@ -32,6 +32,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./same-moment.js')).sameMomentCommand,
   },
   {
+    name: 'align',
+    summary: 'put videos of one scene in step: offsets (wallclock or content), trimmed copies, a mosaic',
+    load: async () => (await import('./align.js')).alignCommand,
+  },
+  {
     name: 'index',
     summary: 'the per-frame table: index, PTS, time, keyframe, decode order, byte position',
     load: async () => (await import('./index-table.js')).indexCommand,
@@ -60,6 +65,11 @@ export const commands: CommandEntry[] = [
     name: 'rtsp-serve',
     summary: 'serve video files over RTSP, each at rtsp://HOST:PORT/<name>',
     load: async () => (await import('./rtsp-serve.js')).rtspServeCommand,
+  },
+  {
+    name: 'push',
+    summary: 'send JPEG frames (test pattern, a folder, a V4L2 camera) to a kadr server as a recording',
+    load: async () => (await import('./push.js')).pushCommand,
   },
   {
     name: 'record',

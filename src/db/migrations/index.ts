@@ -5,6 +5,8 @@ import { sql as m003 } from './003-video-stage.js';
 import { sql as m004 } from './004-cameras.js';
 import { sql as m005 } from './005-camera-recordings.js';
 import { sql as m006 } from './006-camera-leases.js';
+import { sql as m007 } from './007-video-analytics.js';
+import { sql as m008 } from './008-camera-groups.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +21,6 @@ export const migrations: Migration[] = [
   { version: 4, name: '004-cameras', sql: m004 },
   { version: 5, name: '005-camera-recordings', sql: m005 },
   { version: 6, name: '006-camera-leases', sql: m006 },
+  { version: 7, name: '007-video-analytics', sql: m007 },
+  { version: 8, name: '008-camera-groups', sql: m008 },
 ];

@@ -23,9 +23,9 @@ export interface LiveSource {
   restart(): Promise<void>;
 }
 
-/** mounts: name -> 'h264' | 'h265' | 'h264-heavy' (noise at about 5 Mbit/s). */
+/** mounts: name -> 'h264' | 'h265' | 'h264-heavy' (noise at about 5 Mbit/s) | 'h264-gop3' (a keyframe every 3 s). */
 export async function startLiveSource(
-  mounts: Record<string, 'h264' | 'h265' | 'h264-heavy'>,
+  mounts: Record<string, 'h264' | 'h265' | 'h264-heavy' | 'h264-gop3'>,
   port?: number,
 ): Promise<LiveSource> {
   const p = port ?? (await freePort());

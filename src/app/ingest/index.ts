@@ -1,0 +1,3 @@
+export { IngestService, INGEST_NAME, MAX_OPEN_SESSIONS } from './ingest.service.js';
+export type { IngestServiceOptions, IngestLive } from './ingest.service.js';
+export type { IngestRecording, IngestStatus, IngestState, IngestEndReason } from './ingest-session.js';
