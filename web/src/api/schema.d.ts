@@ -101,6 +101,11 @@ export interface paths {
              * @default false
              */
             autoProfiles?: boolean;
+            /**
+             * @description what to detect, comma-separated: faces, objects (people and the 80 COCO classes) or faces,objects; put it before the files
+             * @default faces
+             */
+            analytics?: string;
           };
         };
       };
@@ -1980,6 +1985,128 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/align': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A group of cameras in step over a time window, from their recorded wallclocks
+     * @description The common instant is the latest first frame in the window; for each camera, the segment holding its frame then and the time after that segment's first frame (docs/align.md). 404 when a camera recorded nothing in the window.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description the cameras of the group */
+            cameras: string[];
+            /** @description start of the window: ISO 8601 with a zone */
+            from: string;
+            /** @description end of the window (an hour after from at most): ISO 8601 with a zone */
+            to: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              common: {
+                /** @description the common instant: the latest first frame in the window */
+                wallclock: string;
+                /** @description the same, ms since 1970 */
+                wallclockMs: number;
+                /** @description the last moment every camera has a frame of, in the window */
+                end: string;
+              };
+              offsets: {
+                cameraId: string;
+                /** @description the segment holding the frame at the common instant */
+                segmentId: string;
+                /** @description its object key */
+                key: string;
+                /** @description time after the segment's first frame at which the common instant lies */
+                offsetMs: number;
+                /** @description estimated error of offsetMs (half a frame interval + wallclock jitter) */
+                errorMs: number;
+                /** @enum {string} */
+                method: 'wallclock';
+                /** @description whose clock: the camera's (RTCP sender reports) or kadr's receive time */
+                clock: 'rtcp' | 'received';
+                /** @description presentation index in the segment of the frame then */
+                frameIndex: number;
+                frameIntervalMs: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/cameras/{id}/frame': {
     parameters: {
       query?: never;
@@ -2265,6 +2392,1219 @@ export interface paths {
               /** @description wallclock of the first frame shown, ISO 8601 with ms, once done */
               firstFrameTime: string | null;
               /** @description why it failed */
+              error: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ingest': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every ingest session open now or ended in the last hour */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              sessions: {
+                id: string;
+                name: string;
+                /** @description spooled: the store was down, the recording is stored when it is back */
+                state: 'open' | 'finishing' | 'finished' | 'spooled' | 'failed';
+                createdAt: string;
+                /** @description frames added */
+                frames: number;
+                rejected: {
+                  outOfOrder: number;
+                  duplicate: number;
+                  corrupt: number;
+                };
+                width: number | null;
+                height: number | null;
+                firstFrameTime: string | null;
+                lastFrameTime: string | null;
+                endReason: 'finish' | 'idle' | 'shutdown' | 'error' | (never | null);
+                recording: {
+                  /** @description path or s3:// URL of the recording, as `kadr frame` and `kadr index` take it */
+                  key: string;
+                  /** @description its key in the object store */
+                  objectKey: string;
+                  /** @description key of its frame index */
+                  indexKey: string;
+                  frames: number;
+                  /** @description capture time of the first frame, ISO 8601 with ms */
+                  firstFrameTime: string;
+                  /** @description capture time of the last frame, ISO 8601 with ms */
+                  lastFrameTime: string;
+                  width: number;
+                  height: number;
+                  bytes: number;
+                } | null;
+                error: string | null;
+                /** @description live subscribers of the session */
+                viewers: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Open an ingest session: JPEG frames posted to it become one H.264 recording */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description what the source is called (the recording is stored under ingest/<name>/) */
+            name: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              name: string;
+              /** @description spooled: the store was down, the recording is stored when it is back */
+              state: 'open' | 'finishing' | 'finished' | 'spooled' | 'failed';
+              createdAt: string;
+              /** @description frames added */
+              frames: number;
+              rejected: {
+                outOfOrder: number;
+                duplicate: number;
+                corrupt: number;
+              };
+              width: number | null;
+              height: number | null;
+              firstFrameTime: string | null;
+              lastFrameTime: string | null;
+              endReason: 'finish' | 'idle' | 'shutdown' | 'error' | (never | null);
+              recording: {
+                /** @description path or s3:// URL of the recording, as `kadr frame` and `kadr index` take it */
+                key: string;
+                /** @description its key in the object store */
+                objectKey: string;
+                /** @description key of its frame index */
+                indexKey: string;
+                frames: number;
+                /** @description capture time of the first frame, ISO 8601 with ms */
+                firstFrameTime: string;
+                /** @description capture time of the last frame, ISO 8601 with ms */
+                lastFrameTime: string;
+                width: number;
+                height: number;
+                bytes: number;
+              } | null;
+              error: string | null;
+              /** @description live subscribers of the session */
+              viewers: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ingest/{id}/frames': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Add one frame: a JPEG body, its capture time in X-Capture-Time
+     * @description X-Capture-Time: ISO 8601 with ms and a zone (2026-12-05T10:00:00.040Z); the frame's PTS is that time minus the first frame's. 409 for a time at or before the last frame's (out of order, duplicate), 400 for a body that is not a whole JPEG, 413 above KADR_INGEST_FRAME_MAX_BYTES; the session goes on after each.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          'x-capture-time'?: string;
+        };
+        path: {
+          /** @description the ingest session id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description 0-based index of the frame in the recording */
+              frame: number;
+              /** @description its PTS: ms after the first frame */
+              ptsMs: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ingest/{id}/finish': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Finish the session: the recording is stored, its key and frame times returned
+     * @description 409 when no frame was added (nothing is stored); 503 when the store is down (the recording is kept in the spool and stored later). Finishing again returns the same recording.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the ingest session id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description path or s3:// URL of the recording, as `kadr frame` and `kadr index` take it */
+              key: string;
+              /** @description its key in the object store */
+              objectKey: string;
+              /** @description key of its frame index */
+              indexKey: string;
+              frames: number;
+              /** @description capture time of the first frame, ISO 8601 with ms */
+              firstFrameTime: string;
+              /** @description capture time of the last frame, ISO 8601 with ms */
+              lastFrameTime: string;
+              width: number;
+              height: number;
+              bytes: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ingest/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An ingest session: state, frames added and refused, and its recording once finished */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the ingest session id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              name: string;
+              /** @description spooled: the store was down, the recording is stored when it is back */
+              state: 'open' | 'finishing' | 'finished' | 'spooled' | 'failed';
+              createdAt: string;
+              /** @description frames added */
+              frames: number;
+              rejected: {
+                outOfOrder: number;
+                duplicate: number;
+                corrupt: number;
+              };
+              width: number | null;
+              height: number | null;
+              firstFrameTime: string | null;
+              lastFrameTime: string | null;
+              endReason: 'finish' | 'idle' | 'shutdown' | 'error' | (never | null);
+              recording: {
+                /** @description path or s3:// URL of the recording, as `kadr frame` and `kadr index` take it */
+                key: string;
+                /** @description its key in the object store */
+                objectKey: string;
+                /** @description key of its frame index */
+                indexKey: string;
+                frames: number;
+                /** @description capture time of the first frame, ISO 8601 with ms */
+                firstFrameTime: string;
+                /** @description capture time of the last frame, ISO 8601 with ms */
+                lastFrameTime: string;
+                width: number;
+                height: number;
+                bytes: number;
+              } | null;
+              error: string | null;
+              /** @description live subscribers of the session */
+              viewers: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/camera-groups': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every camera group, by name */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                name: string;
+                cameras: string[];
+                createdAt: string;
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a camera group (409 when the name is taken, 404 when a camera does not exist) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description a camera name rule: e.g. "train-7" */
+            name: string;
+            /** @description the cameras of the group, by id, in this order */
+            cameras: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              name: string;
+              cameras: string[];
+              createdAt: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/camera-groups/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One camera group */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the group id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              name: string;
+              cameras: string[];
+              createdAt: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove a camera group (its cameras and recordings stay) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the group id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Rename a group or replace its cameras */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the group id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description a camera name rule: e.g. "train-7" */
+            name?: string;
+            /** @description the cameras of the group, by id, in this order */
+            cameras?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              name: string;
+              cameras: string[];
+              createdAt: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/camera-groups/{id}/trigger': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record every camera of the group from one instant: a frame-exact clip per camera
+     * @description Cameras not recording are switched on at once (their kept GOP is the pre-roll) and off again after the window; each clip is a clip export from at - preRoll to at + duration. 202 with the trigger; follow it at the Location.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the group id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description the trigger instant, ISO 8601 with a zone, within an hour of now (default: now) */
+            at?: string;
+            /** @description how long each clip runs after the trigger instant (default 30) */
+            durationSeconds?: number;
+            /** @description how long each clip starts before the trigger instant (default 0); more than the GOP kept in memory needs continuous recording */
+            preRollSeconds?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              groupId: string | null;
+              /** @description the trigger instant, ISO 8601 with ms */
+              at: string;
+              preRollSeconds: number;
+              durationSeconds: number;
+              status: 'recording' | 'exporting' | 'done' | 'failed';
+              progress: number;
+              cameras: {
+                cameraId: string;
+                exportId: string | null;
+                status: 'pending' | 'done' | 'failed';
+                /** @description object key of the clip (MP4) in the object store */
+                key: string | null;
+                frames: number | null;
+                /** @description wallclock of the clip's first frame shown (the one at at - preRoll) */
+                firstFrameTime: string | null;
+                /** @description wallclock of the frame shown at the trigger instant (at or before it) */
+                triggerFrameTime: string | null;
+                error: string | null;
+              }[];
+              /** @description max - min of the cameras' triggerFrameTime, in ms */
+              spreadMs: number | null;
+              error: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/triggers/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A trigger: status, progress and, once done, each camera's clip and the spread */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the trigger id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              groupId: string | null;
+              /** @description the trigger instant, ISO 8601 with ms */
+              at: string;
+              preRollSeconds: number;
+              durationSeconds: number;
+              status: 'recording' | 'exporting' | 'done' | 'failed';
+              progress: number;
+              cameras: {
+                cameraId: string;
+                exportId: string | null;
+                status: 'pending' | 'done' | 'failed';
+                /** @description object key of the clip (MP4) in the object store */
+                key: string | null;
+                frames: number | null;
+                /** @description wallclock of the clip's first frame shown (the one at at - preRoll) */
+                firstFrameTime: string | null;
+                /** @description wallclock of the frame shown at the trigger instant (at or before it) */
+                triggerFrameTime: string | null;
+                error: string | null;
+              }[];
+              /** @description max - min of the cameras' triggerFrameTime, in ms */
+              spreadMs: number | null;
               error: string | null;
             };
           };
@@ -3067,6 +4407,19 @@ export interface components {
       framesWithFaces: number;
       /** @description faces detected in each second of the video; set when status is done */
       facesPerSecond: number[] | null;
+      /** @description what the video is analysed for: the upload's analytics field */
+      analytics: ('faces' | 'objects')[];
+      /** @description with objects: the most people seen in one frame (so far while processing); null without */
+      personsMax: number | null;
+      /** @description with objects: per COCO class name (person, car, ...) its counts; null without */
+      objects: {
+        [key: string]: {
+          /** @description most of this class in one frame */
+          max: number;
+          /** @description frames where it was seen */
+          frames: number;
+        };
+      } | null;
       /** @description why the video failed, for a person */
       error: string | null;
       errorCode: string | null;
