@@ -50,7 +50,7 @@ const layerRules = layers.map((layer, i) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', '.cache/', 'src/web/dist/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', '.cache/', 'src/web/dist/', 'web/src/api/schema.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash test/harness/install-peers.sh
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p web/tsconfig.json --noEmit
 npx eslint .
 node --import tsx scripts/check-imports.ts
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }

@@ -28,6 +28,7 @@ import { redirectLiveToOwner } from './node-redirect.js';
 import { onvifRoutes } from './onvif.routes.js';
 import { whepRoutes } from './whep.routes.js';
 import type { WebRtcServer } from '../webrtc/index.js';
+import { DEFAULT_WEB_ROOT, isUiPage, sendIndex, webUiRoutes } from './web-ui.routes.js';
 
 /** Open sockets at most (SSE clients included). */
 export const MAX_CONNECTIONS = 1000;
@@ -59,7 +60,11 @@ export const httpLimits = {
 
 export async function buildServer(
   app: KadrApp,
-  options: { logger?: boolean; webrtc?: WebRtcServer } = {},
+  options: {
+    logger?: boolean;
+    webrtc?: WebRtcServer;
+    /** The built web UI (default dist/web). */ webRoot?: string;
+  } = {},
 ): Promise<FastifyInstance> {
   const { config } = app;
   const server = Fastify({
@@ -79,14 +84,17 @@ export async function buildServer(
   server.server.maxConnections = MAX_CONNECTIONS;
 
   registerErrorHandler(server, app.log.child({ module: 'api' }));
+  const webRoot = options.webRoot ?? DEFAULT_WEB_ROOT;
   server.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: {
-        code: 'KADR_ERR_NOT_FOUND',
-        message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
-        hint: 'the API is described at /api/docs',
-      },
-    }),
+    isUiPage(request)
+      ? sendIndex(webRoot, reply)
+      : reply.status(404).send({
+          error: {
+            code: 'KADR_ERR_NOT_FOUND',
+            message: `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
+            hint: 'the API is described at /api/docs',
+          },
+        }),
   );
   redirectLiveToOwner(server, {
     isLocal: (name) => app.live.get(name) !== undefined,
@@ -113,8 +121,8 @@ export async function buildServer(
   });
   await server.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  // No web UI yet: a person who opens the server's address lands on the API's interactive docs.
-  server.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/api/docs', 302));
+  // The web UI: a person who opens the server's address lands on it.
+  webUiRoutes(server, webRoot);
 
   server.get(
     '/api/openapi.json',

@@ -241,13 +241,12 @@ test('a connection that trickles its headers is closed; normal requests are stil
   assert.equal((await fetch(`${kadr.url}/api/videos`, { headers: auth })).status, 200);
 });
 
-test('/ sends a person to the API docs; unknown /api paths stay a JSON 404', async () => {
+test('/ sends a person to the web UI; unknown /api paths stay a JSON 404', async () => {
   const root = await fetch(`${kadr.url}/`, { redirect: 'manual' });
-  assert.equal(root.status, 302);
-  assert.equal(root.headers.get('location'), '/api/docs');
-  const docs = await fetch(`${kadr.url}/`);
-  assert.equal(docs.status, 200);
-  assert.match(docs.headers.get('content-type') ?? '', /html/);
+  assert.equal(root.status, 200);
+  assert.match(root.headers.get('content-type') ?? '', /html/);
+  // The built UI (dist/web), or where it is not built, a page that says how and links the API docs.
+  assert.match(await root.text(), /<div id="app">|npm run build/);
   const unknown = await fetch(`${kadr.url}/api/nothing-here`, { headers: auth });
   assert.equal(unknown.status, 404);
   assert.match(unknown.headers.get('content-type') ?? '', /json/);

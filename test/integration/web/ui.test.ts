@@ -1,0 +1,312 @@
+/**
+ * The web UI in a real browser (Debian's Chromium through playwright-core) against a real
+ * `kadr serve` with PostgreSQL and an API token: every page loads without console errors and
+ * without serious or critical axe-core violations, at 1280x720 and at a phone's width (screenshots
+ * of each kept in the test's temp folder); two videos dropped into the archive upload and reach
+ * done; a camera added through the form (a wrong URL first: the server's message shows at the
+ * field) plays live in its tile, records, and its page shows the frame the API gives for a time; a
+ * profile is edited (a wrong birth date first) and one deleted; the sign-in asks for the token; the
+ * first page's JavaScript stays small.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../api/support/hls-browser.js';
+import { createTestDatabase, type TestDatabase } from '../api/support/database.js';
+import { kadrEnv, startKadr, type KadrProcess } from '../api/support/kadr-process.js';
+import { faceVideo } from '../api/support/test-videos.js';
+import { startLiveSource, type LiveSource } from '../streams/live-peers.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const WEB_DIST = path.join(ROOT, 'dist/web');
+const token = randomBytes(24).toString('hex');
+let tdb: TestDatabase;
+let tmp: string;
+let shots: string;
+let kadr: KadrProcess;
+let browser: Browser;
+let source: LiveSource;
+
+before(async () => {
+  // The UI as `npm run build` builds it (its Vite step), so that the test sees the current sources.
+  await promisify(execFile)(
+    path.join(ROOT, 'node_modules/.bin/vite'),
+    ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+    { cwd: ROOT },
+  );
+  tdb = await createTestDatabase();
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'kadr-web-'));
+  await chmod(tmp, 0o755);
+  shots = path.join(tmp, 'screenshots');
+  await mkdir(shots);
+  kadr = await startKadr(
+    ['serve', '--port', '0', '--data', path.join(tmp, 'data'), '--concurrency', '2', '--rtsp-port', '0'],
+    kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' }),
+  );
+  browser = await launchChromium();
+  source = await startLiveSource({ cam: 'h264' });
+});
+after(async () => {
+  await browser?.close();
+  await kadr?.stop();
+  await source?.kill();
+  await tdb?.drop();
+  // The screenshots stay for a person to look at; the data goes.
+  await rm(path.join(tmp, 'data'), { recursive: true, force: true });
+  console.error(`web UI screenshots: ${shots}`);
+});
+
+/** A page signed in (the token where the UI and the player page read it), collecting console errors. */
+async function openPage(width = 1280, height = 720): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // "Failed to load resource" says which status, not which URL: add it.
+    const text = m.text().startsWith('Failed to load resource')
+      ? `${m.text()} ${m.location().url}`
+      : m.text();
+    // The player page tries WebRTC first and falls back to LL-HLS; where this kadr has no WHEP
+    // route the browser logs that 404, which is the fallback working, not an error of the UI.
+    if (/status of 404 .*\/api\/live\/[^/]+\/whep$/.test(text)) return;
+    errors.push(text);
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(`sessionStorage.setItem('kadr-token', ${JSON.stringify(token)})`);
+  return { page, errors };
+}
+
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations of the page (not of the player page framed in it, tested on its own). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: await axeSource });
+  const violations = (await page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'], iframes: false }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))`,
+  )) as { id: string; impact: string; nodes: string[] }[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).join(', ')}`);
+}
+
+test('the first page stays small: its JavaScript under 200 KB gzipped', async () => {
+  const html = await readFile(path.join(WEB_DIST, 'index.html'), 'utf8');
+  const scripts = [
+    ...html.matchAll(/<(?:script|link rel="modulepreload")[^>]+(?:src|href)="\/(assets\/[^"]+\.js)"/g),
+  ];
+  assert.ok(scripts.length >= 1, html);
+  let gz = 0;
+  for (const [, file] of scripts) gz += gzipSync(await readFile(path.join(WEB_DIST, file!))).length;
+  assert.ok(gz < 200 * 1024, `first page JavaScript: ${gz} bytes gzipped`);
+  console.error(`first page JavaScript: ${(gz / 1024).toFixed(1)} KB gzipped`);
+});
+
+test('kadr serves the UI at /, index.html for its pages, cached assets, JSON 404s for the API', async () => {
+  const page = await fetch(`${kadr.url}/people`, { headers: { accept: 'text/html' } });
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /<div id="app">/);
+  assert.equal((await (await fetch(`${kadr.url}/`)).text()).includes('<div id="app">'), true);
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+  const js = await fetch(`${kadr.url}${asset}`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type')!, /javascript/);
+  assert.match(js.headers.get('cache-control')!, /immutable/);
+  const missing = await fetch(`${kadr.url}/assets/..%2Fpackage.json`);
+  assert.equal(missing.status, 404);
+  const api = await fetch(`${kadr.url}/api/nothing`, { headers: { accept: 'text/html' } });
+  assert.equal(api.status, 404);
+  assert.match(api.headers.get('content-type')!, /json/);
+});
+
+test('without the token the UI asks for it, and a wrong one is refused with a message', async () => {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${kadr.url}/cameras`);
+    await page.getByLabel('API token').fill('wrong-token-wrong-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'KADR_API_TOKEN' }).waitFor();
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Cameras', level: 1 }).waitFor();
+    assert.equal(await page.evaluate(`sessionStorage.getItem('kadr-token')`), token);
+  } finally {
+    await page.close();
+  }
+});
+
+test('archive: two videos dropped at once upload and their analysis reaches done', async () => {
+  const video = await faceVideo();
+  const files = ['lobby.mp4', 'yard.mp4'].map((name) => path.join(tmp, name));
+  for (const f of files) await writeFile(f, video.data);
+  const { page, errors } = await openPage();
+  try {
+    await page.goto(`${kadr.url}/archive`);
+    await page.getByText('No video yet').waitFor();
+    await page.setInputFiles('#video-files', files);
+    for (const name of ['lobby.mp4', 'yard.mp4']) {
+      await page
+        .locator('tr[data-status="done"]', { has: page.getByRole('rowheader', { name }) })
+        .waitFor({ timeout: 60_000 });
+    }
+    const progress = await page
+      .locator('tbody progress')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('value')));
+    assert.deepEqual(progress, ['100', '100']);
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'archive-1280.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('cameras: a wrong URL gets its message at the field; a live camera added through the form plays in its tile, records, and its page shows the frame the API gives for a time', async () => {
+  const { page, errors } = await openPage();
+  try {
+    await page.goto(`${kadr.url}/`);
+    await page.getByText('No camera yet').waitFor();
+    await page.getByLabel('Name').fill('gate');
+    await page.getByLabel('RTSP URL').fill('http://192.0.2.1/gate');
+    await page.getByRole('button', { name: 'Add camera' }).click();
+    const urlError = page.locator('#camera-url-error');
+    await urlError.waitFor();
+    assert.match(await urlError.innerText(), /rtsp/i);
+    assert.equal(await page.getByLabel('RTSP URL').getAttribute('aria-invalid'), 'true');
+
+    await page.getByLabel('RTSP URL').fill(source.url('cam'));
+    await page.getByLabel('Record continuously').check();
+    await page.getByRole('button', { name: 'Add camera' }).click();
+    await page.getByRole('heading', { name: 'gate', level: 2 }).waitFor();
+    assert.equal(await page.locator('#camera-url-error').count(), 0);
+    // The list is read every 5 s: live within two reads, then the tile plays the player page.
+    await page.locator('.state-live').waitFor({ timeout: 15_000 });
+    const player = page.frameLocator('iframe[title="Live picture of gate"]');
+    await player.locator('video').waitFor();
+    await page.waitForFunction(
+      `document.querySelector('iframe').contentDocument?.querySelector('video')?.readyState >= 2`,
+      undefined,
+      { timeout: 20_000 },
+    );
+    await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'cameras-1280.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'gate' }).click();
+    await page.getByRole('heading', { name: 'gate', level: 1 }).waitFor();
+    // Segments are 2 s long: list until the first one is written.
+    const firstSegment = page.getByRole('list', { name: 'Recorded segments' }).getByRole('button').first();
+    for (let i = 0; i < 20 && !(await firstSegment.isVisible()); i++) {
+      await page.getByRole('button', { name: 'List recordings' }).click();
+      await page.waitForTimeout(500);
+    }
+    assert.ok(
+      await firstSegment.isVisible(),
+      await page.locator('section[aria-labelledby="recordings-title"]').innerText(),
+    );
+    await firstSegment.click();
+    const caption = page.locator('figure.frame figcaption');
+    await caption.waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
+      throw new Error(
+        `${String(e)}\n${await page.locator('section[aria-labelledby="frame-title"]').innerText()}`,
+      );
+    });
+    const at = (await page.getByLabel('Time (local, to the millisecond)').inputValue()) as string;
+    const iso = await page.evaluate(`new Date(${JSON.stringify(at)}).toISOString()`);
+    const cameraId = /\/cameras\/([0-9a-f-]+)$/.exec(page.url())![1]!;
+    const frame = (await (
+      await fetch(
+        `${kadr.url}/api/cameras/${cameraId}/frame?at=${encodeURIComponent(iso as string)}&format=json`,
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      )
+    ).json()) as { index: number; ptsTicks: string };
+    const text = await caption.innerText();
+    assert.match(text, new RegExp(`frame ${frame.index} of its segment, PTS ${frame.ptsTicks} `), text);
+    assert.equal(
+      await page
+        .locator('figure.frame img')
+        .evaluate((img) => (img as { naturalWidth: number }).naturalWidth > 0),
+      true,
+    );
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'camera-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await seriousViolations(page), [], 'camera page at 390 px');
+    await page.screenshot({ path: path.join(shots, 'camera-390.png'), fullPage: true });
+    // The browser logs the refused request itself; nothing else may be there.
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0]!, /status of 400 \(Bad Request\) http:\S+\/api\/cameras$/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('people: a wrong birth date gets the server message at its field, a right one is saved, a profile is deleted', async () => {
+  const { page, errors } = await openPage();
+  try {
+    await page.goto(`${kadr.url}/people`);
+    const cards = page.getByRole('listitem');
+    await cards.first().waitFor();
+    const before = await cards.count();
+    assert.ok(before >= 2, `profiles found in the uploaded videos: ${before}`);
+    const card = cards.first();
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await card.getByLabel('Last name').fill('Ivanova');
+    await card.getByLabel('Birth date').fill('2031-02-30');
+    await card.getByRole('button', { name: 'Save' }).click();
+    const birthError = card.locator('.field-error');
+    await birthError.waitFor();
+    assert.equal(await card.getByLabel('Birth date').getAttribute('aria-invalid'), 'true');
+    await card.getByLabel('Birth date').fill('1990-04-21');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByRole('heading', { name: 'Ivanova' }).waitFor();
+    assert.match(await card.innerText(), /born 1990-04-21/);
+    const last = cards.last();
+    await last.getByRole('button', { name: 'Delete…' }).click();
+    await last.getByRole('button', { name: 'Delete this profile for good' }).click();
+    await page.waitForFunction(
+      `document.querySelectorAll('.people [role=listitem]').length === ${before - 1}`,
+    );
+    await page.reload();
+    await cards.first().waitFor();
+    assert.equal(await cards.count(), before - 1, 'the deletion is on the server');
+    assert.match(await cards.first().innerText(), /Ivanova/);
+    // The browser logs the refused request (422) itself; nothing else may be there.
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0]!, /status of 422 \(Unprocessable Entity\) http:\S+\/api\/profiles\/[0-9a-f-]+$/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('every page loads without console errors or serious axe violations, at 1280x720 and on a phone', async () => {
+  for (const [width, height] of [
+    [1280, 720],
+    [390, 844],
+  ] as const) {
+    for (const section of ['cameras', 'archive', 'people']) {
+      const { page, errors } = await openPage(width, height);
+      try {
+        await page.goto(`${kadr.url}/${section}`);
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        // Loaded: the page's "Loading…" placeholder is gone (the archive's event stream never idles).
+        await page.waitForFunction(`!document.querySelector('main').textContent.includes('Loading')`);
+        assert.deepEqual(await seriousViolations(page), [], `${section} at ${width}px`);
+        await page.screenshot({ path: path.join(shots, `${section}-${width}.png`), fullPage: true });
+        assert.deepEqual(errors, [], `${section} at ${width}px`);
+      } finally {
+        await page.close();
+      }
+    }
+  }
+});

@@ -1,0 +1,97 @@
+/** The frame of every page: navigation, sign-in when the API asks for the token, the page of the URL. */
+import { useEffect, useState } from 'preact/hooks';
+import { getToken, setToken, UNAUTHORIZED_EVENT } from './api/client';
+import { SignIn } from './components/sign-in';
+import { ArchivePage } from './pages/archive';
+import { CameraPage } from './pages/camera';
+import { CamerasPage } from './pages/cameras';
+import { PeoplePage } from './pages/people';
+import { navigate, onLinkClick, usePath } from './router';
+
+const sections = [
+  { href: '/cameras', label: 'Cameras' },
+  { href: '/archive', label: 'Archive' },
+  { href: '/people', label: 'People' },
+];
+
+function Page({ path }: { path: string }) {
+  if (path === '/' || path === '/cameras') return <CamerasPage />;
+  const camera = /^\/cameras\/([^/]+)$/.exec(path);
+  if (camera) return <CameraPage id={decodeURIComponent(camera[1]!)} />;
+  if (path === '/archive') return <ArchivePage />;
+  if (path === '/people') return <PeoplePage />;
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        There is no page {path} in kadr's UI. Open <a href="/cameras">the cameras</a>.
+      </p>
+    </section>
+  );
+}
+
+export function App() {
+  const path = usePath();
+  const [signedOut, setSignedOut] = useState(false);
+  // Pages remount after a sign-in, so that they load again with the token.
+  const [session, setSession] = useState(0);
+  useEffect(() => {
+    const ask = () => setSignedOut(true);
+    window.addEventListener(UNAUTHORIZED_EVENT, ask);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, ask);
+  }, []);
+  useEffect(() => {
+    const section = sections.find((s) => path.startsWith(s.href))?.label ?? 'Cameras';
+    document.title = `${section} – kadr`;
+  }, [path]);
+  const current = path === '/' ? '/cameras' : path;
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header>
+        <a class="brand" href="/cameras" onClick={onLinkClick}>
+          kadr
+        </a>
+        <nav aria-label="Sections">
+          {sections.map((s) => (
+            <a
+              key={s.href}
+              href={s.href}
+              onClick={onLinkClick}
+              aria-current={current.startsWith(s.href) ? 'page' : undefined}
+            >
+              {s.label}
+            </a>
+          ))}
+        </nav>
+        {getToken() && !signedOut && (
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              setToken('');
+              setSignedOut(true);
+              navigate(location.pathname);
+            }}
+          >
+            Sign out
+          </button>
+        )}
+      </header>
+      <main id="main">
+        {signedOut ? (
+          <SignIn
+            onSignedIn={() => {
+              setSignedOut(false);
+              setSession((n) => n + 1);
+            }}
+          />
+        ) : (
+          <Page key={`${session}:${path}`} path={path} />
+        )}
+      </main>
+    </>
+  );
+}
