@@ -23,3 +23,11 @@ export {
   meanEmbedding,
 } from './embedding-distance.js';
 export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';
+export { YoloxDetector, cocoClassNames, type ObjectBox, type YoloxOptions } from './yolox-detector.js';
+export {
+  PresenceTracker,
+  type Observation,
+  type PresenceChange,
+  type PresenceType,
+  type TrackedFrame,
+} from './presence-tracker.js';

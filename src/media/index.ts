@@ -38,3 +38,10 @@ export { RtpFileTrack } from './rtp-file-track.js';
 export { writeClip, type ClipRequest, type ClipResult } from './clip-writer.js';
 export { LiveTranscoder, type EncodedPicture, type LiveTranscoderOptions } from './live-transcoder.js';
 export { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
+export {
+  UnitDecoder,
+  bgrToJpeg,
+  isNonReferenceH264,
+  type BgrPicture,
+  type UnitDecoderOptions,
+} from './unit-decoder.js';
