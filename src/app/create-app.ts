@@ -12,6 +12,7 @@ import {
   CamerasRepository,
   CameraRecordingsRepository,
   CameraExportsRepository,
+  LiveAnalyticsRepository,
   openDatabase,
   ProfilesRepository,
   VideosRepository,
@@ -29,6 +30,7 @@ import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
 import { LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
+import { LiveAnalyticsService } from './analytics/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -45,6 +47,8 @@ export interface KadrApp {
   readonly live: LiveViewsPort;
   /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
   readonly onvif: OnvifService;
+  /** Live analytics of cameras and their events (docs/live-analytics.md). */
+  readonly analytics: LiveAnalyticsService;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -169,6 +173,16 @@ export async function createApp(
     });
     if (options.roles.api) await cameraExports.recover();
     cleanups.push(() => cameraExports.drain());
+    const analytics = new LiveAnalyticsService({
+      repo: new LiveAnalyticsRepository(db.pool),
+      profiles: new ProfilesRepository(db.pool),
+      cameras,
+      store,
+      profileDistance: sameDistance,
+      log: log.child({ module: 'live-analytics' }),
+    });
+    await analytics.load();
+    cleanups.push(() => analytics.close());
     const live = new LiveViewsPort();
     const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
     return {
@@ -183,6 +197,7 @@ export async function createApp(
       cameraExports,
       live,
       onvif,
+      analytics,
       stop,
     };
   } catch (error) {

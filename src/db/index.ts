@@ -25,3 +25,12 @@ export type {
 } from './camera-recordings.repository.js';
 export { CameraExportsRepository } from './camera-exports.repository.js';
 export type { CameraExportRow, CameraExportStatus } from './camera-exports.repository.js';
+export { LiveAnalyticsRepository } from './live-analytics.repository.js';
+export type {
+  AnalyticsEventRow,
+  AnalyticsEventType,
+  CameraAnalyticsRow,
+  DetectionFrame,
+  EventFilter,
+  NewAnalyticsEvent,
+} from './live-analytics.repository.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { KadrError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { CameraChanges, CameraRow, CamerasRepository } from '../../db/index.js';
-import type { CameraDto, CameraRetention } from './camera.dto.js';
+import type { CameraAnalyticsDto, CameraDto, CameraRetention } from './camera.dto.js';
 import { checkName, checkPassword, checkUser, retentionColumns, validation } from './camera-fields.js';
 import {
   IDLE_HEALTH,
@@ -300,6 +300,13 @@ export class CamerasService {
     return this.runtime?.health(id) ?? IDLE_HEALTH;
   }
 
+  /** Where the camera object's `analytics` comes from (the live analytics service). */
+  useAnalytics(analyticsOf: (cameraId: string) => CameraAnalyticsDto | null): void {
+    this.analyticsOf = analyticsOf;
+  }
+
+  private analyticsOf: ((cameraId: string) => CameraAnalyticsDto | null) | null = null;
+
   private toDto(row: CameraRow): CameraDto {
     const h = this.health(row.id);
     return {
@@ -324,6 +331,7 @@ export class CamerasService {
         reconnects: h.reconnects,
         skippedUnits: h.skippedUnits,
       },
+      analytics: this.analyticsOf?.(row.id) ?? null,
       rtspUrl: `${this.rtspBase}/${row.name}`,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),

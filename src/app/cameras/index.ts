@@ -1,6 +1,6 @@
 export { CamerasService } from './cameras.service.js';
 export type { CameraInput, CameraUpdate, CamerasServiceOptions } from './cameras.service.js';
-export type { CameraDto, CameraRetention } from './camera.dto.js';
+export type { CameraAnalyticsDto, CameraDto, CameraRetention } from './camera.dto.js';
 export { CameraSecrets } from './camera-secrets.js';
 export type { CameraSecretsOptions, Credentials } from './camera-secrets.js';
 export { CAMERA_STATES, IDLE_HEALTH } from './camera-runtime.js';

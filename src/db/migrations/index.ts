@@ -4,6 +4,7 @@ import { sql as m002 } from './002-profiles.js';
 import { sql as m003 } from './003-video-stage.js';
 import { sql as m004 } from './004-cameras.js';
 import { sql as m005 } from './005-camera-recordings.js';
+import { sql as m006 } from './006-live-analytics.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const migrations: Migration[] = [
   { version: 3, name: '003-video-stage', sql: m003 },
   { version: 4, name: '004-cameras', sql: m004 },
   { version: 5, name: '005-camera-recordings', sql: m005 },
+  { version: 6, name: '006-live-analytics', sql: m006 },
 ];
