@@ -213,8 +213,8 @@ test('person events at the labelled times, the recorded frame is the analysed on
   let cam = (await api('GET', `/api/cameras/${id}`)).json;
   assert.ok(cam.analytics.framesAnalysed >= frames.length - 5, JSON.stringify(cam.analytics));
 
-  // Detached: no new events (the open one is ended at the last frame it was seen in).
-  assert.equal((await api('DELETE', `/api/cameras/${id}/analytics`)).status, 204);
+  // Detached (with the CLI): no new events (the open one is ended at the last frame it was seen in).
+  assert.match(await kadrCamera(['analytics-off', 'hall']), /hall: analytics off/);
   cam = (await api('GET', `/api/cameras/${id}`)).json;
   assert.equal(cam.analytics, null);
   const afterDetach = await eventsOf(id);
@@ -262,6 +262,17 @@ test('person events at the labelled times, the recorded frame is the analysed on
   assert.deepEqual(rec.json.gaps, [], 'the recording has no gap');
   assert.ok(rec.json.segments.length >= 5);
 });
+
+/** `kadr camera ...` against the server, as a user types it; its stdout. */
+async function kadrCamera(args: string[]): Promise<string> {
+  const root = path.resolve(import.meta.dirname, '../../..');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'src/cli/bin.ts'), 'camera', ...args, '--server', kadr.url],
+    { cwd: root, env: kadrEnv({ KADR_TOKEN: token }) },
+  );
+  return stdout;
+}
 
 /** The pid of the server's camera analysis child (the only one in this test). */
 async function analysisPid(serverPid: number): Promise<number> {
