@@ -1,5 +1,5 @@
 /**
- * Live analytics on a camera made of real footage (test/fixtures/live-analytics: a 21 s clip of people
+ * Live analytics on a camera made of real footage (test/fixtures/live-analytics, README there: a 21 s clip of people
  * walking in one by one, looped by `kadr rtsp-serve`, with labels made by looking at its frames), as a
  * user runs it: `kadr serve` with a real PostgreSQL records the camera, analytics attached through the
  * API find people. Checked: the person events start and end at the labelled times (within the sampling
@@ -25,6 +25,8 @@ import { collectSse, type SseCollector } from './support/sse.js';
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/live-analytics');
 const CLIP = path.join(FIXTURES, 'one-by-one-5-26s.mp4');
 const CLIP_FRAMES = 210;
+/** Three people walking towards the camera, faces of 33 to 60 px (Intel IoT sample videos, CC BY 4.0). */
+const FACES = path.join(FIXTURES, 'faces.mp4');
 const CLIP_FPS = 10;
 const FPS = 5;
 /** Small grey pictures to tell frames apart: enough for people walking, cheap to compare. */
@@ -127,9 +129,9 @@ before(async () => {
   );
   tdb = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-live-analytics-'));
-  rtsp = await startKadrRtspServe([CLIP], ['--loop']);
+  rtsp = await startKadrRtspServe([CLIP, FACES], ['--loop']);
   kadr = await startKadr(
-    ['serve', '--port', '0', '--data', dataDir, '--concurrency', '0', '--rtsp-port', '0'],
+    ['serve', '--port', '0', '--data', dataDir, '--concurrency', '1', '--rtsp-port', '0'],
     kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' }),
   );
 });
@@ -281,3 +283,48 @@ async function analysisPid(serverPid: number): Promise<number> {
   assert.ok(line, `no analysis process among the server's children:\n${stdout}`);
   return Number(line.trim().split(/\s+/)[0]);
 }
+
+test('a profile made from a video of the same people is matched live and the event names it', async () => {
+  // The archive analysis makes the profiles (autoProfiles), from the same clip the camera shows.
+  const form = new FormData();
+  form.append('autoProfiles', 'true');
+  form.append('files', new Blob([await readFile(FACES)], { type: 'video/mp4' }), 'faces.mp4');
+  const up = await fetch(`${kadr.url}/api/videos`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(up.status, 201, await up.clone().text());
+  const videoId = ((await up.json()) as any).items[0].id as string;
+  await waitFor(
+    'the upload to be analysed',
+    async () => {
+      const v = (await api('GET', `/api/videos/${videoId}`)).json;
+      assert.ok(!['failed', 'cancelled'].includes(v.status), JSON.stringify(v));
+      return v.status === 'done' ? v : undefined;
+    },
+    60_000,
+  );
+  const profiles = ((await api('GET', '/api/profiles?limit=100')).json.items as any[]).map((p) => p.id);
+  assert.ok(profiles.length >= 1, 'profiles were made from the upload');
+
+  const created = await api('POST', '/api/cameras', { name: 'lobby', url: rtsp.url('faces') });
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.id as string;
+  const attached = await api('PUT', `/api/cameras/${id}/analytics`, { detect: ['faces'], fps: FPS });
+  assert.equal(attached.status, 200, attached.text);
+  const matched = await waitFor(
+    'a face matched to a profile',
+    async () => {
+      const items = (await api('GET', `/api/events?camera=${id}&type=profile`)).json.items as any[];
+      return items[0];
+    },
+    30_000,
+  );
+  assert.ok(profiles.includes(matched.profileId), `the event names a profile: ${JSON.stringify(matched)}`);
+  const byProfile = await api('GET', `/api/events?profile=${matched.profileId}`);
+  assert.ok(byProfile.json.items.some((e: any) => e.id === matched.id));
+  const faceEvents = (await api('GET', `/api/events?camera=${id}&type=face`)).json.items as any[];
+  assert.ok(faceEvents.length >= 1, 'a face event too');
+  assert.equal((await api('DELETE', `/api/cameras/${id}/analytics`)).status, 204);
+});
