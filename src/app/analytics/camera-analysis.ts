@@ -92,22 +92,43 @@ export class CameraAnalysis {
     await this.loop;
   }
 
+  /**
+   * Reads the camera's hub until stopped. The subscription also ends when the camera's URL changes
+   * (the runtime replaces the connection): the analysis then subscribes again; it ends for good when
+   * the camera is gone.
+   */
   private async run(): Promise<void> {
-    const sub = this.o.feeds.subscribe(this.o.cameraId);
-    this.sub = sub;
-    try {
-      for (;;) {
-        const item = await sub.next();
-        if (item === null || this.stopped) return;
-        if (item.kind === 'gap') {
-          this.killChild();
-          continue;
-        }
-        await this.forward(item.unit);
+    while (!this.stopped) {
+      let sub: HubSubscription<MediaUnit>;
+      try {
+        sub = this.o.feeds.subscribe(this.o.cameraId);
+      } catch (error) {
+        this.o.log.info('camera analysis ends: the camera is gone', {
+          camera: this.o.cameraId,
+          error: (error as Error).message,
+        });
+        return;
       }
-    } finally {
-      sub.close();
-      this.killChild();
+      this.sub = sub;
+      try {
+        await this.read(sub);
+      } finally {
+        sub.close();
+        this.killChild();
+      }
+      if (!this.stopped) await new Promise((r) => setTimeout(r, this.o.restartDelayMs ?? 1000));
+    }
+  }
+
+  private async read(sub: HubSubscription<MediaUnit>): Promise<void> {
+    for (;;) {
+      const item = await sub.next();
+      if (item === null || this.stopped) return;
+      if (item.kind === 'gap') {
+        this.killChild();
+        continue;
+      }
+      await this.forward(item.unit);
     }
   }
 
