@@ -5,7 +5,9 @@
  * API find people. Checked: the person events start and end at the labelled times (within the sampling
  * interval); the recording's frame at an event's time is the very picture the analysis saw (matched
  * against the clip's own frames); detaching stops new events and attaching again resumes them; kill -9
- * of the analysis process restarts it while the recording and the camera go on without a gap.
+ * of the analysis process restarts it while the recording and the camera go on without a gap. Then
+ * faces: profiles made by the archive analysis of a face clip (autoProfiles) are matched live on a camera
+ * showing the same people, the event names the profile; the analytics survive a server restart.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
@@ -46,6 +48,9 @@ let kadr: KadrProcess;
 let sse: SseCollector;
 let labels: Labels;
 let clipThumbs: Buffer[];
+let serveArgs: string[];
+const serveEnv = () =>
+  kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' });
 
 const api = (method: string, url: string, body?: unknown) => callApi(kadr.url, token, method, url, body);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,10 +135,8 @@ before(async () => {
   tdb = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-live-analytics-'));
   rtsp = await startKadrRtspServe([CLIP, FACES], ['--loop']);
-  kadr = await startKadr(
-    ['serve', '--port', '0', '--data', dataDir, '--concurrency', '1', '--rtsp-port', '0'],
-    kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' }),
-  );
+  serveArgs = ['serve', '--port', '0', '--data', dataDir, '--concurrency', '1', '--rtsp-port', '0'];
+  kadr = await startKadr(serveArgs, serveEnv());
 });
 after(async () => {
   sse?.stop();
@@ -284,7 +287,7 @@ async function analysisPid(serverPid: number): Promise<number> {
   return Number(line.trim().split(/\s+/)[0]);
 }
 
-test('a profile made from a video of the same people is matched live and the event names it', async () => {
+test('a profile made from a video of the same people is matched live; analytics are attached again after a restart', async () => {
   // The archive analysis makes the profiles (autoProfiles), from the same clip the camera shows.
   const form = new FormData();
   form.append('autoProfiles', 'true');
@@ -326,5 +329,17 @@ test('a profile made from a video of the same people is matched live and the eve
   assert.ok(byProfile.json.items.some((e: any) => e.id === matched.id));
   const faceEvents = (await api('GET', `/api/events?camera=${id}&type=face`)).json.items as any[];
   assert.ok(faceEvents.length >= 1, 'a face event too');
+
+  // Kept in PostgreSQL: a restarted server attaches the analytics again.
+  assert.equal(await kadr.stop(), 0);
+  kadr = await startKadr(serveArgs, serveEnv());
+  await waitFor(
+    'the analytics to run again after a restart',
+    async () => {
+      const a = (await api('GET', `/api/cameras/${id}`)).json.analytics;
+      return a?.running && a.framesAnalysed > 0 ? a : undefined;
+    },
+    30_000,
+  );
   assert.equal((await api('DELETE', `/api/cameras/${id}/analytics`)).status, 204);
 });
