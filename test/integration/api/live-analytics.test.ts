@@ -203,6 +203,14 @@ test('person events at the labelled times, the recorded frame is the analysed on
     `snapshot vs recording ${meanDiff(snapThumb, recordedThumb)}`,
   );
 
+  // Paged: one event a page, the cursor leads to the next; a made-up cursor is the client's 400.
+  const page1 = await api('GET', `/api/events?camera=${id}&limit=1`);
+  assert.equal(page1.json.items[0].id, first.id);
+  const page2 = await api('GET', `/api/events?camera=${id}&limit=1&cursor=${page1.json.next}`);
+  assert.equal(page2.json.items[0].id, second.id);
+  assert.equal((await api('GET', `/api/events?cursor=bm9wZQ`)).status, 400);
+  assert.equal((await api('GET', `/api/events?type=unicorn`)).status, 400);
+
   // The live feed told the same story, and the per-frame detections are there for the time span.
   const phases = sse.events.filter((e) => (e.data as any).id === first.id).map((e) => e.event);
   assert.equal(phases[0], 'start');
