@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -287,12 +287,22 @@ async function kadrCamera(args: string[]): Promise<string> {
   return stdout;
 }
 
-/** The pid of the server's camera analysis child (the only one in this test). */
+/** The pid of the server's camera analysis child (the only one in this test), from /proc. */
 async function analysisPid(serverPid: number): Promise<number> {
-  const { stdout } = await promisify(execFile)('ps', ['-o', 'pid=,args=', '--ppid', String(serverPid)]);
-  const line = stdout.split('\n').find((l) => l.includes('camera-analytics.child'));
-  assert.ok(line, `no analysis process among the server's children:\n${stdout}`);
-  return Number(line.trim().split(/\s+/)[0]);
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== serverPid) continue;
+      const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8');
+      if (cmdline.includes('camera-analytics.child')) return Number(name);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  throw new Error('no analysis process among the server children');
 }
 
 test('a profile made from a video of the same people is matched live; analytics are attached again after a restart', async () => {
