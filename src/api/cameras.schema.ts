@@ -101,6 +101,22 @@ export const Camera = Type.Object(
       reconnects: Type.Integer(),
       skippedUnits: Type.Integer({ description: 'units skipped by slow consumers' }),
     }),
+    analytics: Nullable(
+      Type.Object(
+        {
+          detect: Type.Array(Type.String()),
+          fps: Type.Number(),
+          zones: Nullable(Type.Array(Type.Array(Type.Array(Type.Number())))),
+          running: Type.Boolean({ description: 'analysing now on this server' }),
+          framesAnalysed: Type.Integer(),
+          framesSkipped: Type.Integer({
+            description: 'sampled frames left out while the models were behind',
+          }),
+          restarts: Type.Integer({ description: 'times the analysis process was started again' }),
+        },
+        { description: 'live analytics attached (docs/live-analytics.md); null when none' },
+      ),
+    ),
     rtspUrl: Type.String({ description: "kadr's restream of the camera, on the node that runs it" }),
     node: Nullable(
       Type.Object(

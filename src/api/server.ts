@@ -17,6 +17,8 @@ import { videosRoutes } from './videos.routes.js';
 import { profilesRoutes } from './profiles.routes.js';
 import { Camera } from './cameras.schema.js';
 import { camerasRoutes, metricsRoutes } from './cameras.routes.js';
+import { analyticsRoutes } from './analytics.routes.js';
+import { AnalyticsEvent } from './analytics.schema.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
 import { ingestRoutes } from './ingest.routes.js';
@@ -105,6 +107,7 @@ export async function buildServer(
   server.addSchema(ErrorBody);
   server.addSchema(Camera);
   server.addSchema(LiveStream);
+  server.addSchema(AnalyticsEvent);
 
   await server.register(swagger, {
     openapi: {
@@ -149,6 +152,7 @@ export async function buildServer(
       });
       await api.register(profilesRoutes, { profiles: app.profiles });
       await api.register(camerasRoutes, { cameras: app.cameras });
+      await api.register(analyticsRoutes, { analytics: app.analytics, cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
       await api.register(ingestRoutes, { ingest: app.ingest, frameMaxBytes: config.ingestFrameMaxBytes });

@@ -13,6 +13,7 @@ import {
   CameraRecordingsRepository,
   CameraExportsRepository,
   CameraGroupsRepository,
+  LiveAnalyticsRepository,
   openDatabase,
   ProfilesRepository,
   VideosRepository,
@@ -31,6 +32,7 @@ import { CameraExports } from './cameras/camera-exports.js';
 import { IngestService } from './ingest/index.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
+import { LiveAnalyticsService } from './analytics/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -54,6 +56,8 @@ export interface KadrApp {
   readonly hls: HlsMuxers;
   /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
   readonly onvif: OnvifService;
+  /** Live analytics of cameras and their events (docs/live-analytics.md). */
+  readonly analytics: LiveAnalyticsService;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -193,6 +197,16 @@ export async function createApp(
     if (options.roles.api) await cameraTriggers.recover();
     // Before the exports drain (cleanups run in reverse): a trigger waiting stops queuing exports.
     cleanups.push(() => cameraTriggers.close());
+    const analytics = new LiveAnalyticsService({
+      repo: new LiveAnalyticsRepository(db.pool),
+      profiles: new ProfilesRepository(db.pool),
+      cameras,
+      store,
+      profileDistance: sameDistance,
+      log: log.child({ module: 'live-analytics' }),
+    });
+    await analytics.load();
+    cleanups.push(() => analytics.close());
     const live = new LiveViewsPort();
     const ingest = new IngestService({
       store,
@@ -222,6 +236,7 @@ export async function createApp(
       ingest,
       hls,
       onvif,
+      analytics,
       stop,
     };
   } catch (error) {

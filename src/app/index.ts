@@ -72,3 +72,15 @@ export type {
   OnvifCameraInput,
   OnvifCameraDto,
 } from './onvif/index.js';
+export {
+  LiveAnalyticsService,
+  ANALYTICS_MAX_FPS,
+  EVENTS_MAX_PAGE,
+  EVENT_TYPES,
+  type AnalyticsEventDto,
+  type AnalyticsInput,
+  type AnalyticsFeeds,
+  type EventQuery,
+  type LiveAnalyticsEvent,
+} from './analytics/index.js';
+export type { CameraAnalyticsDto } from './cameras/index.js';

@@ -42,3 +42,12 @@ export type {
   CameraTriggerStatus,
   GroupWriteProblem,
 } from './camera-groups.repository.js';
+export { LiveAnalyticsRepository } from './live-analytics.repository.js';
+export type {
+  AnalyticsEventRow,
+  AnalyticsEventType,
+  CameraAnalyticsRow,
+  DetectionFrame,
+  EventFilter,
+  NewAnalyticsEvent,
+} from './live-analytics.repository.js';

@@ -218,6 +218,12 @@ async function wireCameras(
   });
   closers.push(() => manager.close());
   await app.cameras.useRecording(manager);
+  // Analytics are one more consumer of each camera's hub; they stop before the runtime closes.
+  await app.analytics.useFeeds(
+    { subscribe: (id) => live.acquire(id, 'analytics'), stream: (id) => live.stream(id) },
+    (id) => live.ids.includes(id),
+  );
+  closers.push(() => app.analytics.close());
   manager.startSweeps(RETENTION_SWEEP_MS);
   // Closed before the recorder and the runtime: each camera's last segment is stored, then its
   // lease is given back, so the node that takes it next finds that segment.

@@ -43,3 +43,10 @@ export { DeviceJpegSource, type DeviceJpegOptions } from './device-jpeg.js';
 export { LiveTranscoder, type EncodedPicture, type LiveTranscoderOptions } from './live-transcoder.js';
 export { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
 export { Fmp4FragmentWriter, type Fmp4Fragment } from './fmp4-fragments.js';
+export {
+  UnitDecoder,
+  bgrToJpeg,
+  isNonReferenceH264,
+  type BgrPicture,
+  type UnitDecoderOptions,
+} from './unit-decoder.js';

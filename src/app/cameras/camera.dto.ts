@@ -30,10 +30,26 @@ export interface CameraDto {
     reconnects: number;
     skippedUnits: number;
   };
+  /** The live analytics attached (docs/live-analytics.md); null when none. */
+  analytics: CameraAnalyticsDto | null;
   /** Where kadr restreams the camera: on the node that runs it. */
   rtspUrl: string;
   /** The node that runs the camera (holds its lease); null while none does (docs/nodes.md). */
   node: { id: string; url: string } | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What a camera's live analytics look for, and how many frames they analysed and skipped. */
+export interface CameraAnalyticsDto {
+  detect: string[];
+  fps: number;
+  zones: [number, number][][] | null;
+  /** Analysing now (false where this server does not run the camera). */
+  running: boolean;
+  framesAnalysed: number;
+  /** Sampled frames left out because the models (or the decoder) were behind. */
+  framesSkipped: number;
+  /** Times the analysis process was started again after it died. */
+  restarts: number;
 }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { KadrError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { CameraChanges, CameraPlacement, CameraRow, CamerasRepository } from '../../db/index.js';
-import type { CameraDto, CameraRetention } from './camera.dto.js';
+import type { CameraAnalyticsDto, CameraDto, CameraRetention } from './camera.dto.js';
 import { checkName, checkPassword, checkUser, retentionColumns, validation } from './camera-fields.js';
 import {
   IDLE_HEALTH,
@@ -387,6 +387,13 @@ export class CamerasService implements OwnedCameras {
     return this.runtime?.health(id) ?? IDLE_HEALTH;
   }
 
+  /** Where the camera object's `analytics` comes from (the live analytics service). */
+  useAnalytics(analyticsOf: (cameraId: string) => CameraAnalyticsDto | null): void {
+    this.analyticsOf = analyticsOf;
+  }
+
+  private analyticsOf: ((cameraId: string) => CameraAnalyticsDto | null) | null = null;
+
   private toDto(row: CameraRow, placements?: Map<string, CameraPlacement>): CameraDto {
     const placed = placements?.get(row.id);
     const elsewhere = placed && placed.node.id !== this.nodes?.node.id ? placed : undefined;
@@ -422,6 +429,7 @@ export class CamerasService implements OwnedCameras {
         reconnects: h.reconnects,
         skippedUnits: h.skippedUnits,
       },
+      analytics: this.analyticsOf?.(row.id) ?? null,
       rtspUrl: `${elsewhere ? elsewhere.node.rtspUrl : this.rtspBase}/${row.name}`,
       node: placed ? { id: placed.node.id, url: placed.node.httpUrl } : null,
       createdAt: row.createdAt.toISOString(),

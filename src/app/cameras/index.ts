@@ -1,6 +1,6 @@
 export { CamerasService } from './cameras.service.js';
 export type { CameraInput, CameraUpdate, CamerasServiceOptions } from './cameras.service.js';
-export type { CameraDto, CameraRetention } from './camera.dto.js';
+export type { CameraAnalyticsDto, CameraDto, CameraRetention } from './camera.dto.js';
 export { CameraSecrets } from './camera-secrets.js';
 export { CameraNodes } from './camera-nodes.js';
 export type { CameraNodesOptions, CameraSnapshot, HandoverReason, OwnedCameras } from './camera-nodes.js';

@@ -1,5 +1,5 @@
 /**
- * `kadr camera add|list|show|rm|record-start|record-stop|group`: the camera registry of a running kadr
+ * `kadr camera add|list|show|rm|record-start|record-stop|analytics|analytics-off|group`: the camera registry of a running kadr
  * server, over its HTTP API (docs/cameras.md). A camera is named by its id or by its name.
  */
 import { loadConfig } from '../../config/index.js';
@@ -22,10 +22,21 @@ interface CameraJson {
   lastError: string | null;
   health: Record<string, unknown>;
   rtspUrl: string;
+  analytics: { detect: string[]; fps: number; framesAnalysed: number; framesSkipped: number } | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SUBCOMMANDS = ['add', 'list', 'show', 'rm', 'record-start', 'record-stop', 'group'];
+const SUBCOMMANDS = [
+  'add',
+  'list',
+  'show',
+  'rm',
+  'record-start',
+  'record-stop',
+  'analytics',
+  'analytics-off',
+  'group',
+];
 
 const usage = `usage: kadr camera <subcommand> [options]
 
@@ -37,6 +48,10 @@ const usage = `usage: kadr camera <subcommand> [options]
   rm <id|name>           remove a camera
   record-start <id|name> switch recording on
   record-stop <id|name>  switch recording off
+  analytics <id|name>    attach live analytics, or change them (docs/live-analytics.md)
+      --detect <list>    comma-separated: faces, persons, objects, or COCO classes (car, dog, ...)
+      [--fps <n>]        frames analysed a second (default 5)
+  analytics-off <id|name> detach the live analytics
 ${groupUsage}
 
   --server <url>         the kadr server (default http://127.0.0.1:8080)
@@ -63,6 +78,8 @@ export const cameraCommand: Command = {
     at: { type: 'string' },
     duration: { type: 'string' },
     'pre-roll': { type: 'string' },
+    detect: { type: 'string' },
+    fps: { type: 'string' },
   },
   async run(args, io) {
     const [sub, ...rest] = args.positionals;
@@ -117,6 +134,39 @@ export const cameraCommand: Command = {
         const id = await idOf(api, rest[0]!);
         await api.request('DELETE', `/api/cameras/${id}`);
         print({ id, removed: true }, () => `removed ${rest[0]!}\n`);
+        return 0;
+      }
+      case 'analytics': {
+        const detect = stringOption(args, 'detect');
+        if (!detect)
+          throw new KadrError('KADR_ERR_USAGE', 'analytics needs --detect, e.g. --detect faces,persons');
+        const fpsText = stringOption(args, 'fps');
+        const fps = fpsText === undefined ? undefined : Number(fpsText);
+        if (fps !== undefined && !(fps > 0)) {
+          throw new KadrError('KADR_ERR_USAGE', `--fps must be a number above 0, got '${fpsText}'`);
+        }
+        const camera = await api.request<CameraJson>(
+          'PUT',
+          `/api/cameras/${await idOf(api, rest[0]!)}/analytics`,
+          {
+            detect: detect
+              .split(',')
+              .map((d) => d.trim())
+              .filter(Boolean),
+            ...(fps !== undefined ? { fps } : {}),
+          },
+        );
+        print(
+          camera,
+          () =>
+            `${camera.name}: analytics ${camera.analytics!.detect.join(', ')} at ${camera.analytics!.fps} fps\n`,
+        );
+        return 0;
+      }
+      case 'analytics-off': {
+        const id = await idOf(api, rest[0]!);
+        await api.request('DELETE', `/api/cameras/${id}/analytics`);
+        print({ id, analytics: null }, () => `${rest[0]!}: analytics off\n`);
         return 0;
       }
       default: {
@@ -206,6 +256,12 @@ function details(c: CameraJson): string {
     ['retention', retention.length > 0 ? retention.join(', ') : 'keep everything'],
     ['state', c.lastError ? `${c.state}: ${c.lastError}` : c.state],
     ['restream', c.rtspUrl],
+    [
+      'analytics',
+      c.analytics
+        ? `${c.analytics.detect.join(', ')} at ${c.analytics.fps} fps (${c.analytics.framesAnalysed} analysed, ${c.analytics.framesSkipped} skipped)`
+        : 'off',
+    ],
     ...Object.entries(c.health).map(([k, v]): [string, string] => [k, v === null ? '-' : String(v)]),
   ];
   const width = Math.max(...lines.map(([k]) => k.length));

@@ -7,6 +7,7 @@ import { sql as m005 } from './005-camera-recordings.js';
 import { sql as m006 } from './006-camera-leases.js';
 import { sql as m007 } from './007-video-analytics.js';
 import { sql as m008 } from './008-camera-groups.js';
+import { sql as m009 } from './009-live-analytics.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const migrations: Migration[] = [
   { version: 6, name: '006-camera-leases', sql: m006 },
   { version: 7, name: '007-video-analytics', sql: m007 },
   { version: 8, name: '008-camera-groups', sql: m008 },
+  { version: 9, name: '009-live-analytics', sql: m009 },
 ];
