@@ -105,6 +105,12 @@ interface Running {
 /** Flush a camera's per-frame detections this often. */
 const DETECTIONS_FLUSH_MS = 2000;
 const PROFILES_REFRESH_MS = 10_000;
+/**
+ * How often the analyses follow where the cameras run: with several nodes a camera becomes local when
+ * this node takes its lease (after start, or from a node that died) and stops being local when it
+ * gives it up (docs/nodes.md), so the analysis starts and stops with it.
+ */
+const FOLLOW_MS = 1000;
 
 export class LiveAnalyticsService {
   private readonly settings = new Map<string, AnalyticsSettings>();
@@ -131,6 +137,7 @@ export class LiveAnalyticsService {
     this.isLocal = isLocal;
     for (const id of this.settings.keys()) this.start(id);
     this.timers.push(setInterval(() => void this.flushAll(), DETECTIONS_FLUSH_MS));
+    this.timers.push(setInterval(() => void this.follow(), FOLLOW_MS));
     this.timers.push(setInterval(() => void this.refreshProfiles(), PROFILES_REFRESH_MS));
   }
 
@@ -205,6 +212,16 @@ export class LiveAnalyticsService {
     await this.running.get(cameraId)?.writes;
     await this.flush(cameraId);
     return this.o.repo.detections(cameraId, fromMs, toMs);
+  }
+
+  /** Starts the analysis of attached cameras that became local, stops those that no longer are. */
+  private async follow(): Promise<void> {
+    for (const id of this.settings.keys()) {
+      if (!this.running.has(id)) this.start(id);
+    }
+    for (const id of [...this.running.keys()]) {
+      if (!this.isLocal(id)) await this.stopRunning(id);
+    }
   }
 
   async close(): Promise<void> {
