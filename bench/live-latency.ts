@@ -18,7 +18,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { callApi } from '../test/integration/api/support/api-call.js';
 import {
   drawnTimeReader,
@@ -49,9 +49,39 @@ interface ModeResult {
   samples: number[];
   shotMs: number[];
   unread: number;
+  stats: Record<string, number> | null;
 }
 
-async function sample(browser: Browser, url: string, token: string, mode: 'webrtc' | 'hls'): Promise<Shot[]> {
+/**
+ * Where the browser's share of the WebRTC latency goes, from its own inbound-rtp statistics
+ * (W3C webrtc-stats): the mean time a frame waited in the jitter buffer, took to decode, and spent
+ * from its first packet's arrival to its decode (totalProcessingDelay). All in ms per frame.
+ */
+async function receiverStats(page: Page): Promise<Record<string, number> | null> {
+  return (await page.evaluate(`(async () => {
+    const pc = window.kadrPlayer.pc;
+    if (!pc) return null;
+    for (const s of (await pc.getStats()).values()) {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+      return {
+        jitterBufferMs: (1000 * s.jitterBufferDelay) / s.jitterBufferEmittedCount,
+        jitterBufferTargetMs: (1000 * s.jitterBufferTargetDelay) / s.jitterBufferEmittedCount,
+        decodeMs: (1000 * s.totalDecodeTime) / s.framesDecoded,
+        processingMs: (1000 * s.totalProcessingDelay) / s.framesDecoded,
+        framesDropped: s.framesDropped,
+        fps: s.framesPerSecond,
+      };
+    }
+    return null;
+  })()`)) as Record<string, number> | null;
+}
+
+async function sample(
+  browser: Browser,
+  url: string,
+  token: string,
+  mode: 'webrtc' | 'hls',
+): Promise<{ shots: Shot[]; stats: Record<string, number> | null }> {
   const page = await browser.newPage({ viewport: { width: WIDTH + 200, height: HEIGHT + 300 } });
   try {
     await page.addInitScript(`sessionStorage.setItem('kadr-token', ${JSON.stringify(token)})`);
@@ -79,7 +109,7 @@ async function sample(browser: Browser, url: string, token: string, mode: 'webrt
       shots.push({ before, after: Date.now(), jpeg });
       await page.waitForTimeout(PAUSE_MS);
     }
-    return shots;
+    return { shots, stats: mode === 'webrtc' ? await receiverStats(page) : null };
   } finally {
     await page.close();
   }
@@ -92,8 +122,8 @@ async function measure(
   reader: DrawnTimeReader,
   mode: 'webrtc' | 'hls',
 ): Promise<ModeResult> {
-  const shots = await sample(browser, url, token, mode);
-  const result: ModeResult = { mode, samples: [], shotMs: [], unread: 0 };
+  const { shots, stats } = await sample(browser, url, token, mode);
+  const result: ModeResult = { mode, samples: [], shotMs: [], unread: 0, stats };
   for (const s of shots) {
     const mid = (s.before + s.after) / 2;
     const drawn = await reader.read(s.jpeg, mid);
@@ -150,6 +180,11 @@ try {
         `| ${row[0]} | ${r.samples.length} (${r.unread}) | ${ms(quantile(r.samples, 0.5))} | ` +
           `${ms(quantile(r.samples, 0.95))} | ${ms(quantile(r.shotMs, 0.5))} | ${row[1]} | ${row[2]} |`,
       );
+    }
+    for (const r of results) {
+      if (!r.stats) continue;
+      const parts = Object.entries(r.stats).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(1)}`);
+      console.log(`Chromium's receiver (inbound-rtp, mean per frame): ${parts.join(', ')}`);
     }
   } finally {
     await browser.close();
