@@ -55,7 +55,8 @@ interface ModeResult {
 /**
  * Where the browser's share of the WebRTC latency goes, from its own inbound-rtp statistics
  * (W3C webrtc-stats): the mean time a frame waited in the jitter buffer, took to decode, and spent
- * from its first packet's arrival to its decode (totalProcessingDelay). All in ms per frame.
+ * from its first packet's arrival to its decode (totalProcessingDelay), in ms per frame; and the
+ * RTP interarrival jitter (RFC 3550 section 6.4.1), in ms.
  */
 async function receiverStats(page: Page): Promise<Record<string, number> | null> {
   return (await page.evaluate(`(async () => {
@@ -68,6 +69,7 @@ async function receiverStats(page: Page): Promise<Record<string, number> | null>
         jitterBufferTargetMs: (1000 * s.jitterBufferTargetDelay) / s.jitterBufferEmittedCount,
         decodeMs: (1000 * s.totalDecodeTime) / s.framesDecoded,
         processingMs: (1000 * s.totalProcessingDelay) / s.framesDecoded,
+        rtpJitterMs: 1000 * s.jitter,
         framesDropped: s.framesDropped,
         fps: s.framesPerSecond,
       };
