@@ -11,6 +11,7 @@ import { OBJECT_DETECTOR_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';
 import type { PlanarBgr } from './face-detector.js';
 import { decodeYolox, type ObjectDetection } from './yolox-decode.js';
+import { checkPackedBgr } from './packed-bgr.js';
 
 export const YOLOX_INPUT = 416;
 const PAD_VALUE = 114;
@@ -86,15 +87,7 @@ export class ObjectDetector {
 
   /** Objects in a packed BGR picture (`bgr24`, rows without padding) of any size, in its pixels. */
   async detect(bgr: Buffer, width: number, height: number): Promise<ObjectDetection[]> {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new KadrError('KADR_ERR_VALIDATION', `bad picture size ${width}x${height}`);
-    }
-    if (bgr.length < width * height * 3) {
-      throw new KadrError(
-        'KADR_ERR_VALIDATION',
-        `a ${width}x${height} BGR picture needs ${width * height * 3} bytes`,
-      );
-    }
+    checkPackedBgr(bgr, width, height);
     const size = this.sizeFor(width, height);
     return this.detectPlanar(bgrToPlanarBgr(bgr, width, height, size.width, size.height), size);
   }
