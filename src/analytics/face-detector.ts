@@ -11,6 +11,7 @@ import { bgrToPlanarBgr } from '../media/index.js';
 import { DEFAULT_MAX_SIDE, detectionSize, type DetectionSize } from './detection-size.js';
 import { FACE_DETECTOR_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';
+import { checkPackedBgr } from './packed-bgr.js';
 import {
   decodeYunet,
   DEFAULT_NMS_THRESHOLD,
@@ -77,15 +78,7 @@ export class FaceDetector {
    * FFmpeg scales it to the detection size and splits the planes.
    */
   async detect(bgr: Buffer, width: number, height: number): Promise<FaceDetection[]> {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new KadrError('KADR_ERR_VALIDATION', `bad picture size ${width}x${height}`);
-    }
-    if (bgr.length < width * height * 3) {
-      throw new KadrError(
-        'KADR_ERR_VALIDATION',
-        `a ${width}x${height} BGR picture needs ${width * height * 3} bytes, got ${bgr.length}`,
-      );
-    }
+    checkPackedBgr(bgr, width, height);
     const size = this.sizeFor(width, height);
     const planes = bgrToPlanarBgr(bgr, width, height, size.width, size.height);
     return this.detectPlanar(planes, size);

@@ -41,7 +41,6 @@ export {
 } from './object-detector.js';
 export type { ObjectDetection } from './yolox-decode.js';
 export { COCO_CLASSES, PERSON_CLASS, type CocoClass } from './coco-classes.js';
-export { YoloxDetector, cocoClassNames, type ObjectBox, type YoloxOptions } from './yolox-detector.js';
 export {
   PresenceTracker,
   type Observation,

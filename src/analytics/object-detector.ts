@@ -1,7 +1,8 @@
 /**
  * YOLOX-nano person and object detector on onnxruntime (models/README.md, YOLOX-nano). The frame is
- * scaled keeping its aspect ratio so that its longer side is 416 (FFmpeg does it, see
- * src/media/frame-reader.ts), placed top-left in the 416×416 input, and the rest is filled with 114, as
+ * scaled keeping its aspect ratio so that its longer side is 416 (`objectInputSize`; FFmpeg scales: the
+ * archive's frame reader, src/media/frame-reader.ts, or `detect` for a packed picture of any size, as the
+ * live camera analysis passes), placed top-left in the 416×416 input, and the rest is filled with 114, as
  * YOLOX's own preprocessing does; the tensor is NCHW float32, BGR, raw 0…255.
  */
 import { KadrError } from '../core/index.js';
@@ -10,6 +11,7 @@ import { OBJECT_DETECTOR_MODEL, modelPath } from './model-files.js';
 import { openOnnxSession, ort } from './onnx-session.js';
 import type { PlanarBgr } from './face-detector.js';
 import { decodeYolox, type ObjectDetection } from './yolox-decode.js';
+import { checkPackedBgr } from './packed-bgr.js';
 
 export const YOLOX_INPUT = 416;
 const PAD_VALUE = 114;
@@ -83,17 +85,9 @@ export class ObjectDetector {
     return objectInputSize(width, height);
   }
 
-  /** Objects in a packed BGR picture (`bgr24`, rows without padding), in its pixels. */
+  /** Objects in a packed BGR picture (`bgr24`, rows without padding) of any size, in its pixels. */
   async detect(bgr: Buffer, width: number, height: number): Promise<ObjectDetection[]> {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new KadrError('KADR_ERR_VALIDATION', `bad picture size ${width}x${height}`);
-    }
-    if (bgr.length < width * height * 3) {
-      throw new KadrError(
-        'KADR_ERR_VALIDATION',
-        `a ${width}x${height} BGR picture needs ${width * height * 3} bytes`,
-      );
-    }
+    checkPackedBgr(bgr, width, height);
     const size = this.sizeFor(width, height);
     return this.detectPlanar(bgrToPlanarBgr(bgr, width, height, size.width, size.height), size);
   }

@@ -12,9 +12,11 @@
 import '../../core/polyfill.js';
 import {
   ChipEmbedder,
+  COCO_CLASSES,
   FaceDetector,
   matchProfile,
-  YoloxDetector,
+  ObjectDetector,
+  PERSON_CLASS,
   type KnownProfile,
 } from '../../analytics/index.js';
 import { describeError } from '../../core/errors.js';
@@ -46,7 +48,7 @@ let decoder: UnitDecoder | null = null;
 let profiles: KnownProfile[] = [];
 let faces: FaceDetector | null = null;
 let embedder: ChipEmbedder | null = null;
-let objects: YoloxDetector | null = null;
+let objects: ObjectDetector | null = null;
 let intervalTicks = 0n;
 let nextDue: bigint | null = null;
 let slot: Sampled | null = null;
@@ -72,7 +74,7 @@ async function open(msg: ChildStart): Promise<void> {
     faces = await FaceDetector.create({ threads: 1 });
     embedder = await ChipEmbedder.create({ threads: 1 });
   }
-  if (detect.some((d) => d !== 'faces')) objects = await YoloxDetector.create({ threads: 1 });
+  if (detect.some((d) => d !== 'faces')) objects = await ObjectDetector.create({ threads: 1 });
   await send({ type: 'ready' });
 }
 
@@ -128,12 +130,14 @@ async function analyse(p: BgrPicture): Promise<Detection[]> {
   if (objects) {
     const wantsAll = settings.detect.includes('objects');
     const wantsPersons = settings.detect.includes('persons');
-    for (const o of await objects.detect(p.bgr, p.width, p.height, 'bgr')) {
-      const isPerson = o.className === 'person';
-      if (isPerson ? !wantsPersons : !(wantsAll || settings.detect.includes(o.className))) continue;
+    // The archive's detector with its score threshold chosen on the evaluation set (docs/analytics-evaluation.md).
+    for (const o of await objects.detect(p.bgr, p.width, p.height)) {
+      const className = COCO_CLASSES[o.classId]!;
+      const isPerson = o.classId === PERSON_CLASS;
+      if (isPerson ? !wantsPersons : !(wantsAll || settings.detect.includes(className))) continue;
       out.push({
         kind: isPerson ? 'person' : 'object',
-        className: o.className,
+        className,
         score: round(o.score),
         box: box(o.x, o.y, o.width, o.height),
       });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  cocoClassNames,
+  COCO_CLASSES,
   PresenceTracker,
   type Observation,
   type PresenceChange,
@@ -408,7 +408,7 @@ function decodeCursor(cursor: string): string {
 const DETECT_WORDS = ['faces', 'persons', 'objects'];
 
 function validate(input: AnalyticsInput): AnalyticsSettings {
-  const classes = cocoClassNames();
+  const classes: readonly string[] = COCO_CLASSES;
   const detect = [...new Set(input.detect)];
   if (detect.length === 0) throw new KadrError('KADR_ERR_VALIDATION', 'detect names nothing');
   for (const d of detect) {
