@@ -5,12 +5,35 @@
 # DELETE status and body (kadr's recording), and each frame sent as [pts (90 kHz), wallclock ms its
 # pts stands for on aiortc's clock, wallclock ms when aiortc took it]. aiortc stamps the frame's RTP
 # timestamp as a random origin plus this pts, and its RTCP sender reports pair RTP timestamps with its
-# NTP clock, which is time.time().
+# NTP clock, which is time.time(): the line also has that origin and every report sent, as
+# [NTP ms, RTP timestamp, ms when sent].
 # usage: whip-aiortc.py URL TOKEN SECONDS
 import asyncio, fractions, json, sys, time, urllib.request, urllib.error
 import av
+import aiortc.rtcrtpsender as rtpsender
 from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc.rtp import RtcpSrPacket
 from aiortc.rtcrtpsender import RTCRtpSender
+
+# The sender's own numbers, read as it makes them: the random 32-bit values it draws (the last one
+# before sending starts is the RTP timestamp origin) and every RTCP sender report it sends.
+drawn = []
+reports = []
+_random32 = rtpsender.random32
+def _draw():
+    v = _random32()
+    drawn.append(v)
+    return v
+rtpsender.random32 = _draw
+_send_rtcp = RTCRtpSender._send_rtcp
+async def _logged(self, packets):
+    for p in packets:
+        if isinstance(p, RtcpSrPacket):
+            ntp = p.sender_info.ntp_timestamp
+            ms = ((ntp >> 32) - 2208988800) * 1000 + (ntp & 0xFFFFFFFF) * 1000 / 2**32
+            reports.append([ms, p.sender_info.rtp_timestamp, time.time() * 1000])
+    return await _send_rtcp(self, packets)
+RTCRtpSender._send_rtcp = _logged
 
 W, H = 320, 240
 
@@ -70,6 +93,7 @@ async def main():
     dstatus, _, dbody = await loop.run_in_executor(None, http, 'DELETE', base + location, token)
     await pc.close()
     print(json.dumps({'status': status, 'location': location, 'deleteStatus': dstatus,
-                      'recording': json.loads(dbody) if dbody.startswith('{') else dbody, 'sent': sent}), flush=True)
+                      'recording': json.loads(dbody) if dbody.startswith('{') else dbody, 'sent': sent,
+                      'rtpOrigin': drawn[-1], 'reports': reports}), flush=True)
 
 asyncio.run(main())
