@@ -206,3 +206,92 @@ test('aiortc publishes over WHIP: recorded frame for frame with its own frame ti
   // Gone from the live views once ended.
   assert.ok(!(await liveNames()).includes('aiortc'));
 });
+
+test("Debian's Chromium sends its fake camera from /webcam: recorded with increasing frame times", async () => {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--headless=new',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+  try {
+    // Without the token the page asks for it.
+    const anonymous = await browser.newPage();
+    await anonymous.goto(`${kadr.url}/webcam?name=chrome`);
+    await anonymous.click('#start');
+    await anonymous.waitForSelector('#auth', { state: 'visible', timeout: 15_000 });
+    await anonymous.close();
+
+    const context = await browser.newContext();
+    await context.addInitScript((t) => (globalThis as any).sessionStorage.setItem('kadr-token', t), token);
+    const page = await context.newPage();
+    await page.goto(`${kadr.url}/webcam?name=chrome`);
+    const clickedMs = Date.now();
+    await page.click('#start');
+    await page.waitForFunction(
+      () => (globalThis as any).kadrWebcam.sending || (globalThis as any).kadrWebcam.error,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    assert.equal(await page.evaluate(() => (globalThis as any).kadrWebcam.error), null);
+    await new Promise((r) => setTimeout(r, 5000));
+    const sent = await page.evaluate(async () => {
+      const stats = await (globalThis as any).kadrWebcam.pc.getStats();
+      let out: any = null;
+      stats.forEach((s: any) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') out = s;
+      });
+      const codec = out && stats.get(out.codecId);
+      return {
+        framesSent: out?.framesSent,
+        width: out?.frameWidth,
+        height: out?.frameHeight,
+        codec: codec?.mimeType,
+      };
+    });
+    assert.equal(sent.codec, 'video/H264', JSON.stringify(sent));
+    await page.click('#stop');
+    await page.waitForFunction(
+      () => (globalThis as any).kadrWebcam.recording || (globalThis as any).kadrWebcam.error,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
+    const rec = await page.evaluate(() => (globalThis as any).kadrWebcam.recording);
+    assert.ok(rec?.key, JSON.stringify(rec));
+    const probed = probeFrames(rec.key);
+    console.log(
+      `chromium: ${sent.framesSent} frames sent (its stats, before stop), ${rec.frames} recorded, ${probed.width}x${probed.height}`,
+    );
+    assert.equal(probed.width, sent.width);
+    assert.equal(probed.height, sent.height);
+    assert.equal(probed.pts.length, rec.frames);
+    assert.ok(rec.frames >= 60, `frames recorded: ${rec.frames}`);
+    assert.ok(rec.frames >= sent.framesSent * 0.8, `recorded ${rec.frames} of ${sent.framesSent} sent`);
+    assert.ok(
+      probed.pts.slice(1).every((p, i) => p > probed.pts[i]!),
+      'frame times increase',
+    );
+    assert.ok(Date.parse(rec.lastFrameTime) > Date.parse(rec.firstFrameTime));
+    // Chromium's sender reports give every frame its wallclock (the same machine's clock here).
+    const index = JSON.parse(await readFile(rec.key.replace(/\.mp4$/, '.index.json'), 'utf8'));
+    assert.ok(
+      index.ntpMs.every((v: number | null) => v !== null),
+      'every frame has the sender wallclock',
+    );
+    const firstMs = Date.parse(rec.firstFrameTime);
+    assert.ok(
+      firstMs > clickedMs - 1000 && firstMs < clickedMs + 10_000,
+      `first frame at ${rec.firstFrameTime}`,
+    );
+  } finally {
+    await browser.close();
+  }
+});
