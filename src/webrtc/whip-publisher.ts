@@ -48,7 +48,7 @@ export interface WhipPublisherOptions {
 
 /** How long a packet waits for the ones before it (loopback and LAN reorder rarely, and by little). */
 const REORDER_MS = 50;
-/** The sender's SSRC in our receiver reports and PLI is random (RFC 3550 §8.1). */
+/** Receiver reports every second, so that the sender learns of loss and round-trip time soon. */
 const RTCP_INTERVAL_MS = 1000;
 
 export class WhipPublisher {

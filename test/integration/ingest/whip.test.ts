@@ -101,8 +101,7 @@ function probeFrames(file: string): { pts: number[]; timeBase: number; width: nu
 
 async function liveNames(): Promise<string[]> {
   const res = await fetch(`${kadr.url}/api/live`, { headers: { authorization: `Bearer ${token}` } });
-  const body = (await res.json()) as any;
-  return (body.streams ?? body.live ?? body).map((s: any) => s.name);
+  return ((await res.json()) as { name: string }[]).map((s) => s.name);
 }
 
 test('WHIP answers what RFC 9725 says, and never a 5xx for what a client sent', async () => {
