@@ -203,6 +203,22 @@ test('aiortc publishes over WHIP: recorded frame for frame with its own frame ti
   assert.ok(sorted[sorted.length >> 1]! <= 1, `median ${sorted[sorted.length >> 1]} ms from the SR clock`);
   assert.ok(p95 <= 3, `95% of frames within 3 ms of the sender SR clock (p95 ${p95} ms)`);
   assert.equal(rec.firstFrameTime, new Date(index.ntpMs[0]).toISOString());
+  // `kadr frame` takes the key and finds a frame by the sender's wallclock.
+  const cli = execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, '../../../src/cli/bin.ts'),
+      'frame',
+      rec.key,
+      '--wallclock',
+      new Date(index.ntpMs[50] + 1).toISOString(),
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(JSON.parse(cli).index, 50);
   // Gone from the live views once ended.
   assert.ok(!(await liveNames()).includes('aiortc'));
 });
