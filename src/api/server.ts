@@ -29,6 +29,8 @@ import { LiveStream } from './live.schema.js';
 import { redirectLiveToOwner } from './node-redirect.js';
 import { onvifRoutes } from './onvif.routes.js';
 import { whepRoutes } from './whep.routes.js';
+import { whipRoutes } from './whip.routes.js';
+import { webcamPageRoutes } from './webcam-page.routes.js';
 import type { WebRtcServer } from '../webrtc/index.js';
 import { DEFAULT_WEB_ROOT, isUiPage, sendIndex, webUiRoutes } from './web-ui.routes.js';
 
@@ -160,12 +162,14 @@ export async function buildServer(
       await api.register(liveRoutes, { live: app.live, hls: app.hls });
       await api.register(onvifRoutes, { onvif: app.onvif });
       await api.register(whepRoutes, { live: app.live, webrtc: options.webrtc });
+      await api.register(whipRoutes, { whip: app.whip, live: app.live, webrtc: options.webrtc });
     },
     { prefix: '/api' },
   );
 
   // The player page and its assets: no token (the API calls it makes send it).
   await server.register(livePageRoutes);
+  await server.register(webcamPageRoutes);
 
   // Outside /api, where Prometheus looks by default; the same token as the API.
   await server.register(async (metrics) => {

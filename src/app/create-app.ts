@@ -29,7 +29,7 @@ import { createPeopleStep, ProfilesService } from './profiles/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
-import { IngestService } from './ingest/index.js';
+import { IngestService, WhipService } from './ingest/index.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
 import { LiveAnalyticsService } from './analytics/index.js';
@@ -52,6 +52,8 @@ export interface KadrApp {
   readonly live: LiveViewsPort;
   /** JPEG frames posted over HTTP, encoded into recordings as they arrive (docs/ingest.md). */
   readonly ingest: IngestService;
+  /** WebRTC senders (WHIP: a browser's webcam), recorded and watchable while they send (docs/ingest.md). */
+  readonly whip: WhipService;
   /** The LL-HLS muxers over `live`, one per stream and quality while someone watches. */
   readonly hls: HlsMuxers;
   /** ONVIF discovery, device look-up and adding a device's stream as a camera. */
@@ -217,6 +219,13 @@ export async function createApp(
     if (options.roles.api) ingest.start();
     live.useIngest(ingest);
     cleanups.push(() => ingest.close());
+    const whip = new WhipService({
+      store,
+      spoolDir: path.join(config.dataDir, 'whip-spool'),
+      log: log.child({ module: 'whip' }),
+    });
+    live.useIngest(whip);
+    cleanups.push(() => whip.close());
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
     cleanups.push(() => hls.close());
     const onvif = new OnvifService(cameras, log.child({ module: 'onvif' }));
@@ -234,6 +243,7 @@ export async function createApp(
       cameraTriggers,
       live,
       ingest,
+      whip,
       hls,
       onvif,
       analytics,

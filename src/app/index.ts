@@ -60,8 +60,8 @@ export {
 } from './cameras/camera-playback.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
 export { LiveViewsPort } from './live/index.js';
-export { IngestService, INGEST_NAME, MAX_OPEN_SESSIONS } from './ingest/index.js';
-export type { IngestLive, IngestRecording, IngestStatus } from './ingest/index.js';
+export { IngestService, INGEST_NAME, MAX_OPEN_SESSIONS, WhipService } from './ingest/index.js';
+export type { IngestLive, IngestRecording, IngestStatus, WhipStatus } from './ingest/index.js';
 export { HlsMuxers, multivariantPlaylist, type HlsMuxer, type HlsVariant } from './live/index.js';
 export { OnvifService, DISCOVERY_TIMEOUT_MS, ONVIF_TIMEOUT_MS } from './onvif/index.js';
 export type {

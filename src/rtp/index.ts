@@ -8,6 +8,7 @@ export { HevcDepacketizer } from './hevc-depacketizer.js';
 export { DamageTracker } from './loss-report.js';
 export { parseRtpPacket, writeRtpHeaderFields } from './rtp-packet.js';
 export { RtpReceiver, rtpVideoCodec } from './rtp-receiver.js';
+export { pictureLossIndication } from './rtcp-feedback.js';
 export { RtpReorderBuffer } from './rtp-reorder.js';
 export { RtpTimestampUnwrapper } from './rtp-timestamp.js';
 export { PlayoutClock, nptToTicks, rtpTimestampAfterMs } from './rtp-timing.js';

@@ -106,6 +106,14 @@ export class RtpReceiver {
     return this.keyframes.sent;
   }
 
+  /**
+   * The sender's wallclock (ms since 1970) of an RTP timestamp from its latest sender report, or null
+   * before the first: for units taken before it came (they carry ntpMs null).
+   */
+  wallclockMs(rtpTimestamp: number): number | null {
+    return this.clock.wallclockMs(rtpTimestamp);
+  }
+
   rtp(buf: Buffer): void {
     const packet = parseRtpPacket(buf);
     if (!packet || packet.payloadType !== this.track.payloadType) return;

@@ -23,7 +23,11 @@ export interface OfferedVideo {
 /** A malformed offer: the route answers 400 with this message. */
 export class BadOfferError extends Error {}
 
-export function parseVideoOffer(sdp: string): OfferedVideo {
+/**
+ * The offer's video section. A viewer's (WHEP) must receive; a sender's (WHIP, `role: 'sender'`) must
+ * send (sendonly or sendrecv).
+ */
+export function parseVideoOffer(sdp: string, role: 'viewer' | 'sender' = 'viewer'): OfferedVideo {
   if (!/^v=0\r?\n/.test(sdp)) throw new BadOfferError('not an SDP offer (it must start with v=0)');
   const { media } = splitSdp(sdp);
   const section = media.find((m) => m[0]!.startsWith('m=video '));
@@ -33,8 +37,11 @@ export function parseVideoOffer(sdp: string): OfferedVideo {
     ?.slice(6)
     .trim();
   if (!mid) throw new BadOfferError('the video media section has no a=mid');
-  if (section.some((l) => l === 'a=sendonly' || l === 'a=inactive')) {
+  if (role === 'viewer' && section.some((l) => l === 'a=sendonly' || l === 'a=inactive')) {
     throw new BadOfferError('the video media section must receive (recvonly or sendrecv)');
+  }
+  if (role === 'sender' && section.some((l) => l === 'a=recvonly' || l === 'a=inactive')) {
+    throw new BadOfferError('the video media section must send (sendonly or sendrecv)');
   }
   const fmtp = new Map<number, string>();
   for (const l of section) {

@@ -14,6 +14,7 @@ import type { Logger } from '../core/logger.js';
 import type { LiveViewSource } from '../streams/index.js';
 import { BadOfferError, chooseFormat, parseVideoOffer } from './sdp-offer.js';
 import { WebRtcViewer, type ViewerLease } from './viewer.js';
+import { WhipPublisher, type WhipSink } from './whip-publisher.js';
 
 export interface WebRtcServerOptions {
   /** The UDP port of every viewer (KADR_WEBRTC_PORT); never 0: the answers name it. */
@@ -35,6 +36,12 @@ export interface WhepOffer {
   sdp: string;
 }
 
+export interface WhipAnswer {
+  session: string;
+  sdp: string;
+  publisher: WhipPublisher;
+}
+
 export interface WhepAnswer {
   session: string;
   sdp: string;
@@ -47,6 +54,7 @@ const WAIT_LIVE_MS = 5_000;
 
 export class WebRtcServer {
   private readonly viewers = new Map<string, WebRtcViewer>();
+  private readonly publishers = new Map<string, WhipPublisher>();
   private listener: IceUdpMuxListener | null = null;
   private unavailable: string | null = 'not started';
 
@@ -158,6 +166,55 @@ export class WebRtcServer {
     }
   }
 
+  /**
+   * Answers a WHIP offer (RFC 9725 §4.2): a sender's H.264 video, received on the same UDP port as
+   * the viewers. Throws HttpStatusError: a bad offer 400, no H.264 with packetization-mode 1 406.
+   */
+  async publish(offer: { sdp: string }, sink: WhipSink): Promise<WhipAnswer> {
+    if (this.unavailable) {
+      throw new HttpStatusError(
+        503,
+        `WebRTC is off: ${this.unavailable}`,
+        'set KADR_WEBRTC_PORT to a free UDP port',
+      );
+    }
+    let video;
+    try {
+      video = parseVideoOffer(offer.sdp, 'sender');
+    } catch (error) {
+      if (error instanceof BadOfferError) throw new HttpStatusError(400, error.message);
+      throw error;
+    }
+    const format = chooseFormat(video, 'h264');
+    if (!format) {
+      throw new HttpStatusError(406, 'the offer has no H.264 with packetization-mode=1', 'send H.264');
+    }
+    const session = randomUUID();
+    const publisher = new WhipPublisher({
+      id: session,
+      offer: offer.sdp,
+      mid: video.mid,
+      format,
+      rtc: this.rtcConfig(),
+      hosts: this.o.hosts,
+      port: this.o.port,
+      gatherMs: this.o.gatherMs ?? DEFAULT_GATHER_MS,
+      livenessMs: this.o.livenessMs ?? DEFAULT_LIVENESS_MS,
+      logger: this.o.logger,
+      sink,
+      onClose: (id) => this.publishers.delete(id),
+    });
+    this.publishers.set(session, publisher);
+    try {
+      const sdp = await publisher.answer();
+      this.o.logger.debug('sender offered', { session });
+      return { session, sdp, publisher };
+    } catch (error) {
+      publisher.close('offer failed');
+      throw new HttpStatusError(400, `the offer cannot be answered: ${(error as Error).message}`);
+    }
+  }
+
   /** Ends a session (WHEP DELETE); false when there is none by that id. */
   end(session: string): boolean {
     const viewer = this.viewers.get(session);
@@ -172,6 +229,7 @@ export class WebRtcServer {
 
   async close(): Promise<void> {
     for (const viewer of [...this.viewers.values()]) viewer.close('server closing');
+    for (const publisher of [...this.publishers.values()]) publisher.close('server closing');
     this.listener?.stop();
     this.listener = null;
     // libdatachannel's threads hold the event loop open after the last peer is closed; the process

@@ -4,7 +4,7 @@
  * handed in later with use(); until then, and in a process without cameras, nothing is listed and
  * asking for a stream says so.
  *
- * Open JPEG ingest sessions (docs/ingest.md) are listed too, by their name, at their original
+ * Open JPEG ingest and WHIP sessions (docs/ingest.md) are listed too, by their name, at their original
  * quality only (kind 'ingest'); a camera or served file of the same name wins.
  */
 import { KadrError } from '../../core/errors.js';
@@ -26,23 +26,32 @@ export interface IngestLiveSource {
 
 export class LiveViewsPort implements LiveViewSource {
   private source: LiveViewSource | null = null;
-  private ingest: IngestLiveSource | null = null;
+  private readonly ingests: IngestLiveSource[] = [];
 
   /** Wires the runtime (the composition root does, once). */
   use(source: LiveViewSource): void {
     this.source = source;
   }
 
-  /** Lists the open ingest sessions as live streams (the app does, once). */
+  /** Lists the open sessions of an ingest (JPEG frames, WHIP) as live streams (the app does, once each). */
   useIngest(ingest: IngestLiveSource): void {
-    this.ingest = ingest;
+    this.ingests.push(ingest);
+  }
+
+  private ingestLive(name: string) {
+    for (const ingest of this.ingests) {
+      const live = ingest.live(name);
+      if (live) return live;
+    }
+    return null;
   }
 
   list(): LiveViewInfo[] {
     const listed = this.source?.list() ?? [];
     const taken = new Set(listed.map((v) => v.name));
-    for (const name of this.ingest?.liveNames() ?? []) {
+    for (const name of this.ingests.flatMap((i) => i.liveNames())) {
       if (!taken.has(name)) listed.push(ingestView(name));
+      taken.add(name);
     }
     return listed;
   }
@@ -50,11 +59,11 @@ export class LiveViewsPort implements LiveViewSource {
   get(name: string): LiveViewInfo | undefined {
     const found = this.source?.get(name);
     if (found) return found;
-    return this.ingest?.live(name) ? ingestView(name) : undefined;
+    return this.ingestLive(name) ? ingestView(name) : undefined;
   }
 
   acquire(name: string, quality: string, consumer: string): LiveViewLease {
-    const ingest = this.source?.get(name) ? null : this.ingest?.live(name);
+    const ingest = this.source?.get(name) ? null : this.ingestLive(name);
     if (ingest) {
       if (quality !== ORIGINAL_QUALITY) {
         throw new KadrError('KADR_ERR_NOT_FOUND', `${name} has no quality ${quality}`, {
