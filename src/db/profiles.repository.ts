@@ -262,12 +262,25 @@ export class ProfilesRepository {
     );
   }
 
-  /** Keeps a profile's newest `keep` embeddings (a person seen in many videos must not grow without bound). */
-  async trimEmbeddings(profileId: string, keep: number): Promise<void> {
+  /** A photo's embedding (no video): kept apart from video embeddings by trimming and the orphan rule. */
+  async addPhotoEmbedding(profileId: string, embedding: ArrayLike<number>): Promise<void> {
+    await this.db.query(
+      `INSERT INTO profile_embeddings (profile_id, video_id, embedding, from_photo) VALUES ($1, NULL, $2::real[], true)`,
+      [profileId, Array.from(embedding)],
+    );
+  }
+
+  /**
+   * Keeps a profile's newest `keep` embeddings of each kind, from videos and from photos (a person
+   * seen in many videos must not grow without bound, nor push out the photos someone gave).
+   */
+  async trimEmbeddings(profileId: string, keep: number, keepPhotos = keep): Promise<void> {
     await this.db.query(
       `DELETE FROM profile_embeddings WHERE profile_id = $1 AND id NOT IN (
-         SELECT id FROM profile_embeddings WHERE profile_id = $1 ORDER BY id DESC LIMIT $2)`,
-      [profileId, keep],
+         (SELECT id FROM profile_embeddings WHERE profile_id = $1 AND NOT from_photo ORDER BY id DESC LIMIT $2)
+         UNION ALL
+         (SELECT id FROM profile_embeddings WHERE profile_id = $1 AND from_photo ORDER BY id DESC LIMIT $3))`,
+      [profileId, keep, keepPhotos],
     );
   }
 
@@ -298,14 +311,15 @@ export class ProfilesRepository {
   }
 
   /**
-   * Deletes profiles that no video shows any more and that nobody has filled in (a person typed
-   * those; they stay, and a later video can attach to them again through their embeddings).
+   * Deletes profiles that no video shows any more, that nobody has filled in and that were not made
+   * from a photo (a person typed or gave those; they stay, and a later video can attach to them again through their embeddings).
    * Returns their crop keys so that the caller removes the objects.
    */
   async deleteOrphans(): Promise<string[]> {
     const res = await this.db.query<{ crop_key: string | null }>(
       `DELETE FROM profiles p
        WHERE NOT EXISTS (SELECT 1 FROM profile_appearances a WHERE a.profile_id = p.id)
+         AND NOT EXISTS (SELECT 1 FROM profile_embeddings e WHERE e.profile_id = p.id AND e.from_photo)
          AND last_name IS NULL AND first_name IS NULL AND middle_name IS NULL
          AND gender IS NULL AND birth_date IS NULL
        RETURNING crop_key`,
