@@ -9,7 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ProfilePhotosService } from '../app/index.js';
 import { isKadrError, KadrError } from '../core/errors.js';
 import { HttpKadrError } from './errors.js';
-import { Profile, ProfileParams, ValidationErrorBody } from './profiles.schema.js';
+import { Profile, ProfileParams } from './profiles.schema.js';
 import { errorResponses } from './videos.schema.js';
 import { multipartParts } from './videos.routes.js';
 
@@ -67,7 +67,23 @@ const FromPhotoBody = Type.Object(
 
 const PhotoBody = Type.Object({ photo: photoPart }, { description: 'multipart/form-data' });
 
+/** 422: invalid personal data (one message per field), or a photo without a usable face (a hint). */
+const PhotoRefusal = Type.Object({
+  error: Type.Object({
+    code: Type.String({
+      description:
+        'KADR_ERR_VALIDATION, KADR_ERR_INPUT_NO_FACE, KADR_ERR_INPUT_MANY_FACES, KADR_ERR_INPUT_CORRUPT',
+    }),
+    message: Type.String(),
+    hint: Type.Optional(Type.String()),
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: 'one message per invalid field' }),
+    ),
+  }),
+});
+
 const photoResponses = {
+  422: PhotoRefusal,
   413: Type.Ref('Error'),
   415: Type.Ref('Error'),
   ...errorResponses,
@@ -89,7 +105,7 @@ export const profilePhotosRoutes: FastifyPluginAsyncTypebox<ProfilePhotosRoutesO
         consumes: ['multipart/form-data'],
         querystring: FaceQuery,
         body: FromPhotoBody,
-        response: { 201: Profile, 422: ValidationErrorBody, ...photoResponses },
+        response: { 201: Profile, ...photoResponses },
       },
       // The body is a multipart stream read below and the query is checked by faceOf: the schemas
       // document them for OpenAPI.
@@ -122,7 +138,7 @@ export const profilePhotosRoutes: FastifyPluginAsyncTypebox<ProfilePhotosRoutesO
         params: ProfileParams,
         querystring: FaceQuery,
         body: PhotoBody,
-        response: { 200: Profile, 422: Type.Ref('Error'), ...photoResponses },
+        response: { 200: Profile, ...photoResponses },
       },
       validatorCompiler: () => () => true,
     },
@@ -160,7 +176,7 @@ async function readPhotoForm(
   }
   let photo: Buffer | undefined;
   const fields: Record<string, string> = {};
-  for await (const part of multipartParts(request, PARTS_HINT)) {
+  for await (const part of multipartParts(request, PARTS_HINT, { fileSize: PHOTO_MAX_BYTES })) {
     if (part.type === 'field') {
       if (!allowed.includes(part.fieldname)) {
         throw new KadrError('KADR_ERR_VALIDATION', `unexpected field '${part.fieldname}'`, {
@@ -177,27 +193,10 @@ async function readPhotoForm(
         hint: `send ${PARTS_HINT}`,
       });
     }
+    // Over the limit, the parser skips the rest of the file and the stream fails with
+    // FST_REQ_FILE_TOO_LARGE (413, errors.ts); leaving the loop early instead would stall the parser.
     const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of part.file as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > PHOTO_MAX_BYTES) {
-        part.file.resume();
-        throw new HttpKadrError(
-          413,
-          'KADR_ERR_UPLOAD_TOO_LARGE',
-          `the photo is larger than ${PHOTO_MAX_BYTES} bytes`,
-          {
-            hint: 'send a smaller JPEG or PNG; the face needs no more than a few hundred pixels',
-          },
-        );
-      }
-      chunks.push(chunk);
-    }
-    // The plugin's own limit (the upload limit for videos) ends the stream early and marks it.
-    if ((part.file as { truncated?: boolean }).truncated) {
-      throw new HttpKadrError(413, 'KADR_ERR_UPLOAD_TOO_LARGE', 'the photo is larger than the upload limit');
-    }
+    for await (const chunk of part.file as AsyncIterable<Buffer>) chunks.push(chunk);
     photo = Buffer.concat(chunks);
   }
   if (!photo || photo.length === 0) {

@@ -258,10 +258,14 @@ async function streamEvents(
  * plain Errors from busboy, without a code) turned into the client's 400; errors from our code
  * inside the loop pass through untouched.
  */
-export async function* multipartParts(request: FastifyRequest, partsHint = 'parts named "files"') {
+export async function* multipartParts(
+  request: FastifyRequest,
+  partsHint = 'parts named "files"',
+  limits?: { fileSize: number },
+) {
   let parts;
   try {
-    parts = request.parts()[Symbol.asyncIterator]();
+    parts = request.parts(limits ? { limits } : undefined)[Symbol.asyncIterator]();
   } catch (e) {
     throw malformedMultipart(e, partsHint);
   }

@@ -7,7 +7,7 @@
 import '../core/polyfill.js';
 import { FilterAPI } from 'node-av/api';
 import { AV_CODEC_ID_MJPEG, AV_CODEC_ID_PNG } from 'node-av/constants';
-import { Codec, CodecContext, Dictionary, Frame, Packet, Rational } from 'node-av/lib';
+import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 
 export type StillFormat = 'jpeg' | 'png';
@@ -58,7 +58,10 @@ export function decodeStill(bytes: Buffer): BgrStill {
   try {
     ctx.allocContext3(codec);
     ctx.threadCount = 1;
-    const opened = ctx.open2Sync(codec, Dictionary.fromObject({ max_pixels: MAX_PIXELS }));
+    // An option on the context, not an options dictionary for open2: avcodec_open2 consumes and frees
+    // the dictionary's entries, and node-av's wrapper then freed it a second time ("free(): invalid pointer").
+    ctx.setOption('max_pixels', String(MAX_PIXELS));
+    const opened = ctx.open2Sync(codec, null);
     if (opened < 0) throw new KadrError('KADR_ERR_INTERNAL', `cannot open the ${format} decoder (${opened})`);
     packet.alloc();
     frame.alloc();
