@@ -304,6 +304,59 @@ export class ProfilesRepository {
     );
   }
 
+  /**
+   * Moves everything of profile `otherId` to `targetId`: embeddings, appearances (a video both appear
+   * in becomes one appearance with both sets of spans), live events; personal data the target lacks is
+   * taken from the other. Videos both appeared in count one person fewer. Does not delete the other
+   * profile (the caller does, with its crop).
+   */
+  async mergeInto(targetId: string, otherId: string): Promise<void> {
+    await this.db.query('UPDATE profile_embeddings SET profile_id = $1 WHERE profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
+    const shared = await this.db.query<{ video_id: string }>(
+      `UPDATE profile_appearances t SET
+         first_ms = LEAST(t.first_ms, o.first_ms),
+         last_ms = GREATEST(t.last_ms, o.last_ms),
+         frames = t.frames + o.frames,
+         spans = (SELECT jsonb_agg(s ORDER BY (s->>'firstMs')::bigint, (s->>'lastMs')::bigint)
+                  FROM (SELECT jsonb_array_elements(t.spans) UNION ALL SELECT jsonb_array_elements(o.spans)) x(s))
+       FROM profile_appearances o
+       WHERE t.profile_id = $1 AND o.profile_id = $2 AND o.video_id = t.video_id
+       RETURNING t.video_id`,
+      [targetId, otherId],
+    );
+    await this.db.query(
+      `DELETE FROM profile_appearances o WHERE o.profile_id = $2
+         AND EXISTS (SELECT 1 FROM profile_appearances t WHERE t.profile_id = $1 AND t.video_id = o.video_id)`,
+      [targetId, otherId],
+    );
+    await this.db.query('UPDATE profile_appearances SET profile_id = $1 WHERE profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
+    await this.db.query('UPDATE analytics_events SET profile_id = $1 WHERE profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
+    if (shared.rows.length > 0) {
+      await this.db.query(
+        `UPDATE videos v SET people_count = (SELECT count(*) FROM profile_appearances a WHERE a.video_id = v.id)
+         WHERE v.id = ANY($1::uuid[]) AND v.people_count IS NOT NULL`,
+        [shared.rows.map((r) => r.video_id)],
+      );
+    }
+    await this.db.query(
+      `UPDATE profiles t SET last_name = COALESCE(t.last_name, o.last_name),
+         first_name = COALESCE(t.first_name, o.first_name), middle_name = COALESCE(t.middle_name, o.middle_name),
+         gender = COALESCE(t.gender, o.gender), birth_date = COALESCE(t.birth_date, o.birth_date),
+         updated_at = now()
+       FROM profiles o WHERE t.id = $1 AND o.id = $2`,
+      [targetId, otherId],
+    );
+  }
+
   /** Forgets what an earlier run over this video stored (re-processing starts clean for that video). */
   async clearVideo(videoId: string): Promise<void> {
     await this.db.query('DELETE FROM profile_appearances WHERE video_id = $1', [videoId]);

@@ -15,7 +15,11 @@ import { decodeStill } from '../../media/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import type { ProfileDto } from './profile.dto.js';
 import { validateProfilePatch, type ProfilePatch } from './profile-fields.js';
-import type { ProfilesService } from './profiles.service.js';
+import {
+  MAX_EMBEDDINGS_PER_PROFILE,
+  MAX_PHOTO_EMBEDDINGS,
+  type ProfilesService,
+} from './profiles.service.js';
 
 export interface ProfilePhotosDeps {
   repo: ProfilesRepository;
@@ -31,10 +35,6 @@ export type PhotoProfileResult =
 
 /** Above any video face's quality (faceQuality is at most 1): a photo's crop stays the picture. */
 export const PHOTO_CROP_QUALITY = 2;
-/** Photo embeddings kept per profile (the newest). */
-export const MAX_PHOTOS_PER_PROFILE = 16;
-/** The video embeddings kept, as ProfilesService keeps them. */
-const MAX_VIDEO_EMBEDDINGS = 64;
 const cropKeyOf = (profileId: string) => `profiles/${profileId}/crop.jpg`;
 
 export class ProfilePhotosService {
@@ -92,7 +92,7 @@ export class ProfilePhotosService {
         await tx.setCrop(profileId, key, PHOTO_CROP_QUALITY);
       }
       await tx.addPhotoEmbedding(profileId, chosen.embedding);
-      await tx.trimEmbeddings(profileId, MAX_VIDEO_EMBEDDINGS, MAX_PHOTOS_PER_PROFILE);
+      await tx.trimEmbeddings(profileId, MAX_EMBEDDINGS_PER_PROFILE, MAX_PHOTO_EMBEDDINGS);
     });
     return this.deps.profiles.get(profileId);
   }

@@ -82,6 +82,50 @@ async function profileCount(): Promise<number> {
   return ((await res.json()) as { items: unknown[] }).items.length;
 }
 
+type VideoWithPeople = VideoJson & { peopleCount: number; profiles: { id: string }[] };
+
+/** The generated video of person-f and person-e, uploaded with autoProfiles and analysed. */
+async function uploadPeople2(): Promise<VideoWithPeople> {
+  const video = await generatePeopleVideo('people-2', VIDEO_2, 80);
+  const form = new FormData();
+  form.append('autoProfiles', 'true');
+  form.append('files', new Blob([await readFile(video.file)], { type: 'video/mp4' }), 'people-2.mp4');
+  const res = await fetch(`${kadr.url}/api/videos`, { method: 'POST', body: form });
+  assert.equal(res.status, 201);
+  const id = ((await res.json()) as { items: VideoJson[] }).items[0]!.id;
+  const seen = await pollUntil(
+    () => getVideo(kadr.url, id),
+    (v) => ['done', 'failed', 'cancelled'].includes(v.status),
+    'people-2 to finish',
+  );
+  const done = seen.at(-1) as VideoWithPeople;
+  assert.equal(done.status, 'done', JSON.stringify(done));
+  return done;
+}
+
+async function merge(id: string, body: string): Promise<{ status: number; body: ProfileJson & ErrorJson }> {
+  const res = await fetch(`${kadr.url}/api/profiles/${id}/merge`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as ProfileJson & ErrorJson };
+}
+
+async function photoEmbeddings(profileId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: tdb.url });
+  await client.connect();
+  try {
+    const rows = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM profile_embeddings WHERE profile_id = $1 AND from_photo',
+      [profileId],
+    );
+    return rows.rows[0]!.n;
+  } finally {
+    await client.end();
+  }
+}
+
 test('kadr profile add-photo makes a profile whose crop is the face of the photo', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -116,20 +160,8 @@ test('kadr profile add-photo makes a profile whose crop is the face of the photo
 });
 
 test('a video of that person joins the profile made from the photo; a new face gets its own', async () => {
-  const video = await generatePeopleVideo('people-2', VIDEO_2, 80); // person-f and person-e
-  const form = new FormData();
-  form.append('autoProfiles', 'true');
-  form.append('files', new Blob([await readFile(video.file)], { type: 'video/mp4' }), 'people-2.mp4');
-  const res = await fetch(`${kadr.url}/api/videos`, { method: 'POST', body: form });
-  assert.equal(res.status, 201);
-  const id = ((await res.json()) as { items: VideoJson[] }).items[0]!.id;
-  const seen = await pollUntil(
-    () => getVideo(kadr.url, id),
-    (v) => ['done', 'failed', 'cancelled'].includes(v.status),
-    'people-2 to finish',
-  );
-  const done = seen.at(-1) as VideoJson & { peopleCount: number; profiles: { id: string }[] };
-  assert.equal(done.status, 'done', JSON.stringify(done));
+  const done = await uploadPeople2();
+  const id = done.id;
   assert.equal(done.peopleCount, 2);
   const ids = done.profiles.map((p) => p.id);
   assert.ok(ids.includes(armstrong), `person-f joined the photo's profile: ${ids.join(', ')}`);
@@ -181,17 +213,7 @@ test('another photo of the same person adds an embedding to the profile', async 
   const res = await postPhoto<ProfileJson>(`/api/profiles/${personA}/photos`, 'person-a_1.png');
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.id, personA);
-  const client = new pg.Client({ connectionString: tdb.url });
-  await client.connect();
-  try {
-    const rows = await client.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM profile_embeddings WHERE profile_id = $1 AND from_photo',
-      [personA],
-    );
-    assert.equal(rows.rows[0]!.n, 2);
-  } finally {
-    await client.end();
-  }
+  assert.equal(await photoEmbeddings(personA), 2);
   const unknown = await postPhoto<ErrorJson>(
     '/api/profiles/00000000-0000-4000-8000-000000000000/photos',
     'person-a_1.png',
@@ -238,4 +260,45 @@ test('refusals: no face, not a picture, cut short, too large, invalid fields; no
   });
   assert.equal(json.status, 415);
   assert.equal(await profileCount(), before);
+});
+
+test("merge: the other profile's appearances, faces and missing data move here, then it is gone", async () => {
+  // The same video again: person-f joins the photo's profile, person-e gets a new one (E). Merging E
+  // into it gives one appearance in that video with the spans of both, and the video one person.
+  const video = await uploadPeople2();
+  assert.equal(video.peopleCount, 2);
+  const e = video.profiles.map((p) => p.id).find((p) => p !== armstrong)!;
+  assert.ok(e && video.profiles.some((p) => p.id === armstrong));
+  const spans = async (id: string) =>
+    (
+      (await (await fetch(`${kadr.url}/api/profiles/${id}`)).json()) as ProfileJson & {
+        videos: { spans: unknown[] }[];
+      }
+    ).videos[0]!.spans.length;
+  const expected = (await spans(armstrong)) + (await spans(e));
+  const merged = await merge(armstrong, JSON.stringify({ other: e }));
+  assert.equal(merged.status, 200, JSON.stringify(merged.body));
+  assert.equal(merged.body.videos.length, 1);
+  assert.equal(await spans(armstrong), expected);
+  assert.equal((await fetch(`${kadr.url}/api/profiles/${e}`)).status, 404);
+  assert.equal(((await getVideo(kadr.url, video.id)) as VideoWithPeople).peopleCount, 1);
+
+  // Two photo profiles of person-b: the named one merged into the unnamed one gives it the name and
+  // both faces.
+  const named = await postPhoto<ProfileJson>('/api/profiles/from-photo', 'person-b_1.png', {
+    firstName: 'Bob',
+  });
+  const unnamed = await postPhoto<ProfileJson>('/api/profiles/from-photo?face=0', 'person-a_person-b_2.png');
+  assert.equal(named.status, 201);
+  assert.equal(unnamed.status, 201);
+  const b = await merge(unnamed.body.id, JSON.stringify({ other: named.body.id }));
+  assert.equal(b.status, 200, JSON.stringify(b.body));
+  assert.equal(b.body.firstName, 'Bob');
+  assert.equal(await photoEmbeddings(unnamed.body.id), 2);
+  assert.equal((await fetch(`${kadr.url}/api/profiles/${named.body.id}`)).status, 404);
+
+  assert.equal((await merge(armstrong, JSON.stringify({ other: armstrong }))).status, 400);
+  assert.equal((await merge(armstrong, JSON.stringify({ other: named.body.id }))).status, 404);
+  assert.equal((await merge(armstrong, '{"other":')).status, 400);
+  assert.equal((await merge(armstrong, '{}')).status, 400);
 });
