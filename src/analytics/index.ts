@@ -48,3 +48,5 @@ export {
   type PresenceType,
   type TrackedFrame,
 } from './presence-tracker.js';
+export { MIN_EMBED_FACE } from './people-analysis.js';
+export { PhotoFaceReader, type DescribedFace, type PhotoFaces, type StillPicture } from './photo-faces.js';

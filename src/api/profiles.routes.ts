@@ -1,5 +1,5 @@
 /**
- * /api/profiles: list (keyset pages), get, crop image, edit personal data, delete. Each handler is
+ * /api/profiles: list (keyset pages), get, crop image, edit personal data, merge two, delete. Each handler is
  * one call into app/ (ProfilesService); schemas live in profiles.schema.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -12,6 +12,7 @@ import {
   Profile,
   ProfileList,
   ProfileListQuery,
+  ProfileMergeBody,
   ProfileParams,
   ProfilePatchBody,
   ValidationErrorBody,
@@ -137,6 +138,21 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
         },
       });
     },
+  );
+
+  app.post(
+    '/profiles/:id/merge',
+    {
+      schema: {
+        tags,
+        summary:
+          'Merge another profile into this one (one person): its faces, appearances and events move here, it is deleted',
+        params: ProfileParams,
+        body: ProfileMergeBody,
+        response: { 200: Profile, ...errorResponses },
+      },
+    },
+    async (request) => profiles.merge(request.params.id, request.body.other),
   );
 
   app.delete(

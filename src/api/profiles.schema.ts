@@ -76,3 +76,8 @@ export const ValidationErrorBody = Type.Object({
     fields: Type.Record(Type.String(), Type.String(), { description: 'one message per invalid field' }),
   }),
 });
+
+export const ProfileMergeBody = Type.Object(
+  { other: Type.String({ format: 'uuid', description: 'the profile merged into this one, then deleted' }) },
+  { additionalProperties: false },
+);

@@ -258,12 +258,16 @@ async function streamEvents(
  * plain Errors from busboy, without a code) turned into the client's 400; errors from our code
  * inside the loop pass through untouched.
  */
-async function* multipartParts(request: FastifyRequest) {
+export async function* multipartParts(
+  request: FastifyRequest,
+  partsHint = 'parts named "files"',
+  limits?: { fileSize: number },
+) {
   let parts;
   try {
-    parts = request.parts()[Symbol.asyncIterator]();
+    parts = request.parts(limits ? { limits } : undefined)[Symbol.asyncIterator]();
   } catch (e) {
-    throw malformedMultipart(e);
+    throw malformedMultipart(e, partsHint);
   }
   let finished = false;
   try {
@@ -273,7 +277,7 @@ async function* multipartParts(request: FastifyRequest) {
         next = await parts.next();
       } catch (e) {
         finished = true;
-        throw malformedMultipart(e);
+        throw malformedMultipart(e, partsHint);
       }
       if (next.done) {
         finished = true;
@@ -287,11 +291,11 @@ async function* multipartParts(request: FastifyRequest) {
   }
 }
 
-function malformedMultipart(e: unknown): unknown {
+function malformedMultipart(e: unknown, partsHint: string): unknown {
   if (!(e instanceof Error) || e instanceof KadrError || (e as { code?: unknown }).code !== undefined)
     return e;
   return new KadrError('KADR_ERR_VALIDATION', `malformed multipart/form-data body (${e.message})`, {
-    hint: 'send a multipart/form-data body with a boundary and parts named "files"',
+    hint: `send a multipart/form-data body with a boundary and ${partsHint}`,
   });
 }
 

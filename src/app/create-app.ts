@@ -25,7 +25,8 @@ import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
-import { createPeopleStep, ProfilesService } from './profiles/index.js';
+import { createPeopleStep, ProfilePhotosService, ProfilesService } from './profiles/index.js';
+import { PhotoFaceReader } from '../analytics/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
@@ -39,6 +40,8 @@ export interface KadrApp {
   readonly log: Logger;
   readonly videos: VideosService;
   readonly profiles: ProfilesService;
+  /** Profiles made from photos, and photos added to profiles. */
+  readonly profilePhotos: ProfilePhotosService;
   readonly cameras: CamerasService;
   readonly store: ObjectStore;
   readonly db: Database;
@@ -105,6 +108,14 @@ export async function createApp(
       log: log.child({ module: 'profiles' }),
       sameDistance,
     });
+    const profilePhotos = new ProfilePhotosService({
+      repo: new ProfilesRepository(db.pool),
+      store,
+      log: log.child({ module: 'profiles' }),
+      profiles,
+      createReader: () => PhotoFaceReader.create(),
+    });
+    cleanups.push(() => profilePhotos.close());
     const queue = await JobQueue.start({ url: db.url, log });
     cleanups.push(() => queue.stop());
 
@@ -234,6 +245,7 @@ export async function createApp(
       log,
       videos,
       profiles,
+      profilePhotos,
       cameras,
       store,
       db,

@@ -11,6 +11,7 @@ export {
   NAME_MAX_LENGTH,
   MIN_BIRTH_DATE,
   PROFILE_FIELDS,
+  ProfilePhotosService,
 } from './profiles/index.js';
 export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './profiles/index.js';
 export {

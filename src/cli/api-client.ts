@@ -27,13 +27,15 @@ export function apiClient(server: string, token: string | undefined): ApiClient 
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
       const headers: Record<string, string> = {};
       if (token) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers['content-type'] = 'application/json';
+      // A FormData body (a photo upload) sets its own multipart content type with the boundary.
+      const form = body instanceof FormData;
+      if (body !== undefined && !form) headers['content-type'] = 'application/json';
       let res: Response;
       try {
         res = await fetch(`${root}${path}`, {
           method,
           headers,
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          ...(body !== undefined ? { body: form ? body : JSON.stringify(body) } : {}),
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -262,12 +262,25 @@ export class ProfilesRepository {
     );
   }
 
-  /** Keeps a profile's newest `keep` embeddings (a person seen in many videos must not grow without bound). */
-  async trimEmbeddings(profileId: string, keep: number): Promise<void> {
+  /** A photo's embedding (no video): kept apart from video embeddings by trimming and the orphan rule. */
+  async addPhotoEmbedding(profileId: string, embedding: ArrayLike<number>): Promise<void> {
+    await this.db.query(
+      `INSERT INTO profile_embeddings (profile_id, video_id, embedding, from_photo) VALUES ($1, NULL, $2::real[], true)`,
+      [profileId, Array.from(embedding)],
+    );
+  }
+
+  /**
+   * Keeps a profile's newest `keep` embeddings of each kind, from videos and from photos (a person
+   * seen in many videos must not grow without bound, nor push out the photos someone gave).
+   */
+  async trimEmbeddings(profileId: string, keep: number, keepPhotos = keep): Promise<void> {
     await this.db.query(
       `DELETE FROM profile_embeddings WHERE profile_id = $1 AND id NOT IN (
-         SELECT id FROM profile_embeddings WHERE profile_id = $1 ORDER BY id DESC LIMIT $2)`,
-      [profileId, keep],
+         (SELECT id FROM profile_embeddings WHERE profile_id = $1 AND NOT from_photo ORDER BY id DESC LIMIT $2)
+         UNION ALL
+         (SELECT id FROM profile_embeddings WHERE profile_id = $1 AND from_photo ORDER BY id DESC LIMIT $3))`,
+      [profileId, keep, keepPhotos],
     );
   }
 
@@ -291,6 +304,59 @@ export class ProfilesRepository {
     );
   }
 
+  /**
+   * Moves everything of profile `otherId` to `targetId`: embeddings, appearances (a video both appear
+   * in becomes one appearance with both sets of spans), live events; personal data the target lacks is
+   * taken from the other. Videos both appeared in count one person fewer. Does not delete the other
+   * profile (the caller does, with its crop).
+   */
+  async mergeInto(targetId: string, otherId: string): Promise<void> {
+    await this.db.query('UPDATE profile_embeddings SET profile_id = $1 WHERE profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
+    const shared = await this.db.query<{ video_id: string }>(
+      `UPDATE profile_appearances t SET
+         first_ms = LEAST(t.first_ms, o.first_ms),
+         last_ms = GREATEST(t.last_ms, o.last_ms),
+         frames = t.frames + o.frames,
+         spans = (SELECT jsonb_agg(s ORDER BY (s->>'firstMs')::bigint, (s->>'lastMs')::bigint)
+                  FROM (SELECT jsonb_array_elements(t.spans) UNION ALL SELECT jsonb_array_elements(o.spans)) x(s))
+       FROM profile_appearances o
+       WHERE t.profile_id = $1 AND o.profile_id = $2 AND o.video_id = t.video_id
+       RETURNING t.video_id`,
+      [targetId, otherId],
+    );
+    await this.db.query(
+      `DELETE FROM profile_appearances o WHERE o.profile_id = $2
+         AND EXISTS (SELECT 1 FROM profile_appearances t WHERE t.profile_id = $1 AND t.video_id = o.video_id)`,
+      [targetId, otherId],
+    );
+    await this.db.query('UPDATE profile_appearances SET profile_id = $1 WHERE profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
+    await this.db.query('UPDATE analytics_events SET profile_id = $1 WHERE profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
+    if (shared.rows.length > 0) {
+      await this.db.query(
+        `UPDATE videos v SET people_count = (SELECT count(*) FROM profile_appearances a WHERE a.video_id = v.id)
+         WHERE v.id = ANY($1::uuid[]) AND v.people_count IS NOT NULL`,
+        [shared.rows.map((r) => r.video_id)],
+      );
+    }
+    await this.db.query(
+      `UPDATE profiles t SET last_name = COALESCE(t.last_name, o.last_name),
+         first_name = COALESCE(t.first_name, o.first_name), middle_name = COALESCE(t.middle_name, o.middle_name),
+         gender = COALESCE(t.gender, o.gender), birth_date = COALESCE(t.birth_date, o.birth_date),
+         updated_at = now()
+       FROM profiles o WHERE t.id = $1 AND o.id = $2`,
+      [targetId, otherId],
+    );
+  }
+
   /** Forgets what an earlier run over this video stored (re-processing starts clean for that video). */
   async clearVideo(videoId: string): Promise<void> {
     await this.db.query('DELETE FROM profile_appearances WHERE video_id = $1', [videoId]);
@@ -298,14 +364,15 @@ export class ProfilesRepository {
   }
 
   /**
-   * Deletes profiles that no video shows any more and that nobody has filled in (a person typed
-   * those; they stay, and a later video can attach to them again through their embeddings).
+   * Deletes profiles that no video shows any more, that nobody has filled in and that were not made
+   * from a photo (a person typed or gave those; they stay, and a later video can attach to them again through their embeddings).
    * Returns their crop keys so that the caller removes the objects.
    */
   async deleteOrphans(): Promise<string[]> {
     const res = await this.db.query<{ crop_key: string | null }>(
       `DELETE FROM profiles p
        WHERE NOT EXISTS (SELECT 1 FROM profile_appearances a WHERE a.profile_id = p.id)
+         AND NOT EXISTS (SELECT 1 FROM profile_embeddings e WHERE e.profile_id = p.id AND e.from_photo)
          AND last_name IS NULL AND first_name IS NULL AND middle_name IS NULL
          AND gender IS NULL AND birth_date IS NULL
        RETURNING crop_key`,

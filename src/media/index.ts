@@ -50,3 +50,4 @@ export {
   type BgrPicture,
   type UnitDecoderOptions,
 } from './unit-decoder.js';
+export { decodeStill, stillFormatOf, MAX_PIXELS, type BgrStill, type StillFormat } from './still-image.js';

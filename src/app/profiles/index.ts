@@ -3,3 +3,4 @@ export type { ProfilePage, ProfileUpdate, VideoPeople } from './profiles.service
 export type { ProfileDto, ProfileVideoDto } from './profile.dto.js';
 export { createPeopleStep, type PeopleStep } from './people-step.js';
 export { GENDERS, NAME_MAX_LENGTH, MIN_BIRTH_DATE, PROFILE_FIELDS } from './profile-fields.js';
+export { ProfilePhotosService, type PhotoProfileResult } from './profile-photos.service.js';

@@ -38,8 +38,16 @@ export interface ProfilesServiceDeps {
 
 export const MAX_PAGE = 100;
 /** Newest embeddings kept per profile: 8 videos' worth at 8 faces per person and video. */
-const MAX_EMBEDDINGS_PER_PROFILE = 64;
+export const MAX_EMBEDDINGS_PER_PROFILE = 64;
+/** Photo embeddings kept per profile (the newest), apart from the video ones. */
+export const MAX_PHOTO_EMBEDDINGS = 16;
 const cropKeyOf = (profileId: string) => `profiles/${profileId}/crop.jpg`;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 /** Cursors are opaque to clients: base64url of the last row's seq. */
 export function encodeCursor(seq: string): string {
@@ -98,6 +106,41 @@ export class ProfilesService {
     const row = await this.deps.repo.delete(id);
     if (!row) throw notFound(id);
     if (row.cropKey) await this.deleteObjects([row.cropKey]);
+  }
+
+  /**
+   * Merges profile `otherId` into `id` (two profiles found to be one person): the other's faces,
+   * appearances and events move to this one, personal data this one lacks is taken from the other, the
+   * better crop stays, and the other profile is deleted.
+   */
+  async merge(id: string, otherId: string): Promise<ProfileDto> {
+    if (id === otherId) {
+      throw new KadrError('KADR_ERR_VALIDATION', 'a profile cannot be merged into itself', {
+        hint: 'give the id of another profile as "other"',
+      });
+    }
+    const orphanKeys: string[] = [];
+    await this.deps.repo.transaction(async (tx) => {
+      await tx.lockProfiles();
+      const target = await tx.get(id);
+      if (!target) throw notFound(id);
+      const other = await tx.get(otherId);
+      if (!other) throw notFound(otherId);
+      if (other.cropKey && (other.cropQuality > target.cropQuality || !target.cropKey)) {
+        const key = cropKeyOf(id);
+        await this.deps.store.put(key, await readAll(await this.deps.store.get(other.cropKey)), {
+          contentType: 'image/jpeg',
+        });
+        await tx.setCrop(id, key, other.cropQuality);
+      }
+      await tx.mergeInto(id, otherId);
+      await tx.trimEmbeddings(id, MAX_EMBEDDINGS_PER_PROFILE, MAX_PHOTO_EMBEDDINGS);
+      await tx.delete(otherId);
+      if (other.cropKey) orphanKeys.push(other.cropKey);
+    });
+    await this.deleteObjects(orphanKeys);
+    this.deps.log.info('profiles merged', { profile: id, merged: otherId });
+    return this.get(id);
   }
 
   async peopleOfVideo(videoId: string): Promise<VideoPeople> {
@@ -165,7 +208,7 @@ export class ProfilesService {
           videoId,
           people.flatMap((p) => p.embeddings),
         );
-        await tx.trimEmbeddings(profileId, MAX_EMBEDDINGS_PER_PROFILE);
+        await tx.trimEmbeddings(profileId, MAX_EMBEDDINGS_PER_PROFILE, MAX_PHOTO_EMBEDDINGS);
         const spans = people
           .flatMap((p) => p.appearances)
           .sort((a, b) => a.firstMs - b.firstMs)

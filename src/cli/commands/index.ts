@@ -52,6 +52,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./camera.js')).cameraCommand,
   },
   {
+    name: 'profile',
+    summary: 'people profiles of a running kadr serve: make one from a photo of a face',
+    load: async () => (await import('./profile.js')).profileCommand,
+  },
+  {
     name: 'onvif',
     summary: 'ONVIF through a running kadr serve: discover devices, show one, add its stream as a camera',
     load: async () => (await import('./onvif.js')).onvifCommand,

@@ -8,6 +8,7 @@ import { sql as m006 } from './006-camera-leases.js';
 import { sql as m007 } from './007-video-analytics.js';
 import { sql as m008 } from './008-camera-groups.js';
 import { sql as m009 } from './009-live-analytics.js';
+import { sql as m010 } from './010-profile-photos.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const migrations: Migration[] = [
   { version: 7, name: '007-video-analytics', sql: m007 },
   { version: 8, name: '008-camera-groups', sql: m008 },
   { version: 9, name: '009-live-analytics', sql: m009 },
+  { version: 10, name: '010-profile-photos', sql: m010 },
 ];

@@ -1283,6 +1283,473 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/profiles/{id}/merge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Merge another profile into this one (one person): its faces, appearances and events move here, it is deleted */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description the profile merged into this one, then deleted
+             */
+            other: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description the best face crop (JPEG) */
+              cropUrl: string | null;
+              lastName: string | null;
+              firstName: string | null;
+              middleName: string | null;
+              gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+              /** Format: date */
+              birthDate: string | null;
+              videos: {
+                /** Format: uuid */
+                id: string;
+                /** @description the video file name */
+                name: string;
+                /** @description API URL of the video */
+                link: string;
+                /** @description first moment on screen, ms after the first frame */
+                firstMs: number;
+                lastMs: number;
+                /** @description every stretch on screen (the person may leave and come back) */
+                spans: {
+                  firstMs: number;
+                  lastMs: number;
+                }[];
+                /** @description frame (0-based) of the best face in this video */
+                cropFrameIndex: number;
+              }[];
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/profiles/from-photo': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make a profile from the face in a photo; 422 when it shows no face, or several and ?face= picks none */
+    post: {
+      parameters: {
+        query?: {
+          /** @description which face when the photo shows several: 0 is the largest, then by size */
+          face?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description multipart/form-data: the photo, and personal data checked as PATCH /api/profiles/{id} checks it */
+      requestBody: {
+        content: {
+          'multipart/form-data': {
+            /**
+             * Format: binary
+             * @description a JPEG or PNG of at most 20 MiB with one face of at least 24 px (or pick one with ?face=)
+             */
+            photo: string;
+            lastName?: string;
+            firstName?: string;
+            middleName?: string;
+            /** @description female, male, other or unknown */
+            gender?: string;
+            /** Format: date */
+            birthDate?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description the best face crop (JPEG) */
+              cropUrl: string | null;
+              lastName: string | null;
+              firstName: string | null;
+              middleName: string | null;
+              gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+              /** Format: date */
+              birthDate: string | null;
+              videos: {
+                /** Format: uuid */
+                id: string;
+                /** @description the video file name */
+                name: string;
+                /** @description API URL of the video */
+                link: string;
+                /** @description first moment on screen, ms after the first frame */
+                firstMs: number;
+                lastMs: number;
+                /** @description every stretch on screen (the person may leave and come back) */
+                spans: {
+                  firstMs: number;
+                  lastMs: number;
+                }[];
+                /** @description frame (0-based) of the best face in this video */
+                cropFrameIndex: number;
+              }[];
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description KADR_ERR_VALIDATION, KADR_ERR_INPUT_NO_FACE, KADR_ERR_INPUT_MANY_FACES, KADR_ERR_INPUT_CORRUPT */
+                code: string;
+                message: string;
+                hint?: string;
+                /** @description one message per invalid field */
+                fields?: {
+                  [key: string]: string;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/profiles/{id}/photos': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Add the face in a photo to a profile (one more embedding to match on); the first photo's crop becomes its picture */
+    post: {
+      parameters: {
+        query?: {
+          /** @description which face when the photo shows several: 0 is the largest, then by size */
+          face?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      /** @description multipart/form-data */
+      requestBody: {
+        content: {
+          'multipart/form-data': {
+            /**
+             * Format: binary
+             * @description a JPEG or PNG of at most 20 MiB with one face of at least 24 px (or pick one with ?face=)
+             */
+            photo: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description the best face crop (JPEG) */
+              cropUrl: string | null;
+              lastName: string | null;
+              firstName: string | null;
+              middleName: string | null;
+              gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+              /** Format: date */
+              birthDate: string | null;
+              videos: {
+                /** Format: uuid */
+                id: string;
+                /** @description the video file name */
+                name: string;
+                /** @description API URL of the video */
+                link: string;
+                /** @description first moment on screen, ms after the first frame */
+                firstMs: number;
+                lastMs: number;
+                /** @description every stretch on screen (the person may leave and come back) */
+                spans: {
+                  firstMs: number;
+                  lastMs: number;
+                }[];
+                /** @description frame (0-based) of the best face in this video */
+                cropFrameIndex: number;
+              }[];
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description KADR_ERR_VALIDATION, KADR_ERR_INPUT_NO_FACE, KADR_ERR_INPUT_MANY_FACES, KADR_ERR_INPUT_CORRUPT */
+                code: string;
+                message: string;
+                hint?: string;
+                /** @description one message per invalid field */
+                fields?: {
+                  [key: string]: string;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/cameras': {
     parameters: {
       query?: never;

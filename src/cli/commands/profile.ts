@@ -1,0 +1,115 @@
+/**
+ * `kadr profile add-photo <file>`: makes a people profile from the face in a photo, or adds the photo
+ * to a profile (`--to`), through a running kadr server's HTTP API (docs/profiles.md, "From a photo").
+ * The server finds the face; a photo with several faces needs `--face` (0 is the largest).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../../config/index.js';
+import { KadrError } from '../../core/errors.js';
+import { apiClient } from '../api-client.js';
+import { flag, stringOption, type Command } from '../command.js';
+import { toJson } from '../output.js';
+
+interface ProfileJson {
+  id: string;
+  cropUrl: string | null;
+  lastName: string | null;
+  firstName: string | null;
+  middleName: string | null;
+}
+
+const usage = `usage: kadr profile add-photo <file> [options]
+
+  add-photo <file>       make a profile from the face in a JPEG or PNG photo, so that the person
+                         is recognised the first time a camera or a video shows them
+      [--name <first name>] [--last-name <n>] [--middle-name <n>]
+      [--gender female|male|other|unknown] [--birth-date YYYY-MM-DD]
+      [--face <i>]       the photo shows several faces: take face i, 0 being the largest
+      [--to <id>]        add the photo to this profile instead (one more face to match on)
+
+  --server <url>         the kadr server (default http://127.0.0.1:8080)
+  --json                 print the API's JSON instead of a line
+
+Environment: KADR_TOKEN, the server's API token (sent as "Authorization: Bearer").
+`;
+
+/** Option → the API's form field (checked by the server as an edit of the profile is). */
+const FIELD_OPTIONS: Record<string, string> = {
+  name: 'firstName',
+  'last-name': 'lastName',
+  'middle-name': 'middleName',
+  gender: 'gender',
+  'birth-date': 'birthDate',
+};
+
+export const profileCommand: Command = {
+  name: 'profile',
+  usage,
+  options: {
+    server: { type: 'string' },
+    json: { type: 'boolean' },
+    name: { type: 'string' },
+    'last-name': { type: 'string' },
+    'middle-name': { type: 'string' },
+    gender: { type: 'string' },
+    'birth-date': { type: 'string' },
+    face: { type: 'string' },
+    to: { type: 'string' },
+  },
+  async run(args, io) {
+    const [sub, ...rest] = args.positionals;
+    if (sub !== 'add-photo') {
+      throw new KadrError(
+        'KADR_ERR_USAGE',
+        sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`,
+        { hint: "add-photo; see 'kadr profile --help'" },
+      );
+    }
+    if (rest.length !== 1) {
+      throw new KadrError('KADR_ERR_USAGE', 'add-photo takes one file', {
+        hint: "see 'kadr profile --help'",
+      });
+    }
+    const file = rest[0]!;
+    const face = stringOption(args, 'face');
+    if (face !== undefined && !/^\d{1,4}$/.test(face)) {
+      throw new KadrError('KADR_ERR_USAGE', `--face must be a face number from 0, got '${face}'`);
+    }
+    const to = stringOption(args, 'to');
+    const form = new FormData();
+    for (const [option, field] of Object.entries(FIELD_OPTIONS)) {
+      const value = stringOption(args, option);
+      if (value === undefined) continue;
+      if (to !== undefined) {
+        throw new KadrError('KADR_ERR_USAGE', `--${option} does not go with --to`, {
+          hint: 'edit an existing profile with PATCH /api/profiles/<id>',
+        });
+      }
+      form.append(field, value);
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new KadrError(
+        code === 'ENOENT' ? 'KADR_ERR_INPUT_NOT_FOUND' : 'KADR_ERR_INPUT_UNREADABLE',
+        `cannot read ${file}: ${(error as Error).message}`,
+      );
+    }
+    form.append('photo', new Blob([bytes]), path.basename(file));
+    const api = apiClient(stringOption(args, 'server') ?? 'http://127.0.0.1:8080', loadConfig().client.token);
+    const query = face === undefined ? '' : `?face=${face}`;
+    const target =
+      to === undefined ? '/api/profiles/from-photo' : `/api/profiles/${encodeURIComponent(to)}/photos`;
+    const profile = await api.request<ProfileJson>('POST', `${target}${query}`, form);
+    const name = [profile.firstName, profile.middleName, profile.lastName].filter(Boolean).join(' ');
+    io.out.write(
+      flag(args, 'json')
+        ? `${toJson(profile)}\n`
+        : `${to === undefined ? 'created' : 'updated'} profile ${profile.id}${name ? ` (${name})` : ''}\n`,
+    );
+    return 0;
+  },
+};
