@@ -6,8 +6,10 @@
  * interval); the recording's frame at an event's time is the very picture the analysis saw (matched
  * against the clip's own frames); detaching stops new events and attaching again resumes them; kill -9
  * of the analysis process restarts it while the recording and the camera go on without a gap. Then
- * faces: profiles made by the archive analysis of a face clip (autoProfiles) are matched live on a camera
- * showing the same people, the event names the profile; the analytics survive a server restart.
+ * faces: a profile made from one photo of a person (test/fixtures/faces, another picture than the clip)
+ * is matched live the first time a camera shows her, and the event names it; profiles made by the
+ * archive analysis of a face clip (autoProfiles) are matched live on a camera showing the same people;
+ * the analytics survive a server restart.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
@@ -304,6 +306,38 @@ async function analysisPid(serverPid: number): Promise<number> {
   }
   throw new Error('no analysis process among the server children');
 }
+
+test('a profile made from a photo is matched live the first time a camera shows the person', async () => {
+  // No other profile exists yet: the match can only be the photo's.
+  const form = new FormData();
+  const photo = path.join(import.meta.dirname, '../../fixtures/faces/person-a_1.png');
+  form.append('firstName', 'Anna');
+  form.append('photo', new Blob([await readFile(photo)], { type: 'image/png' }), 'person-a_1.png');
+  const made = await fetch(`${kadr.url}/api/profiles/from-photo`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(made.status, 201, await made.clone().text());
+  const profileId = ((await made.json()) as any).id as string;
+  const created = await api('POST', '/api/cameras', { name: 'reception', url: rtsp.url('faces') });
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.id as string;
+  assert.equal(
+    (await api('PUT', `/api/cameras/${id}/analytics`, { detect: ['faces'], fps: FPS })).status,
+    200,
+  );
+  const matched = await waitFor(
+    'a face matched to the photo profile',
+    async () => {
+      const items = (await api('GET', `/api/events?camera=${id}&type=profile`)).json.items as any[];
+      return items[0];
+    },
+    30_000,
+  );
+  assert.equal(matched.profileId, profileId, JSON.stringify(matched));
+  assert.equal((await api('DELETE', `/api/cameras/${id}`)).status, 204);
+});
 
 test('a profile made from a video of the same people is matched live; analytics are attached again after a restart', async () => {
   // The archive analysis makes the profiles (autoProfiles), from the same clip the camera shows.
