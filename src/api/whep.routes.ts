@@ -14,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import type { LiveViewSource } from '../streams/index.js';
 import { HttpStatusError, type WebRtcServer } from '../webrtc/index.js';
 import { HttpKadrError } from './errors.js';
+import { sendOfferOptions, sendSdpAnswer } from './sdp-answer.js';
 
 export interface WhepRoutesOptions {
   live: LiveViewSource;
@@ -82,19 +83,17 @@ export const whepRoutes: FastifyPluginAsyncTypebox<WhepRoutesOptions> = async (a
         if (error instanceof HttpStatusError) throw toKadrError(error);
         throw error;
       }
-      const location = `/api/live/${encodeURIComponent(name)}/whep/${answer.session}`;
-      return reply
-        .status(201)
-        .header('content-type', 'application/sdp')
-        .header('location', location)
-        .header('etag', `"${answer.session}"`)
-        .header('access-control-expose-headers', 'Location, ETag')
-        .send(answer.sdp);
+      return sendSdpAnswer(
+        reply,
+        `/api/live/${encodeURIComponent(name)}/whep/${answer.session}`,
+        answer.session,
+        answer.sdp,
+      );
     },
   );
 
   app.options('/live/:name/whep', { schema: { hide: true, params: Params } }, async (_request, reply) =>
-    reply.status(204).header('allow', 'OPTIONS, POST').header('accept-post', 'application/sdp').send(),
+    sendOfferOptions(reply),
   );
 
   app.delete(

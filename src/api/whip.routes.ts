@@ -14,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import type { LiveViewsPort, WhipService } from '../app/index.js';
 import { HttpStatusError, type WebRtcServer } from '../webrtc/index.js';
 import { HttpKadrError } from './errors.js';
+import { sendOfferOptions, sendSdpAnswer } from './sdp-answer.js';
 
 export interface WhipRoutesOptions {
   whip: WhipService;
@@ -79,19 +80,17 @@ export const whipRoutes: FastifyPluginAsyncTypebox<WhipRoutesOptions> = async (a
         if (error instanceof HttpStatusError) throw toKadrError(error);
         throw error;
       }
-      const location = `/api/whip/${encodeURIComponent(name)}/${answer.id}`;
-      return reply
-        .status(201)
-        .header('content-type', 'application/sdp')
-        .header('location', location)
-        .header('etag', `"${answer.id}"`)
-        .header('access-control-expose-headers', 'Location, ETag')
-        .send(answer.sdp);
+      return sendSdpAnswer(
+        reply,
+        `/api/whip/${encodeURIComponent(name)}/${answer.id}`,
+        answer.id,
+        answer.sdp,
+      );
     },
   );
 
   app.options('/whip/:name', { schema: { hide: true, params: Params } }, async (_request, reply) =>
-    reply.status(204).header('allow', 'OPTIONS, POST').header('accept-post', 'application/sdp').send(),
+    sendOfferOptions(reply),
   );
 
   app.delete(
