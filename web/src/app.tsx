@@ -6,12 +6,14 @@ import { ArchivePage } from './pages/archive';
 import { CameraPage } from './pages/camera';
 import { CamerasPage } from './pages/cameras';
 import { PeoplePage } from './pages/people';
+import { ToolsPage } from './pages/tools';
 import { navigate, onLinkClick, usePath } from './router';
 
 const sections = [
   { href: '/cameras', label: 'Cameras' },
   { href: '/archive', label: 'Archive' },
   { href: '/people', label: 'People' },
+  { href: '/tools', label: 'Timeline tools' },
 ];
 
 function Page({ path }: { path: string }) {
@@ -20,6 +22,7 @@ function Page({ path }: { path: string }) {
   if (camera) return <CameraPage id={decodeURIComponent(camera[1]!)} />;
   if (path === '/archive') return <ArchivePage />;
   if (path === '/people') return <PeoplePage />;
+  if (path === '/tools') return <ToolsPage />;
   return (
     <section>
       <h1>Page not found</h1>

@@ -28,6 +28,7 @@ import { startLiveSource, type LiveSource } from '../streams/live-peers.js';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const WEB_DIST = path.join(ROOT, 'dist/web');
 const token = randomBytes(24).toString('hex');
+const auth = { authorization: `Bearer ${token}` };
 let tdb: TestDatabase;
 let tmp: string;
 let shots: string;
@@ -169,6 +170,57 @@ test('archive: two videos dropped at once upload and their analysis reaches done
   }
 });
 
+test('timeline tools: the frame at t of an upload, a step to the next frame, compare and same moment', async () => {
+  const { page, errors } = await openPage();
+  try {
+    await page.goto(`${kadr.url}/tools`);
+    await page.locator('#frame-video').selectOption({ label: 'lobby.mp4' });
+    await page.locator('#frame-t').fill('0');
+    await page.getByRole('button', { name: 'Show frame' }).click();
+    const caption = page.locator('[aria-labelledby="tool-frame"] figcaption');
+    await caption.getByText(/frame 0 \(0 skipped\)/).waitFor();
+    await page.getByRole('button', { name: 'Next frame →' }).click();
+    await caption.getByText(/frame 1 \(1 skipped\)/).waitFor();
+    // The step landed on the frame the API names for that time, picture included.
+    const t = await page.locator('#frame-t').inputValue();
+    const videos = (await (
+      await fetch(`${kadr.url}/api/videos?page=1&size=100`, { headers: auth })
+    ).json()) as {
+      items: { id: string; filename: string }[];
+    };
+    const lobby = videos.items.find((v) => v.filename === 'lobby.mp4')!;
+    const info = (await (
+      await fetch(`${kadr.url}/api/videos/${lobby.id}/frame?t=${t}&format=json`, { headers: auth })
+    ).json()) as { index: number; ptsTicks: string };
+    assert.equal(info.index, 1);
+    await caption.getByText(`PTS ${info.ptsTicks} ×`).waitFor();
+    await page.locator('[aria-labelledby="tool-frame"] img').waitFor();
+
+    await page.locator('#cmp-a').selectOption({ label: 'lobby.mp4' });
+    await page.locator('#cmp-b').selectOption({ label: 'yard.mp4' });
+    await page.locator('#cmp-t').fill('500');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByText('identical pictures (every sample equal)').waitFor();
+
+    await page.locator('#moment-a').selectOption({ label: 'lobby.mp4' });
+    await page.locator('#moment-b').selectOption({ label: 'yard.mp4' });
+    await page.locator('#moment-t').fill('abc');
+    await page.getByRole('button', { name: 'Show both' }).click();
+    await page.getByText(/t must be milliseconds after the first frame/).waitFor();
+    await page.locator('#moment-t').fill('1000');
+    await page.getByRole('button', { name: 'Show both' }).click();
+    await page
+      .getByLabel('Skipped-frames log')
+      .getByText(/a: lobby\.mp4: skipped \d+ frames to reach 1000 ms/)
+      .waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'tools-1280.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('cameras: a wrong URL gets its message at the field; a live camera added through the form plays in its tile, records, and its page shows the frame the API gives for a time', async () => {
   const { page, errors } = await openPage();
   try {
@@ -294,7 +346,7 @@ test('every page loads without console errors or serious axe violations, at 1280
     [1280, 720],
     [390, 844],
   ] as const) {
-    for (const section of ['cameras', 'archive', 'people']) {
+    for (const section of ['cameras', 'archive', 'people', 'tools']) {
       const { page, errors } = await openPage(width, height);
       try {
         await page.goto(`${kadr.url}/${section}`);
