@@ -2,7 +2,7 @@
  * The web UI in a real browser (Debian's Chromium through playwright-core) against a real
  * `kadr serve` with PostgreSQL and an API token: every page loads without console errors and
  * without serious or critical axe-core violations, at 1280x720 and at a phone's width (screenshots
- * of each kept in the test's temp folder); two videos dropped into the archive upload and reach
+ * of each kept in the test's temp folder); three videos dropped into the archive upload and reach
  * done; a camera added through the form (a wrong URL first: the server's message shows at the
  * field) plays live in its tile, records, and its page shows the frame the API gives for a time; a
  * profile is edited (a wrong birth date first) and one deleted; the sign-in asks for the token; the
@@ -144,16 +144,16 @@ test('without the token the UI asks for it, and a wrong one is refused with a me
   }
 });
 
-test('archive: two videos dropped at once upload and their analysis reaches done', async () => {
+test('archive: three videos dropped at once upload and their analysis reaches done', async () => {
   const video = await faceVideo();
-  const files = ['lobby.mp4', 'yard.mp4'].map((name) => path.join(tmp, name));
+  const files = ['lobby.mp4', 'yard.mp4', 'gate.mp4'].map((name) => path.join(tmp, name));
   for (const f of files) await writeFile(f, video.data);
   const { page, errors } = await openPage();
   try {
     await page.goto(`${kadr.url}/archive`);
     await page.getByText('No video yet').waitFor();
     await page.setInputFiles('#video-files', files);
-    for (const name of ['lobby.mp4', 'yard.mp4']) {
+    for (const name of ['lobby.mp4', 'yard.mp4', 'gate.mp4']) {
       await page
         .locator('tr[data-status="done"]', { has: page.getByRole('rowheader', { name }) })
         .waitFor({ timeout: 60_000 });
@@ -161,7 +161,7 @@ test('archive: two videos dropped at once upload and their analysis reaches done
     const progress = await page
       .locator('tbody progress')
       .evaluateAll((els) => els.map((e) => e.getAttribute('value')));
-    assert.deepEqual(progress, ['100', '100']);
+    assert.deepEqual(progress, ['100', '100', '100']);
     assert.deepEqual(await seriousViolations(page), []);
     await page.screenshot({ path: path.join(shots, 'archive-1280.png'), fullPage: true });
     assert.deepEqual(errors, []);
@@ -214,7 +214,7 @@ test('timeline tools: the frame at t of an upload, a step to the next frame, com
       .getByText(/a: lobby\.mp4: skipped \d+ frames to reach 1000 ms/)
       .waitFor();
     assert.deepEqual(await seriousViolations(page), []);
-    await page.screenshot({ path: path.join(shots, 'tools-1280.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'tools-flow-1280.png'), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -78,7 +78,13 @@ function TimeInput({ id, value, onChange }: { id: string; value: string; onChang
   return (
     <Field id={id} label="t (ms after the first frame)" hint={T_HINT}>
       {(a) => (
-        <input {...a} inputMode="decimal" value={value} onInput={(e) => onChange(e.currentTarget.value)} />
+        <input
+          {...a}
+          inputMode="decimal"
+          size={12}
+          value={value}
+          onInput={(e) => onChange(e.currentTarget.value)}
+        />
       )}
     </Field>
   );
