@@ -456,10 +456,10 @@ test('events: analytics attached on a camera page find a person, the event arriv
     assert.match(await live.innerText(), /hall · .*confidence \d+%/s);
     await live.locator('img.snapshot').waitFor();
     assert.deepEqual(await seriousViolations(events.page), []);
-    await events.page.screenshot({ path: path.join(shots, 'events-1280.png'), fullPage: true });
+    await events.page.screenshot({ path: path.join(shots, 'events-live-1280.png'), fullPage: true });
     await events.page.setViewportSize({ width: 390, height: 844 });
     assert.deepEqual(await seriousViolations(events.page), [], 'events at 390 px');
-    await events.page.screenshot({ path: path.join(shots, 'events-390.png'), fullPage: true });
+    await events.page.screenshot({ path: path.join(shots, 'events-live-390.png'), fullPage: true });
 
     const liveId = await live.getAttribute('data-event');
     // Filters: no object event; the person event in the list read from the API, the filter in the URL.
