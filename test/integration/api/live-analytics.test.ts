@@ -501,22 +501,28 @@ test('analytics that fall behind skip frames and report them; the recording and 
     const before = (await api('GET', `/api/cameras/${id}`)).json.analytics;
     const stoppedAt = Date.now();
     process.kill(pid, 'SIGSTOP');
-    await sleep(5000);
+    await sleep(4800);
+    // Reported as it happens: the frames the server drops for the stopped process count already.
+    const stalled = (await api('GET', `/api/cameras/${id}`)).json.analytics;
+    await sleep(200);
     process.kill(pid, 'SIGCONT');
     const resumedAt = Date.now();
     await sleep(4000);
     const after = (await api('GET', `/api/cameras/${id}`)).json;
     const a = after.analytics;
-    assert.ok(a.framesSkipped > before.framesSkipped, `skipped frames are reported: ${JSON.stringify(a)}`);
+    assert.ok(
+      stalled.framesSkipped > before.framesSkipped,
+      `skipped frames are reported while the analysis is stopped: ${JSON.stringify(stalled)}`,
+    );
     assert.equal(a.restarts, 0, 'a slow analysis is not a dead one');
     // Every sampled frame is analysed or counted as skipped, and none twice: since attaching, all the
-    // frames of the camera (less those before the analysis's first keyframe and those still on their way
-    // to its process), never more.
+    // frames of the camera, never more, less those before the analysis's first keyframe (1 s) and those
+    // still on their way to its process (at most the 100 units the server lets wait, 3.3 s).
     const sampled = a.framesAnalysed + a.framesSkipped;
     const cameraS = (Date.now() - attachedAt) / 1000;
     t.diagnostic(`analytics ${JSON.stringify(a)} in ${cameraS.toFixed(1)} s since attaching`);
     assert.ok(
-      sampled <= cameraS * BUSY_FPS + 1 && sampled >= (cameraS - 4) * BUSY_FPS,
+      sampled <= cameraS * BUSY_FPS + 1 && sampled >= (cameraS - 5) * BUSY_FPS,
       `${sampled} frames analysed or skipped in ${cameraS} s of a ${BUSY_FPS} fps camera`,
     );
 
