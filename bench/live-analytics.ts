@@ -155,31 +155,16 @@ const iou = (a: number[], b: number[]) => {
  * would be between two different things.
  */
 async function sanity(file: string, detector: ObjectDetector, w: number, h: number): Promise<void> {
-  const raw = execFileSync(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-i',
-      file,
-      '-vf',
-      `fps=1/4,scale=${w}:${h}`,
-      '-frames:v',
-      '12',
-      '-pix_fmt',
-      'bgr24',
-    ].concat(['-f', 'rawvideo', '-']),
-    { maxBuffer: 64 << 20 },
-  );
+  const args = ['-v', 'error', '-i', file, '-vf', `fps=1/4,scale=${w}:${h}`, '-frames:v', '12'];
+  const raw = execFileSync('ffmpeg', [...args, '-pix_fmt', 'bgr24', '-f', 'rawvideo', '-'], {
+    maxBuffer: 64 << 20,
+  });
   const frameBytes = w * h * 3;
   const count = raw.length / frameBytes;
   const py = execFileSync(
     PYTHON,
     [path.join(root, 'bench/live_analytics_opencv.py'), MODEL, String(w), String(h), '--check'],
-    {
-      input: raw,
-      maxBuffer: 64 << 20,
-    },
+    { input: raw, maxBuffer: 64 << 20 },
   )
     .toString()
     .trim()
