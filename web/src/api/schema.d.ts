@@ -2793,7 +2793,7 @@ export interface paths {
             detect: string[];
             /** @description frames analysed a second (default 5) */
             fps?: number;
-            /** @description polygons in 0…1 picture coordinates; detections whose box centre is in none are ignored */
+            /** @description polygons in 0…1 picture coordinates; a detection counts only when the bottom centre of its box (a person's feet) is in one */
             zones?: [number, number][][] | null;
           };
         };
