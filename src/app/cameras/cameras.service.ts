@@ -223,7 +223,12 @@ export class CamerasService implements OwnedCameras {
   async update(id: string, patch: CameraUpdate): Promise<CameraDto> {
     const current = await this.row(id);
     if (current.transport === 'push') {
-      if (patch.url !== undefined || patch.transport !== undefined || patch.user !== undefined) {
+      if (
+        patch.url !== undefined ||
+        patch.transport !== undefined ||
+        patch.user !== undefined ||
+        patch.password !== undefined
+      ) {
         throw validation(
           'a push camera has no source to pull: url, transport and credentials do not apply',
           'its video comes from WHIP or JPEG ingest sessions under its name (docs/ingest.md)',

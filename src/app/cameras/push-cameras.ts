@@ -76,15 +76,16 @@ export class PushCameras implements PushCameraPort {
     };
   }
 
-  async recorded(name: string, summary: SegmentSummary): Promise<void> {
-    const row = await this.o.cameras.pushCamera(name);
-    if (!row) {
+  async recorded(name: string, summary: SegmentSummary, cameraId?: string): Promise<void> {
+    // By id when the session knows it: the camera may have been renamed while the session ran.
+    const id = cameraId ?? (await this.o.cameras.pushCamera(name))?.id;
+    if (!id) {
       this.o.log.warn('a session recording whose push camera is gone: not listed', { key: summary.key });
       return;
     }
-    await this.o.recordings.insertSegment(segmentRow(row.id, summary));
+    await this.o.recordings.insertSegment(segmentRow(id, summary));
     this.o.log.info('session recording listed as a camera segment', {
-      camera: row.id,
+      camera: id,
       key: summary.key,
       endReason: summary.endReason,
     });

@@ -14,9 +14,10 @@ export interface PushCameraPort {
   open(name: string): Promise<PushLink>;
   /**
    * A session's recording is stored (at its end, or later from the spool, a crashed process's
-   * included): it becomes a segment of the camera named `name`.
+   * included): it becomes a segment of the camera `cameraId` (the session's link's) or, when the
+   * session's link is gone (a recording found in the spool at start), of the push camera named `name`.
    */
-  recorded(name: string, summary: SegmentSummary): Promise<void>;
+  recorded(name: string, summary: SegmentSummary, cameraId?: string): Promise<void>;
 }
 
 export interface PushLink {

@@ -54,9 +54,9 @@ export class WhipService {
   }
 
   /** A stored recording becomes a segment of its push camera. */
-  private async stored(name: string | null, summary: SegmentSummary): Promise<void> {
+  private async stored(name: string | null, summary: SegmentSummary, cameraId?: string): Promise<void> {
     if (!name || !this.o.cameras) return;
-    await this.o.cameras.recorded(name, summary).catch((error: unknown) =>
+    await this.o.cameras.recorded(name, summary, cameraId).catch((error: unknown) =>
       this.o.log.warn('recording stored but not listed as a camera segment', {
         key: summary.key,
         error: (error as Error).message,
@@ -100,7 +100,7 @@ export class WhipService {
       log: this.o.log,
       onSpooled: (journal) => this.uploader.enqueue(journal),
       link,
-      onStored: (summary) => this.stored(name, summary),
+      onStored: (summary) => this.stored(name, summary, link?.cameraId),
     });
     this.sessions.set(session.id, session);
     try {
