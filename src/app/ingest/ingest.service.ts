@@ -49,7 +49,9 @@ export class IngestService {
       logger: o.log.child({ part: 'spool' }),
       onSegment: (summary) => {
         o.log.info('spooled ingest recording stored', { key: summary.key });
-        void this.stored(pushCameraOfKey(summary.key), summary);
+        // Listed before the journal goes: a failure keeps the journal and the upload is retried.
+        const name = pushCameraOfKey(summary.key);
+        return name ? this.o.cameras?.recorded(name, summary) : undefined;
       },
     });
   }
