@@ -400,6 +400,7 @@ test('a WHIP session cut by kill -9: its spool is stored at the next start, whol
     10_000,
   );
   await sleep(3000); // a few fragments written to the spool
+  const killedAt = Date.now();
   await kadr.kill9();
   const spool = path.join(dataDir, 'whip-spool');
   assert.ok(
@@ -425,6 +426,11 @@ test('a WHIP session cut by kill -9: its spool is stored at the next start, whol
   const probed = probeFrames(file);
   assert.equal(probed.pts.length, index.frames, 'every frame the index lists is in the stored media');
   assert.ok(index.frames >= 30, `frames recovered: ${index.frames}`);
+  // Lost: only the fragment being written (1 s) and what the sender's clock still held back.
+  const lostMs = killedAt - index.ntpMs.at(-1);
+  assert.ok(lostMs < 2000, `the recovered recording ends ${lostMs} ms before the kill`);
   assert.deepEqual(await readdir(spool), [], 'nothing is left in the spool');
-  console.log(`crash: ${index.frames} frames recovered from the WHIP spool, stored as ${segment.key}`);
+  console.log(
+    `crash: ${index.frames} frames recovered from the WHIP spool, the last ${lostMs.toFixed(0)} ms before the kill; stored as ${segment.key}`,
+  );
 });
