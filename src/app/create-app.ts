@@ -28,7 +28,7 @@ import { VideosService } from './videos.service.js';
 import { VideoFrames } from './video-frames.js';
 import { createPeopleStep, ProfilePhotosService, ProfilesService } from './profiles/index.js';
 import { PhotoFaceReader } from '../analytics/index.js';
-import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
+import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers, PushCameras } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
 import { IngestService, WhipService } from './ingest/index.js';
@@ -224,11 +224,14 @@ export async function createApp(
     await analytics.load();
     cleanups.push(() => analytics.close());
     const live = new LiveViewsPort();
+    // Each ingest or WHIP session is the push camera of its name (docs/ingest.md).
+    const pushCameras = new PushCameras({ cameras, recordings, log: log.child({ module: 'push-cameras' }) });
     const ingest = new IngestService({
       store,
       spoolDir: path.join(config.dataDir, 'ingest-spool'),
       idleMs: config.ingestIdleMs,
       log: log.child({ module: 'ingest' }),
+      cameras: pushCameras,
     });
     if (options.roles.api) ingest.start();
     live.useIngest(ingest);
@@ -237,7 +240,9 @@ export async function createApp(
       store,
       spoolDir: path.join(config.dataDir, 'whip-spool'),
       log: log.child({ module: 'whip' }),
+      cameras: pushCameras,
     });
+    if (options.roles.api) whip.start();
     live.useIngest(whip);
     cleanups.push(() => whip.close());
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });

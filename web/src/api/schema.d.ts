@@ -6117,11 +6117,11 @@ export interface components {
       /** Format: uuid */
       id: string;
       name: string;
-      /** @description the source URL, never with credentials */
+      /** @description the source URL, never with credentials; empty for a push camera */
       url: string;
       hasCredentials: boolean;
-      /** @description how RTP comes from the camera: interleaved in the RTSP connection (tcp) or over UDP */
-      transport: 'tcp' | 'udp';
+      /** @description tcp or udp: how RTP comes from the camera; push: the video is pushed to kadr (a WHIP or JPEG ingest session under the camera's name), url is empty */
+      transport: 'tcp' | 'udp' | 'push';
       onDemand: boolean;
       /** @description recording is switched on */
       record: boolean;
@@ -6131,8 +6131,8 @@ export interface components {
         maxAgeHours: number | null;
         maxBytes: number | null;
       };
-      /** @description idle: on demand and nobody watching (or no live runtime in this process) */
-      state: 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed';
+      /** @description idle: on demand and nobody watching (or no live runtime in this process); offline: a push camera with no session sending */
+      state: 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed' | 'offline';
       lastError: string | null;
       health: {
         /** @description measured from PTS */
