@@ -20,12 +20,14 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { chromium, type Page } from 'playwright-core';
 import { createLossyLink, lossyLinkUnavailable, type LossyLink } from '../../harness/lossy-link.js';
 import { createTestDatabase, type TestDatabase } from '../api/support/database.js';
 import { kadrEnv, startKadr, type KadrProcess } from '../api/support/kadr-process.js';
@@ -53,6 +55,8 @@ const skip = unavailable ?? false;
 const wsddUuid = crypto.randomUUID();
 let link: LossyLink;
 let tmp: string;
+/** Screenshots of the dialog, kept for a person to look at (the rest of tmp goes). */
+let shots: string;
 let relay: net.Server;
 let tdb: TestDatabase;
 let kadr: KadrProcess;
@@ -125,6 +129,7 @@ before(async () => {
   if (unavailable) return;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'kadr-onvif-netns-'));
   await chmod(tmp, 0o755);
+  shots = await mkdtemp(path.join(os.tmpdir(), 'kadr-onvif-screenshots-'));
   link = createLossyLink(1);
   const c0 = link.clients[0]!;
   ns = c0.ns;
@@ -142,6 +147,12 @@ before(async () => {
     /joined multicast group/,
   );
   await startResponder('/usr/bin/python3', [REPLAY, serverAddress, xaddr], /^ready$/m);
+  // The UI as `npm run build` builds it (its Vite step), so that the browser sees the current sources.
+  await promisify(execFile)(
+    path.join(ROOT, 'node_modules/.bin/vite'),
+    ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+    { cwd: ROOT },
+  );
   tdb = await createTestDatabase();
   const socketDir = path.join(tmp, 'pg');
   await mkdir(socketDir);
@@ -164,13 +175,14 @@ after(async () => {
   await tdb?.drop();
   link?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
+  if (shots) console.error(`ONVIF discovery screenshots: ${shots}`);
 });
 
 test(
   'kadr onvif discover, in the namespace with no interface named: the camera (ONVIF, first) and wsdd, as a table and as JSON',
   { skip },
   async () => {
-    const human = await cli(['discover', '--timeout', '1000']);
+    const human = await cli(['discover', '--timeout', '1500']);
     assert.equal(human.code, 0, human.err);
     const lines = human.out.trimEnd().split('\n');
     assert.equal(lines.length, 3, human.out);
@@ -233,5 +245,104 @@ test(
     );
     assert.match(added.out, /^device\s+Mockup Manufacturer Mockup Model, firmware Mockup_15_14_13/m);
     assert.ok(!kadr.stderr().includes(PASSWORD), 'the password is in the log');
+  },
+);
+
+/** Serious and critical axe-core violations of the page. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: axe });
+  const violations = (await page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))`,
+  )) as { id: string; impact: string; nodes: string[] }[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).join(', ')}`);
+}
+
+test(
+  'web UI: "Find cameras (ONVIF)" lists the camera and wsdd, and adds the camera with its user and password (a wrong one first: at the field)',
+  { skip },
+  async () => {
+    // Chromium runs in the client namespace too, where kadr's loopback address is: `ip netns exec`
+    // execs it, so playwright's pipes to it stay as they are.
+    const wrapper = path.join(tmp, 'chromium-in-netns');
+    await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
+    const browser = await chromium.launch({
+      executablePath: wrapper,
+      args: ['--no-sandbox', '--headless=new'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        // The browser's own request for a favicon (kadr has none) is not the UI's.
+        if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) {
+          errors.push(`${m.text()} ${m.location().url}`);
+        }
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.addInitScript(`sessionStorage.setItem('kadr-token', ${JSON.stringify(token)})`);
+      await page.goto(`${kadr.url}/cameras`);
+      await page.getByRole('heading', { name: 'door', level: 2 }).waitFor();
+      await page.getByRole('button', { name: 'Find cameras (ONVIF)' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Find cameras (ONVIF)' });
+      await dialog.getByLabel('Wait for answers (seconds)').fill('2');
+      await dialog.getByRole('button', { name: 'Search' }).click();
+      const devices = dialog.getByRole('list', { name: 'Devices found' }).getByRole('listitem');
+      await devices.first().waitFor();
+      assert.equal(await devices.count(), 2, await dialog.innerText());
+      const camera = await devices.nth(0).innerText();
+      assert.match(camera, /PREDATOR HD_PREDATOR/);
+      assert.match(camera, /ONVIF camera/);
+      assert.ok(camera.includes(xaddr), camera);
+      assert.match(await devices.nth(1).innerText(), /not ONVIF/);
+      assert.equal(await devices.nth(1).getByRole('button').count(), 0, 'wsdd cannot be added');
+      assert.deepEqual(await seriousViolations(page), [], 'discovery dialog at 1280 px');
+      await page.screenshot({ path: path.join(shots, 'onvif-discovery-1280.png') });
+
+      await devices
+        .nth(0)
+        .getByRole('button', { name: /^Add PREDATOR/ })
+        .click();
+      const name = dialog.getByLabel('Camera name');
+      // The add form has the keyboard, the device's own name suggested.
+      assert.equal(await page.evaluate(`document.activeElement.id`), 'onvif-name');
+      assert.equal(await name.inputValue(), 'predator');
+      await dialog.getByLabel('Device user').fill(USER);
+      await dialog.getByLabel('Device password').fill('not-it');
+      await dialog.getByRole('button', { name: 'Add this camera' }).click();
+      const passwordError = dialog.locator('#onvif-password-error');
+      await passwordError.waitFor();
+      assert.match(await passwordError.innerText(), /refused the user name or password/);
+      assert.equal(await dialog.getByLabel('Device password').getAttribute('aria-invalid'), 'true');
+      await page.setViewportSize({ width: 390, height: 844 });
+      assert.deepEqual(await seriousViolations(page), [], 'discovery dialog at 390 px');
+      await passwordError.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(shots, 'onvif-discovery-390.png') });
+
+      await dialog.getByLabel('Device password').fill(PASSWORD);
+      await dialog.getByLabel('Connect only while watched').check();
+      await dialog.getByLabel('Device password').press('Enter');
+      await page.getByRole('heading', { name: 'predator', level: 2 }).waitFor();
+      assert.equal(await dialog.count(), 0, 'the dialog closed');
+      const list = (await page.evaluate(
+        `fetch('/api/cameras', { headers: { authorization: 'Bearer ${token}' } }).then((r) => r.json())`,
+      )) as { items: { name: string; url: string; hasCredentials: boolean; onDemand: boolean }[] };
+      const added = list.items.find((c) => c.name === 'predator');
+      assert.deepEqual(
+        added && { url: added.url, hasCredentials: added.hasCredentials, onDemand: added.onDemand },
+        {
+          url: `rtsp://${serverAddress}/h264main`,
+          hasCredentials: true,
+          onDemand: true,
+        },
+      );
+      // The browser logs the device's refusal (422) itself; nothing else may be there.
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0]!, /status of 422 .*\/api\/onvif\/cameras$/);
+    } finally {
+      await browser.close();
+    }
   },
 );

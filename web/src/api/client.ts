@@ -45,17 +45,19 @@ interface ErrorJson {
 
 /**
  * Which body field an error is about: the profiles API lists them (`fields`); Ajv's messages start
- * with `body/<field>` or name a missing property; kadr's own start with the field's name.
+ * with `body/<field>` (`body/retention/maxBytes` for a nested one: the key is `retention.maxBytes`,
+ * and of the messages a union gives, the first) or name a missing property; kadr's own start with
+ * the field's name (`retention.maxBytes must ...`).
  */
 function fieldsOf(body: ErrorJson['error'], status: number): Record<string, string> {
   if (body?.fields) return body.fields;
   const message = body?.message ?? '';
-  const ajv = /^body\/(\w+) (.*)$/.exec(message);
-  if (ajv) return { [ajv[1]!]: ajv[2]! };
+  const ajv = /^body\/([\w/]+) (.*?)(?:, body\/.*)?$/.exec(message);
+  if (ajv) return { [ajv[1]!.replaceAll('/', '.')]: ajv[2]! };
   const missing = /^body must have required property '(\w+)'/.exec(message);
   if (missing) return { [missing[1]!]: 'is required' };
   if (status === 409 && /named/.test(message)) return { name: message };
-  const own = /^(\w+) (.*)$/.exec(message);
+  const own = /^(\w+(?:\.\w+)?) (.*)$/.exec(message);
   return own ? { [own[1]!]: own[2]! } : {};
 }
 
