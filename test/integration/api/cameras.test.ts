@@ -172,6 +172,9 @@ test('invalid input is a 400 with a code, never a 5xx', async () => {
     ['user with a colon', { ...ok, user: 'a:b', password: 'x' }],
     ['credentials twice', { ...ok, url: 'rtsp://u:p@127.0.0.11/x', user: 'u', password: 'p' }],
     ['negative retention', { ...ok, retention: { maxAgeHours: -1 } }],
+    // Not taken for null (no limit) by the schema's type coercion.
+    ['zero retention hours', { ...ok, retention: { maxAgeHours: 0 } }],
+    ['zero retention bytes', { ...ok, retention: { maxBytes: 0 } }],
     ['fractional bytes', { ...ok, retention: { maxBytes: 1.5 } }],
     ['unknown retention field', { ...ok, retention: { days: 3 } }],
     ['missing url', { name: 'cam-valid' }],

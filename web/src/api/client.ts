@@ -43,19 +43,26 @@ interface ErrorJson {
   error?: { code?: string; message?: string; hint?: string; fields?: Record<string, string> };
 }
 
+/** Of the messages Ajv gives for a union ("must be null, must be > 0, must match a schema in anyOf"), the one about the value's rule. */
+const UNION_NOISE = /^must (be null|be equal to constant|match a schema in anyOf)$/;
+
 /**
  * Which body field an error is about: the profiles API lists them (`fields`); Ajv's messages start
- * with `body/<field>` or name a missing property; kadr's own start with the field's name.
+ * with `body/<field>` (`body/retention/maxBytes` for a nested one: the key is `retention.maxBytes`)
+ * or name a missing property; kadr's own start with the field's name (`retention.maxBytes must ...`).
  */
 function fieldsOf(body: ErrorJson['error'], status: number): Record<string, string> {
   if (body?.fields) return body.fields;
   const message = body?.message ?? '';
-  const ajv = /^body\/(\w+) (.*)$/.exec(message);
-  if (ajv) return { [ajv[1]!]: ajv[2]! };
+  const ajv = /^body\/([\w/]+) /.exec(message);
+  if (ajv) {
+    const clauses = message.split(/, (?=body\/)/).map((c) => c.replace(/^body\/[\w/]+ /, ''));
+    return { [ajv[1]!.replaceAll('/', '.')]: clauses.find((c) => !UNION_NOISE.test(c)) ?? clauses[0]! };
+  }
   const missing = /^body must have required property '(\w+)'/.exec(message);
   if (missing) return { [missing[1]!]: 'is required' };
   if (status === 409 && /named/.test(message)) return { name: message };
-  const own = /^(\w+) (.*)$/.exec(message);
+  const own = /^(\w+(?:\.\w+)?) (.*)$/.exec(message);
   return own ? { [own[1]!]: own[2]! } : {};
 }
 

@@ -2275,9 +2275,9 @@ export interface paths {
             password?: string;
             retention?: {
               /** @description delete segments older than this; null: no age limit */
-              maxAgeHours?: number | null;
+              maxAgeHours?: null | number;
               /** @description delete the oldest segments past this many bytes; null: no size limit */
-              maxBytes?: number | null;
+              maxBytes?: null | number;
             };
           };
         };
@@ -2527,9 +2527,9 @@ export interface paths {
             password?: string | null;
             retention?: {
               /** @description delete segments older than this; null: no age limit */
-              maxAgeHours?: number | null;
+              maxAgeHours?: null | number;
               /** @description delete the oldest segments past this many bytes; null: no size limit */
-              maxBytes?: number | null;
+              maxBytes?: null | number;
             };
           };
         };

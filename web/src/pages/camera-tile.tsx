@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Camera } from '../api/client';
 import { ErrorMessage } from '../components/field';
 import { onLinkClick } from '../router';
+import { CameraEditDialog } from './camera-edit';
 
 const stateText: Record<Camera['state'], string> = {
   idle: 'idle',
@@ -40,6 +41,7 @@ export function CameraTile({
     if (camera.state === 'live') setWatch(true);
   }, [camera.state]);
   const [confirming, setConfirming] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const run = async (work: () => Promise<void>) => {
     setError(null);
@@ -88,6 +90,9 @@ export function CameraTile({
         >
           {camera.record ? 'Stop recording' : 'Start recording'}
         </button>
+        <button type="button" onClick={() => setEditing(true)} aria-label={`Edit ${camera.name}…`}>
+          Edit…
+        </button>
         {confirming ? (
           <>
             <button
@@ -113,6 +118,7 @@ export function CameraTile({
         )}
       </div>
       <ErrorMessage text={error} />
+      {editing && <CameraEditDialog camera={camera} onSaved={onChanged} onClose={() => setEditing(false)} />}
     </article>
   );
 }

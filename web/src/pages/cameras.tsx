@@ -4,6 +4,7 @@ import { api, errorText, type Camera } from '../api/client';
 import { ErrorMessage } from '../components/field';
 import { CameraForm } from './camera-form';
 import { CameraTile } from './camera-tile';
+import { OnvifDiscovery } from './onvif-discovery';
 
 /** State and health change without an event stream for cameras: the list is read this often. */
 const POLL_MS = 5000;
@@ -32,14 +33,19 @@ export function CamerasPage() {
     };
   }, []);
   const replace = (c: Camera) => setCameras((list) => (list ?? []).map((x) => (x.id === c.id ? c : x)));
+  const add = (c: Camera) =>
+    setCameras((list) => [...(list ?? []), c].sort((a, b) => a.name.localeCompare(b.name)));
   return (
     <section aria-labelledby="cameras-title">
-      <h1 id="cameras-title">Cameras</h1>
+      <div class="page-head">
+        <h1 id="cameras-title">Cameras</h1>
+        <OnvifDiscovery onAdded={add} />
+      </div>
       <ErrorMessage text={error} />
       {cameras === null ? (
         !error && <p aria-live="polite">Loading the cameras…</p>
       ) : cameras.length === 0 ? (
-        <p>No camera yet: add one with its RTSP URL below.</p>
+        <p>No camera yet: add one with its RTSP URL below, or find one on the network (ONVIF).</p>
       ) : (
         <div class="grid" role="list" aria-label="Cameras">
           {cameras.map((c) => (
@@ -53,11 +59,7 @@ export function CamerasPage() {
           ))}
         </div>
       )}
-      <CameraForm
-        onAdded={(c) =>
-          setCameras((list) => [...(list ?? []), c].sort((a, b) => a.name.localeCompare(b.name)))
-        }
-      />
+      <CameraForm onAdded={add} />
     </section>
   );
 }

@@ -35,8 +35,12 @@ export async function startKadr(
   env: NodeJS.ProcessEnv,
   ready: RegExp = /listening on (http:\/\/[0-9.:]+)/,
   timeoutMs = 60_000,
+  /** A network namespace to run it in (`ip netns exec` execs the command, so `proc` is kadr itself). */
+  netns?: string,
 ): Promise<KadrProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/bin.ts'), ...args], {
+  const command = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src/cli/bin.ts'), ...args];
+  if (netns !== undefined) command.unshift('ip', 'netns', 'exec', netns);
+  const proc = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
