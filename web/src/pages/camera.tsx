@@ -1,15 +1,20 @@
-/** One camera: its live picture (the player page, with its quality and mode choice), recordings, frame at a time. */
+/**
+ * One camera: its live picture (the player page, with its quality and mode choice), recordings, frame
+ * at a time, and the timeline of the listed span that scrubs and steps frame by frame.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Camera } from '../api/client';
 import { ErrorMessage } from '../components/field';
 import { onLinkClick } from '../router';
 import { FrameAt } from './frame-at';
-import { RecordingsList } from './recordings';
+import { type Recordings, RecordingsList } from './recordings';
+import { ScrubTimeline, type TimelineSpan } from './scrub-timeline';
 
 export function CameraPage({ id }: { id: string }) {
   const [camera, setCamera] = useState<Camera | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [frameAt, setFrameAt] = useState<string | null>(null);
+  const [recorded, setRecorded] = useState<{ list: Recordings; span: TimelineSpan } | null>(null);
   useEffect(() => {
     api<Camera>('GET', `/api/cameras/${encodeURIComponent(id)}`)
       .then(setCamera)
@@ -45,10 +50,23 @@ export function CameraPage({ id }: { id: string }) {
           title={`Live picture of ${camera.name}, with quality and mode choice`}
         />
         <div>
-          <RecordingsList cameraId={camera.id} onOpen={setFrameAt} />
+          <RecordingsList
+            cameraId={camera.id}
+            onOpen={setFrameAt}
+            onList={(list, span) => setRecorded({ list, span })}
+          />
           <FrameAt cameraId={camera.id} name={camera.name} at={frameAt} />
         </div>
       </div>
+      {recorded && (
+        <ScrubTimeline
+          cameraId={camera.id}
+          name={camera.name}
+          window={recorded.span}
+          segments={recorded.list.segments}
+          gaps={recorded.list.gaps}
+        />
+      )}
     </section>
   );
 }
