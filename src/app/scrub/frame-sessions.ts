@@ -159,6 +159,8 @@ export class CameraFrameSessions {
     step: number,
     withJpeg: boolean,
   ): Promise<{ info: SessionFrameInfo; jpeg?: Buffer }> {
+    // Closed while this request waited its turn: no decoder is opened for it any more.
+    if (this.sessions.get(session.id) !== session) this.get(session.cameraId, session.id);
     let row: CameraSegmentRow;
     let i: number;
     if ('atMs' in origin) {

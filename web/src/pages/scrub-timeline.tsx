@@ -105,7 +105,9 @@ export function ScrubTimeline({
   const step = (by: number) =>
     void run(() => {
       const f = shown.current;
-      return f ? { segmentId: f.segmentId, index: f.index, step: by } : null;
+      if (f) return { segmentId: f.segmentId, index: f.index, step: by };
+      // Nothing shown yet: the first recorded frame of the span.
+      return segments[0] ? { at: new Date(ms(segments[0].start) + 1).toISOString() } : null;
     });
   const timeAtPointer = (e: PointerEvent) => {
     const r = bar.current!.getBoundingClientRect();
