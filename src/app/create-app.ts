@@ -25,6 +25,7 @@ import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
+import { VideoFrames } from './video-frames.js';
 import { createPeopleStep, ProfilePhotosService, ProfilesService } from './profiles/index.js';
 import { PhotoFaceReader } from '../analytics/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
@@ -40,6 +41,8 @@ export interface KadrApp {
   readonly config: ServerConfig;
   readonly log: Logger;
   readonly videos: VideosService;
+  /** The exact frame of an uploaded video at t, compare, same moment (the timeline tools). */
+  readonly videoFrames: VideoFrames;
   readonly profiles: ProfilesService;
   /** Profiles made from photos, and photos added to profiles. */
   readonly profilePhotos: ProfilePhotosService;
@@ -249,6 +252,7 @@ export async function createApp(
       config,
       log,
       videos,
+      videoFrames: new VideoFrames({ repo, store }),
       profiles,
       profilePhotos,
       cameras,

@@ -89,7 +89,9 @@ export class CameraPlayback {
     return {
       segments: segments.map((s) => ({
         id: s.id,
-        start: iso(s.firstFrameMs),
+        // Rounded up: `frame?at=<start>` then falls on the first frame, never a fraction of a
+        // millisecond before it (which would be the gap or the segment before).
+        start: iso(Math.ceil(s.firstFrameMs)),
         end: iso(s.endsMs),
         frames: s.frames,
         key: s.objectKey,

@@ -6,15 +6,20 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Camera } from '../api/client';
 import { ErrorMessage } from '../components/field';
 import { onLinkClick } from '../router';
+import { AnalyticsPanel } from './analytics-panel';
+import { ExportClip } from './export-clip';
 import { FrameAt } from './frame-at';
 import { type Recordings, RecordingsList } from './recordings';
-import { ScrubTimeline, type TimelineSpan } from './scrub-timeline';
+import { type ClipMarks, ScrubTimeline, type TimelineSpan } from './scrub-timeline';
 
 export function CameraPage({ id }: { id: string }) {
   const [camera, setCamera] = useState<Camera | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [frameAt, setFrameAt] = useState<string | null>(null);
+  // `?at=<ISO>` (links from events) opens the frame at that time.
+  const [frameAt, setFrameAt] = useState<string | null>(() => new URLSearchParams(location.search).get('at'));
   const [recorded, setRecorded] = useState<{ list: Recordings; span: TimelineSpan } | null>(null);
+  // The timeline's two marks bound the clip to export.
+  const [marks, setMarks] = useState<ClipMarks>({});
   useEffect(() => {
     api<Camera>('GET', `/api/cameras/${encodeURIComponent(id)}`)
       .then(setCamera)
@@ -56,6 +61,8 @@ export function CameraPage({ id }: { id: string }) {
             onList={(list, span) => setRecorded({ list, span })}
           />
           <FrameAt cameraId={camera.id} name={camera.name} at={frameAt} />
+          <ExportClip cameraId={camera.id} from={marks.from ?? frameAt} to={marks.to} />
+          <AnalyticsPanel cameraId={camera.id} />
         </div>
       </div>
       {recorded && (
@@ -65,6 +72,7 @@ export function CameraPage({ id }: { id: string }) {
           window={recorded.span}
           segments={recorded.list.segments}
           gaps={recorded.list.gaps}
+          onMarks={setMarks}
         />
       )}
     </section>

@@ -2,9 +2,8 @@
  * A camera's recording between two times as a bar: its segments, the gaps between them, and the
  * analytics events as marks. Clicking or dragging on it shows the exact frame at that time; the
  * buttons and the arrow keys step one frame back or forward (Shift: ten), through a frame session
- * that keeps the server's decoder warm. Two marks (start, end) bound a clip for the export slot.
+ * that keeps the server's decoder warm. Two marks (start, end) bound a clip for the export.
  */
-import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client';
 import type { components } from '../api/schema';
@@ -14,11 +13,10 @@ import { showTime } from './local-time';
 
 type AnalyticsEvent = components['schemas']['AnalyticsEvent'];
 
-/** What an export control gets from the timeline: the camera and the marked span (ISO 8601). */
-export interface ExportClipProps {
-  cameraId: string;
-  from: string;
-  to: string;
+/** The span marked for a clip, ISO 8601 (either end may be unset yet). */
+export interface ClipMarks {
+  from?: string;
+  to?: string;
 }
 
 export interface TimelineSpan {
@@ -32,20 +30,13 @@ export interface ScrubTimelineProps {
   window: TimelineSpan;
   segments: { id: string; start: string; end: string }[];
   gaps: { from: string; to: string; reason: string }[];
-  /** Renders the export of the marked span (the camera page hands in the clip export). */
-  exportSlot?: (props: ExportClipProps) => ComponentChildren;
+  /** The marks set on the timeline, for the clip export. */
+  onMarks?: (marks: ClipMarks) => void;
 }
 
 const ms = (iso: string) => Date.parse(iso);
 
-export function ScrubTimeline({
-  cameraId,
-  name,
-  window: span,
-  segments,
-  gaps,
-  exportSlot,
-}: ScrubTimelineProps) {
+export function ScrubTimeline({ cameraId, name, window: span, segments, gaps, onMarks }: ScrubTimelineProps) {
   // The bar covers what was recorded in the span (a little more on each side), so that a few
   // minutes of recording in a span of hours is not a sliver.
   const recordedFrom = segments.length > 0 ? ms(segments[0]!.start) : ms(span.from);
@@ -61,7 +52,7 @@ export function ScrubTimeline({
   const [asked, setAsked] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [events, setEvents] = useState<AnalyticsEvent[]>([]);
-  const [marks, setMarks] = useState<{ from?: string; to?: string }>({});
+  const [marks, setMarks] = useState<ClipMarks>({});
   const bar = useRef<HTMLDivElement>(null);
   // One request at a time; while one runs, only the latest wish waits (a drag asks many times).
   const busy = useRef(false);
@@ -129,7 +120,7 @@ export function ScrubTimeline({
     act();
   };
   const current = frame ? frame.wallclockMs : fromMs;
-  const marked = marks.from && marks.to && ms(marks.from) < ms(marks.to) ? marks : null;
+  useEffect(() => onMarks?.(marks), [marks]);
 
   return (
     <section class="card" aria-labelledby="timeline-title">
@@ -233,7 +224,6 @@ export function ScrubTimeline({
           {marks.to ? showTime(marks.to) : '(no end)'}
         </p>
       )}
-      {marked && exportSlot?.({ cameraId, from: marked.from!, to: marked.to! })}
       {events.length > 0 && (
         <details>
           <summary>{events.length} events in this window</summary>
