@@ -23,6 +23,7 @@ import { analyticsRoutes } from './analytics.routes.js';
 import { AnalyticsEvent } from './analytics.schema.js';
 import { cameraRecordingsRoutes } from './camera-recordings.routes.js';
 import { cameraExportsRoutes } from './camera-exports.routes.js';
+import { frameSessionsRoutes } from './frame-sessions.routes.js';
 import { ingestRoutes } from './ingest.routes.js';
 import { cameraGroupsRoutes } from './camera-groups.routes.js';
 import { liveRoutes } from './live.routes.js';
@@ -160,6 +161,7 @@ export async function buildServer(
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(analyticsRoutes, { analytics: app.analytics, cameras: app.cameras });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
+      await api.register(frameSessionsRoutes, { sessions: app.frameSessions });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
       await api.register(ingestRoutes, { ingest: app.ingest, frameMaxBytes: config.ingestFrameMaxBytes });
       await api.register(cameraGroupsRoutes, { groups: app.cameraGroups, triggers: app.cameraTriggers });

@@ -31,6 +31,7 @@ import { PhotoFaceReader } from '../analytics/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers, PushCameras } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
+import { CameraFrameSessions } from './scrub/index.js';
 import { IngestService, WhipService } from './ingest/index.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
@@ -51,6 +52,8 @@ export interface KadrApp {
   /** A camera's recording by absolute time (segments written by a RecordingManager). */
   readonly cameraPlayback: CameraPlayback;
   readonly cameraExports: CameraExports;
+  /** Viewers stepping frame by frame through a recording, each with a warm decoder. */
+  readonly frameSessions: CameraFrameSessions;
   readonly cameraGroups: CameraGroups;
   /** Triggered recordings of a camera group (clips that start at one instant). */
   readonly cameraTriggers: CameraTriggers;
@@ -188,6 +191,8 @@ export async function createApp(
     if (options.roles.api) await cameras.checkCredentials();
     const recordings = new CameraRecordingsRepository(db.pool);
     const cameraPlayback = new CameraPlayback(recordings, store);
+    const frameSessions = new CameraFrameSessions({ repo: recordings, store, playback: cameraPlayback });
+    cleanups.push(() => frameSessions.closeAll());
     const cameraExports = new CameraExports({
       exports: new CameraExportsRepository(db.pool),
       recordings,
@@ -259,6 +264,7 @@ export async function createApp(
       store,
       db,
       cameraPlayback,
+      frameSessions,
       cameraExports,
       cameraGroups,
       cameraTriggers,

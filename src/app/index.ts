@@ -59,6 +59,8 @@ export {
   type CameraRecordingsList,
   type CameraFrameInfo,
 } from './cameras/camera-playback.js';
+export { CameraFrameSessions, MAX_FRAME_STEP } from './scrub/index.js';
+export type { FrameOrigin, FrameSessionDto, SessionFrameInfo } from './scrub/index.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
 export { LiveViewsPort } from './live/index.js';
 export {

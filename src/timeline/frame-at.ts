@@ -100,8 +100,12 @@ export class FrameLookup {
     return this.decodeFrame(resolveTime(this.index, t));
   }
 
-  /** Decodes presentation frame `target` exactly. */
-  async decodeFrame(target: number): Promise<FrameAtResult> {
+  /**
+   * Decodes presentation frame `target` exactly. `onPassing` takes the other pictures decoded on the
+   * way (it owns them and frees them): a stepper keeps them so that a step back needs no decode.
+   */
+  async decodeFrame(target: number, onPassing?: (frame: Frame) => void): Promise<FrameAtResult> {
+    this.onPassing = onPassing;
     const ix = this.index;
     const targetPts = ix.pts[target];
     if (targetPts === undefined)
@@ -119,13 +123,21 @@ export class FrameLookup {
     // Stepping forward (the next frame, a moment later in the same GOP) is cheaper from where the
     // decoder already is than from the keyframe: continue when the target's packet is still ahead.
     const attempts: (bigint | 'continue')[] = [keyPts, -(2n ** 62n)];
-    if (
+    const ahead =
       this.lastSent !== null &&
       targetDecode > this.lastSent &&
-      targetDecode - this.lastSent < targetDecode - keyDecode
-    ) {
-      attempts.unshift('continue');
-    }
+      targetDecode - this.lastSent < targetDecode - keyDecode;
+    // With B-frames the next frame's packet was often sent already (a P-frame goes before the
+    // B-frames shown ahead of it) and its picture waits in the decoder: it comes out next, in
+    // presentation order, unless it came out already or was dropped as unreferenced.
+    const pending =
+      this.lastSent !== null &&
+      targetDecode <= this.lastSent &&
+      this.startDecode <= keyDecode &&
+      this.lastOutPts !== null &&
+      targetPts > this.lastOutPts &&
+      this.options.skipUnreferenced !== true;
+    if (ahead || pending) attempts.unshift('continue');
     // Demuxers seek on their own index (MP4: decode timestamps); with B-frames and VFR the seek can land
     // a GOP early. Packets before our keyframe are skipped unread by the decoder; landing late is
     // detected by decode position and answered by reading from the start.
@@ -160,7 +172,11 @@ export class FrameLookup {
   /** Decode position of the last packet sent to the decoder, while continuing from it is possible. */
   private lastSent: number | null = null;
   private lastStartKey = -1;
+  /** Decode position of the keyframe the decoder started from, and the PTS of its latest picture. */
+  private startDecode = Number.MAX_SAFE_INTEGER;
+  private lastOutPts: bigint | null = null;
   private framesOut = 0;
+  private onPassing: ((frame: Frame) => void) | undefined;
 
   private decodeFrom(
     seekTo: bigint | 'continue',
@@ -180,6 +196,8 @@ export class FrameLookup {
     if (seekTo !== 'continue') {
       dec.seek(seekTo);
       this.lastSent = null;
+      this.lastOutPts = null;
+      this.startDecode = Number.MAX_SAFE_INTEGER;
     }
     for (let p = dec.nextPacket(); p; p = dec.nextPacket()) {
       const pos = p.pts === null ? undefined : decodePosOf.get(p.pts);
@@ -187,6 +205,7 @@ export class FrameLookup {
         if (p.pts === keyPts && p.key) {
           started = true;
           this.lastStartKey = this.index.pts.indexOf(keyPts);
+          this.startDecode = keyDecode;
         } else {
           if (pos !== undefined && pos > keyDecode) return 'overshot';
           skipped++;
@@ -199,9 +218,12 @@ export class FrameLookup {
       const frame = this.take(targetPts);
       if (frame) return { frame, packetsDecoded, framesDecoded: this.framesOut, packetsSkipped: skipped };
     }
-    this.lastSent = null; // drained: the decoder must be reset before it takes packets again
+    this.lastSent = null;
     if (!started) return this.index.pts.length > 0 ? 'overshot' : null;
+    // Drained: the decoder takes no packet until a seek resets it, but the pictures still in it come
+    // out in order: as if every packet was sent, a later look-up may continue for those.
     dec.drain();
+    this.lastSent = Number.MAX_SAFE_INTEGER;
     const frame = this.take(targetPts);
     return frame ? { frame, packetsDecoded, framesDecoded: this.framesOut, packetsSkipped: skipped } : null;
   }
@@ -209,11 +231,13 @@ export class FrameLookup {
   private take(targetPts: bigint): Frame | null {
     for (let f = this.decoder.receive(); f; f = this.decoder.receive()) {
       this.framesOut++;
+      this.lastOutPts = f.pts;
       if (f.pts === targetPts) {
         // Frames after the target stay in the decoder; the next look-up seeks and flushes anyway.
         return f;
       }
-      f.free();
+      if (this.onPassing) this.onPassing(f);
+      else f.free();
     }
     return null;
   }

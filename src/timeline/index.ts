@@ -14,3 +14,4 @@ export * from './align-signature.js';
 export * from './align.js';
 export * from './align-output.js';
 export * from './align-window.js';
+export * from './frame-stepper.js';

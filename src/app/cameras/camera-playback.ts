@@ -217,6 +217,12 @@ export class CameraPlayback {
     }
   }
 
+  /** A segment's stored index, its wallclocks read as frameAt() reads them (the camera's or the receive times). */
+  async segmentIndex(row: CameraSegmentRow): Promise<StoredFrameIndex> {
+    const index = await this.index(row);
+    return row.wallclockFrom === 'rtcp' ? index : withReceiveClock(index);
+  }
+
   private async requireCamera(cameraId: string): Promise<void> {
     if (!(await this.repo.cameraExists(cameraId))) {
       throw new KadrError('KADR_ERR_NOT_FOUND', `camera ${cameraId} does not exist`);

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,8 +20,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { silentLogger } from '../../../src/core/logger.js';
-import { CameraPlayback, RecordingManager } from '../../../src/app/index.js';
+import { CameraFrameSessions, CameraPlayback, RecordingManager } from '../../../src/app/index.js';
 import { cameraRecordingsRoutes } from '../../../src/api/camera-recordings.routes.js';
+import { frameSessionsRoutes } from '../../../src/api/frame-sessions.routes.js';
 import { registerErrorHandler } from '../../../src/api/errors.js';
 import { ErrorBody } from '../../../src/api/videos.schema.js';
 import { CameraRecordingsRepository, openDatabase, type Database } from '../../../src/db/index.js';
@@ -40,6 +41,7 @@ let source: RtspSource;
 let cameraId: string;
 let api: FastifyInstance;
 let manager: RecordingManager;
+let frameSessions: CameraFrameSessions;
 const store = new FsObjectStore(objects);
 
 /** One stored frame: its segment row, ffprobe's PTS and the wallclock from the segment's anchor. */
@@ -71,10 +73,10 @@ before(async () => {
   registerErrorHandler(api, silentLogger);
   api.addSchema(ErrorBody);
   await api.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 'kadr', version: '0' } } });
-  await api.register(cameraRecordingsRoutes, {
-    prefix: '/api',
-    playback: new CameraPlayback(repo, store),
-  });
+  const playback = new CameraPlayback(repo, store);
+  await api.register(cameraRecordingsRoutes, { prefix: '/api', playback });
+  frameSessions = new CameraFrameSessions({ repo, store, playback, maxSessions: 2 });
+  await api.register(frameSessionsRoutes, { prefix: '/api', sessions: frameSessions });
   await api.ready();
 
   const camera = new LiveCamera(
@@ -130,6 +132,7 @@ before(async () => {
   truth = truth.sort((a, b) => a.wall - b.wall);
 });
 after(async () => {
+  await frameSessions?.closeAll();
   await manager?.close();
   await api?.close();
   await source?.stop();
@@ -312,6 +315,143 @@ test('the JPEG is the decode of that exact frame', async (t) => {
   t.diagnostic(`JPEG vs its frame ${same.toFixed(2)}, vs 5 frames away ${other.toFixed(2)}`);
   assert.ok(same < 3, `JPEG vs its frame: mean difference ${same.toFixed(2)}`);
   assert.ok(other > same * 2, `JPEG vs a frame 5 away: ${other.toFixed(2)} (vs ${same.toFixed(2)})`);
+});
+
+/** Every picture of a video (or of an image sequence, `-i step-%d.jpg`) as 8-bit gray, through ffmpeg. */
+function grayPictures(input: string, size: number): Buffer[] {
+  const out = execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', input, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    { maxBuffer: 1 << 28 },
+  );
+  return Array.from({ length: out.length / size }, (_, i) => out.subarray(i * size, (i + 1) * size));
+}
+
+test('a frame session steps forward and back across a segment boundary: every frame as ffprobe reads it, a step back without a decode', async (t) => {
+  // Two segments in a row (a rollover, both with the camera's clock): the frames in stepping order.
+  const rows = await repo.segmentsBetween(cameraId, 0, 8.64e15);
+  const inSegment = (id: string) => truth.filter((f) => f.segmentId === id).sort((a, b) => a.index - b.index);
+  const k = rows.findIndex(
+    (r, i) =>
+      i > 0 &&
+      r.startedReason === 'rollover' &&
+      inSegment(r.id).length >= 12 &&
+      inSegment(rows[i - 1]!.id).length >= 12,
+  );
+  assert.ok(k > 0, 'two recorded segments in a row');
+  const seq = [...inSegment(rows[k - 1]!.id), ...inSegment(rows[k]!.id)];
+  const boundary = inSegment(rows[k - 1]!.id).length;
+  const start = boundary - 5;
+
+  const opened = await api.inject({ method: 'POST', url: `/api/cameras/${cameraId}/frame-sessions` });
+  assert.equal(opened.statusCode, 201, opened.body);
+  const session = opened.json<{ id: string }>().id;
+  assert.equal(opened.headers.location, `/api/cameras/${cameraId}/frame-sessions/${session}`);
+  const url = `/api/cameras/${cameraId}/frame-sessions/${session}/frame`;
+  const answers: { pos: number; decoded: number }[] = [];
+  const check = async (query: string, pos: number) => {
+    const res = await api.inject({ url: `${url}?${query}` });
+    assert.equal(res.statusCode, 200, `${query}: ${res.body}`);
+    assert.equal(res.headers['content-type'], 'image/jpeg');
+    const want = seq[pos]!;
+    const h = (name: string) => String(res.headers[`x-kadr-${name}`]);
+    assert.equal(h('segment'), want.segmentId, `${query}: segment`);
+    assert.equal(Number(h('frame-index')), want.index, `${query}: index`);
+    assert.equal(BigInt(h('pts')), want.pts, `${query}: PTS as ffprobe reads it`);
+    assert.equal(h('time-base'), '1/90000');
+    assert.equal(h('frame-time'), iso(want.wall));
+    assert.ok(Math.abs(Number(h('wallclock-ms')) - want.wall) < 0.01, `${query}: wallclock`);
+    writeFileSync(path.join(tmp, `step-${answers.length}.jpg`), res.rawPayload);
+    answers.push({ pos, decoded: Number(h('decoded')) });
+    return { segment: h('segment'), index: Number(h('frame-index')) };
+  };
+  let at = await check(`at=${iso(seq[start]!.wall + 1)}`, start);
+  for (let pos = start + 1; pos <= start + 10; pos++) {
+    at = await check(`segment=${at.segment}&index=${at.index}&step=1`, pos);
+  }
+  for (let pos = start + 9; pos >= start; pos--) {
+    at = await check(`segment=${at.segment}&index=${at.index}&step=-1`, pos);
+  }
+  // Ten frames at once, and JSON without the picture.
+  const far = await api.inject({ url: `${url}?segment=${at.segment}&index=${at.index}&step=10&format=json` });
+  assert.equal(far.json<{ index: number }>().index, seq[start + 10]!.index, far.body);
+
+  // Each picture is the decode of its frame: closer to it than to the frame two away.
+  const size = 320 * 180;
+  const got = grayPictures(path.join(tmp, 'step-%d.jpg'), size);
+  assert.equal(got.length, answers.length);
+  const decodedBy = new Map<string, Buffer[]>();
+  for (const [i, { pos }] of answers.entries()) {
+    const f = seq[pos]!;
+    if (!decodedBy.has(f.key)) decodedBy.set(f.key, grayPictures(path.join(objects, f.key), size));
+    const frames = decodedBy.get(f.key)!;
+    const diff = (b: Buffer) => got[i]!.reduce((s, v, j) => s + Math.abs(v - b[j]!), 0) / size;
+    const same = diff(frames[f.index]!);
+    const other = diff(frames[f.index >= 2 ? f.index - 2 : f.index + 2]!);
+    assert.ok(
+      same < 3 && other > same * 2,
+      `answer ${i} (frame ${f.index}): ${same.toFixed(2)} vs ${other.toFixed(2)}`,
+    );
+  }
+  // Stepping back inside a segment decodes nothing: the pictures decoded on the way are kept.
+  // Crossing back into the segment before decodes from its keyframe once.
+  const back = answers.slice(11);
+  const crossing = back.findIndex((a) => a.pos === boundary - 1);
+  for (const [i, a] of back.entries()) {
+    if (i === crossing) assert.ok(a.decoded >= 1, 'the segment before is decoded from its keyframe');
+    else assert.equal(a.decoded, 0, `step back to ${a.pos}: ${a.decoded} pictures decoded`);
+  }
+  const forward = answers.slice(1, 11).filter((a) => a.pos !== boundary);
+  for (const a of forward) assert.ok(a.decoded <= 3, `step forward to ${a.pos}: ${a.decoded} decoded`);
+  t.diagnostic(`decoded per answer: ${answers.map((a) => a.decoded).join(' ')}`);
+
+  // Past the end of the recording: 404; a closed session: 404; bad input: 400.
+  const last = rows.at(-1)!;
+  const lastFrames = (await api.inject({ url: `${url}?segment=${last.id}&index=0&format=json` })).statusCode;
+  assert.equal(lastFrames, 200);
+  const past = await api.inject({
+    url: `${url}?segment=${last.id}&index=${last.frames - 1}&step=1&format=json`,
+  });
+  assert.equal(past.statusCode, 404, past.body);
+  for (const q of [
+    '',
+    'segment=not-a-uuid&index=0',
+    `segment=${last.id}`,
+    `segment=${last.id}&index=0&step=999`,
+    `at=${iso(seq[0]!.wall)}&segment=${last.id}&index=0`,
+    `segment=${last.id}&index=100000`,
+  ]) {
+    const res = await api.inject({ url: `${url}?${q}` });
+    assert.equal(res.statusCode, 400, `${q}: ${res.body}`);
+  }
+  const closed = await api.inject({
+    method: 'DELETE',
+    url: `/api/cameras/${cameraId}/frame-sessions/${session}`,
+  });
+  assert.equal(closed.statusCode, 204);
+  const gone = await api.inject({ url: `${url}?segment=${last.id}&index=0` });
+  assert.equal(gone.statusCode, 404);
+  assert.match(gone.json<{ error: { hint: string } }>().error.hint, /POST/);
+});
+
+test('frame sessions are capped per process, and closed when idle', async () => {
+  await frameSessions.sweep(Infinity);
+  const open = () => api.inject({ method: 'POST', url: `/api/cameras/${cameraId}/frame-sessions` });
+  const a = await open();
+  const b = await open();
+  assert.deepEqual([a.statusCode, b.statusCode], [201, 201]);
+  const c = await open();
+  assert.equal(c.statusCode, 409, c.body);
+  assert.equal(frameSessions.size, 2);
+  await frameSessions.sweep(Date.now() + 60_000);
+  assert.equal(frameSessions.size, 0);
+  assert.equal((await open()).statusCode, 201);
+  const unknown = await api.inject({
+    method: 'POST',
+    url: '/api/cameras/00000000-0000-4000-8000-000000000000/frame-sessions',
+  });
+  assert.equal(unknown.statusCode, 404);
+  await frameSessions.closeAll();
 });
 
 test('retention by bytes deletes the oldest segments from the store and the database', async () => {

@@ -4,13 +4,14 @@
  * without serious or critical axe-core violations, at 1280x720 and at a phone's width (screenshots
  * of each kept in the test's temp folder); three videos dropped into the archive upload and reach
  * done; a camera added through the form (a wrong URL first: the server's message shows at the
- * field) plays live in its tile, records, and its page shows the frame the API gives for a time; the
- * camera is edited by keyboard in its dialog (a wrong URL first; the credentials write-only); a
- * profile is edited (a wrong birth date first) and one deleted; the sign-in asks for the token; the
- * first page's JavaScript stays small. A video's results page opens the frame ffprobe says is shown
- * at a person's time; live analytics attached on a camera page (a wrong rate first) find a person in
- * real footage, the event arrives live on the events page and opens its frame on the camera page,
- * a clip exported from there downloads, and the analytics are detached.
+ * field) plays live in its tile, records, and its page shows the frame the API gives for a time;
+ * its timeline scrubs to the frame clicked and steps exactly one frame each way; the camera is
+ * edited by keyboard in its dialog (a wrong URL first; the credentials write-only); a profile is
+ * edited (a wrong birth date first) and one deleted; the sign-in asks for the token; the first page's
+ * JavaScript stays small. A video's results page opens the frame ffprobe says is shown at a person's
+ * time; live analytics attached on a camera page (a wrong rate first) find a person in real footage,
+ * the event arrives live on the events page and opens its frame on the camera page, a clip exported
+ * from there downloads, and the analytics are detached.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -377,6 +378,110 @@ test('cameras: a wrong URL gets its message at the field; a live camera added th
     // The browser logs the refused request itself; nothing else may be there.
     assert.equal(errors.length, 1, errors.join('\n'));
     assert.match(errors[0]!, /status of 400 \(Bad Request\) http:\S+\/api\/cameras$/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('camera timeline: a click shows the frame the API gives for that time; the keys and buttons step exactly one frame', async () => {
+  const { page, errors } = await openPage();
+  try {
+    await page.goto(`${kadr.url}/`);
+    await page.getByRole('link', { name: 'gate' }).click();
+    await page.getByRole('heading', { name: 'gate', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'List recordings' }).click();
+    const bar = page.getByRole('slider', { name: 'Recording of gate: time shown' });
+    await bar.waitFor();
+    const timeline = page.locator('section[aria-labelledby="timeline-title"]');
+    const figure = timeline.locator('figure.frame');
+    const cameraId = /\/cameras\/([0-9a-f-]+)$/.exec(page.url())![1]!;
+    const get = async <T>(url: string, init: RequestInit = {}): Promise<T> => {
+      const res = await fetch(`${kadr.url}${url}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.ok(res.ok, `${url}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as T;
+    };
+    interface Shown {
+      segment: string;
+      index: number;
+      pts: string;
+      at: string;
+      caption: string;
+    }
+    const shown = async (): Promise<Shown> => ({
+      segment: (await figure.getAttribute('data-segment'))!,
+      index: Number(await figure.getAttribute('data-index')),
+      pts: (await figure.getAttribute('data-pts'))!,
+      at: (await figure.getAttribute('data-at'))!,
+      caption: await figure.locator('figcaption strong').innerText(),
+    });
+    const changed = async (from: Shown) => {
+      const f = `document.querySelector('section[aria-labelledby="timeline-title"] figure.frame')`;
+      await page.waitForFunction(
+        `${f}?.getAttribute('data-pts') !== ${JSON.stringify(from.pts)} || ${f}?.getAttribute('data-segment') !== ${JSON.stringify(from.segment)}`,
+      );
+      return shown();
+    };
+    /** The time of day as the page shows it (local, to the ms). */
+    const clock = async (iso: string) =>
+      (await page.evaluate(
+        `(() => { const d = new Date(${JSON.stringify(iso)}); const p = (n, w = 2) => String(n).padStart(w, '0'); return p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()) + '.' + p(d.getMilliseconds(), 3); })()`,
+      )) as string;
+
+    // A click in the middle of the first segment: the frame the API gives for the time clicked.
+    await bar.scrollIntoViewIfNeeded();
+    const box = (await timeline.locator('.tl-segment').first().boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await figure.waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}\n${await timeline.innerText()}\n${errors.join('\n')}`);
+    });
+    const first = await shown();
+    const api = await get<{ segmentId: string; index: number; ptsTicks: string; frameTime: string }>(
+      `/api/cameras/${cameraId}/frame?at=${encodeURIComponent(first.at)}&format=json`,
+    );
+    assert.deepEqual([first.segment, first.index, first.pts], [api.segmentId, api.index, api.ptsTicks]);
+    assert.ok(first.caption.includes(await clock(api.frameTime)), first.caption);
+    assert.equal(
+      await timeline
+        .locator('figure.frame img')
+        .evaluate((img) => (img as { naturalWidth: number }).naturalWidth > 0),
+      true,
+    );
+
+    // Each step is exactly the neighbouring frame, as a session of our own names it.
+    const session = await get<{ id: string }>(`/api/cameras/${cameraId}/frame-sessions`, { method: 'POST' });
+    const neighbour = (f: Shown, step: number) =>
+      get<{ segmentId: string; index: number; ptsTicks: string; frameTime: string; wallclockMs: number }>(
+        `/api/cameras/${cameraId}/frame-sessions/${session.id}/frame?segment=${f.segment}&index=${f.index}&step=${step}&format=json`,
+      );
+    const expectStep = async (from: Shown, step: number, act: () => Promise<void>) => {
+      const want = await neighbour(from, step);
+      await act();
+      const now = await changed(from);
+      assert.deepEqual([now.segment, now.index, now.pts], [want.segmentId, want.index, want.ptsTicks]);
+      if (now.segment === from.segment) assert.equal(now.index, from.index + step, 'one frame');
+      assert.notEqual(now.caption, from.caption);
+      assert.ok(now.caption.includes(await clock(want.frameTime)), `${now.caption} vs ${want.frameTime}`);
+      return now;
+    };
+    await bar.focus();
+    const next = await expectStep(first, 1, () => page.keyboard.press('ArrowRight'));
+    const back = await expectStep(next, -1, () =>
+      page.getByRole('button', { name: 'Previous frame' }).click(),
+    );
+    assert.deepEqual([back.segment, back.index, back.pts], [first.segment, first.index, first.pts]);
+    await bar.focus();
+    const before = await expectStep(back, -1, () => page.keyboard.press('ArrowLeft'));
+    await expectStep(before, 1, () => page.getByRole('button', { name: 'Next frame' }).click());
+
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'camera-timeline-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await seriousViolations(page), [], 'camera timeline at 390 px');
+    await page.screenshot({ path: path.join(shots, 'camera-timeline-390.png'), fullPage: true });
+    assert.deepEqual(errors, []);
   } finally {
     await page.close();
   }

@@ -3644,6 +3644,327 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/cameras/{id}/frame-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Open a frame session: a warm decoder for stepping through the recording frame by frame
+     * @description A few are open per process at most (409 when all are in use); each closes after idleTimeoutS unused.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the camera id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the session id */
+              id: string;
+              cameraId: string;
+              /** @description the session closes after this many seconds unused */
+              idleTimeoutS: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cameras/{id}/frame-sessions/{session}/frame': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A frame of the recording through a session: at a wallclock, or stepped from a frame
+     * @description Start from `at` (the frame shown then) or from `segment` and `index`; `step` frames later (earlier when negative), across segments. JPEG by default, its frame in headers X-Kadr-Frame-Time, X-Kadr-Wallclock-Ms, X-Kadr-Segment, X-Kadr-Frame-Index, X-Kadr-Pts, X-Kadr-Time-Base, X-Kadr-Decoded; format=json gives the same without the picture. 404 past either end of the recording.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description start from the frame shown at this wallclock (ISO 8601 with a zone) */
+          at?: string;
+          /** @description start from a frame of this segment (with index) */
+          segment?: string;
+          /** @description 0-based presentation index of that frame in its segment */
+          index?: number;
+          /** @description frames after (negative: before) the start, across segments; 1 is the next frame */
+          step?: number;
+          /** @description jpeg (default) or json */
+          format?: 'jpeg' | 'json';
+        };
+        header?: never;
+        path: {
+          /** @description the camera id */
+          id: string;
+          /** @description the frame session id */
+          session: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg':
+              | {
+                  /** @description the frame's wallclock, ISO 8601 with ms */
+                  frameTime: string;
+                  /** @description the same, ms since 1970 with its fraction */
+                  wallclockMs: number;
+                  /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                  ptsTicks: string;
+                  /** @description seconds per tick, "num/den" */
+                  timeBase: string;
+                  segmentId: string;
+                  /** @description 0-based presentation index of the frame in its segment */
+                  index: number;
+                  keyframe: boolean;
+                  /** @description whose clock frameTime is: the camera's (RTCP sender reports) or kadr's receive time */
+                  clock: 'rtcp' | 'received';
+                  /** @description pictures decoded to answer: 0 when kept from an earlier step (and for format=json) */
+                  decoded: number;
+                }
+              | string;
+            'application/json':
+              | {
+                  /** @description the frame's wallclock, ISO 8601 with ms */
+                  frameTime: string;
+                  /** @description the same, ms since 1970 with its fraction */
+                  wallclockMs: number;
+                  /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                  ptsTicks: string;
+                  /** @description seconds per tick, "num/den" */
+                  timeBase: string;
+                  segmentId: string;
+                  /** @description 0-based presentation index of the frame in its segment */
+                  index: number;
+                  keyframe: boolean;
+                  /** @description whose clock frameTime is: the camera's (RTCP sender reports) or kadr's receive time */
+                  clock: 'rtcp' | 'received';
+                  /** @description pictures decoded to answer: 0 when kept from an earlier step (and for format=json) */
+                  decoded: number;
+                }
+              | string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cameras/{id}/frame-sessions/{session}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Close a frame session (its decoder and pictures are freed) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the camera id */
+          id: string;
+          /** @description the frame session id */
+          session: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/cameras/{id}/exports': {
     parameters: {
       query?: never;

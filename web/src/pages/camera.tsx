@@ -1,4 +1,7 @@
-/** One camera: its live picture (the player page, with its quality and mode choice), recordings, frame at a time. */
+/**
+ * One camera: its live picture (the player page, with its quality and mode choice), recordings, frame
+ * at a time, and the timeline of the listed span that scrubs and steps frame by frame.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Camera } from '../api/client';
 import { ErrorMessage } from '../components/field';
@@ -6,13 +9,17 @@ import { onLinkClick } from '../router';
 import { AnalyticsPanel } from './analytics-panel';
 import { ExportClip } from './export-clip';
 import { FrameAt } from './frame-at';
-import { RecordingsList } from './recordings';
+import { type Recordings, RecordingsList } from './recordings';
+import { type ClipMarks, ScrubTimeline, type TimelineSpan } from './scrub-timeline';
 
 export function CameraPage({ id }: { id: string }) {
   const [camera, setCamera] = useState<Camera | null>(null);
   const [error, setError] = useState<string | null>(null);
   // `?at=<ISO>` (links from events) opens the frame at that time.
   const [frameAt, setFrameAt] = useState<string | null>(() => new URLSearchParams(location.search).get('at'));
+  const [recorded, setRecorded] = useState<{ list: Recordings; span: TimelineSpan } | null>(null);
+  // The timeline's two marks bound the clip to export.
+  const [marks, setMarks] = useState<ClipMarks>({});
   useEffect(() => {
     api<Camera>('GET', `/api/cameras/${encodeURIComponent(id)}`)
       .then(setCamera)
@@ -48,12 +55,26 @@ export function CameraPage({ id }: { id: string }) {
           title={`Live picture of ${camera.name}, with quality and mode choice`}
         />
         <div>
-          <RecordingsList cameraId={camera.id} onOpen={setFrameAt} />
+          <RecordingsList
+            cameraId={camera.id}
+            onOpen={setFrameAt}
+            onList={(list, span) => setRecorded({ list, span })}
+          />
           <FrameAt cameraId={camera.id} name={camera.name} at={frameAt} />
-          <ExportClip cameraId={camera.id} from={frameAt} />
+          <ExportClip cameraId={camera.id} from={marks.from ?? frameAt} to={marks.to} />
           <AnalyticsPanel cameraId={camera.id} />
         </div>
       </div>
+      {recorded && (
+        <ScrubTimeline
+          cameraId={camera.id}
+          name={camera.name}
+          window={recorded.span}
+          segments={recorded.list.segments}
+          gaps={recorded.list.gaps}
+          onMarks={setMarks}
+        />
+      )}
     </section>
   );
 }

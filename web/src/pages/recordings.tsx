@@ -5,7 +5,7 @@ import type { paths } from '../api/schema';
 import { ErrorMessage, Field } from '../components/field';
 import { fromLocalInput, showTime, toLocalInput } from './local-time';
 
-type Recordings =
+export type Recordings =
   paths['/api/cameras/{id}/recordings']['get']['responses'][200]['content']['application/json'];
 
 /**
@@ -15,7 +15,14 @@ type Recordings =
  */
 const firstFrameTime = (start: string) => new Date(Date.parse(start) + 1).toISOString();
 
-export function RecordingsList({ cameraId, onOpen }: { cameraId: string; onOpen: (iso: string) => void }) {
+export interface RecordingsListProps {
+  cameraId: string;
+  onOpen: (iso: string) => void;
+  /** The list as loaded, with the span it covers (ISO 8601): the timeline draws it. */
+  onList?: (list: Recordings, span: { from: string; to: string }) => void;
+}
+
+export function RecordingsList({ cameraId, onOpen, onList }: RecordingsListProps) {
   const [from, setFrom] = useState(() => toLocalInput(new Date(Date.now() - 3600_000), false));
   const [to, setTo] = useState(() => toLocalInput(new Date(Date.now() + 3600_000), false));
   const [list, setList] = useState<Recordings | null>(null);
@@ -27,12 +34,12 @@ export function RecordingsList({ cameraId, onOpen }: { cameraId: string; onOpen:
     const t = fromLocalInput(to);
     if (!f || !t) return setError('Give both times, e.g. 2026-12-05 14:00:00.');
     try {
-      setList(
-        await api<Recordings>(
-          'GET',
-          `/api/cameras/${cameraId}/recordings?from=${encodeURIComponent(f)}&to=${encodeURIComponent(t)}`,
-        ),
+      const loaded = await api<Recordings>(
+        'GET',
+        `/api/cameras/${cameraId}/recordings?from=${encodeURIComponent(f)}&to=${encodeURIComponent(t)}`,
       );
+      setList(loaded);
+      onList?.(loaded, { from: f, to: t });
     } catch (error) {
       setError(errorText(error));
     }
