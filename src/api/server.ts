@@ -153,7 +153,7 @@ export async function buildServer(
         uploadMaxFiles: config.uploadMaxFiles,
         profiles: app.profiles,
       });
-      await api.register(profilesRoutes, { profiles: app.profiles });
+      await api.register(profilesRoutes, { profiles: app.profiles, corrections: app.profileCorrections });
       await api.register(profilePhotosRoutes, { photos: app.profilePhotos });
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(analyticsRoutes, { analytics: app.analytics, cameras: app.cameras });

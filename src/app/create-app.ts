@@ -25,7 +25,12 @@ import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
-import { createPeopleStep, ProfilePhotosService, ProfilesService } from './profiles/index.js';
+import {
+  createPeopleStep,
+  ProfileCorrectionsService,
+  ProfilePhotosService,
+  ProfilesService,
+} from './profiles/index.js';
 import { PhotoFaceReader } from '../analytics/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
@@ -42,6 +47,7 @@ export interface KadrApp {
   readonly profiles: ProfilesService;
   /** Profiles made from photos, and photos added to profiles. */
   readonly profilePhotos: ProfilePhotosService;
+  readonly profileCorrections: ProfileCorrectionsService;
   readonly cameras: CamerasService;
   readonly store: ObjectStore;
   readonly db: Database;
@@ -116,6 +122,12 @@ export async function createApp(
       createReader: () => PhotoFaceReader.create(),
     });
     cleanups.push(() => profilePhotos.close());
+    const profileCorrections = new ProfileCorrectionsService({
+      repo: new ProfilesRepository(db.pool),
+      store,
+      log: log.child({ module: 'profiles' }),
+      profiles,
+    });
     const queue = await JobQueue.start({ url: db.url, log });
     cleanups.push(() => queue.stop());
 
@@ -246,6 +258,7 @@ export async function createApp(
       videos,
       profiles,
       profilePhotos,
+      profileCorrections,
       cameras,
       store,
       db,

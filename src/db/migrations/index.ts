@@ -9,6 +9,7 @@ import { sql as m007 } from './007-video-analytics.js';
 import { sql as m008 } from './008-camera-groups.js';
 import { sql as m009 } from './009-live-analytics.js';
 import { sql as m010 } from './010-profile-photos.js';
+import { sql as m012 } from './012-profile-corrections.js';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const migrations: Migration[] = [
   { version: 8, name: '008-camera-groups', sql: m008 },
   { version: 9, name: '009-live-analytics', sql: m009 },
   { version: 10, name: '010-profile-photos', sql: m010 },
+  { version: 12, name: '012-profile-corrections', sql: m012 },
 ];
