@@ -30,8 +30,8 @@ import {
   ProfileCorrectionsService,
   ProfilePhotosService,
   ProfilesService,
+  PhotoFaceProcess,
 } from './profiles/index.js';
-import { PhotoFaceReader } from '../analytics/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
@@ -119,7 +119,7 @@ export async function createApp(
       store,
       log: log.child({ module: 'profiles' }),
       profiles,
-      createReader: () => PhotoFaceReader.create(),
+      faces: new PhotoFaceProcess(log.child({ module: 'photo-faces' })),
     });
     cleanups.push(() => profilePhotos.close());
     const profileCorrections = new ProfileCorrectionsService({

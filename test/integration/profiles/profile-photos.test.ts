@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -330,4 +330,29 @@ test('a phone photo stored turned, with an EXIF orientation: the face is found a
     assert.ok(d < 0.3, `orientation ${orientation}: the crop shows person-g (${d})`);
     assert.equal((await fetch(`${kadr.url}/api/profiles/${res.body.id}`, { method: 'DELETE' })).status, 204);
   }
+});
+
+test('the models run in a child process of the server: killed, the next photo starts a new one', async () => {
+  const photoChildren = async () => {
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'latin1').catch(() => '');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== kadr.proc.pid) continue;
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'latin1').catch(() => '');
+      if (cmdline.includes('photo-faces.child')) pids.push(Number(entry));
+    }
+    return pids;
+  };
+  const [child] = await photoChildren();
+  assert.ok(child, 'a photo analysis process runs beside the server');
+  process.kill(child, 'SIGKILL');
+  await pollUntil(photoChildren, (pids) => !pids.includes(child), 'the killed process to go');
+  const res = await postPhoto<ProfileJson>('/api/profiles/from-photo', 'person-c_1.jpg');
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const now = await photoChildren();
+  assert.equal(now.length, 1);
+  assert.notEqual(now[0], child);
+  assert.equal((await fetch(`${kadr.url}/api/profiles/${res.body.id}`, { method: 'DELETE' })).status, 204);
 });
