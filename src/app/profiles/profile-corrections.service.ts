@@ -13,7 +13,11 @@ import type { Logger } from '../../core/logger.js';
 import type { NewAppearance, ProfileRow, ProfilesRepository } from '../../db/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import type { ProfileDto } from './profile.dto.js';
-import type { ProfilesService } from './profiles.service.js';
+import {
+  MAX_EMBEDDINGS_PER_PROFILE,
+  MAX_PHOTO_EMBEDDINGS,
+  type ProfilesService,
+} from './profiles.service.js';
 import { cutSpans, joinAppearances } from './appearance-parts.js';
 
 export interface ProfileCorrectionsDeps {
@@ -91,6 +95,7 @@ export class ProfileCorrectionsService {
         there ? joinAppearances(there, { ...moved, profileId: targetId }) : { ...moved, profileId: targetId },
       );
       const faces = await corrections.moveVideoFaces(id, targetId, videoId, fromMs);
+      await tx.trimEmbeddings(targetId, MAX_EMBEDDINGS_PER_PROFILE, MAX_PHOTO_EMBEDDINGS);
       if (takesCrop(from, videoId, fromMs)) {
         if (!target?.cropKey || target.cropQuality < from.cropQuality) {
           const key = cropKeyOf(targetId);

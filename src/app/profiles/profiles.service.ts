@@ -187,7 +187,7 @@ export class ProfilesService {
       // A person whose faces fall on two profiles the operator told apart is cut into one piece per
       // profile before matching: grouping never joins those two again (docs/profiles.md, "Corrections").
       const people = result.people.flatMap((person) => {
-        const pieces = separateApart(person, known, apart, this.deps.sameDistance);
+        const pieces = pairs.size > 0 ? separateApart(person, known, apart, this.deps.sameDistance) : null;
         return pieces ? pieces.map((piece) => pieceOf(person, piece)) : [person];
       });
       // Matched against everything known, this video's earlier run included: re-processing finds
