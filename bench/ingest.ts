@@ -90,7 +90,7 @@ async function kadrSide(dir: string, size: string, jpegs: Buffer[], times: numbe
   });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const { id } = service.open(`bench-${size}`);
+  const { id } = await service.open(`bench-${size}`);
   for (let i = 0; i < jpegs.length; i++) await service.addFrame(id, jpegs[i]!, times[i]!);
   const last = performance.now();
   const rec = await service.finish(id);

@@ -47,7 +47,17 @@ try {
   code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', `--test-concurrency=${env.KADR_TEST_CONCURRENCY ?? '1'}`, ...files],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${env.KADR_TEST_CONCURRENCY ?? '1'}`,
+        '--test-reporter=tap',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${path.join(import.meta.dirname, 'file-times-reporter.mjs')}`,
+        '--test-reporter-destination=stderr',
+        ...files,
+      ],
       { stdio: 'inherit', env },
     );
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));

@@ -28,7 +28,7 @@ export const AnalyticsBody = Type.Object(
         Type.Array(Type.Array(Point, { minItems: 3, maxItems: 64 }), {
           maxItems: 32,
           description:
-            'polygons in 0…1 picture coordinates; detections whose box centre is in none are ignored',
+            "polygons in 0…1 picture coordinates; a detection counts only when the bottom centre of its box (a person's feet) is in one",
         }),
       ),
     ),

@@ -1,8 +1,11 @@
 /**
  * Clip exports of a camera's recording (compileRecord): POST queues one between two wallclock times,
- * GET follows its status and progress. Each handler is one call into app/ (CameraExports).
+ * GET follows its status and progress, GET .../file downloads the MP4 once done. Each handler is one
+ * call into app/ (CameraExports).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { CameraExports } from '../app/index.js';
 import { CameraParams } from './camera-recordings.schema.js';
 import { isoTime } from './iso-time.js';
@@ -55,5 +58,27 @@ export const cameraExportsRoutes: FastifyPluginAsyncTypebox<CameraExportsRoutesO
       },
     },
     async (request) => exports.get(request.params.id),
+  );
+
+  app.get(
+    '/exports/:id/file',
+    {
+      schema: {
+        tags,
+        summary: 'The MP4 of a finished clip export, as a download',
+        description: '409 while the export is not done.',
+        params: ExportParams,
+        produces: ['video/mp4'],
+        response: { 200: Type.String({ format: 'binary', description: 'video/mp4' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { stream, size, filename } = await exports.file(request.params.id);
+      return (reply as FastifyReply)
+        .type('video/mp4')
+        .header('content-length', size)
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .send(stream);
+    },
   );
 };

@@ -13,6 +13,11 @@ const Transport = Type.Union([Type.Literal('tcp'), Type.Literal('udp')], {
   description: 'how RTP comes from the camera: interleaved in the RTSP connection (tcp) or over UDP',
 });
 
+const CameraTransport = Type.Union([Type.Literal('tcp'), Type.Literal('udp'), Type.Literal('push')], {
+  description:
+    "tcp or udp: how RTP comes from the camera; push: the video is pushed to kadr (a WHIP or JPEG ingest session under the camera's name), url is empty",
+});
+
 const Name = Type.String({ pattern: CAMERA_NAME.source, description: `${CAMERA_NAME_RULE}; unique` });
 const SourceUrl = Type.String({
   minLength: 1,
@@ -82,16 +87,19 @@ export const Camera = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     name: Type.String(),
-    url: Type.String({ description: 'the source URL, never with credentials' }),
+    url: Type.String({ description: 'the source URL, never with credentials; empty for a push camera' }),
     hasCredentials: Type.Boolean(),
-    transport: Transport,
+    transport: CameraTransport,
     onDemand: Type.Boolean(),
     record: Type.Boolean({ description: 'recording is switched on' }),
     recording: Type.Boolean({ description: 'recording is running' }),
     retention: Type.Object({ maxAgeHours: Nullable(Type.Number()), maxBytes: Nullable(Type.Integer()) }),
     state: Type.Union(
       CAMERA_STATES.map((s) => Type.Literal(s)),
-      { description: 'idle: on demand and nobody watching (or no live runtime in this process)' },
+      {
+        description:
+          'idle: on demand and nobody watching (or no live runtime in this process); offline: a push camera with no session sending',
+      },
     ),
     lastError: Nullable(Type.String()),
     health: Type.Object({

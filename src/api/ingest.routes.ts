@@ -41,7 +41,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const session = ingest.open(request.body.name);
+      const session = await ingest.open(request.body.name);
       return reply.code(201).header('location', `/api/ingest/${session.id}`).send(session);
     },
   );

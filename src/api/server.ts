@@ -14,6 +14,7 @@ import { requireBearerToken } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { ErrorBody, Video } from './videos.schema.js';
 import { videosRoutes } from './videos.routes.js';
+import { videoFramesRoutes } from './video-frames.routes.js';
 import { profilePhotosRoutes } from './profile-photos.routes.js';
 import { profilesRoutes } from './profiles.routes.js';
 import { Camera } from './cameras.schema.js';
@@ -153,6 +154,7 @@ export async function buildServer(
         uploadMaxFiles: config.uploadMaxFiles,
         profiles: app.profiles,
       });
+      await api.register(videoFramesRoutes, { frames: app.videoFrames });
       await api.register(profilesRoutes, { profiles: app.profiles, corrections: app.profileCorrections });
       await api.register(profilePhotosRoutes, { photos: app.profilePhotos });
       await api.register(camerasRoutes, { cameras: app.cameras });

@@ -75,7 +75,10 @@ export const whipRoutes: FastifyPluginAsyncTypebox<WhipRoutesOptions> = async (a
       const body = typeof request.body === 'string' ? request.body : '';
       let answer;
       try {
-        answer = await whip.publish(name, body, webrtc, live.get(name) !== undefined);
+        // A camera of the name is no conflict here: a push camera takes the session, a pulled one
+        // refuses it (the registry says which).
+        const view = live.get(name);
+        answer = await whip.publish(name, body, webrtc, view !== undefined && view.kind !== 'camera');
       } catch (error) {
         if (error instanceof HttpStatusError) throw toKadrError(error);
         throw error;

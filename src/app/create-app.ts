@@ -25,6 +25,7 @@ import { createVideoAnalysisHandler } from './video-analysis.job.js';
 import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
+import { VideoFrames } from './video-frames.js';
 import {
   createPeopleStep,
   ProfileCorrectionsService,
@@ -32,7 +33,7 @@ import {
   ProfilesService,
   PhotoFaceProcess,
 } from './profiles/index.js';
-import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers } from './cameras/index.js';
+import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers, PushCameras } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
 import { IngestService, WhipService } from './ingest/index.js';
@@ -44,6 +45,8 @@ export interface KadrApp {
   readonly config: ServerConfig;
   readonly log: Logger;
   readonly videos: VideosService;
+  /** The exact frame of an uploaded video at t, compare, same moment (the timeline tools). */
+  readonly videoFrames: VideoFrames;
   readonly profiles: ProfilesService;
   /** Profiles made from photos, and photos added to profiles. */
   readonly profilePhotos: ProfilePhotosService;
@@ -233,11 +236,14 @@ export async function createApp(
     await analytics.load();
     cleanups.push(() => analytics.close());
     const live = new LiveViewsPort();
+    // Each ingest or WHIP session is the push camera of its name (docs/ingest.md).
+    const pushCameras = new PushCameras({ cameras, recordings, log: log.child({ module: 'push-cameras' }) });
     const ingest = new IngestService({
       store,
       spoolDir: path.join(config.dataDir, 'ingest-spool'),
       idleMs: config.ingestIdleMs,
       log: log.child({ module: 'ingest' }),
+      cameras: pushCameras,
     });
     if (options.roles.api) ingest.start();
     live.useIngest(ingest);
@@ -246,7 +252,9 @@ export async function createApp(
       store,
       spoolDir: path.join(config.dataDir, 'whip-spool'),
       log: log.child({ module: 'whip' }),
+      cameras: pushCameras,
     });
+    if (options.roles.api) whip.start();
     live.useIngest(whip);
     cleanups.push(() => whip.close());
     const hls = new HlsMuxers(live, { logger: log.child({ module: 'hls' }) });
@@ -256,6 +264,7 @@ export async function createApp(
       config,
       log,
       videos,
+      videoFrames: new VideoFrames({ repo, store }),
       profiles,
       profilePhotos,
       profileCorrections,

@@ -68,6 +68,12 @@ export {
 } from './cameras/camera-playback.js';
 export { CameraExports, MAX_EXPORT_SPAN_MS, type CameraExportDto } from './cameras/camera-exports.js';
 export { LiveViewsPort } from './live/index.js';
+export {
+  VideoFrames,
+  type VideoFrameInfo,
+  type VideoComparison,
+  type SameMomentAnswer,
+} from './video-frames.js';
 export { IngestService, INGEST_NAME, MAX_OPEN_SESSIONS, WhipService } from './ingest/index.js';
 export type { IngestLive, IngestRecording, IngestStatus, WhipStatus } from './ingest/index.js';
 export { HlsMuxers, multivariantPlaylist, type HlsMuxer, type HlsVariant } from './live/index.js';

@@ -61,11 +61,11 @@ export class CameraLeasesRepository {
     return new Set(res.rows.map((r) => r.camera_id));
   }
 
-  /** Live nodes and cameras in the registry, for the fair share. */
+  /** Live nodes and the cameras in the registry that are pulled (shared out), for the fair share. */
   async counts(): Promise<{ nodes: number; cameras: number }> {
     const res = await this.pool.query<{ nodes: string; cameras: string }>(
       `SELECT (SELECT count(*) FROM kadr_nodes WHERE expires_at > now()) AS nodes,
-              (SELECT count(*) FROM cameras) AS cameras`,
+              (SELECT count(*) FROM cameras WHERE transport <> 'push') AS cameras`,
     );
     const row = res.rows[0]!;
     return { nodes: Number(row.nodes), cameras: Number(row.cameras) };
@@ -85,7 +85,7 @@ export class CameraLeasesRepository {
     }>(
       `INSERT INTO camera_leases AS l (camera_id, node_id, expires_at)
        SELECT c.id, $1, now() + ${ms('$2')} FROM cameras c
-       WHERE NOT EXISTS (SELECT 1 FROM camera_leases x WHERE x.camera_id = c.id
+       WHERE c.transport <> 'push' AND NOT EXISTS (SELECT 1 FROM camera_leases x WHERE x.camera_id = c.id
                            AND x.expires_at > now() AND NOT x.released)
        ORDER BY random()
        LIMIT $3
@@ -101,6 +101,31 @@ export class CameraLeasesRepository {
       previousNodeId: r.previous_node_id,
       previousLost: r.previous_lost,
     }));
+  }
+
+  /**
+   * Takes the lease of one camera for this node when nobody else holds it (a push camera whose session
+   * opened here; docs/nodes.md): the new lease, or null when another node holds it alive.
+   */
+  async claimOne(nodeId: string, ttlMs: number, cameraId: string): Promise<ClaimedLease | null> {
+    const res = await this.pool.query<{
+      camera_id: string;
+      previous_node_id: string | null;
+      previous_lost: boolean;
+    }>(
+      `INSERT INTO camera_leases AS l (camera_id, node_id, expires_at)
+       VALUES ($3, $1, now() + ${ms('$2')})
+       ON CONFLICT (camera_id) DO UPDATE SET node_id = EXCLUDED.node_id,
+         expires_at = EXCLUDED.expires_at, acquired_at = now(), released = false, health = NULL,
+         previous_node_id = l.node_id, previous_lost = NOT l.released
+       WHERE l.expires_at <= now() OR l.released OR l.node_id = EXCLUDED.node_id
+       RETURNING l.camera_id, l.previous_node_id, l.previous_lost`,
+      [nodeId, ttlMs, cameraId],
+    );
+    const r = res.rows[0];
+    return r
+      ? { cameraId: r.camera_id, previousNodeId: r.previous_node_id, previousLost: r.previous_lost }
+      : null;
   }
 
   /** Gives leases up now (another node may take them at its next heartbeat). */

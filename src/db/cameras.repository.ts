@@ -11,7 +11,8 @@ export interface CameraRow {
   name: string;
   url: string;
   credentials: Buffer | null;
-  transport: 'tcp' | 'udp';
+  /** 'push': the video is pushed to kadr (WHIP, JPEG ingest); `url` is empty then. */
+  transport: 'tcp' | 'udp' | 'push';
   onDemand: boolean;
   record: boolean;
   retentionMaxAgeS: number | null;
@@ -31,7 +32,7 @@ interface DbCamera {
   name: string;
   url: string;
   credentials: Buffer | null;
-  transport: 'tcp' | 'udp';
+  transport: 'tcp' | 'udp' | 'push';
   on_demand: boolean;
   record: boolean;
   retention_max_age_s: string | null;
@@ -105,6 +106,11 @@ export class CamerasRepository {
 
   async get(id: string): Promise<CameraRow | null> {
     const res = await this.db.query<DbCamera>('SELECT * FROM cameras WHERE id = $1', [id]);
+    return res.rows[0] ? toCamera(res.rows[0]) : null;
+  }
+
+  async getByName(name: string): Promise<CameraRow | null> {
+    const res = await this.db.query<DbCamera>('SELECT * FROM cameras WHERE name = $1', [name]);
     return res.rows[0] ? toCamera(res.rows[0]) : null;
   }
 

@@ -12,7 +12,13 @@ import type { RecordingStore } from './store.js';
 export interface UploaderOptions {
   store: RecordingStore;
   logger: Logger;
-  onSegment: (summary: SegmentSummary, via: 'spool') => void;
+  /**
+   * A segment is stored. Called before its journal is deleted: a promise it returns is waited for,
+   * and when it rejects (the database that lists the segment is down) the journal is kept and the
+   * whole upload retried, so a process that dies in between finds the journal again (storing is
+   * idempotent: the same keys, the same bytes).
+   */
+  onSegment: (summary: SegmentSummary, via: 'spool') => void | Promise<void>;
   retryMinMs?: number;
   retryMaxMs?: number;
 }
@@ -98,8 +104,8 @@ export class SpoolUploader {
     await this.options.store.put(header.indexKey, Buffer.from(JSON.stringify(index)), {
       contentType: 'application/json',
     });
-    await removeJournal(journal);
     this.options.logger.info('spooled segment stored', { key: header.key, frames: index.frames });
-    this.options.onSegment(summarize(index, header.indexKey, contents.mediaBytes), 'spool');
+    await this.options.onSegment(summarize(index, header.indexKey, contents.mediaBytes), 'spool');
+    await removeJournal(journal);
   }
 }

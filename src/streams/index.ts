@@ -23,7 +23,8 @@ export {
   type LiveStreamInfo,
   type LiveCameraOptions,
 } from './live-camera.js';
-export { LiveCameras } from './live-cameras.js';
+export { LiveCameras, CAMERA_STATES } from './live-cameras.js';
+export { PushSource, type PushFeed, type PushStream } from './push-source.js';
 export type { CameraHealth, CameraState, LiveCameraSpec, LiveCamerasOptions } from './live-cameras.js';
 export type { LiveMounts, MountRedirect } from './stream-registry.js';
 export { PacketPool } from './packet-pool.js';

@@ -11,7 +11,9 @@
  *    supervisor's) and the state stays `reconnecting` until units arrive again;
  *  - `failed`: the camera has not been live since it was started and an attempt failed; attempts go on
  *    with the same back-off and the state stays `failed` (with the error of the latest attempt) until
- *    units arrive. `failed` says the camera is not reachable, not that kadr gave up.
+ *    units arrive. `failed` says the camera is not reachable, not that kadr gave up;
+ *  - `offline`: a push camera (transport 'push': WHIP, JPEG ingest) with no session sending; it is
+ *    `live` while one sends. Nothing is ever dialled for it (push-source.ts).
  * `lastError` is the latest error (readable, credentials never included) and is cleared when the
  * camera is live again.
  */
@@ -26,6 +28,7 @@ import { LiveCamera, type LiveStreamInfo } from './live-camera.js';
 import { RateMeter } from './live-health.js';
 import { liveMountDescription } from './live-mount.js';
 import { LiveRestream } from './live-restream.js';
+import { PushSource } from './push-source.js';
 import { RtspCameraSource } from './rtsp-camera-source.js';
 import type { SourceConsumer, SourceDescription, StreamSource } from './source.js';
 import type { HubSubscription } from './stream-hub.js';
@@ -33,14 +36,23 @@ import type { HubSubscription } from './stream-hub.js';
 export interface LiveCameraSpec {
   id: string;
   name: string;
-  /** With credentials, in memory only, never logged (redacted wherever it shows). */
+  /** With credentials, in memory only, never logged (redacted wherever it shows). Empty for a push camera. */
   url: string;
-  transport: 'tcp' | 'udp';
+  /** 'push': its sessions push the units in (pushSource()); never connected to. */
+  transport: 'tcp' | 'udp' | 'push';
   /** Idle until a consumer acquires it; stopped idleStopMs after the last one leaves. */
   onDemand: boolean;
 }
 
-export type CameraState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed';
+export type CameraState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed' | 'offline';
+export const CAMERA_STATES: readonly CameraState[] = [
+  'idle',
+  'connecting',
+  'live',
+  'reconnecting',
+  'failed',
+  'offline',
+];
 
 export interface CameraHealth {
   state: CameraState;
@@ -99,6 +111,8 @@ interface Entry {
   idleTimer: NodeJS.Timeout | null;
   /** Woken at each state change or unit: DESCRIBE waiting for a camera. */
   waiters: Set<() => void>;
+  /** A push camera's source (its sessions attach to it); null for a pulled camera. */
+  push: PushSource | null;
 }
 
 export class LiveCameras {
@@ -133,12 +147,19 @@ export class LiveCameras {
         lastFrameAtMs: null,
         idleTimer: null,
         waiters: new Set(),
+        push: spec.transport === 'push' ? new PushSource(spec.name) : null,
       };
+      if (entry.push) entry.state = 'offline';
       this.entries.set(spec.id, entry);
       if (!spec.onDemand) this.start(entry);
       return;
     }
     const moved = old.spec.url !== spec.url || old.spec.transport !== spec.transport;
+    if (moved && old.spec.transport === 'push') old.push = null;
+    if (moved && spec.transport === 'push') {
+      old.push = new PushSource(spec.name);
+      old.state = 'offline';
+    }
     old.spec = { ...spec };
     if (moved && old.run) {
       // Consumers of the old connection see its end; the new one starts now if it is wanted.
@@ -198,6 +219,11 @@ export class LiveCameras {
     const entry = this.entries.get(id);
     if (!entry) throw new KadrError('KADR_ERR_NOT_FOUND', `no camera ${id}`);
     return this.subscribe(entry, consumer);
+  }
+
+  /** A push camera's source, for its sessions to attach to; undefined for any other camera. */
+  pushSource(id: string): PushSource | undefined {
+    return this.entries.get(id)?.push ?? undefined;
   }
 
   /** The camera's current connection as a muxer needs it (codec parameters from the SDP); null when none. */
@@ -276,7 +302,7 @@ export class LiveCameras {
     lines.push('# HELP kadr_camera_state Camera state: 1 for the state it is in.');
     lines.push('# TYPE kadr_camera_state gauge');
     for (const { e, h } of cams) {
-      for (const s of ['idle', 'connecting', 'live', 'reconnecting', 'failed'] as const) {
+      for (const s of CAMERA_STATES) {
         lines.push(`kadr_camera_state{${labels(e.spec, { state: s })}} ${h.state === s ? 1 : 0}`);
       }
     }
@@ -375,7 +401,8 @@ export class LiveCameras {
   /** Starts or stops the camera as its consumers and spec want. */
   private settle(entry: Entry): void {
     if (!this.entries.has(entry.spec.id)) return;
-    const wanted = !entry.spec.onDemand || entry.consumers > 0;
+    // A push camera always waits for its next session: waiting costs nothing.
+    const wanted = !entry.spec.onDemand || entry.consumers > 0 || entry.push !== null;
     if (wanted) {
       if (entry.idleTimer) {
         clearTimeout(entry.idleTimer);
@@ -385,7 +412,7 @@ export class LiveCameras {
       return;
     }
     if (!entry.run) {
-      entry.state = 'idle';
+      entry.state = entry.push ? 'offline' : 'idle';
       return;
     }
     if (entry.idleTimer) return;
@@ -402,11 +429,14 @@ export class LiveCameras {
 
   private start(entry: Entry): Run {
     const spec = entry.spec;
-    const source = new RtspCameraSource(spec.url, {
-      transport: spec.transport,
-      path: 'auto',
-      readTimeoutMs: this.o.readTimeoutMs ?? 5000,
-    });
+    const push = entry.push;
+    const source =
+      push ??
+      new RtspCameraSource(spec.url, {
+        transport: spec.transport === 'udp' ? 'udp' : 'tcp',
+        path: 'auto',
+        readTimeoutMs: this.o.readTimeoutMs ?? 5000,
+      });
     const abort = new AbortController();
     entry.wasLive = false;
     entry.lostSinceLive = false;
@@ -419,7 +449,8 @@ export class LiveCameras {
       logger: this.log,
       events: {
         connecting: (connection) => {
-          if (connection === 1) this.setState(entry, 'connecting');
+          if (push) this.setState(entry, 'offline');
+          else if (connection === 1) this.setState(entry, 'connecting');
         },
         connected: (info) => {
           entry.info = info;
@@ -430,7 +461,7 @@ export class LiveCameras {
           entry.meter.add(unit);
           entry.lastFrameAtMs = unit.ntpMs ?? unit.receivedAtMs;
           if (entry.state !== 'live') {
-            if (entry.lostSinceLive) entry.reconnects++;
+            if (entry.lostSinceLive && !push) entry.reconnects++;
             entry.lostSinceLive = false;
             entry.wasLive = true;
             entry.lastError = null;
@@ -440,7 +471,8 @@ export class LiveCameras {
         lost: (reason) => {
           entry.lastError = scrub(reason);
           if (entry.wasLive) entry.lostSinceLive = true;
-          this.setState(entry, entry.wasLive ? 'reconnecting' : 'failed');
+          if (push) entry.lastError = null;
+          this.setState(entry, push ? 'offline' : entry.wasLive ? 'reconnecting' : 'failed');
         },
         connectFailed: (message) => {
           entry.lastError = scrub(message);
@@ -465,7 +497,7 @@ export class LiveCameras {
         }
       });
     entry.run = run;
-    this.log.info('camera starting', { camera: spec.name, url: redactUrl(spec.url) });
+    this.log.info('camera starting', { camera: spec.name, url: push ? 'push' : redactUrl(spec.url) });
     return run;
   }
 

@@ -5,13 +5,19 @@ import { SignIn } from './components/sign-in';
 import { ArchivePage } from './pages/archive';
 import { CameraPage } from './pages/camera';
 import { CamerasPage } from './pages/cameras';
+import { EventsPage } from './pages/events';
 import { PeoplePage } from './pages/people';
+import { ToolsPage } from './pages/tools';
+import { ProfilePage } from './pages/profile-page';
+import { VideoResultsPage } from './pages/video-results';
 import { navigate, onLinkClick, usePath } from './router';
 
 const sections = [
   { href: '/cameras', label: 'Cameras' },
+  { href: '/events', label: 'Events' },
   { href: '/archive', label: 'Archive' },
   { href: '/people', label: 'People' },
+  { href: '/tools', label: 'Timeline tools' },
 ];
 
 function Page({ path }: { path: string }) {
@@ -20,6 +26,12 @@ function Page({ path }: { path: string }) {
   if (camera) return <CameraPage id={decodeURIComponent(camera[1]!)} />;
   if (path === '/archive') return <ArchivePage />;
   if (path === '/people') return <PeoplePage />;
+  if (path === '/tools') return <ToolsPage />;
+  if (path === '/events') return <EventsPage />;
+  const video = /^\/videos\/([^/]+)$/.exec(path);
+  if (video) return <VideoResultsPage id={decodeURIComponent(video[1]!)} />;
+  const person = /^\/people\/([^/]+)$/.exec(path);
+  if (person) return <ProfilePage id={decodeURIComponent(person[1]!)} />;
   return (
     <section>
       <h1>Page not found</h1>
@@ -41,7 +53,9 @@ export function App() {
     return () => window.removeEventListener(UNAUTHORIZED_EVENT, ask);
   }, []);
   useEffect(() => {
-    const section = sections.find((s) => path.startsWith(s.href))?.label ?? 'Cameras';
+    const section =
+      sections.find((s) => path.startsWith(s.href))?.label ??
+      (path.startsWith('/videos') ? 'Archive' : 'Cameras');
     document.title = `${section} – kadr`;
   }, [path]);
   const current = path === '/' ? '/cameras' : path;

@@ -10,7 +10,8 @@ export interface AnalyticsSettings {
   /** `faces`, `persons`, `objects` (every COCO class but person), or COCO class names (`car`). */
   detect: string[];
   fps: number;
-  /** Polygons in 0…1 picture coordinates; a detection counts when its box centre is inside one. */
+  /** Polygons in 0…1 picture coordinates; a detection counts when the bottom centre of its box (a person's
+   * feet) is inside one (zones.ts). */
   zones: [number, number][][] | null;
 }
 

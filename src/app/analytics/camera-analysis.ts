@@ -61,7 +61,8 @@ export class CameraAnalysis {
   private child: Child | null = null;
   private stopped = false;
   private dropping = false;
-  private dropFrom: bigint | null = null;
+  /** While dropping: the pts from which the next dropped unit counts as a skipped sampled frame. */
+  private dropDue: bigint | null = null;
   private lastChildDeathMs = 0;
   private readonly loop: Promise<void>;
 
@@ -143,23 +144,26 @@ export class CameraAnalysis {
     const child: Child = this.child;
     const backlog = child.sent - child.consumed;
     if (this.dropping && unit.key && backlog < (this.o.maxBacklog ?? 100) / 2) {
-      this.countDropped(unit.pts, unit.timeBase);
       this.dropping = false;
+      this.dropDue = null;
     } else if (!this.dropping && backlog >= (this.o.maxBacklog ?? 100)) {
       this.dropping = true;
-      this.dropFrom = unit.pts;
     }
-    if (this.dropping) return;
+    if (this.dropping) return this.countDropped(unit);
     child.sent++;
     this.send({ type: 'unit', data: unit.data, pts: unit.pts, key: unit.key, wallMs });
   }
 
-  /** The sampled frames that the dropped units held: their pts span over the sampling interval. */
-  private countDropped(resumePts: bigint, tb: { num: number; den: number }): void {
-    if (this.dropFrom === null) return;
-    const seconds = (Number(resumePts - this.dropFrom) * tb.num) / tb.den;
-    this.framesSkipped += Math.max(1, Math.round(seconds * this.o.settings.fps));
-    this.dropFrom = null;
+  /**
+   * A dropped unit that the child would have sampled (by the child's rule: one frame per 1/fps of pts)
+   * counts as skipped now, while the dropping goes on, so that `framesSkipped` tells it as it happens.
+   */
+  private countDropped(unit: MediaUnit): void {
+    const { num, den } = unit.timeBase;
+    const interval = BigInt(Math.max(1, Math.round(den / (num * this.o.settings.fps))));
+    if (this.dropDue !== null && unit.pts < this.dropDue) return;
+    this.framesSkipped++;
+    this.dropDue = unit.pts + interval;
   }
 
   private async spawn(first: MediaUnit): Promise<void> {

@@ -28,6 +28,7 @@ import {
   type BgrPicture,
 } from '../../media/index.js';
 import type { ChildStart, Detection, FromChild, ToChild } from './analysis-messages.js';
+import { inZones } from './zones.js';
 
 /** The analysed picture's longest side: YuNet's detection size (detection-size.ts) and more than YOLOX's 416. */
 const MAX_SIDE = 640;
@@ -162,27 +163,11 @@ async function analyse(p: BgrPicture): Promise<Detection[]> {
       });
     });
   }
-  return settings.zones ? out.filter((d) => inZones(d.box, p, settings.zones!)) : out;
+  const zones = settings.zones;
+  return zones ? out.filter((d) => inZones(d.box, p.sourceWidth, p.sourceHeight, zones)) : out;
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
-
-function inZones(b: [number, number, number, number], p: BgrPicture, zones: [number, number][][]): boolean {
-  const x = (b[0] + b[2] / 2) / p.sourceWidth;
-  const y = (b[1] + b[3] / 2) / p.sourceHeight;
-  return zones.some((zone) => insidePolygon(x, y, zone));
-}
-
-/** Even-odd rule (a ray to the right crosses the border an odd number of times). */
-function insidePolygon(x: number, y: number, poly: [number, number][]): boolean {
-  let inside = false;
-  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const [xi, yi] = poly[i]!;
-    const [xj, yj] = poly[j]!;
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
 
 configureFfmpegLog();
 process.on('message', (msg: ToChild) => {

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { KadrError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { CameraExportRow, CameraExportsRepository, CameraRecordingsRepository } from '../../db/index.js';
@@ -42,7 +43,7 @@ export interface CameraExportsOptions {
   exports: CameraExportsRepository;
   recordings: CameraRecordingsRepository;
   playback: CameraPlayback;
-  store: Pick<ObjectStore, 'readLocation' | 'put'>;
+  store: Pick<ObjectStore, 'readLocation' | 'put' | 'get' | 'head'>;
   /** Where the MP4 is written before it is stored. */
   workDir: string;
   log: Logger;
@@ -94,6 +95,22 @@ export class CameraExports {
     const row = await this.o.exports.get(id);
     if (!row) throw new KadrError('KADR_ERR_NOT_FOUND', `export ${id} does not exist`);
     return dto(row);
+  }
+
+  /** The MP4 of a finished export, to download; 409 while it is not done. */
+  async file(id: string): Promise<{ stream: Readable; size: number; filename: string }> {
+    const row = await this.o.exports.get(id);
+    if (!row) throw new KadrError('KADR_ERR_NOT_FOUND', `export ${id} does not exist`);
+    if (row.status !== 'done' || !row.objectKey) {
+      throw new KadrError('KADR_ERR_CONFLICT', `export ${id} is ${row.status}, not done`, {
+        hint: 'follow GET /api/exports/:id until its status is done',
+      });
+    }
+    const key = row.objectKey;
+    const info = await this.o.store.head(key);
+    if (!info) throw new KadrError('KADR_ERR_NOT_FOUND', `the file of export ${id} is gone`);
+    const stamp = iso(row.firstFrameMs ?? row.fromMs).replace(/[:.]/g, '-');
+    return { stream: await this.o.store.get(key), size: info.size, filename: `clip-${stamp}.mp4` };
   }
 
   /** Waits for the exports under way (stop). */

@@ -23,8 +23,11 @@ export type HandoverReason = 'owner-lost' | 'owner-changed' | 'lease-resumed';
 
 /** The cameras service, as the lease keeper drives it. */
 export interface OwnedCameras {
-  /** This node now owns the camera: run it (and record it when switched on). */
-  adopt(cameraId: string, gapReason: HandoverReason | undefined): Promise<void>;
+  /**
+   * This node now owns the camera: run it (and record it when switched on). False: it must not hold
+   * it (a push camera whose old lease it found after a restart: no session sends here now).
+   */
+  adopt(cameraId: string, gapReason: HandoverReason | undefined): Promise<boolean | void>;
   /** This node no longer owns the camera: stop it now (the recording's last segment is stored). */
   release(cameraId: string): Promise<void>;
   /** Applies registry changes (made on any node) to the cameras this node owns. */
@@ -42,6 +45,11 @@ export interface CameraNodesOptions {
 
 export class CameraNodes {
   private readonly owned = new Set<string>();
+  /**
+   * Push cameras this node holds because a session sends here (docs/ingest.md): never shared out,
+   * shed or claimed by the fair share; the lease goes back when the session ends.
+   */
+  private readonly pushed = new Set<string>();
   private cameras: OwnedCameras | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Fires one heartbeat before the leases can expire unrenewed: every camera is stopped then. */
@@ -85,9 +93,38 @@ export class CameraNodes {
     return run;
   }
 
+  /**
+   * Takes the lease of a push camera whose session opens on this node; false when another node holds
+   * it alive (a session sends there).
+   */
+  async holdPush(cameraId: string): Promise<boolean> {
+    if (this.owned.has(cameraId)) {
+      this.pushed.add(cameraId);
+      return true;
+    }
+    const lease = await this.o.repo.claimOne(this.o.node.id, this.o.leaseMs, cameraId);
+    if (!lease) return false;
+    this.owned.add(cameraId);
+    this.pushed.add(cameraId);
+    this.o.log.info('push camera lease taken', { camera: cameraId });
+    return true;
+  }
+
+  /** A push camera's session ended here: its lease is given back (no node runs it until the next). */
+  async letGoPush(cameraId: string): Promise<void> {
+    if (!this.pushed.delete(cameraId)) return;
+    await this.drop(cameraId);
+    await this.o.repo
+      .release(this.o.node.id, [cameraId])
+      .catch((error: unknown) =>
+        this.o.log.warn('could not give a push camera lease back', { error: describeError(error) }),
+      );
+  }
+
   /** Forgets a camera this node deleted itself (its lease went with the row). */
   forget(cameraId: string): void {
     this.owned.delete(cameraId);
+    this.pushed.delete(cameraId);
   }
 
   /** Every camera with a live lease and its owner. */
@@ -138,12 +175,17 @@ export class CameraNodes {
       for (const id of kept) {
         if (this.owned.has(id)) continue;
         this.owned.add(id);
-        await cameras.adopt(id, 'lease-resumed');
+        if ((await cameras.adopt(id, 'lease-resumed')) === false) {
+          this.owned.delete(id);
+          await repo.release(node.id, [id]);
+        }
       }
+      // The fair share counts pulled cameras only: push cameras run where their session is.
       const { nodes, cameras: total } = await repo.counts();
       const share = Math.ceil(total / Math.max(1, nodes));
-      if (this.owned.size > share) await this.shed(this.owned.size - share, share);
-      else if (this.owned.size < share) await this.claim(share - this.owned.size);
+      const pulled = this.owned.size - this.pushed.size;
+      if (pulled > share) await this.shed(pulled - share, share);
+      else if (pulled < share) await this.claim(share - pulled);
       await cameras.sync([...this.owned]);
     } catch (error) {
       log.warn('node heartbeat failed', { error: describeError(error) });
@@ -168,7 +210,7 @@ export class CameraNodes {
 
   /** Gives `count` cameras back (stopped first, so their last segments are stored before). */
   private async shed(count: number, share: number): Promise<void> {
-    const ids = [...this.owned].slice(-count);
+    const ids = [...this.owned].filter((id) => !this.pushed.has(id)).slice(-count);
     this.o.log.info('giving cameras back to reach the fair share', { cameras: ids, share });
     for (const id of ids) await this.drop(id);
     await this.o.repo.release(this.o.node.id, ids);
@@ -198,6 +240,7 @@ export class CameraNodes {
 
   private async drop(id: string): Promise<void> {
     this.owned.delete(id);
+    this.pushed.delete(id);
     await this.cameras!.release(id).catch((error: unknown) =>
       this.o.log.error('could not stop a camera', { camera: id, error: describeError(error) }),
     );

@@ -6,7 +6,7 @@
  * gap), and the picture is the decode of exactly that PTS from the segment.
  */
 import { KadrError } from '../../core/errors.js';
-import type { Rational } from '../../core/rational.js';
+import { rescale, type Rational } from '../../core/rational.js';
 import type { CameraRecordingsRepository, CameraSegmentRow } from '../../db/index.js';
 import { encodeImage } from '../../media/index.js';
 import type { ObjectStore } from '../../storage/index.js';
@@ -89,7 +89,9 @@ export class CameraPlayback {
     return {
       segments: segments.map((s) => ({
         id: s.id,
-        start: iso(s.firstFrameMs),
+        // Rounded up: `frame?at=<start>` then falls on the first frame, never a fraction of a
+        // millisecond before it (which would be the gap or the segment before).
+        start: iso(Math.ceil(s.firstFrameMs)),
         end: iso(s.endsMs),
         frames: s.frames,
         key: s.objectKey,
@@ -193,7 +195,11 @@ export class CameraPlayback {
     const location = await this.store.readLocation(objectKey, 600);
     const lookup = await FrameLookup.open(location, { cacheKey: `camera-segment:${info.segmentId}` });
     try {
-      const target = lookup.index.pts.indexOf(BigInt(info.ptsTicks));
+      // The index's time base need not be the MP4 track's: a JPEG ingest session counts ms, which
+      // the muxer stores at 1/16000 (docs/ingest.md); the same instant in the track's ticks.
+      const [num, den] = info.timeBase.split('/').map(Number) as [number, number];
+      const pts = rescale(BigInt(info.ptsTicks), { num, den }, lookup.index.timeBase);
+      const target = lookup.index.pts.indexOf(pts);
       if (target < 0) {
         throw new KadrError(
           'KADR_ERR_INPUT_CORRUPT',

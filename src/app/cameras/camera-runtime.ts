@@ -4,16 +4,33 @@
  * CameraRecordingControl; the composition root hands them in. Until it does, cameras read `idle`
  * and recording is only the stored flag.
  */
-export type CameraState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed';
-export const CAMERA_STATES: readonly CameraState[] = ['idle', 'connecting', 'live', 'reconnecting', 'failed'];
+import type { PushFeed, PushStream } from '../../streams/index.js';
+
+/** `offline`: a push camera with no session sending (docs/ingest.md). */
+export type CameraState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed' | 'offline';
+export const CAMERA_STATES: readonly CameraState[] = [
+  'idle',
+  'connecting',
+  'live',
+  'reconnecting',
+  'failed',
+  'offline',
+];
 
 /** What the runtime is given per camera. `url` carries the credentials: never log it. */
 export interface CameraSpec {
   id: string;
   name: string;
   url: string;
-  transport: 'tcp' | 'udp';
+  /** 'push': nothing to connect to; its sessions attach to the runtime's push source. */
+  transport: 'tcp' | 'udp' | 'push';
   onDemand: boolean;
+}
+
+/** Where a push camera's session hands its units (streams/push-source.ts's PushSource). */
+export interface PushInput {
+  readonly attached: boolean;
+  attach(stream: PushStream): PushFeed;
 }
 
 export interface CameraHealthLike {
@@ -31,6 +48,8 @@ export interface CameraRuntime {
   put(spec: CameraSpec): void;
   remove(id: string): Promise<void>;
   health(id: string): CameraHealthLike | undefined;
+  /** A push camera's input, once put(); undefined for another camera. */
+  pushSource?(id: string): PushInput | undefined;
   /** Prometheus text for every camera (labels id and name); /metrics serves it when present. */
   metricsText?(): string;
 }

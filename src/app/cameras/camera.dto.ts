@@ -14,7 +14,8 @@ export interface CameraDto {
   /** The source URL without credentials (secret-looking query values masked). */
   url: string;
   hasCredentials: boolean;
-  transport: 'tcp' | 'udp';
+  /** 'push': the video is pushed to kadr (WHIP, JPEG ingest) under the camera's name; `url` is empty. */
+  transport: 'tcp' | 'udp' | 'push';
   onDemand: boolean;
   /** Recording is switched on (kept across restarts). */
   record: boolean;

@@ -17,6 +17,7 @@ import {
   type CameraRecordingControl,
   type CameraRuntime,
   type CameraSpec,
+  type PushInput,
 } from './camera-runtime.js';
 import type { CameraNodes, CameraSnapshot, HandoverReason, OwnedCameras } from './camera-nodes.js';
 import type { CameraSecrets, Credentials } from './camera-secrets.js';
@@ -54,6 +55,10 @@ export interface CamerasServiceOptions {
 }
 
 const notFound = (id: string) => new KadrError('KADR_ERR_NOT_FOUND', `no camera with id ${id}`);
+const pushAlwaysRecords = () =>
+  new KadrError('KADR_ERR_CONFLICT', "a push camera's sessions are always recorded", {
+    hint: 'each WHIP or JPEG ingest session under its name is one recording; delete what is not wanted, or set a retention',
+  });
 const duplicate = (name: string) =>
   new KadrError('KADR_ERR_CONFLICT', `a camera named '${name}' already exists`, {
     hint: 'choose another name, or change the existing camera with PATCH',
@@ -72,6 +77,8 @@ export class CamerasService implements OwnedCameras {
   private nodes: CameraNodes | undefined;
   /** updated_at of the row each owned camera was last started or changed from (ms). */
   private readonly applied = new Map<string, number>();
+  /** Push cameras seen (transport 'push'): never given to the recorder (their sessions record). */
+  private readonly pushed = new Set<string>();
 
   constructor(options: CamerasServiceOptions) {
     this.repo = options.repo;
@@ -104,7 +111,7 @@ export class CamerasService implements OwnedCameras {
   async useRecording(control: CameraRecordingControl): Promise<void> {
     this.recording = control;
     for (const row of await this.repo.list()) {
-      if (row.record && this.owns(row.id)) await this.startRecorder(row.id);
+      if (row.record && row.transport !== 'push' && this.owns(row.id)) await this.startRecorder(row.id);
     }
   }
 
@@ -122,12 +129,15 @@ export class CamerasService implements OwnedCameras {
     return !this.nodes || this.nodes.owns(id);
   }
 
-  async adopt(id: string, gapReason: HandoverReason | undefined): Promise<void> {
+  async adopt(id: string, gapReason: HandoverReason | undefined): Promise<boolean> {
     const row = await this.repo.get(id);
-    if (!row) return;
+    if (!row) return true;
+    // A push camera's lease this node still held from before a restart: no session sends here now.
+    if (row.transport === 'push' && gapReason === 'lease-resumed') return false;
     this.log.info('camera started on this node', { id, name: row.name, ...(gapReason ? { gapReason } : {}) });
     await this.publish(row);
     if (row.record) await this.startRecorder(id, gapReason);
+    return true;
   }
 
   async release(id: string): Promise<void> {
@@ -212,6 +222,20 @@ export class CamerasService implements OwnedCameras {
 
   async update(id: string, patch: CameraUpdate): Promise<CameraDto> {
     const current = await this.row(id);
+    if (current.transport === 'push') {
+      if (
+        patch.url !== undefined ||
+        patch.transport !== undefined ||
+        patch.user !== undefined ||
+        patch.password !== undefined
+      ) {
+        throw validation(
+          'a push camera has no source to pull: url, transport and credentials do not apply',
+          'its video comes from WHIP or JPEG ingest sessions under its name (docs/ingest.md)',
+        );
+      }
+      if (patch.record === false) throw pushAlwaysRecords();
+    }
     const changes: CameraChanges = {};
     if (patch.name !== undefined) changes.name = checkName(patch.name);
     if (patch.transport !== undefined) changes.transport = patch.transport;
@@ -267,7 +291,7 @@ export class CamerasService implements OwnedCameras {
   }
 
   async stopRecording(id: string): Promise<CameraDto> {
-    await this.row(id);
+    if ((await this.row(id)).transport === 'push') throw pushAlwaysRecords();
     const row = await this.repo.update(id, { record: false });
     if (row === null || row === 'duplicate') throw notFound(id);
     if (this.owns(id)) {
@@ -275,6 +299,60 @@ export class CamerasService implements OwnedCameras {
       await this.stopRecorder(id);
     }
     return this.get(id);
+  }
+
+  /**
+   * The push camera named `name` for a session that begins on this node (docs/ingest.md): made when
+   * there is none, its lease taken by this node (docs/nodes.md) and put into the runtime, whose input
+   * the session feeds. 409 when the name is a pulled camera's, or another node holds the camera (a
+   * session sends to it there).
+   */
+  async openPush(name: string): Promise<{ id: string; input: PushInput | undefined }> {
+    checkName(name);
+    let row = await this.repo.getByName(name);
+    if (!row) {
+      const id = randomUUID();
+      row =
+        (await this.repo.insert({
+          id,
+          name,
+          url: '',
+          credentials: null,
+          transport: 'push',
+          onDemand: false,
+          record: true,
+          retentionMaxAgeS: null,
+          retentionMaxBytes: null,
+        })) ?? (await this.repo.getByName(name));
+      if (row?.id === id) this.log.info('push camera added', { id, name });
+    }
+    if (!row) throw new KadrError('KADR_ERR_CONFLICT', `camera '${name}' was removed meanwhile`);
+    if (row.transport !== 'push') {
+      throw new KadrError(
+        'KADR_ERR_CONFLICT',
+        `'${name}' is a camera that kadr pulls (${redactedSourceUrl(row.url)}): a session cannot push into it`,
+        { hint: 'send under another name' },
+      );
+    }
+    if (this.nodes && !(await this.nodes.holdPush(row.id))) {
+      const elsewhere = await this.nodes.ownerElsewhere(name);
+      throw new KadrError('KADR_ERR_CONFLICT', `camera '${name}' has a session on another node`, {
+        hint: elsewhere ? `it runs on ${elsewhere.httpUrl}` : 'end that session first',
+      });
+    }
+    if (this.runtime && !this.runtime.pushSource?.(row.id)) await this.publish(row);
+    return { id: row.id, input: this.runtime?.pushSource?.(row.id) };
+  }
+
+  /** A push camera's session ended: this node gives its lease back (it stays in the registry). */
+  async closePush(id: string): Promise<void> {
+    await this.nodes?.letGoPush(id);
+  }
+
+  /** The push camera of that name, or null. */
+  async pushCamera(name: string): Promise<CameraRow | null> {
+    const row = await this.repo.getByName(name);
+    return row?.transport === 'push' ? row : null;
   }
 
   /** Prometheus text format 0.0.4: the runtime's when wired, else the registry's count and states. */
@@ -356,6 +434,7 @@ export class CamerasService implements OwnedCameras {
       return undefined;
     }
     this.failures.delete(row.id);
+    if (row.transport === 'push') this.pushed.add(row.id);
     return {
       id: row.id,
       name: row.name,
@@ -374,6 +453,9 @@ export class CamerasService implements OwnedCameras {
   }
 
   private async startRecorder(id: string, gapReason?: HandoverReason): Promise<void> {
+    // A push camera's sessions are its recordings (docs/ingest.md): recording its hub again would
+    // store every frame twice.
+    if (this.pushed.has(id)) return;
     await this.recording?.start(id, gapReason);
   }
 
@@ -399,14 +481,17 @@ export class CamerasService implements OwnedCameras {
     const elsewhere = placed && placed.node.id !== this.nodes?.node.id ? placed : undefined;
     // Another node's camera: its state and health as the owner wrote them at its last heartbeat.
     const snapshot = elsewhere ? (elsewhere.health as CameraSnapshot | null) : undefined;
-    const h = elsewhere
-      ? (snapshot ?? { ...IDLE_HEALTH, state: 'connecting' as const })
-      : this.health(row.id);
-    const recording = elsewhere
-      ? (snapshot?.recording ?? false)
-      : this.recording
-        ? this.recording.isRecording(row.id)
-        : row.record;
+    const push = row.transport === 'push';
+    let h = elsewhere ? (snapshot ?? { ...IDLE_HEALTH, state: 'connecting' as const }) : this.health(row.id);
+    // A push camera that no node runs has no session: offline, not idle (idle is an on-demand camera).
+    if (push && h.state === 'idle') h = { ...h, state: 'offline' };
+    const recording = push
+      ? h.state === 'live'
+      : elsewhere
+        ? (snapshot?.recording ?? false)
+        : this.recording
+          ? this.recording.isRecording(row.id)
+          : row.record;
     return {
       id: row.id,
       name: row.name,

@@ -3,6 +3,7 @@ export type { CameraInput, CameraUpdate, CamerasServiceOptions } from './cameras
 export type { CameraAnalyticsDto, CameraDto, CameraRetention } from './camera.dto.js';
 export { CameraSecrets } from './camera-secrets.js';
 export { CameraNodes } from './camera-nodes.js';
+export { PushCameras, type PushCamerasOptions } from './push-cameras.js';
 export type { CameraNodesOptions, CameraSnapshot, HandoverReason, OwnedCameras } from './camera-nodes.js';
 export type { CameraSecretsOptions, Credentials } from './camera-secrets.js';
 export { CAMERA_STATES, IDLE_HEALTH } from './camera-runtime.js';

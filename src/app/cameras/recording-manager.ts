@@ -289,7 +289,7 @@ export class RecordingManager {
         const index = JSON.parse(Buffer.concat(chunks).toString()) as SegmentIndexJson;
         if (!index.frames) continue;
         const summary = summarizeSegment(index, key, sizes.get(media)!);
-        await this.o.repo.insertSegment(segmentRow(cameraId, { ...summary, location: media, via: 'spool' }));
+        await this.o.repo.insertSegment(segmentRow(cameraId, summary));
         if (summary.gapBefore) await this.o.repo.insertGap({ cameraId, ...summary.gapBefore });
         log.info('segment without a database row found and added', { key: media });
       }
@@ -299,7 +299,8 @@ export class RecordingManager {
   }
 }
 
-function segmentRow(cameraId: string, s: RecordedSegment) {
+/** A stored segment as its camera_segments row (the recorder's, and a push camera's sessions'). */
+export function segmentRow(cameraId: string, s: Omit<RecordedSegment, 'location' | 'via'>) {
   return {
     cameraId,
     objectKey: s.key,

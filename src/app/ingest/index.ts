@@ -4,3 +4,4 @@ export type { IngestRecording, IngestStatus, IngestState, IngestEndReason } from
 export { WhipService } from './whip.service.js';
 export type { WhipServiceOptions } from './whip.service.js';
 export type { WhipStatus, WhipState } from './whip-session.js';
+export type { PushCameraPort, PushLink } from './push-camera-port.js';

@@ -21,6 +21,7 @@ import {
   type SegmentSummary,
 } from '../../recorder/index.js';
 import { StreamHub, type CameraUnit, type LiveStreamInfo } from '../../streams/index.js';
+import type { PushLink } from './push-camera-port.js';
 
 export type IngestState = 'open' | 'finishing' | 'finished' | 'spooled' | 'failed';
 /** Why a session ended: the client finished it, it went quiet, or the server stopped. */
@@ -65,6 +66,10 @@ export interface IngestSessionDeps {
   log: Logger;
   /** A segment whose store upload failed: its spool journal, stored later by the uploader. */
   onSpooled: (journal: string) => void;
+  /** The push camera the session is (its units go to the camera's hub); null without a registry. */
+  link: PushLink | null;
+  /** The recording is stored: it becomes the camera's segment (before the session answers). */
+  onStored: (summary: SegmentSummary) => Promise<void>;
 }
 
 const MS = { num: 1, den: 1000 };
@@ -250,6 +255,7 @@ export class IngestSession {
           );
         } else this.segment.write(unit);
         this.hub.publish(live);
+        this.deps.link?.unit(live);
       }
     } finally {
       for (const u of units) u.packet.free();
@@ -269,6 +275,7 @@ export class IngestSession {
     }
     this.closeEncoder();
     this.hub.finish();
+    await this.deps.link?.end(reason);
     const segment = this.segment;
     this.segment = null;
     if (!segment) {
@@ -290,6 +297,7 @@ export class IngestSession {
       return null;
     }
     this.recording = this.describe(outcome.summary);
+    await this.deps.onStored(outcome.summary);
     this.settle('finished');
     this.log.info('session finished', { reason, frames: this.frames, key: this.recording.objectKey });
     return this.recording;
@@ -303,6 +311,7 @@ export class IngestSession {
     this.endReason = 'error';
     this.closeEncoder();
     this.hub.finish({ kind: 'error', message: error.message });
+    await this.deps.link?.end('error');
     const segment = this.segment;
     this.segment = null;
     if (segment) {
@@ -311,8 +320,10 @@ export class IngestSession {
         journal: segment.abandon(),
         reason: (e as Error).message,
       }));
-      if (outcome.stored) this.recording = this.describe(outcome.summary);
-      else this.deps.onSpooled(outcome.journal);
+      if (outcome.stored) {
+        this.recording = this.describe(outcome.summary);
+        await this.deps.onStored(outcome.summary);
+      } else this.deps.onSpooled(outcome.journal);
     }
     this.settle('failed');
   }

@@ -6,10 +6,16 @@
  */
 import type { Logger } from '../../core/logger.js';
 import type { MediaUnit } from '../../core/media-unit.js';
-import { orphanJournals, SpoolUploader, type RecordingStore } from '../../recorder/index.js';
+import {
+  orphanJournals,
+  SpoolUploader,
+  type RecordingStore,
+  type SegmentSummary,
+} from '../../recorder/index.js';
 import type { LiveStreamInfo, StreamHub } from '../../streams/index.js';
 import { KadrError } from '../../core/errors.js';
 import { IngestSession, type IngestRecording, type IngestStatus } from './ingest-session.js';
+import { pushCameraOfKey, type PushCameraPort } from './push-camera-port.js';
 
 export interface IngestServiceOptions {
   store: RecordingStore;
@@ -18,6 +24,8 @@ export interface IngestServiceOptions {
   /** A session with no frame for this long is finished (KADR_INGEST_IDLE_SECONDS). */
   idleMs: number;
   log: Logger;
+  /** Each session is the push camera of its name (docs/ingest.md); absent: sessions are no cameras. */
+  cameras?: PushCameraPort;
 }
 
 /** A live session as a viewer sees it (the lead wires it into the live views). */
@@ -39,8 +47,24 @@ export class IngestService {
     this.uploader = new SpoolUploader({
       store: o.store,
       logger: o.log.child({ part: 'spool' }),
-      onSegment: (summary) => o.log.info('spooled ingest recording stored', { key: summary.key }),
+      onSegment: (summary) => {
+        o.log.info('spooled ingest recording stored', { key: summary.key });
+        // Listed before the journal goes: a failure keeps the journal and the upload is retried.
+        const name = pushCameraOfKey(summary.key);
+        return name ? this.o.cameras?.recorded(name, summary) : undefined;
+      },
     });
+  }
+
+  /** A stored recording becomes a segment of its push camera. */
+  private async stored(name: string | null, summary: SegmentSummary, cameraId?: string): Promise<void> {
+    if (!name || !this.o.cameras) return;
+    await this.o.cameras.recorded(name, summary, cameraId).catch((error: unknown) =>
+      this.o.log.warn('recording stored but not listed as a camera segment', {
+        key: summary.key,
+        error: (error as Error).message,
+      }),
+    );
   }
 
   /** Stores what a crashed process left in the spool. */
@@ -51,7 +75,7 @@ export class IngestService {
     }
   }
 
-  open(name: string): IngestStatus {
+  async open(name: string): Promise<IngestStatus> {
     if (!INGEST_NAME.test(name)) {
       throw new KadrError(
         'KADR_ERR_VALIDATION',
@@ -72,12 +96,15 @@ export class IngestService {
         hint: 'finish one first',
       });
     }
+    const link = this.o.cameras ? await this.o.cameras.open(name) : null;
     const session = new IngestSession(name, {
       store: this.o.store,
       spoolDir: this.o.spoolDir,
       idleMs: this.o.idleMs,
       log: this.o.log,
       onSpooled: (journal) => this.uploader.enqueue(journal),
+      link,
+      onStored: (summary) => this.stored(name, summary, link?.cameraId),
     });
     this.sessions.set(session.id, session);
     this.o.log.info('ingest session opened', { id: session.id, name });

@@ -21,10 +21,12 @@ import {
   streamFromKeyframe,
   type RecordingStore,
   type SegmentOutcome,
+  type SegmentSummary,
 } from '../../recorder/index.js';
 import { PacketPool, StreamHub, type LiveStreamInfo } from '../../streams/index.js';
 import type { WhipPublisher, WhipSink } from '../../webrtc/index.js';
 import type { IngestRecording } from './ingest-session.js';
+import type { PushLink } from './push-camera-port.js';
 
 /** How long units wait for the sender's first RTCP sender report before they are recorded. */
 const HOLD_MS = 3000;
@@ -55,6 +57,10 @@ export interface WhipSessionDeps {
   spoolDir: string;
   log: Logger;
   onSpooled: (journal: string) => void;
+  /** The push camera the session is (its units go to the camera's hub); null without a registry. */
+  link: PushLink | null;
+  /** The recording is stored: it becomes the camera's segment (before the session answers). */
+  onStored: (summary: SegmentSummary) => Promise<void>;
 }
 
 export class WhipSession {
@@ -213,6 +219,8 @@ export class WhipSession {
         );
       } else this.segment.write(cameraUnit);
       this.frames++;
+      // With the sender's wallclock: the camera's restream, analytics and live views see its clock.
+      this.deps.link?.unit(unit);
     } finally {
       this.pool.recycle(packet);
     }
@@ -227,6 +235,7 @@ export class WhipSession {
       this.error = (error as Error).message;
     }
     this.hub.finish();
+    await this.deps.link?.end(reason);
     const segment = this.segment;
     this.segment = null;
     this.pool.close();
@@ -248,6 +257,7 @@ export class WhipSession {
       return null;
     }
     const summary = outcome.summary;
+    await this.deps.onStored(summary);
     this.recording = {
       key: this.deps.store.describe(summary.key),
       objectKey: summary.key,

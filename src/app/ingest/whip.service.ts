@@ -6,11 +6,17 @@
  */
 import { KadrError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { SpoolUploader, type RecordingStore } from '../../recorder/index.js';
+import {
+  orphanJournals,
+  SpoolUploader,
+  type RecordingStore,
+  type SegmentSummary,
+} from '../../recorder/index.js';
 import type { WebRtcServer } from '../../webrtc/index.js';
 import type { IngestLive } from './ingest.service.js';
 import { INGEST_NAME, MAX_OPEN_SESSIONS } from './ingest.service.js';
 import type { IngestRecording } from './ingest-session.js';
+import { pushCameraOfKey, type PushCameraPort } from './push-camera-port.js';
 import { WhipSession, type WhipStatus } from './whip-session.js';
 
 export interface WhipServiceOptions {
@@ -18,6 +24,8 @@ export interface WhipServiceOptions {
   /** The spool of the sessions' recordings (one folder, this process's journals only). */
   spoolDir: string;
   log: Logger;
+  /** Each session is the push camera of its name (docs/ingest.md); absent: sessions are no cameras. */
+  cameras?: PushCameraPort;
 }
 
 const KEEP_ENDED_MS = 3600_000;
@@ -30,8 +38,32 @@ export class WhipService {
     this.uploader = new SpoolUploader({
       store: o.store,
       logger: o.log.child({ part: 'spool' }),
-      onSegment: (summary) => o.log.info('spooled WHIP recording stored', { key: summary.key }),
+      onSegment: (summary) => {
+        o.log.info('spooled WHIP recording stored', { key: summary.key });
+        // Listed before the journal goes: a failure keeps the journal and the upload is retried.
+        const name = pushCameraOfKey(summary.key);
+        return name ? this.o.cameras?.recorded(name, summary) : undefined;
+      },
     });
+  }
+
+  /** Stores what a crashed process left in the spool (each a recording that ends with 'crash'). */
+  start(): void {
+    for (const journal of orphanJournals(this.o.spoolDir)) {
+      this.o.log.info('storing a WHIP recording left in the spool', { journal });
+      this.uploader.enqueue(journal);
+    }
+  }
+
+  /** A stored recording becomes a segment of its push camera. */
+  private async stored(name: string | null, summary: SegmentSummary, cameraId?: string): Promise<void> {
+    if (!name || !this.o.cameras) return;
+    await this.o.cameras.recorded(name, summary, cameraId).catch((error: unknown) =>
+      this.o.log.warn('recording stored but not listed as a camera segment', {
+        key: summary.key,
+        error: (error as Error).message,
+      }),
+    );
   }
 
   /**
@@ -63,20 +95,24 @@ export class WhipService {
         hint: 'end one first',
       });
     }
+    const link = this.o.cameras ? await this.o.cameras.open(name) : null;
     const session = new WhipSession(name, {
       store: this.o.store,
       spoolDir: this.o.spoolDir,
       log: this.o.log,
       onSpooled: (journal) => this.uploader.enqueue(journal),
+      link,
+      onStored: (summary) => this.stored(name, summary, link?.cameraId),
     });
     this.sessions.set(session.id, session);
     try {
       const answer = await webrtc.publish({ sdp }, session.sink);
       session.attach(answer.publisher);
-      this.o.log.info('WHIP session opened', { id: session.id, name });
+      this.o.log.info('WHIP session opened', { id: session.id, name, camera: link?.cameraId });
       return { id: session.id, sdp: answer.sdp };
     } catch (error) {
       this.sessions.delete(session.id);
+      await link?.end('offer refused');
       throw error;
     }
   }

@@ -9,6 +9,7 @@ import { sql as m007 } from './007-video-analytics.js';
 import { sql as m008 } from './008-camera-groups.js';
 import { sql as m009 } from './009-live-analytics.js';
 import { sql as m010 } from './010-profile-photos.js';
+import { sql as m011 } from './011-push-cameras.js';
 import { sql as m012 } from './012-profile-corrections.js';
 
 export interface Migration {
@@ -28,5 +29,6 @@ export const migrations: Migration[] = [
   { version: 8, name: '008-camera-groups', sql: m008 },
   { version: 9, name: '009-live-analytics', sql: m009 },
   { version: 10, name: '010-profile-photos', sql: m010 },
+  { version: 11, name: '011-push-cameras', sql: m011 },
   { version: 12, name: '012-profile-corrections', sql: m012 },
 ];

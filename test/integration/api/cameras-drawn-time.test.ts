@@ -143,7 +143,7 @@ test('the frame at a wallclock time shows that time, across segments and a recon
       const image = await fetch(`${kadr.url}/api/cameras/${id}/frame?at=${iso}`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      assert.equal(image.status, 200);
+      if (image.status !== 200) assert.fail(`${iso}: JPEG ${image.status}: ${await image.text()}`);
       assert.equal(image.headers.get('content-type'), 'image/jpeg');
       const drawn = await reader.read(Buffer.from(await image.arrayBuffer()), at);
       assert.ok(drawn.ms !== null, `${iso}: the drawn time is not readable ('${drawn.text}')`);

@@ -14,11 +14,13 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
+import { freePort } from '../recorder/rtsp-source.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const token = randomBytes(24).toString('hex');
 const keyA = randomBytes(32).toString('base64');
-const rtspPort = 18554;
+/** kadr's RTSP port: a fixed one, since the camera JSON's rtspUrl is checked against it; free when picked. */
+let rtspPort: number;
 // Distinctive, so that finding them anywhere means they leaked.
 const USER = 'camuser-q7Zx';
 const PASSWORD = 'pw-Hk3#9vQ:rT';
@@ -84,6 +86,7 @@ const serve = (db: string, env: Record<string, string | undefined>, data = dataD
   );
 
 before(async () => {
+  rtspPort = await freePort();
   tdb = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-cameras-'));
   await chmod(dataDir, 0o755);
@@ -432,7 +435,7 @@ test('an external database without KADR_SECRET_KEY: credentials refused (422, na
   await chmod(dir, 0o755);
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   // A second server while the first runs: its own RTSP port.
-  const nokey = await serve(other.url, { KADR_SECRET_KEY: undefined }, dir, rtspPort + 1);
+  const nokey = await serve(other.url, { KADR_SECRET_KEY: undefined }, dir, await freePort());
   cleanups.push(() => nokey.stop());
   const refused = await call(nokey.url, 'POST', '/api/cameras', {
     name: 'c1',

@@ -9,7 +9,11 @@
  * faces: a profile made from one photo of a person (test/fixtures/faces, another picture than the clip)
  * is matched live the first time a camera shows her, and the event names it; profiles made by the
  * archive analysis of a face clip (autoProfiles) are matched live on a camera showing the same people;
- * the analytics survive a server restart.
+ * the analytics survive a server restart. Falling behind: analytics asked for every frame of a 30 fps
+ * camera with faces and persons, and their process stopped (SIGSTOP) for 5 s as a model far too slow would
+ * be, skip frames and say so, while the camera's recording keeps every frame and a viewer of its restream
+ * gets every frame in time. Zones: on a plaza clip of the evaluation set (test/eval), a zone over part of
+ * the picture keeps the people whose feet stand in it, as the labels say, and drops the others.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
@@ -31,6 +35,12 @@ const CLIP = path.join(FIXTURES, 'one-by-one-5-26s.mp4');
 const CLIP_FRAMES = 210;
 /** Three people walking towards the camera, faces of 33 to 60 px (Intel IoT sample videos, CC BY 4.0). */
 const FACES = path.join(FIXTURES, 'faces.mp4');
+/** Pedestrians on a plaza, up to 8 at once, labelled every 20th frame (test/eval/README.md). */
+const EVAL = path.resolve(import.meta.dirname, '../../eval');
+const PLAZA = path.join(EVAL, 'media/vtest-0-20s.mp4');
+const PLAZA_FRAMES = 200;
+/** Cars on a road (test/fixtures/footage), made 30 fps by the test: a camera whose every frame is asked for. */
+const BUSY_FPS = 30;
 const CLIP_FPS = 10;
 const FPS = 5;
 /** Small grey pictures to tell frames apart: enough for people walking, cheap to compare. */
@@ -51,6 +61,7 @@ let sse: SseCollector;
 let labels: Labels;
 let clipThumbs: Buffer[];
 let serveArgs: string[];
+let clipsDir: string;
 const serveEnv = () =>
   kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' });
 
@@ -136,7 +147,14 @@ before(async () => {
   );
   tdb = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-live-analytics-'));
-  rtsp = await startKadrRtspServe([CLIP, FACES], ['--loop']);
+  clipsDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-live-analytics-clips-'));
+  // 6 s at 30 fps, a keyframe a second, no B-frames (every pts one frame after the one before).
+  await promisify(execFile)('ffmpeg', [
+    ...['-v', 'error', '-t', '6', '-i', path.join(FIXTURES, '../footage/car-detection.mp4')],
+    ...['-vf', `fps=${BUSY_FPS}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(BUSY_FPS)],
+    ...['-bf', '0', '-pix_fmt', 'yuv420p', '-an', path.join(clipsDir, 'cars-30fps.mp4')],
+  ]);
+  rtsp = await startKadrRtspServe([CLIP, FACES, PLAZA, path.join(clipsDir, 'cars-30fps.mp4')], ['--loop']);
   serveArgs = ['serve', '--port', '0', '--data', dataDir, '--concurrency', '1', '--rtsp-port', '0'];
   kadr = await startKadr(serveArgs, serveEnv());
 });
@@ -146,6 +164,7 @@ after(async () => {
   await rtsp?.stop();
   await tdb?.drop();
   await rm(dataDir, { recursive: true, force: true });
+  await rm(clipsDir, { recursive: true, force: true });
 });
 
 test('person events at the labelled times, the recorded frame is the analysed one, detach and attach, kill -9', async () => {
@@ -291,6 +310,14 @@ async function kadrCamera(args: string[]): Promise<string> {
 
 /** The pid of the server's camera analysis child (the only one in this test), from /proc. */
 async function analysisPid(serverPid: number): Promise<number> {
+  const [pid] = await analysisPids(serverPid);
+  if (pid === undefined) throw new Error('no analysis process among the server children');
+  return pid;
+}
+
+/** The pids of the server's camera analysis children, from /proc. */
+async function analysisPids(serverPid: number): Promise<number[]> {
+  const pids: number[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -299,12 +326,12 @@ async function analysisPid(serverPid: number): Promise<number> {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (ppid !== serverPid) continue;
       const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8');
-      if (cmdline.includes('camera-analytics.child')) return Number(name);
+      if (cmdline.includes('camera-analytics.child')) pids.push(Number(name));
     } catch {
       // the process ended while we looked
     }
   }
-  throw new Error('no analysis process among the server children');
+  return pids;
 }
 
 test('a profile made from a photo is matched live the first time a camera shows the person', async () => {
@@ -394,4 +421,291 @@ test('a profile made from a video of the same people is matched live; analytics 
     30_000,
   );
   assert.equal((await api('DELETE', `/api/cameras/${id}/analytics`)).status, 204);
+});
+
+/** A viewer of the camera's restream (the ffmpeg CLI over RTSP/TCP): how many frames it had, and when. */
+function watchRestream(url: string): { counts: { atMs: number; frames: number }[]; stop: () => void } {
+  const counts: { atMs: number; frames: number }[] = [];
+  const p = spawn('ffmpeg', [
+    ...['-v', 'error', '-nostats', '-rtsp_transport', 'tcp', '-i', url, '-map', '0:v', '-c', 'copy'],
+    ...['-f', 'null', '-', '-progress', 'pipe:1', '-stats_period', '0.25'],
+  ]);
+  let rest = '';
+  p.stdout.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      const m = /^frame=(\d+)/.exec(line);
+      if (m) counts.push({ atMs: Date.now(), frames: Number(m[1]) });
+    }
+  });
+  p.on('error', () => undefined);
+  return { counts, stop: () => p.kill('SIGKILL') };
+}
+
+/** Frames the viewer had at a time (its last report before it). */
+const viewerFramesAt = (counts: { atMs: number; frames: number }[], atMs: number) =>
+  counts.filter((c) => c.atMs <= atMs).at(-1)?.frames ?? 0;
+
+/** The pts (in the file's time base, as seconds) of the video packets of a recorded segment, with ffprobe. */
+async function segmentPtsSeconds(key: string): Promise<number[]> {
+  const file = path.join(dataDir, 'objects', ...key.split('/'));
+  const { stdout } = await promisify(execFile)(
+    'ffprobe',
+    [
+      ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts:stream=time_base'],
+      ...['-of', 'json', file],
+    ],
+    { maxBuffer: 16 << 20 },
+  );
+  const probe = JSON.parse(stdout) as { packets: { pts: number }[]; streams: { time_base: string }[] };
+  const [num, den] = probe.streams[0]!.time_base.split('/').map(Number) as [number, number];
+  return probe.packets.map((p) => (p.pts * num) / den);
+}
+
+test('analytics that fall behind skip frames and report them; the recording and a viewer lose no frame', async (t) => {
+  const created = await api('POST', '/api/cameras', {
+    name: 'road',
+    url: rtsp.url('cars-30fps'),
+    record: true,
+  });
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.id as string;
+  const others = new Set(await analysisPids(kadr.proc.pid!));
+  // Every frame of a 30 fps camera, faces and persons: more than one thread of this machine's models does.
+  const attachedAt = Date.now();
+  const attached = await api('PUT', `/api/cameras/${id}/analytics`, {
+    detect: ['faces', 'persons'],
+    fps: BUSY_FPS,
+  });
+  assert.equal(attached.status, 200, attached.text);
+  const ready = await waitFor(
+    'the analysis to run',
+    async () => {
+      const c = (await api('GET', `/api/cameras/${id}`)).json;
+      return c.analytics.framesAnalysed > 5 ? c : undefined;
+    },
+    30_000,
+  );
+  const pid = (await analysisPids(kadr.proc.pid!)).find((p) => !others.has(p));
+  assert.ok(pid, 'the camera has its analysis process');
+  const viewer = watchRestream(ready.rtspUrl as string);
+  try {
+    await waitFor(
+      'the viewer to play',
+      async () => (viewerFramesAt(viewer.counts, Date.now()) > 15 ? true : undefined),
+      15_000,
+    );
+    // The models stop for 5 s, as a model far slower than the camera would: the analysis falls 150 frames
+    // behind, more than the 100 units the server lets wait for it.
+    const before = (await api('GET', `/api/cameras/${id}`)).json.analytics;
+    const stoppedAt = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    await sleep(4800);
+    // Reported as it happens: the frames the server drops for the stopped process count already.
+    const stalled = (await api('GET', `/api/cameras/${id}`)).json.analytics;
+    await sleep(200);
+    process.kill(pid, 'SIGCONT');
+    const resumedAt = Date.now();
+    await sleep(4000);
+    const after = (await api('GET', `/api/cameras/${id}`)).json;
+    const a = after.analytics;
+    assert.ok(
+      stalled.framesSkipped > before.framesSkipped,
+      `skipped frames are reported while the analysis is stopped: ${JSON.stringify(stalled)}`,
+    );
+    assert.equal(a.restarts, 0, 'a slow analysis is not a dead one');
+    // Every sampled frame is analysed or counted as skipped, and none twice: since attaching, all the
+    // frames of the camera, never more, less those before the analysis's first keyframe (1 s) and those
+    // still on their way to its process (at most the 100 units the server lets wait, 3.3 s).
+    const sampled = a.framesAnalysed + a.framesSkipped;
+    const cameraS = (Date.now() - attachedAt) / 1000;
+    t.diagnostic(`analytics ${JSON.stringify(a)} in ${cameraS.toFixed(1)} s since attaching`);
+    assert.ok(
+      sampled <= cameraS * BUSY_FPS + 1 && sampled >= (cameraS - 5) * BUSY_FPS,
+      `${sampled} frames analysed or skipped in ${cameraS} s of a ${BUSY_FPS} fps camera`,
+    );
+
+    // The viewer got the frames of the stall in time: at least 80 % of the camera's frame rate all along.
+    const during = viewerFramesAt(viewer.counts, resumedAt) - viewerFramesAt(viewer.counts, stoppedAt);
+    const duringS = (resumedAt - stoppedAt) / 1000;
+    assert.ok(during >= duringS * BUSY_FPS * 0.8, `the viewer had ${during} frames in ${duringS} s`);
+    assert.equal(after.health.skippedUnits, 0, 'no consumer of the camera fell behind');
+    assert.equal(after.health.reconnects, 0);
+
+    // The recording holds every frame of the camera: its pts go one frame at a time, across the stall.
+    const from = new Date(stoppedAt - 1000).toISOString();
+    const to = new Date(resumedAt + 1000).toISOString();
+    const rec = await waitFor(
+      'the segments of the stall to be stored',
+      async () => {
+        const r = await api('GET', `/api/cameras/${id}/recordings?from=${from}&to=${to}`);
+        assert.equal(r.status, 200, r.text);
+        const last = r.json.segments.at(-1);
+        return last && Date.parse(last.end) >= resumedAt + 1000 ? r.json : undefined;
+      },
+      15_000,
+    );
+    assert.deepEqual(rec.gaps, [], 'the recording has no gap');
+    const pts = (await Promise.all(rec.segments.map((s: any) => segmentPtsSeconds(s.key))))
+      .flat()
+      .sort((x, y) => x - y);
+    const recorded = pts;
+    const steps = recorded.slice(1).map((t, i) => t - recorded[i]!);
+    const wrong = steps.filter((d) => Math.abs(d - 1 / BUSY_FPS) > 1e-4);
+    assert.deepEqual(wrong, [], `every recorded frame follows the one before by 1/${BUSY_FPS} s`);
+    const spanS = recorded.at(-1)! - recorded[0]!;
+    assert.ok(spanS > duringS + 2, `the recording spans the stall (${spanS} s)`);
+    t.diagnostic(`viewer: ${during} frames in ${duringS} s of stall; recording: ${recorded.length} frames`);
+    assert.equal(
+      rec.segments.reduce((n: number, s: any) => n + s.frames, 0),
+      recorded.length,
+      'the segments index every frame',
+    );
+  } finally {
+    viewer.stop();
+    assert.equal((await api('DELETE', `/api/cameras/${id}`)).status, 204);
+  }
+});
+
+interface EvalFrame {
+  index: number;
+  persons: [number, number, number, number][];
+  ignore?: [number, number, number, number][];
+}
+
+const iou = (a: number[], b: number[]) => {
+  const w = Math.min(a[0]! + a[2]!, b[0]! + b[2]!) - Math.max(a[0]!, b[0]!);
+  const h = Math.min(a[1]! + a[3]!, b[1]! + b[3]!) - Math.max(a[1]!, b[1]!);
+  const inter = Math.max(0, w) * Math.max(0, h);
+  return inter / (a[2]! * a[3]! + b[2]! * b[3]! - inter);
+};
+
+test('a zone keeps the people whose feet stand in it, as the labels say, and drops the others', async (t) => {
+  const plaza = JSON.parse(await readFile(path.join(EVAL, 'labels/vtest-0-20s.json'), 'utf8')) as {
+    width: number;
+    height: number;
+    frames: EvalFrame[];
+  };
+  const H = plaza.height;
+  const all = await thumbs(PLAZA);
+  const plazaThumbs = Array.from({ length: PLAZA_FRAMES }, (_, i) =>
+    all.subarray(i * THUMB_W * THUMB_H, (i + 1) * THUMB_W * THUMB_H),
+  );
+  // The nearer part of the plaza: the lower 48 % of the picture. The labelled feet are at least 5 px
+  // from its edge (y 0.52 of 576 px); people whose feet are within 8 px of it may count either way.
+  const ZONE_Y = 0.52;
+  const zone: [number, number][] = [
+    [0, ZONE_Y],
+    [1, ZONE_Y],
+    [1, 1],
+    [0, 1],
+  ];
+  const created = await api('POST', '/api/cameras', { name: 'plaza', url: rtsp.url('vtest-0-20s') });
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.id as string;
+  const attachedAt = Date.now();
+  // Every frame (10 fps), so that the labelled frames are among the analysed ones.
+  const attached = await api('PUT', `/api/cameras/${id}/analytics`, {
+    detect: ['persons'],
+    fps: 10,
+    zones: [zone],
+  });
+  assert.equal(attached.status, 200, attached.text);
+  assert.deepEqual(attached.json.analytics.zones, [zone]);
+  for (const zones of [
+    [[[0, 0]]],
+    [
+      [
+        [0, 0],
+        [1.5, 0],
+        [1, 1],
+      ],
+    ],
+  ]) {
+    const bad = await api('PUT', `/api/cameras/${id}/analytics`, { detect: ['persons'], zones });
+    assert.equal(bad.status, 400, bad.text);
+  }
+
+  // Which frame of the clip each analysed frame is: the snapshot of a person event is one analysed
+  // frame, found among the clip's frames by its picture; the others follow by their pts (10 fps).
+  const anchor = await waitFor(
+    'a person event with a settled snapshot',
+    async () => {
+      const [event] = await eventsOf(id);
+      if (!event?.snapshotUrl) return undefined;
+      const snap = await fetch(`${kadr.url}${event.snapshotUrl}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const jpeg = Buffer.from(await snap.arrayBuffer());
+      const again = (await eventsOf(id))[0];
+      return again.snapshotAt === event.snapshotAt ? { event, jpeg } : undefined;
+    },
+    30_000,
+  );
+  let best = { index: -1, diff: Infinity };
+  const snapThumb = await thumbs(anchor.jpeg);
+  plazaThumbs.forEach((t, index) => {
+    const diff = meanDiff(t, snapThumb);
+    if (diff < best.diff) best = { index, diff };
+  });
+  assert.ok(best.diff < 4, `the snapshot is a frame of the clip (diff ${best.diff})`);
+  const [num, den] = (anchor.event.timeBase as string).split('/').map(Number) as [number, number];
+  const frameTicks = den / num / 10;
+  const labelled = new Map(plaza.frames.map((f) => [f.index, f]));
+
+  type Frame = { t: number; pts: string; d: [string, number, number, number, number, number][] };
+  const hits = await waitFor(
+    'analysed frames at 6 labelled frames',
+    async () => {
+      const from = new Date(attachedAt - 5000).toISOString();
+      const to = new Date(Date.now() + 1000).toISOString();
+      const frames = (await api('GET', `/api/cameras/${id}/detections?from=${from}&to=${to}`)).json
+        .frames as Frame[];
+      const at = frames.find((f) => Math.ceil(f.t) === Date.parse(anchor.event.snapshotAt));
+      if (!at) return undefined;
+      const byIndex = new Map<number, Frame>();
+      for (const f of frames) {
+        const steps = Number(BigInt(f.pts) - BigInt(at.pts)) / frameTicks;
+        const index = (((best.index + Math.round(steps)) % PLAZA_FRAMES) + PLAZA_FRAMES) % PLAZA_FRAMES;
+        if (labelled.has(index)) byIndex.set(index, f);
+      }
+      return byIndex.size >= 6 ? byIndex : undefined;
+    },
+    40_000,
+  );
+
+  const margin = 8 / H;
+  let inside = 0;
+  let found = 0;
+  let feetInBodyOut = 0;
+  const report: string[] = [];
+  for (const [index, frame] of hits) {
+    const truth = labelled.get(index)!;
+    const boxes = frame.d.filter((d) => d[0] === 'person').map((d) => d.slice(2, 6) as number[]);
+    // The rule itself: every detection kept stands in the zone.
+    for (const b of boxes) assert.ok(b[1]! + b[3]! >= ZONE_Y * H - 1, `frame ${index}: ${b} stands outside`);
+    const feet = (p: number[]) => (p[1]! + p[3]!) / H;
+    const sure = truth.persons.filter((p) => feet(p) > ZONE_Y + margin);
+    const edge = truth.persons.filter((p) => Math.abs(feet(p) - ZONE_Y) <= margin);
+    const outside = truth.persons.filter((p) => feet(p) < ZONE_Y - margin);
+    const matched = sure.filter((p) => boxes.some((b) => iou(b, p) >= 0.5));
+    inside += sure.length;
+    found += matched.length;
+    feetInBodyOut += matched.filter((p) => (p[1]! + p[3]! / 2) / H < ZONE_Y).length;
+    // Nobody standing outside the zone is among the detections.
+    for (const p of outside)
+      assert.ok(!boxes.some((b) => iou(b, p) >= 0.3), `frame ${index}: ${p} is outside`);
+    // Nothing else is either (the zone's people, those on its edge, and a labelled ignore region).
+    const known = [...sure, ...edge, ...(truth.ignore ?? [])];
+    const stray = boxes.filter((b) => !known.some((p) => iou(b, p) >= 0.3));
+    assert.ok(stray.length <= 1, `frame ${index}: detections of no one in the zone ${JSON.stringify(stray)}`);
+    report.push(`${index}: ${matched.length}/${sure.length} in, ${outside.length} out, ${boxes.length} kept`);
+  }
+  t.diagnostic(`labelled frames analysed: ${report.join('; ')}`);
+  assert.ok(inside >= 4, `people in the zone at the labelled frames: ${report.join('; ')}`);
+  assert.ok(found >= inside * 0.8, `found ${found} of ${inside}: ${report.join('; ')}`);
+  // Feet, not the box centre: some of those found have the centre of their box outside the zone.
+  assert.ok(feetInBodyOut >= 1, `people kept by their feet: ${feetInBodyOut}`);
+  assert.equal((await api('DELETE', `/api/cameras/${id}`)).status, 204);
 });

@@ -5,7 +5,9 @@
  *  - four nodes starting at once divide ten cameras, each camera run by exactly one, none over its
  *    fair share, and at no moment is a camera started on a node while another runs it;
  *  - a node whose database connection hangs (a TCP relay that stops forwarding) stops its cameras
- *    before their leases can expire, and the others take them over only after that.
+ *    before their leases can expire, and the others take them over only after that;
+ *  - a push camera (docs/ingest.md) is never claimed by the fair share: only the node whose session
+ *    holds it has its lease, another node's session is refused, and it is free once given back.
  * A camera "runs" here between the keeper's adopt and release calls (the cameras service's part).
  */
 import assert from 'node:assert/strict';
@@ -182,4 +184,34 @@ test('a node whose database stops answering stops its cameras before the others 
   assert.ok(eachOnce());
   assert.deepEqual(overlaps, [], 'never on two nodes at once');
   await r.close();
+});
+
+test('a push camera is held only by the node of its session, never claimed, shed or run elsewhere', async () => {
+  const id = randomUUID();
+  await new CamerasRepository(db.pool).insert({
+    id,
+    name: 'webcam',
+    url: '',
+    credentials: null,
+    transport: 'push',
+    onDemand: false,
+    record: true,
+    retentionMaxAgeS: null,
+    retentionMaxBytes: null,
+  });
+  const [n1, n2] = keepers as [CameraNodes, CameraNodes];
+  await sleep(4 * HEARTBEAT_MS);
+  assert.equal(running.get(id), undefined, 'no node claimed the push camera');
+  assert.equal(await n1.holdPush(id), true);
+  assert.equal(await n2.holdPush(id), false, "another node's session is refused while n1 holds it");
+  await sleep(2 * LEASE_MS);
+  assert.ok(n1.owns(id), 'n1 renewed it and did not shed it');
+  assert.ok(!n2.owns(id));
+  assert.equal(running.get(id), undefined, 'nothing adopted it to pull');
+  await n1.letGoPush(id);
+  assert.ok(!n1.owns(id));
+  assert.equal(await n2.holdPush(id), true, 'free once n1 gave it back');
+  await n2.letGoPush(id);
+  await sleep(4 * HEARTBEAT_MS);
+  assert.equal(running.get(id), undefined, 'given back, it is run by no one');
 });

@@ -60,7 +60,7 @@ test('a live session is watchable like a camera: Annex B units, PTS and wallcloc
     log: silentLogger,
   });
   try {
-    const { id } = service.open('webcam');
+    const { id } = await service.open('webcam');
     const live = service.live('webcam');
     assert.ok(live);
     assert.equal(live.stream(), null, 'no track before the first frame');
@@ -140,7 +140,7 @@ test('a store that is down at the finish: 503, nothing half-stored, stored whole
     log: silentLogger,
   });
   try {
-    const { id } = service.open('flaky');
+    const { id } = await service.open('flaky');
     state.down = true;
     for (const [i, t] of TIMES.entries()) await service.addFrame(id, jpegs[i]!, t);
     await assert.rejects(

@@ -5,7 +5,9 @@
  * short, too large, no time, wrong type) leaves the session going; a change of picture size is scaled
  * to the first size; a client that vanishes has its session finished after the idle timeout with what
  * it sent; 8 sessions at once; `kadr push` end to end: the test pattern, Ctrl-C finishing it, a folder
- * of files at their modification times, and retries with back-off through failing requests.
+ * of files at their modification times, and retries with back-off through failing requests. A
+ * session is the push camera of its name: listed live while it sends, live analytics (persons, on
+ * frames of real footage) run on it, and its recording is the camera's, found by wallclock.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -246,8 +248,10 @@ test('an open session is a live stream: listed, and its LL-HLS program date is t
     name: string;
     qualities: string[];
   }[];
+  // The session is the push camera 'porch': listed as a camera, with its renditions.
+  const view = listed.find((v) => v.name === 'porch');
   assert.deepEqual(
-    listed.find((v) => v.name === 'porch'),
+    { ...view, qualities: view?.qualities.slice(0, 1) },
     {
       name: 'porch',
       whep: '/api/live/porch/whep',
@@ -256,7 +260,7 @@ test('an open session is a live stream: listed, and its LL-HLS program date is t
     },
   );
   // The muxer starts with this request and joins at the session's first keyframe (the first frame).
-  const playlist = fetch(`${kadr.url}/api/live/porch/hls/index.m3u8`).then((r) => r.text());
+  const playlist = fetch(`${kadr.url}/api/live/porch/hls/index.m3u8?quality=original`).then((r) => r.text());
   for (let i = 1; i < 90; i++) {
     assert.equal((await postFrame(id, jpegs[i % jpegs.length]!, startMs + i * 40)).status, 200);
   }
@@ -281,6 +285,13 @@ test('refusals of a session as a whole: bad name, unknown id, a name in use, fin
   assert.equal(empty.status, 409);
   assert.match(empty.json.error.message, /no frames: nothing was recorded/);
   assert.equal((await openSession('twice')).length, 36, 'the name is free again');
+  // A camera kadr pulls takes no session under its name; a push camera takes no second session.
+  const pulled = await call('POST', '/api/cameras', { name: 'pulled', url: 'rtsp://127.0.0.1:9/x' });
+  assert.equal(pulled.status, 201, JSON.stringify(pulled.json));
+  const refused = await call('POST', '/api/ingest', { name: 'pulled' });
+  assert.equal(refused.status, 409);
+  assert.match(refused.json.error.message, /a camera that kadr pulls/);
+  assert.equal((await call('DELETE', `/api/cameras/${pulled.json.id}`)).status, 204);
   const doc = (await call('GET', '/api/openapi.json')).json as { paths: Record<string, object> };
   for (const p of ['/api/ingest', '/api/ingest/{id}', '/api/ingest/{id}/frames', '/api/ingest/{id}/finish']) {
     assert.ok(doc.paths[p], `${p} is in the OpenAPI document`);
@@ -548,4 +559,92 @@ test('kadr push retries a failed request with back-off; every frame it sent is r
   } finally {
     proxy.close();
   }
+});
+
+test('a session is the push camera of its name: live, analysed (persons), its recording found by wallclock', async () => {
+  // Frames of real footage (people walking in; test/fixtures/live-analytics/README.md), 10 per second.
+  const footage = path.join(dir, 'footage');
+  await mkdir(footage);
+  execFileSync('ffmpeg', [
+    ...[
+      '-v',
+      'error',
+      '-ss',
+      '2',
+      '-t',
+      '4',
+      '-i',
+      path.join(ROOT, 'test/fixtures/live-analytics/one-by-one-5-26s.mp4'),
+    ],
+    ...['-vf', 'fps=10,scale=640:-2', '-q:v', '5', path.join(footage, '%03d.jpg')],
+  ]);
+  const frames = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      readFile(path.join(footage, `${String(i + 1).padStart(3, '0')}.jpg`)),
+    ),
+  );
+  const id = await openSession('push-door');
+  const camera = async () =>
+    ((await call('GET', '/api/cameras')).json.items as any[]).find((c) => c.name === 'push-door');
+  const made = await camera();
+  assert.ok(made, 'the session made the camera');
+  assert.equal(made.transport, 'push');
+  assert.equal(made.url, '');
+  assert.equal(made.state, 'offline', 'no frame yet');
+  const attached = await call('PUT', `/api/cameras/${made.id}/analytics`, { detect: ['persons'], fps: 5 });
+  assert.equal(attached.status, 200, JSON.stringify(attached.json));
+  assert.equal((await call('PATCH', `/api/cameras/${made.id}`, { record: false })).status, 409);
+
+  // Frames at their own pace until the analysis has worked on some (its models load meanwhile).
+  const startMs = Date.UTC(2026, 11, 5, 12, 0, 0, 0);
+  const sent: number[] = [];
+  let analysed = 0;
+  let state = '';
+  const deadline = Date.now() + 30_000;
+  for (let i = 0; (analysed < 5 || i < 40) && Date.now() < deadline; i++) {
+    const t = startMs + i * 100;
+    assert.equal((await postFrame(id, frames[i % frames.length]!, t)).status, 200);
+    sent.push(t);
+    await new Promise((r) => setTimeout(r, 100));
+    if (i % 10 === 9) {
+      const c = await camera();
+      analysed = c.analytics.framesAnalysed;
+      state = c.state;
+      assert.equal(c.state, 'live');
+      assert.equal(c.recording, true);
+    }
+  }
+  assert.equal(state, 'live');
+  assert.ok(analysed >= 5, `frames analysed on the push camera: ${analysed}`);
+  const fin = await call('POST', `/api/ingest/${id}/finish`);
+  assert.equal(fin.status, 200, JSON.stringify(fin.json));
+  assert.equal(fin.json.frames, sent.length);
+  const after = await camera();
+  assert.equal(after.state, 'offline');
+  assert.equal(after.node, null, 'no node holds a push camera without a session');
+  console.log(
+    `push camera: ${sent.length} frames sent, ${after.analytics.framesAnalysed} analysed, ${after.analytics.framesSkipped} skipped`,
+  );
+
+  // Its recording is the session's: one segment, found by the capture time of any frame.
+  const span = `from=${new Date(startMs - 1000).toISOString()}&to=${new Date(sent.at(-1)! + 1000).toISOString()}`;
+  const list = await call('GET', `/api/cameras/${made.id}/recordings?${span}`);
+  assert.equal(list.status, 200, JSON.stringify(list.json));
+  assert.equal(list.json.segments.length, 1, JSON.stringify(list.json));
+  assert.equal(list.json.segments[0].key, fin.json.objectKey);
+  assert.equal(list.json.segments[0].frames, sent.length);
+  for (const k of [0, 17, sent.length - 1]) {
+    const at = await call(
+      'GET',
+      `/api/cameras/${made.id}/frame?at=${new Date(sent[k]!).toISOString()}&format=json`,
+    );
+    assert.equal(at.status, 200, JSON.stringify(at.json));
+    assert.equal(at.json.index, k);
+    assert.equal(at.json.frameTime, new Date(sent[k]!).toISOString());
+  }
+  const jpeg = await fetch(
+    `${kadr.url}/api/cameras/${made.id}/frame?at=${new Date(sent[17]!).toISOString()}`,
+  );
+  assert.equal(jpeg.headers.get('content-type'), 'image/jpeg', await jpeg.clone().text());
+  assert.equal((await call('DELETE', `/api/cameras/${made.id}/analytics`)).status, 204);
 });

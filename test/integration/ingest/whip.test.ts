@@ -4,13 +4,15 @@
  * H.264 by libx264 through PyAV), and Debian's Chromium with its fake camera on the /webcam page.
  * The recording's frame times (ffprobe -show_frames on the stored object) are checked against the
  * sender's frame times frame for frame (a frame lost on loopback is counted, never guessed), and the
- * stored wallclock against the sender's RTCP clock.
+ * stored wallclock against the sender's RTCP clock. The session is the push camera of its name:
+ * listed live, restreamed over RTSP (ffprobe reads it), and its recording is the camera's, found by the
+ * sender's wallclock. A session cut by kill -9 is stored at the next start.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -23,6 +25,8 @@ const SENDER = path.join(import.meta.dirname, 'whip-aiortc.py');
 let tdb: TestDatabase;
 let dataDir: string;
 let kadr: KadrProcess;
+let serveEnv: NodeJS.ProcessEnv;
+const serveArgs = () => ['serve', '--port', '0', '--data', dataDir, '--concurrency', '0', '--rtsp-port', '0'];
 
 const whip = (name: string) => `${kadr.url}/api/whip/${encodeURIComponent(name)}`;
 const post = (url: string, body: string, type = 'application/sdp', auth = true) =>
@@ -35,10 +39,12 @@ const post = (url: string, body: string, type = 'application/sdp', auth = true) 
 before(async () => {
   tdb = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-whip-'));
-  kadr = await startKadr(
-    ['serve', '--port', '0', '--data', dataDir, '--concurrency', '0', '--rtsp-port', '0'],
-    kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_WEBRTC_PORT: String(await freeUdpPort()) }),
-  );
+  serveEnv = kadrEnv({
+    DATABASE_URL: tdb.url,
+    KADR_API_TOKEN: token,
+    KADR_WEBRTC_PORT: String(await freeUdpPort()),
+  });
+  kadr = await startKadr(serveArgs(), serveEnv);
 });
 after(async () => {
   await kadr?.stop();
@@ -99,6 +105,40 @@ function probeFrames(file: string): { pts: number[]; timeBase: number; width: nu
   };
 }
 
+const apiGet = async (url: string): Promise<any> =>
+  (await fetch(`${kadr.url}${url}`, { headers: { authorization: `Bearer ${token}` } })).json();
+const cameraNamed = async (name: string): Promise<any> =>
+  ((await apiGet('/api/cameras')).items as any[]).find((c) => c.name === name);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const got = await probe();
+    if (got !== undefined) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Frames ffprobe reads from an RTSP URL (at most `count`). */
+function probeRtsp(url: string, count: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ffprobe',
+      [
+        ...['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0'],
+        ...['-show_entries', 'frame=pts', '-read_intervals', `%+#${count}`, '-of', 'json', url],
+      ],
+      { timeout: 15_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`ffprobe ${url}: ${error.message}\n${stderr}`));
+        resolve((JSON.parse(stdout).frames as unknown[]).length);
+      },
+    );
+  });
+}
+
 async function liveNames(): Promise<string[]> {
   const res = await fetch(`${kadr.url}/api/live`, { headers: { authorization: `Bearer ${token}` } });
   return ((await res.json()) as { name: string }[]).map((s) => s.name);
@@ -150,6 +190,20 @@ test('aiortc publishes over WHIP: recorded frame for frame with its own frame ti
   }
   assert.ok(names.includes('aiortc'), `live views: ${names.join(', ')}`);
   assert.equal((await post(whip('aiortc'), 'v=0\r\n')).status, 409);
+  // The push camera 'aiortc': live, and kadr's RTSP server restreams it to a client nobody here wrote.
+  const cam = await waitFor(
+    'the camera live',
+    async () => {
+      const c = await cameraNamed('aiortc');
+      return c?.state === 'live' ? c : undefined;
+    },
+    8000,
+  );
+  assert.equal(cam.transport, 'push');
+  assert.equal(cam.recording, true);
+  assert.ok(cam.node, 'the node with the session holds the camera');
+  const restreamed = await probeRtsp(cam.rtspUrl, 15);
+  assert.equal(restreamed, 15, `frames ffprobe read from ${cam.rtspUrl}`);
   const got = await sending;
   assert.equal(got.status, 201, got.body);
   assert.match(got.location!, /^\/api\/whip\/aiortc\/[0-9a-f-]{36}$/);
@@ -221,6 +275,29 @@ test('aiortc publishes over WHIP: recorded frame for frame with its own frame ti
   assert.equal(JSON.parse(cli).index, 50);
   // Gone from the live views once ended.
   assert.ok(!(await liveNames()).includes('aiortc'));
+
+  // The camera is offline, and the session's recording is its recording, found by the sender's clock.
+  const ended = await cameraNamed('aiortc');
+  assert.equal(ended.state, 'offline');
+  assert.equal(ended.node, null);
+  const span = `from=${new Date(index.ntpMs[0] - 1000).toISOString()}&to=${new Date(index.ntpMs.at(-1) + 1000).toISOString()}`;
+  const list = await apiGet(`/api/cameras/${ended.id}/recordings?${span}`);
+  assert.equal(list.segments.length, 1, JSON.stringify(list));
+  assert.equal(list.segments[0].key, rec.objectKey);
+  assert.equal(list.segments[0].frames, rec.frames);
+  const at = await apiGet(
+    `/api/cameras/${ended.id}/frame?at=${new Date(index.ntpMs[50] + 1).toISOString()}&format=json`,
+  );
+  assert.equal(at.index, 50, JSON.stringify(at));
+  assert.equal(at.clock, 'rtcp');
+  const jpeg = await fetch(
+    `${kadr.url}/api/cameras/${ended.id}/frame?at=${new Date(index.ntpMs[50] + 1).toISOString()}`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  assert.equal(jpeg.headers.get('content-type'), 'image/jpeg');
+  console.log(
+    `push camera aiortc: ffprobe read ${restreamed} frames of its restream; 1 segment, ${rec.frames} frames`,
+  );
 });
 
 test("Debian's Chromium sends its fake camera from /webcam: recorded with increasing frame times", async () => {
@@ -310,4 +387,50 @@ test("Debian's Chromium sends its fake camera from /webcam: recorded with increa
   } finally {
     await browser.close();
   }
+});
+
+test('a WHIP session cut by kill -9: its spool is stored at the next start, whole, as the camera recording', async () => {
+  const sending = aiortcSender('crash', 10).catch((error: unknown) => error);
+  const cam = await waitFor(
+    'the camera live',
+    async () => {
+      const c = await cameraNamed('crash');
+      return c?.state === 'live' ? c : undefined;
+    },
+    10_000,
+  );
+  await sleep(3000); // a few fragments written to the spool
+  const killedAt = Date.now();
+  await kadr.kill9();
+  const spool = path.join(dataDir, 'whip-spool');
+  assert.ok(
+    (await readdir(spool)).some((f) => f.endsWith('.journal')),
+    'the dead process left its journal',
+  );
+  kadr = await startKadr(serveArgs(), serveEnv);
+  const segment = await waitFor(
+    'the recording stored and listed',
+    async () => {
+      const list = await apiGet(
+        `/api/cameras/${cam.id}/recordings?from=${new Date(Date.now() - 120_000).toISOString()}&to=${new Date().toISOString()}`,
+      );
+      return list.segments?.[0];
+    },
+    20_000,
+  );
+  await sending;
+  const file = path.join(dataDir, 'objects', segment.key);
+  const index = JSON.parse(await readFile(file.replace(/\.mp4$/, '.index.json'), 'utf8'));
+  assert.equal(index.endReason, 'crash');
+  assert.equal(index.frames, segment.frames);
+  const probed = probeFrames(file);
+  assert.equal(probed.pts.length, index.frames, 'every frame the index lists is in the stored media');
+  assert.ok(index.frames >= 30, `frames recovered: ${index.frames}`);
+  // Lost: only the fragment being written (1 s) and what the sender's clock still held back.
+  const lostMs = killedAt - index.ntpMs.at(-1);
+  assert.ok(lostMs < 2000, `the recovered recording ends ${lostMs} ms before the kill`);
+  assert.deepEqual(await readdir(spool), [], 'nothing is left in the spool');
+  console.log(
+    `crash: ${index.frames} frames recovered from the WHIP spool, the last ${lostMs.toFixed(0)} ms before the kill; stored as ${segment.key}`,
+  );
 });

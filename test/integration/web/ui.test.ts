@@ -2,15 +2,18 @@
  * The web UI in a real browser (Debian's Chromium through playwright-core) against a real
  * `kadr serve` with PostgreSQL and an API token: every page loads without console errors and
  * without serious or critical axe-core violations, at 1280x720 and at a phone's width (screenshots
- * of each kept in the test's temp folder); two videos dropped into the archive upload and reach
+ * of each kept in the test's temp folder); three videos dropped into the archive upload and reach
  * done; a camera added through the form (a wrong URL first: the server's message shows at the
  * field) plays live in its tile, records, and its page shows the frame the API gives for a time; a
  * profile is edited (a wrong birth date first) and one deleted; the sign-in asks for the token; the
- * first page's JavaScript stays small.
+ * first page's JavaScript stays small. A video's results page opens the frame ffprobe says is shown
+ * at a person's time; live analytics attached on a camera page (a wrong rate first) find a person in
+ * real footage, the event arrives live on the events page and opens its frame on the camera page,
+ * a clip exported from there downloads, and the analytics are detached.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -22,12 +25,17 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../api/support/hls-browser.js';
 import { createTestDatabase, type TestDatabase } from '../api/support/database.js';
 import { kadrEnv, startKadr, type KadrProcess } from '../api/support/kadr-process.js';
+import { ffprobeFrames, truthIndexAt } from '../../fixtures/ffprobe.js';
 import { faceVideo } from '../api/support/test-videos.js';
+import { startKadrRtspServe } from '../recorder/rtsp-source.js';
 import { startLiveSource, type LiveSource } from '../streams/live-peers.js';
+import { freeUdpPort } from '../webrtc/whep-peers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const WEB_DIST = path.join(ROOT, 'dist/web');
+const HALL_CLIP = path.join(ROOT, 'test/fixtures/live-analytics/one-by-one-5-26s.mp4');
 const token = randomBytes(24).toString('hex');
+const auth = { authorization: `Bearer ${token}` };
 let tdb: TestDatabase;
 let tmp: string;
 let shots: string;
@@ -49,7 +57,13 @@ before(async () => {
   await mkdir(shots);
   kadr = await startKadr(
     ['serve', '--port', '0', '--data', path.join(tmp, 'data'), '--concurrency', '2', '--rtsp-port', '0'],
-    kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' }),
+    kadrEnv({
+      DATABASE_URL: tdb.url,
+      KADR_API_TOKEN: token,
+      KADR_CAMERA_SEGMENT_SECONDS: '2',
+      // Not the default UDP port, which another kadr on this machine may hold.
+      KADR_WEBRTC_PORT: String(await freeUdpPort()),
+    }),
   );
   browser = await launchChromium();
   source = await startLiveSource({ cam: 'h264' });
@@ -82,6 +96,13 @@ async function openPage(width = 1280, height = 720): Promise<{ page: Page; error
   page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript(`sessionStorage.setItem('kadr-token', ${JSON.stringify(token)})`);
   return { page, errors };
+}
+
+/** A datetime-local value (this machine's zone, which the browser shares) to the millisecond. */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
 const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -143,16 +164,16 @@ test('without the token the UI asks for it, and a wrong one is refused with a me
   }
 });
 
-test('archive: two videos dropped at once upload and their analysis reaches done', async () => {
+test('archive: three videos dropped at once upload and their analysis reaches done', async () => {
   const video = await faceVideo();
-  const files = ['lobby.mp4', 'yard.mp4'].map((name) => path.join(tmp, name));
+  const files = ['lobby.mp4', 'yard.mp4', 'gate.mp4'].map((name) => path.join(tmp, name));
   for (const f of files) await writeFile(f, video.data);
   const { page, errors } = await openPage();
   try {
     await page.goto(`${kadr.url}/archive`);
     await page.getByText('No video yet').waitFor();
     await page.setInputFiles('#video-files', files);
-    for (const name of ['lobby.mp4', 'yard.mp4']) {
+    for (const name of ['lobby.mp4', 'yard.mp4', 'gate.mp4']) {
       await page
         .locator('tr[data-status="done"]', { has: page.getByRole('rowheader', { name }) })
         .waitFor({ timeout: 60_000 });
@@ -160,9 +181,116 @@ test('archive: two videos dropped at once upload and their analysis reaches done
     const progress = await page
       .locator('tbody progress')
       .evaluateAll((els) => els.map((e) => e.getAttribute('value')));
-    assert.deepEqual(progress, ['100', '100']);
+    assert.deepEqual(progress, ['100', '100', '100']);
     assert.deepEqual(await seriousViolations(page), []);
     await page.screenshot({ path: path.join(shots, 'archive-1280.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('timeline tools: the frame at t of an upload, a step to the next frame, compare and same moment', async () => {
+  const { page, errors } = await openPage();
+  try {
+    await page.goto(`${kadr.url}/tools`);
+    await page.locator('#frame-video').selectOption({ label: 'lobby.mp4' });
+    await page.locator('#frame-t').fill('0');
+    await page.getByRole('button', { name: 'Show frame' }).click();
+    const caption = page.locator('[aria-labelledby="tool-frame"] figcaption');
+    await caption.getByText(/frame 0 \(0 skipped\)/).waitFor();
+    await page.getByRole('button', { name: 'Next frame →' }).click();
+    await caption.getByText(/frame 1 \(1 skipped\)/).waitFor();
+    // The step landed on the frame the API names for that time, picture included.
+    const t = await page.locator('#frame-t').inputValue();
+    const videos = (await (
+      await fetch(`${kadr.url}/api/videos?page=1&size=100`, { headers: auth })
+    ).json()) as {
+      items: { id: string; filename: string }[];
+    };
+    const lobby = videos.items.find((v) => v.filename === 'lobby.mp4')!;
+    const info = (await (
+      await fetch(`${kadr.url}/api/videos/${lobby.id}/frame?t=${t}&format=json`, { headers: auth })
+    ).json()) as { index: number; ptsTicks: string };
+    assert.equal(info.index, 1);
+    await caption.getByText(`PTS ${info.ptsTicks} ×`).waitFor();
+    await page.locator('[aria-labelledby="tool-frame"] img').waitFor();
+
+    await page.locator('#cmp-a').selectOption({ label: 'lobby.mp4' });
+    await page.locator('#cmp-b').selectOption({ label: 'yard.mp4' });
+    await page.locator('#cmp-t').fill('500');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByText('identical pictures (every sample equal)').waitFor();
+
+    await page.locator('#moment-a').selectOption({ label: 'lobby.mp4' });
+    await page.locator('#moment-b').selectOption({ label: 'yard.mp4' });
+    await page.locator('#moment-t').fill('abc');
+    await page.getByRole('button', { name: 'Show both' }).click();
+    await page.getByText(/t must be milliseconds after the first frame/).waitFor();
+    await page.locator('#moment-t').fill('1000');
+    await page.getByRole('button', { name: 'Show both' }).click();
+    await page
+      .getByLabel('Skipped-frames log')
+      .getByText(/a: lobby\.mp4: skipped \d+ frames to reach 1000 ms/)
+      .waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'tools-flow-1280.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("a video's results: faces over time, the people found with their crops, each stretch opening the exact frame", async () => {
+  const { page, errors } = await openPage();
+  try {
+    await page.goto(`${kadr.url}/archive`);
+    await page.getByRole('link', { name: 'lobby.mp4' }).click();
+    await page.getByRole('heading', { name: 'lobby.mp4', level: 1 }).waitFor();
+    await page.locator('svg.chart title').waitFor({ state: 'attached' });
+    const people = page.getByRole('list', { name: 'People found' }).getByRole('listitem');
+    await people.first().waitFor();
+    assert.ok((await people.count()) >= 1);
+    const person = people.first();
+    await person.locator('img.crop').waitFor();
+    // The last stretch of the first person: a frame well inside the video, not its first.
+    const stretch = person.getByRole('list').getByRole('button').last();
+    // By keyboard: the stretch takes Enter, and the focus goes to the frame it opens.
+    await stretch.focus();
+    await page.keyboard.press('Enter');
+    const caption = page.locator('figure.frame figcaption');
+    await caption.waitFor();
+    assert.equal(await page.evaluate('document.activeElement.id'), 'video-frame');
+    const videoId = /\/videos\/([0-9a-f-]+)/.exec(page.url())![1]!;
+    const atMs = Number(new URL(page.url()).searchParams.get('at'));
+    const frame = (await (
+      await fetch(`${kadr.url}/api/videos/${videoId}/frame?t=${atMs}&format=json`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { index: number; ptsTicks: string };
+    // The frame FFmpeg's own ffprobe says is shown then.
+    assert.equal(frame.index, truthIndexAt(ffprobeFrames(path.join(tmp, 'lobby.mp4')), atMs));
+    assert.match(
+      await caption.innerText(),
+      new RegExp(`^Frame ${frame.index} of lobby.mp4, .* PTS ${frame.ptsTicks} `),
+    );
+    assert.equal(
+      await page
+        .locator('figure.frame img')
+        .evaluate((img) => (img as { naturalWidth: number }).naturalWidth > 0),
+      true,
+    );
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'video-results-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await seriousViolations(page), [], 'video results at 390 px');
+    await page.screenshot({ path: path.join(shots, 'video-results-390.png'), fullPage: true });
+    // The person's link opens the profile, and from there the stretch opens the same frame again.
+    await person.getByRole('heading').getByRole('link').click();
+    await page.getByRole('heading', { name: 'Person', level: 1 }).waitFor();
+    assert.match(page.url(), /\/people\/[0-9a-f-]+$/);
+    await page.getByRole('link', { name: /^lobby\.mp4/ }).click();
+    await caption.waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await page.close();
@@ -289,12 +417,156 @@ test('people: a wrong birth date gets the server message at its field, a right o
   }
 });
 
+test('events: analytics attached on a camera page find a person, the event arrives live on the events page with its snapshot and opens its frame; a clip exported there downloads; detach', async () => {
+  // A camera showing people walking in (test/fixtures/live-analytics, the woman enters 1 s in), recorded.
+  const rtsp = await startKadrRtspServe([HALL_CLIP], ['--loop']);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const created = (await (
+    await fetch(`${kadr.url}/api/cameras`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'hall', url: rtsp.url('one-by-one-5-26s'), record: true }),
+    })
+  ).json()) as { id: string };
+  const events = await openPage();
+  const camera = await openPage();
+  try {
+    await events.page.goto(`${kadr.url}/events`);
+    await events.page.getByText('No event for these filters yet').waitFor();
+
+    await camera.page.goto(`${kadr.url}/cameras/${created.id}`);
+    const panel = camera.page.locator('section[aria-labelledby="analytics-title"]');
+    await panel.getByText('Not attached').waitFor();
+    await panel.getByLabel('Frames analysed a second').fill('40');
+    await panel.getByRole('button', { name: 'Attach analytics' }).click();
+    // The server's limit, at the field.
+    await panel.locator('#analytics-fps-error').waitFor();
+    await panel.getByLabel('Frames analysed a second').fill('2');
+    await panel.getByLabel('Frames analysed a second').press('Enter');
+    await panel
+      .getByText(/analysing persons at 2 frames\/s · [1-9]\d* frames analysed/)
+      .waitFor({ timeout: 30_000 });
+
+    const live = events.page
+      .getByRole('list', { name: 'New events, newest first' })
+      .locator('article')
+      .first();
+    await live.waitFor({ timeout: 30_000 });
+    assert.match(await live.getByRole('heading').innerText(), /^person/);
+    assert.match(await live.innerText(), /hall · .*confidence \d+%/s);
+    await live.locator('img.snapshot').waitFor();
+    assert.deepEqual(await seriousViolations(events.page), []);
+    await events.page.screenshot({ path: path.join(shots, 'events-live-1280.png'), fullPage: true });
+    await events.page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await seriousViolations(events.page), [], 'events at 390 px');
+    await events.page.screenshot({ path: path.join(shots, 'events-live-390.png'), fullPage: true });
+
+    const liveId = await live.getAttribute('data-event');
+    // Filters: no object event; the person event in the list read from the API, the filter in the URL.
+    await events.page.getByLabel('Type').selectOption('object');
+    await events.page.getByRole('button', { name: 'Show events' }).click();
+    await events.page.getByText('No event for these filters yet').waitFor();
+    await events.page.getByLabel('Type').selectOption('person');
+    await events.page.getByRole('button', { name: 'Show events' }).click();
+    const listed = events.page.getByRole('list', { name: 'Events, oldest first' }).locator('article').first();
+    await listed.waitFor();
+    assert.match(events.page.url(), /\/events\?type=person&from=/);
+    const listedIds = await events.page
+      .getByRole('list', { name: 'Events, oldest first' })
+      .locator('article')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
+    assert.ok(listedIds.includes(liveId), `${liveId} in ${listedIds.join(', ')}`);
+    await listed.getByRole('link', { name: 'Open the first frame' }).click();
+    await events.page.getByRole('heading', { name: 'hall', level: 1 }).waitFor();
+    const at = new URL(events.page.url()).searchParams.get('at')!;
+    const caption = events.page.locator('figure.frame figcaption');
+    // The event's first frame is recorded once its 2 s segment is written.
+    for (let i = 0; i < 20 && !(await caption.isVisible()); i++) {
+      await events.page.waitForTimeout(500);
+      if (!(await caption.isVisible())) await events.page.getByRole('button', { name: 'Show frame' }).click();
+    }
+    const frame = (await (
+      await fetch(`${kadr.url}/api/cameras/${created.id}/frame?at=${encodeURIComponent(at)}&format=json`, {
+        headers,
+      })
+    ).json()) as { index: number; ptsTicks: string; frameTime: string };
+    assert.match(
+      await caption.innerText(),
+      new RegExp(`frame ${frame.index} of its segment, PTS ${frame.ptsTicks} `),
+    );
+
+    // Export one second from the event's frame (the From mark follows the frame shown).
+    const exportSection = events.page.locator('section[aria-labelledby="export-title"]');
+    const from = await exportSection.getByLabel('From (local time)').inputValue();
+    const toMs = new Date(at).getTime() + 1000;
+    const to = localInput(toMs);
+    assert.equal(new Date(from).getTime(), new Date(at).getTime());
+    await exportSection.getByLabel('To (local time)').fill(to);
+    // Wait until `to` is recorded too (the segment holding it is written).
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(
+        `${kadr.url}/api/cameras/${created.id}/frame?at=${new Date(toMs).toISOString()}&format=json`,
+        { headers },
+      );
+      if (res.ok) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const [posted] = await Promise.all([
+      events.page.waitForResponse((r) => /\/api\/cameras\/[^/]+\/exports$/.test(r.url())),
+      exportSection.getByRole('button', { name: 'Export clip' }).click(),
+    ]);
+    const exportId = ((await posted.json()) as { id: string }).id;
+    const link = exportSection.getByRole('link', { name: /^Download clip-.*\.mp4/ });
+    await link.waitFor({ timeout: 20_000 });
+    const job = (await (await fetch(`${kadr.url}/api/exports/${exportId}`, { headers })).json()) as {
+      frames: number;
+    };
+    assert.match(
+      await exportSection.getByRole('status').innerText(),
+      new RegExp(`100% ${job.frames} frames`),
+    );
+    // The source has B-frames: the clip's frames shown are `frames` and, past `to`, the frames
+    // decoded before its last one (media/clip-writer.ts); here the download is checked to be that file.
+    assert.ok(job.frames >= 5 && job.frames <= 12, `frames of a 1 s clip at 10 fps: ${job.frames}`);
+    const [download] = await Promise.all([events.page.waitForEvent('download'), link.click()]);
+    const saved = path.join(tmp, 'clip.mp4');
+    await download.saveAs(saved);
+    const missing = await fetch(`${kadr.url}/api/exports/${randomUUID()}/file`, { headers });
+    assert.equal(missing.status, 404);
+    const file = await fetch(`${kadr.url}/api/exports/${exportId}/file`, { headers });
+    assert.equal(file.status, 200);
+    assert.match(file.headers.get('content-disposition')!, /^attachment; filename="clip-.*\.mp4"$/);
+    assert.ok(
+      Buffer.from(await file.arrayBuffer()).equals(await readFile(saved)),
+      'the download is the export',
+    );
+    assert.deepEqual(await seriousViolations(events.page), [], 'camera page with its export at 390 px');
+    await events.page.screenshot({ path: path.join(shots, 'camera-export-390.png'), fullPage: true });
+
+    await panel.getByRole('button', { name: 'Detach analytics' }).click();
+    await panel.getByText('Not attached').waitFor();
+    const after = (await (await fetch(`${kadr.url}/api/cameras/${created.id}`, { headers })).json()) as {
+      analytics: unknown;
+    };
+    assert.equal(after.analytics, null);
+    // The browser logs the refused attach (400) itself; nothing else may be there.
+    assert.deepEqual(events.errors, []);
+    assert.equal(camera.errors.length, 1, camera.errors.join('\n'));
+    assert.match(camera.errors[0]!, /status of 400 \(Bad Request\) http:\S+\/analytics$/);
+  } finally {
+    await events.page.close();
+    await camera.page.close();
+    await fetch(`${kadr.url}/api/cameras/${created.id}`, { method: 'DELETE', headers });
+    await rtsp.kill();
+  }
+});
+
 test('every page loads without console errors or serious axe violations, at 1280x720 and on a phone', async () => {
   for (const [width, height] of [
     [1280, 720],
     [390, 844],
   ] as const) {
-    for (const section of ['cameras', 'archive', 'people']) {
+    for (const section of ['cameras', 'events', 'archive', 'people', 'tools']) {
       const { page, errors } = await openPage(width, height);
       try {
         await page.goto(`${kadr.url}/${section}`);

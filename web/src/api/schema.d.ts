@@ -761,6 +761,429 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/videos/{id}/frame': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The exact frame an uploaded video shows t ms after its first frame (from the frames' PTS)
+     * @description JPEG by default; with format=json its index (the frames skipped to reach t), PTS and time base. 400 when t is past the end.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description ms after the first frame (decimals allowed: 1001.5) */
+          t: string;
+          /** @description jpeg (default) or json */
+          format?: 'jpeg' | 'json';
+        };
+        header?: never;
+        path: {
+          /** @description the video id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg':
+              | {
+                  videoId: string;
+                  filename: string;
+                  /** @description the time asked, ms after the first frame */
+                  tMs: number;
+                  /** @description 0-based presentation index of the frame shown then: the frames skipped to reach t */
+                  index: number;
+                  /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                  ptsTicks: string;
+                  ptsMs: number;
+                  /** @description seconds per tick, "num/den" */
+                  timeBase: string;
+                  /** @description when the frame starts, ms after the first frame */
+                  sinceFirstMs: number;
+                  keyframe: boolean;
+                  /** @description packets decoded from the keyframe to reach it */
+                  packetsDecoded: number;
+                  /** @description when the previous frame starts, ms after the first frame (null: this is the first) */
+                  previousFrameMs: number | null;
+                  /** @description when the next frame starts (null: this is the last; null in /api/compare) */
+                  nextFrameMs: number | null;
+                }
+              | string;
+            'application/json':
+              | {
+                  videoId: string;
+                  filename: string;
+                  /** @description the time asked, ms after the first frame */
+                  tMs: number;
+                  /** @description 0-based presentation index of the frame shown then: the frames skipped to reach t */
+                  index: number;
+                  /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                  ptsTicks: string;
+                  ptsMs: number;
+                  /** @description seconds per tick, "num/den" */
+                  timeBase: string;
+                  /** @description when the frame starts, ms after the first frame */
+                  sinceFirstMs: number;
+                  keyframe: boolean;
+                  /** @description packets decoded from the keyframe to reach it */
+                  packetsDecoded: number;
+                  /** @description when the previous frame starts, ms after the first frame (null: this is the first) */
+                  previousFrameMs: number | null;
+                  /** @description when the next frame starts (null: this is the last; null in /api/compare) */
+                  nextFrameMs: number | null;
+                }
+              | string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/compare': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An original and its recording at the same t: the frame each shows, and whether they match
+     * @description Pictures: GET /api/videos/:id/frame?t= of each. identical when every decoded sample is equal, else PSNR.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description the original video */
+          original: string;
+          /** @description the recording of it */
+          recording: string;
+          /** @description ms after the first frame (decimals allowed: 1001.5) */
+          t: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              tMs: number;
+              original: {
+                videoId: string;
+                filename: string;
+                /** @description the time asked, ms after the first frame */
+                tMs: number;
+                /** @description 0-based presentation index of the frame shown then: the frames skipped to reach t */
+                index: number;
+                /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                ptsTicks: string;
+                ptsMs: number;
+                /** @description seconds per tick, "num/den" */
+                timeBase: string;
+                /** @description when the frame starts, ms after the first frame */
+                sinceFirstMs: number;
+                keyframe: boolean;
+                /** @description packets decoded from the keyframe to reach it */
+                packetsDecoded: number;
+                /** @description when the previous frame starts, ms after the first frame (null: this is the first) */
+                previousFrameMs: number | null;
+                /** @description when the next frame starts (null: this is the last; null in /api/compare) */
+                nextFrameMs: number | null;
+              };
+              recording: {
+                videoId: string;
+                filename: string;
+                /** @description the time asked, ms after the first frame */
+                tMs: number;
+                /** @description 0-based presentation index of the frame shown then: the frames skipped to reach t */
+                index: number;
+                /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                ptsTicks: string;
+                ptsMs: number;
+                /** @description seconds per tick, "num/den" */
+                timeBase: string;
+                /** @description when the frame starts, ms after the first frame */
+                sinceFirstMs: number;
+                keyframe: boolean;
+                /** @description packets decoded from the keyframe to reach it */
+                packetsDecoded: number;
+                /** @description when the previous frame starts, ms after the first frame (null: this is the first) */
+                previousFrameMs: number | null;
+                /** @description when the next frame starts (null: this is the last; null in /api/compare) */
+                nextFrameMs: number | null;
+              };
+              /** @description every decoded sample equal (a passthrough recording) */
+              identical: boolean;
+              /** @description dB over Y, U and V; null when identical */
+              psnr: number | null;
+              /** @description the recording was scaled to the original's size to compare */
+              scaled: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/same-moment': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The same moment t in two videos: the frame each shows and the frames it skipped to reach it */
+    get: {
+      parameters: {
+        query: {
+          /** @description the first video */
+          a: string;
+          /** @description the second video */
+          b: string;
+          /** @description ms after the first frame (decimals allowed: 1001.5) */
+          t: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              tMs: number;
+              a: {
+                videoId: string;
+                filename: string;
+                /** @description the time asked, ms after the first frame */
+                tMs: number;
+                /** @description 0-based presentation index of the frame shown then: the frames skipped to reach t */
+                index: number;
+                /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                ptsTicks: string;
+                ptsMs: number;
+                /** @description seconds per tick, "num/den" */
+                timeBase: string;
+                /** @description when the frame starts, ms after the first frame */
+                sinceFirstMs: number;
+                keyframe: boolean;
+                /** @description packets decoded from the keyframe to reach it */
+                packetsDecoded: number;
+                /** @description when the previous frame starts, ms after the first frame (null: this is the first) */
+                previousFrameMs: number | null;
+                /** @description when the next frame starts (null: this is the last; null in /api/compare) */
+                nextFrameMs: number | null;
+              };
+              b: {
+                videoId: string;
+                filename: string;
+                /** @description the time asked, ms after the first frame */
+                tMs: number;
+                /** @description 0-based presentation index of the frame shown then: the frames skipped to reach t */
+                index: number;
+                /** @description its PTS in ticks of timeBase (a string: 64-bit) */
+                ptsTicks: string;
+                ptsMs: number;
+                /** @description seconds per tick, "num/den" */
+                timeBase: string;
+                /** @description when the frame starts, ms after the first frame */
+                sinceFirstMs: number;
+                keyframe: boolean;
+                /** @description packets decoded from the keyframe to reach it */
+                packetsDecoded: number;
+                /** @description when the previous frame starts, ms after the first frame (null: this is the first) */
+                previousFrameMs: number | null;
+                /** @description when the next frame starts (null: this is the last; null in /api/compare) */
+                nextFrameMs: number | null;
+              };
+              /** @description per video: the frames skipped to reach t and the PTS of the frame shown then */
+              log: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/profiles': {
     parameters: {
       query?: never;
@@ -2724,7 +3147,7 @@ export interface paths {
             detect: string[];
             /** @description frames analysed a second (default 5) */
             fps?: number;
-            /** @description polygons in 0…1 picture coordinates; detections whose box centre is in none are ignored */
+            /** @description polygons in 0…1 picture coordinates; a detection counts only when the bottom centre of its box (a person's feet) is in one */
             zones?: [number, number][][] | null;
           };
         };
@@ -3777,6 +4200,93 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/exports/{id}/file': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The MP4 of a finished clip export, as a download
+     * @description 409 while the export is not done.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description the export id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description video/mp4 */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': components['schemas']['Error'];
           };
         };
       };
@@ -5961,11 +6471,11 @@ export interface components {
       /** Format: uuid */
       id: string;
       name: string;
-      /** @description the source URL, never with credentials */
+      /** @description the source URL, never with credentials; empty for a push camera */
       url: string;
       hasCredentials: boolean;
-      /** @description how RTP comes from the camera: interleaved in the RTSP connection (tcp) or over UDP */
-      transport: 'tcp' | 'udp';
+      /** @description tcp or udp: how RTP comes from the camera; push: the video is pushed to kadr (a WHIP or JPEG ingest session under the camera's name), url is empty */
+      transport: 'tcp' | 'udp' | 'push';
       onDemand: boolean;
       /** @description recording is switched on */
       record: boolean;
@@ -5975,8 +6485,8 @@ export interface components {
         maxAgeHours: number | null;
         maxBytes: number | null;
       };
-      /** @description idle: on demand and nobody watching (or no live runtime in this process) */
-      state: 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed';
+      /** @description idle: on demand and nobody watching (or no live runtime in this process); offline: a push camera with no session sending */
+      state: 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed' | 'offline';
       lastError: string | null;
       health: {
         /** @description measured from PTS */

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, getToken, type Video } from '../api/client';
 import { ErrorMessage } from '../components/field';
+import { onLinkClick } from '../router';
 import { DropZone } from './drop-zone';
 import { FacesChart } from './faces-chart';
 
@@ -106,7 +107,11 @@ export function ArchivePage() {
             <tbody>
               {videos.map((v) => (
                 <tr key={v.id} data-status={v.status}>
-                  <th scope="row">{v.filename}</th>
+                  <th scope="row">
+                    <a href={`/videos/${v.id}`} onClick={onLinkClick}>
+                      {v.filename}
+                    </a>
+                  </th>
                   <td data-label="Status">
                     <span class={`badge status-${v.status}`}>{v.status}</span>
                     {v.stage && v.status !== 'done' ? <span class="muted"> ({v.stage})</span> : null}

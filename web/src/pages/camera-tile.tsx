@@ -10,6 +10,7 @@ const stateText: Record<Camera['state'], string> = {
   live: 'live',
   reconnecting: 'reconnecting…',
   failed: 'failed',
+  offline: 'offline (no session sending)',
 };
 
 function health(c: Camera): string {

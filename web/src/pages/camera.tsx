@@ -3,13 +3,16 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Camera } from '../api/client';
 import { ErrorMessage } from '../components/field';
 import { onLinkClick } from '../router';
+import { AnalyticsPanel } from './analytics-panel';
+import { ExportClip } from './export-clip';
 import { FrameAt } from './frame-at';
 import { RecordingsList } from './recordings';
 
 export function CameraPage({ id }: { id: string }) {
   const [camera, setCamera] = useState<Camera | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [frameAt, setFrameAt] = useState<string | null>(null);
+  // `?at=<ISO>` (links from events) opens the frame at that time.
+  const [frameAt, setFrameAt] = useState<string | null>(() => new URLSearchParams(location.search).get('at'));
   useEffect(() => {
     api<Camera>('GET', `/api/cameras/${encodeURIComponent(id)}`)
       .then(setCamera)
@@ -47,6 +50,8 @@ export function CameraPage({ id }: { id: string }) {
         <div>
           <RecordingsList cameraId={camera.id} onOpen={setFrameAt} />
           <FrameAt cameraId={camera.id} name={camera.name} at={frameAt} />
+          <ExportClip cameraId={camera.id} from={frameAt} />
+          <AnalyticsPanel cameraId={camera.id} />
         </div>
       </div>
     </section>

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../api/client';
 import type { paths } from '../api/schema';
 import { ErrorMessage, Field } from '../components/field';
+import { onLinkClick } from '../router';
 import { FaceCrop } from './face-crop';
 
 export type Profile =
@@ -86,7 +87,9 @@ export function ProfileCard({
             {profile.videos.map((v, i) => (
               <span key={v.id}>
                 {i > 0 && ', '}
-                {v.name} ({seconds(v.firstMs)}–{seconds(v.lastMs)})
+                <a href={`/videos/${v.id}?at=${v.firstMs}`} onClick={onLinkClick}>
+                  {v.name} ({seconds(v.firstMs)}–{seconds(v.lastMs)})
+                </a>
               </span>
             ))}
           </p>
