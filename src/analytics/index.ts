@@ -33,6 +33,7 @@ export {
   meanEmbedding,
 } from './embedding-distance.js';
 export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';
+export { separateApart, type PersonFaces, type PersonPiece } from './apart-people.js';
 export {
   ObjectDetector,
   DEFAULT_OBJECT_SCORE,

@@ -60,6 +60,8 @@ export interface VideoPerson {
   matchDistance: number | null;
   /** The embeddings of the person's best faces (up to 8) and their mean. */
   embeddings: Float32Array[];
+  /** When each of those faces was seen (ms after the first frame), in the same order. */
+  embeddingMs: number[];
   centroid: Float32Array;
   /** JPEG of the best face (sharpest × most frontal × largest). */
   crop: Buffer;
@@ -80,6 +82,7 @@ export interface PeopleResult {
 interface Sample {
   quality: number;
   embedding: Float32Array;
+  tMs: number;
 }
 
 interface TrackData {
@@ -91,6 +94,7 @@ interface TrackData {
   lastSampleFrame: number;
   best?: { quality: number; crop: RgbCrop; frameIndex: number; tMs: number };
   embeddings?: Float32Array[];
+  embeddingMs?: number[];
 }
 
 const SAMPLE_EVERY_FRAMES = 2;
@@ -139,7 +143,10 @@ export async function analyzeVideoPeople(
       identity.forget(id);
       if (!t) continue;
       tracks.delete(id);
-      if (t.samples.length > 0) t.embeddings = t.samples.map((s) => s.embedding);
+      if (t.samples.length > 0) {
+        t.embeddings = t.samples.map((s) => s.embedding);
+        t.embeddingMs = t.samples.map((s) => s.tMs);
+      }
       t.samples = [];
       ended.push(t);
     }
@@ -211,13 +218,13 @@ export async function analyzeVideoPeople(
           t.best = { quality, crop: cropFace(frame, face), frameIndex: frame.frameIndex, tMs };
         }
         // Keep the best few; a new sample replaces the worst one when it is better.
-        if (t.samples.length < samplesPerTrack) t.samples.push({ quality, embedding });
+        if (t.samples.length < samplesPerTrack) t.samples.push({ quality, embedding, tMs });
         else {
           let worst = 0;
           t.samples.forEach((s, k) => {
             if (s.quality < t.samples[worst]!.quality) worst = k;
           });
-          if (quality > t.samples[worst]!.quality) t.samples[worst] = { quality, embedding };
+          if (quality > t.samples[worst]!.quality) t.samples[worst] = { quality, embedding, tMs };
         }
       });
       options.onFrameFaces?.(frame.frameIndex, faces, trackIds);
@@ -243,12 +250,15 @@ export async function analyzeVideoPeople(
     const people: VideoPerson[] = groups.map((g) => {
       const members = g.map((i) => usable[i]!);
       const all = members.flatMap((t) => t.embeddings!);
+      const allMs = members.flatMap((t) => t.embeddingMs!);
+      const kept = spreadIndices(all.length, MAX_PERSON_EMBEDDINGS);
       const best = members.reduce((a, b) => (b.best!.quality > a.best!.quality ? b : a)).best!;
       const match = matchProfile(all, options.knownProfiles ?? [], sameDistance);
       return {
         profileId: match?.profileId ?? null,
         matchDistance: match?.distance ?? null,
-        embeddings: pickSpread(all, MAX_PERSON_EMBEDDINGS),
+        embeddings: kept.map((i) => all[i]!),
+        embeddingMs: kept.map((i) => allMs[i]!),
         centroid: meanEmbedding(all),
         crop: encodeCropJpeg(best.crop),
         cropFrameIndex: best.frameIndex,
@@ -269,8 +279,8 @@ export async function analyzeVideoPeople(
   }
 }
 
-/** Up to `n` embeddings spread evenly over the list (the list is in track order, i.e. time order). */
-function pickSpread(list: Float32Array[], n: number): Float32Array[] {
-  if (list.length <= n) return list;
-  return Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]!);
+/** Up to `n` indices spread evenly over a list of `length` (the list is in track order, i.e. time order). */
+function spreadIndices(length: number, n: number): number[] {
+  if (length <= n) return Array.from({ length }, (_, i) => i);
+  return Array.from({ length: n }, (_, i) => Math.floor((i * length) / n));
 }

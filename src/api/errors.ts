@@ -41,6 +41,7 @@ export const statusByCode: Partial<Record<KadrErrorCode, number>> = {
   KADR_ERR_UPLOAD_TOO_LARGE: 413,
   KADR_ERR_UNAUTHORIZED: 401,
   KADR_ERR_STREAM_UNAVAILABLE: 503,
+  KADR_ERR_ANALYSIS_BUSY: 503,
   // What an ONVIF device answered (or did not): the client named the device (src/api/onvif.routes.ts).
   KADR_ERR_ONVIF_UNREACHABLE: 422,
   KADR_ERR_ONVIF_TIMEOUT: 422,

@@ -4,22 +4,27 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
-import { PROFILE_FIELDS, type ProfilesService } from '../app/index.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROFILE_FIELDS, type ProfileCorrectionsService, type ProfilesService } from '../app/index.js';
 import { KadrError } from '../core/errors.js';
 import { errorResponses } from './videos.schema.js';
 import {
+  AppearanceParams,
+  CorrectionResult,
+  NotThisPersonBody,
   Profile,
   ProfileList,
   ProfileListQuery,
   ProfileMergeBody,
   ProfileParams,
   ProfilePatchBody,
+  SplitBody,
   ValidationErrorBody,
 } from './profiles.schema.js';
 
 export interface ProfilesRoutesOptions {
   profiles: ProfilesService;
+  corrections: ProfileCorrectionsService;
 }
 
 const tags = ['profiles'];
@@ -30,7 +35,7 @@ class MalformedJson {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, opts) => {
-  const { profiles } = opts;
+  const { profiles, corrections } = opts;
 
   // In this plugin only: an empty or malformed JSON body is a form error like any other (422 with a
   // message for `body`), not Fastify's generic 400. A prototype key is refused outright (400), as
@@ -155,6 +160,39 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
     async (request) => profiles.merge(request.params.id, request.body.other),
   );
 
+  app.post(
+    '/profiles/:id/videos/:videoId/split',
+    {
+      schema: {
+        tags,
+        summary:
+          "Split this profile's appearance in a video at atMs: from there on it is someone else (another profile, or a new one); the two are never grouped together again",
+        params: AppearanceParams,
+        body: SplitBody,
+        response: { 200: CorrectionResult, ...errorResponses },
+      },
+      preValidation: correctionBody,
+    },
+    async (request) =>
+      corrections.split(request.params.id, request.params.videoId, request.body.atMs, request.body.to),
+  );
+
+  app.post(
+    '/profiles/:id/videos/:videoId/not-this-person',
+    {
+      schema: {
+        tags,
+        summary:
+          "This is not this person: the profile's appearance in a video and its faces there go to another profile (or a new one); the two are never grouped together again",
+        params: AppearanceParams,
+        body: NotThisPersonBody,
+        response: { 200: CorrectionResult, ...errorResponses },
+      },
+      preValidation: correctionBody,
+    },
+    async (request) => corrections.notThisPerson(request.params.id, request.params.videoId, request.body?.to),
+  );
+
   app.delete(
     '/profiles/:id',
     {
@@ -171,6 +209,19 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = 
     },
   );
 };
+
+/**
+ * A correction's body: malformed JSON is a 400 that says so (not a schema message about a key the
+ * client never sent), and no body at all is `{}` (every field is optional for not-this-person).
+ */
+async function correctionBody(request: FastifyRequest): Promise<void> {
+  if (request.body instanceof MalformedJson) {
+    throw new KadrError('KADR_ERR_VALIDATION', `the body is not valid JSON: ${request.body.reason}`, {
+      hint: 'send a JSON object, e.g. {"to": "<profile id>"}',
+    });
+  }
+  if (request.body === undefined || request.body === null) request.body = {};
+}
 
 /** The first `__proto__` or `constructor.prototype` key anywhere in parsed JSON (JSON.parse keeps them as own keys). */
 function prototypeKey(value: unknown): string | undefined {

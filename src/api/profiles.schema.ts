@@ -21,7 +21,10 @@ export const ProfileVideo = Type.Object({
   spans: Type.Array(Type.Object({ firstMs: Type.Integer(), lastMs: Type.Integer() }), {
     description: 'every stretch on screen (the person may leave and come back)',
   }),
-  cropFrameIndex: Type.Integer({ minimum: 0, description: 'frame (0-based) of the best face in this video' }),
+  cropFrameIndex: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+    description:
+      'frame (0-based) of the best face in this video; null for the part of a split appearance without it',
+  }),
 });
 
 export const Profile = Type.Object({
@@ -33,6 +36,10 @@ export const Profile = Type.Object({
   gender: Type.Union([GenderValue, Type.Null()]),
   birthDate: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
   videos: Type.Array(ProfileVideo),
+  apartFrom: Type.Array(Type.String({ format: 'uuid' }), {
+    description:
+      'profiles the operator said are someone else (a split, "this is not X"): never grouped with this one',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -81,3 +88,37 @@ export const ProfileMergeBody = Type.Object(
   { other: Type.String({ format: 'uuid', description: 'the profile merged into this one, then deleted' }) },
   { additionalProperties: false },
 );
+
+export const AppearanceParams = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  videoId: Type.String({ format: 'uuid' }),
+});
+export type AppearanceParams = Static<typeof AppearanceParams>;
+
+const ToProfile = Type.String({
+  format: 'uuid',
+  description: 'the profile that gets it (it may appear in the video already); a new profile when left out',
+});
+
+export const SplitBody = Type.Object(
+  {
+    atMs: Type.Integer({
+      minimum: 0,
+      description: 'ms after the first frame: what is on screen from here on is someone else',
+    }),
+    to: Type.Optional(ToProfile),
+  },
+  { additionalProperties: false },
+);
+
+export const NotThisPersonBody = Type.Object(
+  { to: Type.Optional(ToProfile) },
+  { additionalProperties: false },
+);
+
+export const CorrectionResult = Type.Object({
+  profile: Profile,
+  other: Type.Intersect([Profile, Type.Object({ created: Type.Boolean() })], {
+    description: 'the profile that got the part moved out; created: made for it',
+  }),
+});

@@ -156,7 +156,7 @@ export async function buildServer(
         profiles: app.profiles,
       });
       await api.register(videoFramesRoutes, { frames: app.videoFrames });
-      await api.register(profilesRoutes, { profiles: app.profiles });
+      await api.register(profilesRoutes, { profiles: app.profiles, corrections: app.profileCorrections });
       await api.register(profilePhotosRoutes, { photos: app.profilePhotos });
       await api.register(camerasRoutes, { cameras: app.cameras });
       await api.register(analyticsRoutes, { analytics: app.analytics, cameras: app.cameras });

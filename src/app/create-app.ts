@@ -26,8 +26,13 @@ import { VideoEvents } from './video-events.js';
 import { startVideoRecovery, type VideoRecovery } from './video-recovery.js';
 import { VideosService } from './videos.service.js';
 import { VideoFrames } from './video-frames.js';
-import { createPeopleStep, ProfilePhotosService, ProfilesService } from './profiles/index.js';
-import { PhotoFaceReader } from '../analytics/index.js';
+import {
+  createPeopleStep,
+  ProfileCorrectionsService,
+  ProfilePhotosService,
+  ProfilesService,
+  PhotoFaceProcess,
+} from './profiles/index.js';
 import { CameraGroups, CameraSecrets, CamerasService, CameraTriggers, PushCameras } from './cameras/index.js';
 import { CameraPlayback } from './cameras/camera-playback.js';
 import { CameraExports } from './cameras/camera-exports.js';
@@ -46,6 +51,7 @@ export interface KadrApp {
   readonly profiles: ProfilesService;
   /** Profiles made from photos, and photos added to profiles. */
   readonly profilePhotos: ProfilePhotosService;
+  readonly profileCorrections: ProfileCorrectionsService;
   readonly cameras: CamerasService;
   readonly store: ObjectStore;
   readonly db: Database;
@@ -119,9 +125,15 @@ export async function createApp(
       store,
       log: log.child({ module: 'profiles' }),
       profiles,
-      createReader: () => PhotoFaceReader.create(),
+      faces: new PhotoFaceProcess(log.child({ module: 'photo-faces' })),
     });
     cleanups.push(() => profilePhotos.close());
+    const profileCorrections = new ProfileCorrectionsService({
+      repo: new ProfilesRepository(db.pool),
+      store,
+      log: log.child({ module: 'profiles' }),
+      profiles,
+    });
     const queue = await JobQueue.start({ url: db.url, log });
     cleanups.push(() => queue.stop());
 
@@ -260,6 +272,7 @@ export async function createApp(
       videoFrames: new VideoFrames({ repo, store }),
       profiles,
       profilePhotos,
+      profileCorrections,
       cameras,
       store,
       db,

@@ -12,8 +12,15 @@ export {
   MIN_BIRTH_DATE,
   PROFILE_FIELDS,
   ProfilePhotosService,
+  ProfileCorrectionsService,
 } from './profiles/index.js';
-export type { ProfileDto, ProfilePage, ProfileUpdate, VideoPeople } from './profiles/index.js';
+export type {
+  CorrectionResult,
+  ProfileDto,
+  ProfilePage,
+  ProfileUpdate,
+  VideoPeople,
+} from './profiles/index.js';
 export {
   CamerasService,
   CameraSecrets,

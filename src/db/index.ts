@@ -15,7 +15,9 @@ export type {
   ObjectCounts,
 } from './videos.repository.js';
 export { ProfilesRepository } from './profiles.repository.js';
+export type { ProfileCorrectionsRepository } from './profile-corrections.repository.js';
 export type {
+  CropSource,
   ProfileRow,
   AppearanceRow,
   ProfileFields,

@@ -5,6 +5,10 @@
  * Writes that must be atomic (a video's people) run through `transaction()`.
  */
 import type pg from 'pg';
+import type { CropSource, NewAppearance } from './profile-appearance.js';
+import { ProfileCorrectionsRepository } from './profile-corrections.repository.js';
+
+export type { CropSource, NewAppearance } from './profile-appearance.js';
 
 export type Gender = 'female' | 'male' | 'other' | 'unknown';
 
@@ -19,6 +23,9 @@ export interface ProfileRow {
   birthDate: string | null;
   cropKey: string | null;
   cropQuality: number;
+  /** Where the crop came from (a video and the ms in it); null for a photo's crop. */
+  cropVideoId: string | null;
+  cropMs: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,8 +37,8 @@ export interface AppearanceRow {
   firstMs: number;
   lastMs: number;
   frames: number;
-  cropFrameIndex: number;
-  cropMs: number;
+  cropFrameIndex: number | null;
+  cropMs: number | null;
   spans: { firstMs: number; lastMs: number }[];
 }
 
@@ -43,19 +50,9 @@ export interface ProfileFields {
   birthDate?: string | null;
 }
 
-export interface NewAppearance {
-  profileId: string;
-  videoId: string;
-  firstMs: number;
-  lastMs: number;
-  frames: number;
-  cropFrameIndex: number;
-  cropMs: number;
-  spans: { firstMs: number; lastMs: number }[];
-}
-
 const PROFILE_COLUMNS = `id, seq::text AS seq, last_name, first_name, middle_name, gender,
-  to_char(birth_date, 'YYYY-MM-DD') AS birth_date, crop_key, crop_quality, created_at, updated_at`;
+  to_char(birth_date, 'YYYY-MM-DD') AS birth_date, crop_key, crop_quality, crop_video_id, crop_ms, created_at,
+  updated_at`;
 
 interface DbProfile {
   id: string;
@@ -67,6 +64,8 @@ interface DbProfile {
   birth_date: string | null;
   crop_key: string | null;
   crop_quality: number;
+  crop_video_id: string | null;
+  crop_ms: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -81,6 +80,8 @@ const toProfile = (r: DbProfile): ProfileRow => ({
   birthDate: r.birth_date,
   cropKey: r.crop_key,
   cropQuality: r.crop_quality,
+  cropVideoId: r.crop_video_id,
+  cropMs: r.crop_ms === null ? null : Number(r.crop_ms),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -92,8 +93,8 @@ interface DbAppearance {
   first_ms: string;
   last_ms: string;
   frames: number;
-  crop_frame_index: number;
-  crop_ms: string;
+  crop_frame_index: number | null;
+  crop_ms: string | null;
   spans: { firstMs: number; lastMs: number }[];
 }
 
@@ -105,7 +106,7 @@ const toAppearance = (r: DbAppearance): AppearanceRow => ({
   lastMs: Number(r.last_ms),
   frames: r.frames,
   cropFrameIndex: r.crop_frame_index,
-  cropMs: Number(r.crop_ms),
+  cropMs: r.crop_ms === null ? null : Number(r.crop_ms),
   spans: r.spans,
 });
 
@@ -140,6 +141,11 @@ export class ProfilesRepository {
     } finally {
       client.release();
     }
+  }
+
+  /** The corrections' queries, on this repository's connection (and so in its transaction). */
+  get corrections(): ProfileCorrectionsRepository {
+    return new ProfileCorrectionsRepository(this.db);
   }
 
   /**
@@ -238,27 +244,46 @@ export class ProfilesRepository {
     return res.rows[0]?.seq ?? null;
   }
 
-  async insertProfile(id: string, cropKey: string, cropQuality: number): Promise<void> {
-    await this.db.query('INSERT INTO profiles (id, crop_key, crop_quality) VALUES ($1, $2, $3)', [
-      id,
-      cropKey,
-      cropQuality,
-    ]);
-  }
-
-  async setCrop(id: string, cropKey: string, cropQuality: number): Promise<void> {
+  /** A new profile; `cropKey` null when no face of it has a crop yet (a piece of a correction). */
+  async insertProfile(
+    id: string,
+    cropKey: string | null,
+    cropQuality: number,
+    source: CropSource | null = null,
+  ): Promise<void> {
     await this.db.query(
-      'UPDATE profiles SET crop_key = $2, crop_quality = $3, updated_at = now() WHERE id = $1',
-      [id, cropKey, cropQuality],
+      'INSERT INTO profiles (id, crop_key, crop_quality, crop_video_id, crop_ms) VALUES ($1, $2, $3, $4, $5)',
+      [id, cropKey, cropKey ? cropQuality : 0, source?.videoId ?? null, source?.ms ?? null],
     );
   }
 
-  async addEmbeddings(profileId: string, videoId: string, embeddings: ArrayLike<number>[]): Promise<void> {
+  /** Sets the crop (null: none any more) and where it came from (null: a photo). */
+  async setCrop(
+    id: string,
+    cropKey: string | null,
+    cropQuality: number,
+    source: CropSource | null = null,
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE profiles SET crop_key = $2, crop_quality = $3, crop_video_id = $4, crop_ms = $5, updated_at = now()
+       WHERE id = $1`,
+      [id, cropKey, cropKey ? cropQuality : 0, source?.videoId ?? null, source?.ms ?? null],
+    );
+  }
+
+  /** A video's faces of a profile, with when each was seen (`faceMs`, same order; optional). */
+  async addEmbeddings(
+    profileId: string,
+    videoId: string,
+    embeddings: ArrayLike<number>[],
+    faceMs: readonly number[] = [],
+  ): Promise<void> {
     if (embeddings.length === 0) return;
     await this.db.query(
-      `INSERT INTO profile_embeddings (profile_id, video_id, embedding)
-       SELECT $1, $2, ARRAY(SELECT json_array_elements_text(e)::real) FROM json_array_elements($3::json) e`,
-      [profileId, videoId, JSON.stringify(embeddings.map((e) => Array.from(e)))],
+      `INSERT INTO profile_embeddings (profile_id, video_id, embedding, face_ms)
+       SELECT $1, $2, ARRAY(SELECT json_array_elements_text(e.value)::real), ($4::bigint[])[e.ordinality]
+       FROM json_array_elements($3::json) WITH ORDINALITY AS e(value, ordinality)`,
+      [profileId, videoId, JSON.stringify(embeddings.map((e) => Array.from(e))), faceMs.map(Math.round)],
     );
   }
 
@@ -340,6 +365,17 @@ export class ProfilesRepository {
       targetId,
       otherId,
     ]);
+    // The other's "two people" pairs become the target's; the pair of these two goes (the operator
+    // now says they are one) with the other profile (cascade).
+    await this.db.query(
+      `INSERT INTO profile_apart (profile_id, other_id)
+       SELECT LEAST($1::uuid, x.id), GREATEST($1::uuid, x.id)
+       FROM (SELECT CASE WHEN profile_id = $2 THEN other_id ELSE profile_id END AS id
+             FROM profile_apart WHERE profile_id = $2 OR other_id = $2) x
+       WHERE x.id <> $1
+       ON CONFLICT DO NOTHING`,
+      [targetId, otherId],
+    );
     if (shared.rows.length > 0) {
       await this.db.query(
         `UPDATE videos v SET people_count = (SELECT count(*) FROM profile_appearances a WHERE a.video_id = v.id)

@@ -51,3 +51,4 @@ export {
   type UnitDecoderOptions,
 } from './unit-decoder.js';
 export { decodeStill, stillFormatOf, MAX_PIXELS, type BgrStill, type StillFormat } from './still-image.js';
+export { exifOrientation, orientPixels, type Orientation } from './exif-orientation.js';

@@ -2,13 +2,15 @@
  * One uploaded still picture (JPEG or PNG, told by its first bytes, never by a name or a MIME type the
  * client sends) decoded to packed BGR. Like jpeg-h264-encoder.ts, a bare codec context: the whole file is
  * one packet. `max_pixels` makes FFmpeg refuse a picture whose header announces more pixels than
- * MAX_PIXELS before it allocates them, so a tiny file cannot ask for gigabytes.
+ * MAX_PIXELS before it allocates them, so a tiny file cannot ask for gigabytes. The pixels come turned
+ * as the EXIF Orientation tag says (exif-orientation.ts): upright, as any viewer shows the photo.
  */
 import '../core/polyfill.js';
 import { FilterAPI } from 'node-av/api';
 import { AV_CODEC_ID_MJPEG, AV_CODEC_ID_PNG } from 'node-av/constants';
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
+import { exifOrientation, orientPixels, type Orientation } from './exif-orientation.js';
 
 export type StillFormat = 'jpeg' | 'png';
 
@@ -16,8 +18,10 @@ export interface BgrStill {
   format: StillFormat;
   width: number;
   height: number;
-  /** Packed BGR, 3 bytes per pixel, rows without padding. */
+  /** Packed BGR, 3 bytes per pixel, rows without padding; already turned upright. */
   bgr: Buffer;
+  /** The EXIF orientation the stored pixels had (1: none, or as stored); `width`/`height` are after it. */
+  orientation: Orientation;
 }
 
 /** 50 megapixels: more than any phone camera's photo. */
@@ -92,7 +96,9 @@ export function decodeStill(bytes: Buffer): BgrStill {
       const src = out.data![0]!;
       const bgr = Buffer.alloc(width * height * 3);
       for (let y = 0; y < height; y++) src.copy(bgr, y * width * 3, y * stride, y * stride + width * 3);
-      return { format, width, height, bgr };
+      const orientation = exifOrientation(bytes);
+      const upright = orientPixels(bgr, width, height, orientation);
+      return { format, width: upright.width, height: upright.height, bgr: upright.pixels, orientation };
     } finally {
       out.free();
     }

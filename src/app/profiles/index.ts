@@ -4,3 +4,5 @@ export type { ProfileDto, ProfileVideoDto } from './profile.dto.js';
 export { createPeopleStep, type PeopleStep } from './people-step.js';
 export { GENDERS, NAME_MAX_LENGTH, MIN_BIRTH_DATE, PROFILE_FIELDS } from './profile-fields.js';
 export { ProfilePhotosService, type PhotoProfileResult } from './profile-photos.service.js';
+export { ProfileCorrectionsService, type CorrectionResult } from './profile-corrections.service.js';
+export { PhotoFaceProcess, type PhotoFace, type PhotoFaceReading } from './photo-faces.runner.js';

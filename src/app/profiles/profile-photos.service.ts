@@ -7,12 +7,11 @@
  * by a video's face.
  */
 import { randomUUID } from 'node:crypto';
-import type { FaceDetection, PhotoFaceReader, StillPicture } from '../../analytics/index.js';
 import { KadrError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ProfilesRepository } from '../../db/index.js';
-import { decodeStill } from '../../media/index.js';
 import type { ObjectStore } from '../../storage/index.js';
+import type { PhotoFaceReading } from './photo-faces.runner.js';
 import type { ProfileDto } from './profile.dto.js';
 import { validateProfilePatch, type ProfilePatch } from './profile-fields.js';
 import {
@@ -26,8 +25,8 @@ export interface ProfilePhotosDeps {
   store: ObjectStore;
   log: Logger;
   profiles: ProfilesService;
-  /** Loads the models; called on first use (most servers never get a photo). */
-  createReader: () => Promise<PhotoFaceReader>;
+  /** Reads the face of a photo out of this process (photo-faces.runner.ts). */
+  faces: PhotoFaceReading;
 }
 
 export type PhotoProfileResult =
@@ -38,14 +37,10 @@ export const PHOTO_CROP_QUALITY = 2;
 const cropKeyOf = (profileId: string) => `profiles/${profileId}/crop.jpg`;
 
 export class ProfilePhotosService {
-  private reader: Promise<PhotoFaceReader> | undefined;
-
   constructor(private readonly deps: ProfilePhotosDeps) {}
 
-  async close(): Promise<void> {
-    const reader = await this.reader?.catch(() => undefined);
-    this.reader = undefined;
-    await reader?.close();
+  close(): Promise<void> {
+    return this.deps.faces.close();
   }
 
   /**
@@ -98,56 +93,7 @@ export class ProfilePhotosService {
   }
 
   /** The chosen face's embedding and crop; the refusals say what the photo shows. */
-  private async faceOf(
-    photo: Buffer,
-    index: number | undefined,
-  ): Promise<{ embedding: Float32Array; crop: Buffer; size: number }> {
-    const picture: StillPicture = decodeStill(photo);
-    this.reader ??= this.deps.createReader().catch((error: unknown) => {
-      this.reader = undefined; // the next photo tries again
-      throw error;
-    });
-    const reader = await this.reader;
-    const { faces, tooSmall } = await reader.find(picture);
-    const face = pick(faces, tooSmall, index, picture);
-    const described = await reader.describe(picture, face);
-    return { ...described, size: Math.round(Math.max(face.width, face.height)) };
+  private faceOf(photo: Buffer, index: number | undefined) {
+    return this.deps.faces.faceOf(photo, index);
   }
-}
-
-function pick(
-  faces: FaceDetection[],
-  tooSmall: number,
-  index: number | undefined,
-  picture: StillPicture,
-): FaceDetection {
-  const sizes = faces.map((f) => `${Math.round(Math.max(f.width, f.height))} px`).join(', ');
-  if (faces.length === 0) {
-    throw new KadrError(
-      'KADR_ERR_INPUT_NO_FACE',
-      tooSmall > 0
-        ? `the photo (${picture.width}x${picture.height}) shows ${tooSmall} face(s), all smaller than 24 px`
-        : `no face found in the photo (${picture.width}x${picture.height})`,
-      { hint: 'send a sharp photo where the face is turned to the camera and at least 24 px tall' },
-    );
-  }
-  if (index !== undefined) {
-    const face = faces[index];
-    if (!face) {
-      throw new KadrError(
-        'KADR_ERR_VALIDATION',
-        `face ${index} does not exist: the photo shows ${faces.length} face(s) (${sizes})`,
-        { hint: `face counts from 0, the largest face, to ${faces.length - 1}` },
-      );
-    }
-    return face;
-  }
-  if (faces.length > 1) {
-    throw new KadrError(
-      'KADR_ERR_INPUT_MANY_FACES',
-      `the photo shows ${faces.length} faces (${sizes}, largest first); say which one`,
-      { hint: `add ?face=<index>: 0 is the largest face, ${faces.length - 1} the smallest` },
-    );
-  }
-  return faces[0]!;
 }

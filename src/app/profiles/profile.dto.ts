@@ -11,8 +11,11 @@ export interface ProfileVideoDto {
   lastMs: number;
   /** Every stretch on screen (the person may leave and come back). */
   spans: { firstMs: number; lastMs: number }[];
-  /** Frame (0-based, presentation order) the profile crop was taken from, when it came from this video's best face. */
-  cropFrameIndex: number;
+  /**
+   * Frame (0-based, presentation order) of the best face in this video; null for the part of a split
+   * appearance that did not hold it.
+   */
+  cropFrameIndex: number | null;
 }
 
 export interface ProfileDto {
@@ -24,6 +27,8 @@ export interface ProfileDto {
   gender: ProfileGender | null;
   birthDate: string | null;
   videos: ProfileVideoDto[];
+  /** Profiles the operator said are someone else ("this is not X", a split): never grouped with this one. */
+  apartFrom: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -31,7 +36,11 @@ export interface ProfileDto {
 export const profileLink = (id: string) => `/api/profiles/${id}`;
 export const videoLink = (id: string) => `/api/videos/${id}`;
 
-export function toProfileDto(p: ProfileRow, appearances: AppearanceRow[]): ProfileDto {
+export function toProfileDto(
+  p: ProfileRow,
+  appearances: AppearanceRow[],
+  apartFrom: string[] = [],
+): ProfileDto {
   return {
     id: p.id,
     cropUrl: p.cropKey ? `${profileLink(p.id)}/crop` : null,
@@ -49,6 +58,7 @@ export function toProfileDto(p: ProfileRow, appearances: AppearanceRow[]): Profi
       spans: a.spans,
       cropFrameIndex: a.cropFrameIndex,
     })),
+    apartFrom,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };

@@ -6,7 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { matchProfile, type PeopleResult, type VideoPerson } from '../../analytics/index.js';
+import {
+  matchProfile,
+  separateApart,
+  type PeopleResult,
+  type PersonPiece,
+  type VideoPerson,
+} from '../../analytics/index.js';
 import { KadrError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { AppearanceRow, ProfileRow, ProfilesRepository } from '../../db/index.js';
@@ -176,37 +182,49 @@ export class ProfilesService {
       await tx.lockProfiles();
       if (!(await tx.lockVideo(videoId))) return null; // deleted meanwhile: nothing to attach to
       const known = (await tx.embeddings()).map((p) => ({ id: p.id, embeddings: p.embeddings }));
+      const pairs = new Set((await tx.corrections.apartPairs()).map(([a, b]) => `${a} ${b}`));
+      const apart = (a: string, b: string) => pairs.has(a < b ? `${a} ${b}` : `${b} ${a}`);
+      // A person whose faces fall on two profiles the operator told apart is cut into one piece per
+      // profile before matching: grouping never joins those two again (docs/profiles.md, "Corrections").
+      const people = result.people.flatMap((person) => {
+        const pieces = pairs.size > 0 ? separateApart(person, known, apart, this.deps.sameDistance) : null;
+        return pieces ? pieces.map((piece) => pieceOf(person, piece)) : [person];
+      });
       // Matched against everything known, this video's earlier run included: re-processing finds
       // the same profiles, then what the earlier run stored is replaced. Not against the profiles this
       // video's own people create here: clustering already found those people different, and matching
       // them again merged two people of one video into one profile (docs/analytics-evaluation.md).
-      const resolved: { person: VideoPerson; profileId: string; isNew: boolean }[] = [];
-      for (const person of result.people) {
+      const resolved: { person: VideoPiece; profileId: string; isNew: boolean }[] = [];
+      for (const person of people) {
         const match = matchProfile(person.embeddings, known, this.deps.sameDistance);
         const profileId = match?.profileId ?? randomUUID();
         resolved.push({ person, profileId, isNew: !match });
       }
       await tx.clearVideo(videoId);
-      const byProfile = new Map<string, VideoPerson[]>();
+      const byProfile = new Map<string, VideoPiece[]>();
       for (const r of resolved) byProfile.set(r.profileId, [...(byProfile.get(r.profileId) ?? []), r.person]);
       for (const [profileId, people] of byProfile) {
-        const best = people.reduce((a, b) => (b.cropQuality > a.cropQuality ? b : a));
+        const withCrop = people.filter((p) => p.crop !== null);
+        const best =
+          withCrop.length > 0 ? withCrop.reduce((a, b) => (b.cropQuality > a.cropQuality ? b : a)) : null;
         const isNew = resolved.find((r) => r.profileId === profileId)!.isNew;
         const key = cropKeyOf(profileId);
+        const source = best ? { videoId, ms: best.cropMs! } : null;
         if (isNew) {
-          await this.deps.store.put(key, best.crop, { contentType: 'image/jpeg' });
-          await tx.insertProfile(profileId, key, best.cropQuality);
-        } else {
+          if (best) await this.deps.store.put(key, best.crop!, { contentType: 'image/jpeg' });
+          await tx.insertProfile(profileId, best ? key : null, best?.cropQuality ?? 0, source);
+        } else if (best) {
           const current = await tx.get(profileId);
           if (current && (best.cropQuality > current.cropQuality || !current.cropKey)) {
-            await this.deps.store.put(key, best.crop, { contentType: 'image/jpeg' });
-            await tx.setCrop(profileId, key, best.cropQuality);
+            await this.deps.store.put(key, best.crop!, { contentType: 'image/jpeg' });
+            await tx.setCrop(profileId, key, best.cropQuality, source);
           }
         }
         await tx.addEmbeddings(
           profileId,
           videoId,
           people.flatMap((p) => p.embeddings),
+          people.flatMap((p) => p.embeddingMs),
         );
         await tx.trimEmbeddings(profileId, MAX_EMBEDDINGS_PER_PROFILE, MAX_PHOTO_EMBEDDINGS);
         const spans = people
@@ -219,8 +237,8 @@ export class ProfilesService {
           firstMs: Math.min(...spans.map((s) => s.firstMs)),
           lastMs: Math.max(...spans.map((s) => s.lastMs)),
           frames: people.reduce((n, p) => n + p.appearances.reduce((m, a) => m + a.frames, 0), 0),
-          cropFrameIndex: best.cropFrameIndex,
-          cropMs: best.cropMs,
+          cropFrameIndex: best?.cropFrameIndex ?? null,
+          cropMs: best?.cropMs ?? null,
           spans,
         });
       }
@@ -235,7 +253,7 @@ export class ProfilesService {
     }
     this.deps.log.info('video people saved', {
       video: videoId,
-      people: result.people.length,
+      people: ids.length,
       profiles: new Set(ids).size,
     });
     return ids;
@@ -266,11 +284,35 @@ export class ProfilesService {
   }
 
   private async withAppearances(rows: ProfileRow[]): Promise<ProfileDto[]> {
-    const appearances = await this.deps.repo.appearancesOf(rows.map((r) => r.id));
+    const ids = rows.map((r) => r.id);
+    const appearances = await this.deps.repo.appearancesOf(ids);
+    const apart = await this.deps.repo.corrections.apartOf(ids);
     const byProfile = new Map<string, AppearanceRow[]>();
     for (const a of appearances) byProfile.set(a.profileId, [...(byProfile.get(a.profileId) ?? []), a]);
-    return rows.map((r) => toProfileDto(r, byProfile.get(r.id) ?? []));
+    return rows.map((r) => toProfileDto(r, byProfile.get(r.id) ?? [], apart.get(r.id) ?? []));
   }
+}
+
+/** A person of a video, or a piece of one (separateApart): a piece without the best face has no crop. */
+type VideoPiece = Omit<VideoPerson, 'crop' | 'cropFrameIndex' | 'cropMs'> & {
+  crop: Buffer | null;
+  cropFrameIndex: number | null;
+  cropMs: number | null;
+};
+
+function pieceOf(person: VideoPerson, piece: PersonPiece): VideoPiece {
+  const appearances = piece.appearances.map((i) => person.appearances[i]!);
+  const holdsCrop = appearances.some((a) => person.cropMs >= a.firstMs && person.cropMs <= a.lastMs);
+  return {
+    ...person,
+    embeddings: piece.embeddings.map((k) => person.embeddings[k]!),
+    embeddingMs: piece.embeddings.map((k) => person.embeddingMs[k]!),
+    appearances,
+    trackIds: piece.appearances.map((i) => person.trackIds[i]!),
+    crop: holdsCrop ? person.crop : null,
+    cropFrameIndex: holdsCrop ? person.cropFrameIndex : null,
+    cropMs: holdsCrop ? person.cropMs : null,
+  };
 }
 
 function notFound(id: string): KadrError {

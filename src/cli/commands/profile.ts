@@ -2,13 +2,15 @@
  * `kadr profile add-photo <file>`: makes a people profile from the face in a photo, or adds the photo
  * to a profile (`--to`), through a running kadr server's HTTP API (docs/profiles.md, "From a photo").
  * The server finds the face; a photo with several faces needs `--face` (0 is the largest).
+ * `kadr profile split` and `kadr profile not` correct a profile's appearance in a video
+ * (docs/profiles.md, "Corrections").
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import { KadrError } from '../../core/errors.js';
 import { apiClient } from '../api-client.js';
-import { flag, stringOption, type Command } from '../command.js';
+import { flag, stringOption, type Command, type CommandIo, type ParsedArgs } from '../command.js';
 import { toJson } from '../output.js';
 
 interface ProfileJson {
@@ -20,6 +22,8 @@ interface ProfileJson {
 }
 
 const usage = `usage: kadr profile add-photo <file> [options]
+       kadr profile split <profile id> --video <id> --at <ms> [--to <id>]
+       kadr profile not <profile id> --video <id> [--to <id>]
 
   add-photo <file>       make a profile from the face in a JPEG or PNG photo, so that the person
                          is recognised the first time a camera or a video shows them
@@ -27,6 +31,12 @@ const usage = `usage: kadr profile add-photo <file> [options]
       [--gender female|male|other|unknown] [--birth-date YYYY-MM-DD]
       [--face <i>]       the photo shows several faces: take face i, 0 being the largest
       [--to <id>]        add the photo to this profile instead (one more face to match on)
+
+  split <profile id>     the profile's appearance in --video shows someone else from --at <ms>
+                         (ms after the first frame) on: that part goes to --to <id>, or a new profile
+  not <profile id>       "this is not this person": the appearance in --video goes to --to <id>, or
+                         a new profile
+                         either way the two profiles are never grouped together again
 
   --server <url>         the kadr server (default http://127.0.0.1:8080)
   --json                 print the API's JSON instead of a line
@@ -56,14 +66,17 @@ export const profileCommand: Command = {
     'birth-date': { type: 'string' },
     face: { type: 'string' },
     to: { type: 'string' },
+    video: { type: 'string' },
+    at: { type: 'string' },
   },
   async run(args, io) {
     const [sub, ...rest] = args.positionals;
+    if (sub === 'split' || sub === 'not') return correct(sub, rest, args, io);
     if (sub !== 'add-photo') {
       throw new KadrError(
         'KADR_ERR_USAGE',
         sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`,
-        { hint: "add-photo; see 'kadr profile --help'" },
+        { hint: "add-photo, split or not; see 'kadr profile --help'" },
       );
     }
     if (rest.length !== 1) {
@@ -113,3 +126,50 @@ export const profileCommand: Command = {
     return 0;
   },
 };
+
+interface CorrectionJson {
+  profile: ProfileJson;
+  other: ProfileJson & { created: boolean };
+}
+
+/** `split` and `not`: one POST to the appearance's correction; the server checks the ids and the time. */
+async function correct(
+  sub: 'split' | 'not',
+  rest: string[],
+  args: ParsedArgs,
+  io: CommandIo,
+): Promise<number> {
+  if (rest.length !== 1) {
+    throw new KadrError('KADR_ERR_USAGE', `${sub} takes one profile id`, {
+      hint: "see 'kadr profile --help'",
+    });
+  }
+  const video = stringOption(args, 'video');
+  if (video === undefined) {
+    throw new KadrError('KADR_ERR_USAGE', `${sub} needs --video <id>: the video of the appearance`);
+  }
+  const at = stringOption(args, 'at');
+  if (sub === 'split' && (at === undefined || !/^\d{1,12}$/.test(at))) {
+    throw new KadrError('KADR_ERR_USAGE', `split needs --at <ms>, a whole number of ms, got '${at ?? ''}'`, {
+      hint: 'the first ms (after the first frame) that shows someone else',
+    });
+  }
+  if (sub === 'not' && at !== undefined) {
+    throw new KadrError('KADR_ERR_USAGE', '--at goes with split, not with not');
+  }
+  const to = stringOption(args, 'to');
+  const body = { ...(sub === 'split' ? { atMs: Number(at) } : {}), ...(to !== undefined ? { to } : {}) };
+  const api = apiClient(stringOption(args, 'server') ?? 'http://127.0.0.1:8080', loadConfig().client.token);
+  const route = sub === 'split' ? 'split' : 'not-this-person';
+  const result = await api.request<CorrectionJson>(
+    'POST',
+    `/api/profiles/${encodeURIComponent(rest[0]!)}/videos/${encodeURIComponent(video)}/${route}`,
+    body,
+  );
+  io.out.write(
+    flag(args, 'json')
+      ? `${toJson(result)}\n`
+      : `moved to ${result.other.created ? 'new ' : ''}profile ${result.other.id}\n`,
+  );
+  return 0;
+}

@@ -10,6 +10,7 @@ import { sql as m008 } from './008-camera-groups.js';
 import { sql as m009 } from './009-live-analytics.js';
 import { sql as m010 } from './010-profile-photos.js';
 import { sql as m011 } from './011-push-cameras.js';
+import { sql as m012 } from './012-profile-corrections.js';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const migrations: Migration[] = [
   { version: 9, name: '009-live-analytics', sql: m009 },
   { version: 10, name: '010-profile-photos', sql: m010 },
   { version: 11, name: '011-push-cameras', sql: m011 },
+  { version: 12, name: '012-profile-corrections', sql: m012 },
 ];

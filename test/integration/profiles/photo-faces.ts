@@ -61,3 +61,15 @@ export async function jpegEmbedding(
     rmSync(file, { force: true });
   }
 }
+
+/** The faces YuNet finds in a JPEG (a profile crop), decoded by the test's own FFmpeg path. */
+export async function jpegFaces(detector: FaceDetector, jpeg: Buffer): Promise<FaceDetection[]> {
+  const file = path.join(tmpdir(), `kadr-crop-${process.pid}-${Math.random().toString(36).slice(2)}.jpg`);
+  writeFileSync(file, jpeg);
+  try {
+    const pic = await loadPicture(file, 'bgr24');
+    return await detector.detect(pic.planes[0]!, pic.width, pic.height);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,8 @@ import { createTestDatabase, type TestDatabase } from '../api/support/database.j
 import { getVideo, pollUntil, type VideoJson } from '../api/support/http.js';
 import { kadrEnv, startKadr, type KadrProcess } from '../api/support/kadr-process.js';
 import { generatePeopleVideo, VIDEO_2 } from './people-video.js';
-import { FACES_DIR, jpegEmbedding, photoEmbedding } from './photo-faces.js';
+import { phonePhoto, storedPhoto } from '../../fixtures/exif-photo.js';
+import { FACES_DIR, jpegEmbedding, jpegFaces, photoEmbedding } from './photo-faces.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -301,4 +302,57 @@ test("merge: the other profile's appearances, faces and missing data move here, 
   assert.equal((await merge(armstrong, JSON.stringify({ other: named.body.id }))).status, 404);
   assert.equal((await merge(armstrong, '{"other":')).status, 400);
   assert.equal((await merge(armstrong, '{}')).status, 400);
+});
+
+test('a phone photo stored turned, with an EXIF orientation: the face is found and the crop is upright', async () => {
+  const file = path.join(FACES_DIR, 'person-g_1.jpg');
+  // As stored (no tag), the face lies on its side and YuNet finds none.
+  const stored = await postPhoto<ErrorJson>('/api/profiles/from-photo', storedPhoto(file, 6));
+  assert.equal(stored.status, 422, JSON.stringify(stored.body));
+  assert.equal(stored.body.error.code, 'KADR_ERR_INPUT_NO_FACE');
+  // Turned 90° (6) and 180° (3, where YuNet does find the face upside down, so only the crop tells).
+  for (const orientation of [6, 3]) {
+    const res = await postPhoto<ProfileJson>('/api/profiles/from-photo', phonePhoto(file, orientation));
+    assert.equal(res.status, 201, `orientation ${orientation}: ${JSON.stringify(res.body)}`);
+    const crop = Buffer.from(await (await fetch(`${kadr.url}${res.body.cropUrl}`)).arrayBuffer());
+    const faces = await jpegFaces(detector, crop);
+    assert.equal(faces.length, 1, `orientation ${orientation}: ${faces.length} faces in the crop`);
+    // YuNet's landmarks: the eyes, the nose, the mouth corners. Upright: eyes above the nose above the
+    // mouth, and the eye on the picture's left first (not mirrored).
+    const [eyeR, eyeL, nose, mouthR, mouthL] = faces[0]!.landmarks as [number, number][];
+    const what = `orientation ${orientation}: landmarks ${JSON.stringify(faces[0]!.landmarks)}`;
+    assert.ok(Math.max(eyeR![1], eyeL![1]) < nose![1] && nose![1] < Math.min(mouthR![1], mouthL![1]), what);
+    assert.ok(eyeR![0] < eyeL![0] && mouthR![0] < mouthL![0], what);
+    const d = embeddingDistance(
+      await jpegEmbedding(detector, embedder, crop),
+      await photoEmbedding(detector, embedder, 'person-g_1.jpg'),
+    );
+    assert.ok(d < 0.3, `orientation ${orientation}: the crop shows person-g (${d})`);
+    assert.equal((await fetch(`${kadr.url}/api/profiles/${res.body.id}`, { method: 'DELETE' })).status, 204);
+  }
+});
+
+test('the models run in a child process of the server: killed, the next photo starts a new one', async () => {
+  const photoChildren = async () => {
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'latin1').catch(() => '');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== kadr.proc.pid) continue;
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'latin1').catch(() => '');
+      if (cmdline.includes('photo-faces.child')) pids.push(Number(entry));
+    }
+    return pids;
+  };
+  const [child] = await photoChildren();
+  assert.ok(child, 'a photo analysis process runs beside the server');
+  process.kill(child, 'SIGKILL');
+  await pollUntil(photoChildren, (pids) => !pids.includes(child), 'the killed process to go');
+  const res = await postPhoto<ProfileJson>('/api/profiles/from-photo', 'person-c_1.jpg');
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const now = await photoChildren();
+  assert.equal(now.length, 1);
+  assert.notEqual(now[0], child);
+  assert.equal((await fetch(`${kadr.url}/api/profiles/${res.body.id}`, { method: 'DELETE' })).status, 204);
 });

@@ -55,6 +55,7 @@ function person(embeddings: Float32Array[], firstMs: number): VideoPerson {
     profileId: null,
     matchDistance: null,
     embeddings,
+    embeddingMs: embeddings.map(() => firstMs),
     centroid: embeddings[0]!,
     crop: Buffer.from('not really a jpeg'),
     cropFrameIndex: 0,

@@ -1238,9 +1238,11 @@ export interface paths {
                     firstMs: number;
                     lastMs: number;
                   }[];
-                  /** @description frame (0-based) of the best face in this video */
-                  cropFrameIndex: number;
+                  /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                  cropFrameIndex: number | null;
                 }[];
+                /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+                apartFrom: string[];
                 /** Format: date-time */
                 createdAt: string;
                 /** Format: date-time */
@@ -1357,9 +1359,11 @@ export interface paths {
                   firstMs: number;
                   lastMs: number;
                 }[];
-                /** @description frame (0-based) of the best face in this video */
-                cropFrameIndex: number;
+                /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                cropFrameIndex: number | null;
               }[];
+              /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+              apartFrom: string[];
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
@@ -1546,9 +1550,11 @@ export interface paths {
                   firstMs: number;
                   lastMs: number;
                 }[];
-                /** @description frame (0-based) of the best face in this video */
-                cropFrameIndex: number;
+                /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                cropFrameIndex: number | null;
               }[];
+              /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+              apartFrom: string[];
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
@@ -1769,13 +1775,357 @@ export interface paths {
                   firstMs: number;
                   lastMs: number;
                 }[];
-                /** @description frame (0-based) of the best face in this video */
-                cropFrameIndex: number;
+                /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                cropFrameIndex: number | null;
               }[];
+              /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+              apartFrom: string[];
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
               updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/profiles/{id}/videos/{videoId}/split': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Split this profile's appearance in a video at atMs: from there on it is someone else (another profile, or a new one); the two are never grouped together again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          videoId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description ms after the first frame: what is on screen from here on is someone else */
+            atMs: number;
+            /**
+             * Format: uuid
+             * @description the profile that gets it (it may appear in the video already); a new profile when left out
+             */
+            to?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              profile: {
+                /** Format: uuid */
+                id: string;
+                /** @description the best face crop (JPEG) */
+                cropUrl: string | null;
+                lastName: string | null;
+                firstName: string | null;
+                middleName: string | null;
+                gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+                /** Format: date */
+                birthDate: string | null;
+                videos: {
+                  /** Format: uuid */
+                  id: string;
+                  /** @description the video file name */
+                  name: string;
+                  /** @description API URL of the video */
+                  link: string;
+                  /** @description first moment on screen, ms after the first frame */
+                  firstMs: number;
+                  lastMs: number;
+                  /** @description every stretch on screen (the person may leave and come back) */
+                  spans: {
+                    firstMs: number;
+                    lastMs: number;
+                  }[];
+                  /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                  cropFrameIndex: number | null;
+                }[];
+                /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+                apartFrom: string[];
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+              /** @description the profile that got the part moved out; created: made for it */
+              other: {
+                /** Format: uuid */
+                id: string;
+                /** @description the best face crop (JPEG) */
+                cropUrl: string | null;
+                lastName: string | null;
+                firstName: string | null;
+                middleName: string | null;
+                gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+                /** Format: date */
+                birthDate: string | null;
+                videos: {
+                  /** Format: uuid */
+                  id: string;
+                  /** @description the video file name */
+                  name: string;
+                  /** @description API URL of the video */
+                  link: string;
+                  /** @description first moment on screen, ms after the first frame */
+                  firstMs: number;
+                  lastMs: number;
+                  /** @description every stretch on screen (the person may leave and come back) */
+                  spans: {
+                    firstMs: number;
+                    lastMs: number;
+                  }[];
+                  /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                  cropFrameIndex: number | null;
+                }[];
+                /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+                apartFrom: string[];
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              } & {
+                created: boolean;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/profiles/{id}/videos/{videoId}/not-this-person': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** This is not this person: the profile's appearance in a video and its faces there go to another profile (or a new one); the two are never grouped together again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          videoId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description the profile that gets it (it may appear in the video already); a new profile when left out
+             */
+            to?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              profile: {
+                /** Format: uuid */
+                id: string;
+                /** @description the best face crop (JPEG) */
+                cropUrl: string | null;
+                lastName: string | null;
+                firstName: string | null;
+                middleName: string | null;
+                gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+                /** Format: date */
+                birthDate: string | null;
+                videos: {
+                  /** Format: uuid */
+                  id: string;
+                  /** @description the video file name */
+                  name: string;
+                  /** @description API URL of the video */
+                  link: string;
+                  /** @description first moment on screen, ms after the first frame */
+                  firstMs: number;
+                  lastMs: number;
+                  /** @description every stretch on screen (the person may leave and come back) */
+                  spans: {
+                    firstMs: number;
+                    lastMs: number;
+                  }[];
+                  /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                  cropFrameIndex: number | null;
+                }[];
+                /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+                apartFrom: string[];
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              };
+              /** @description the profile that got the part moved out; created: made for it */
+              other: {
+                /** Format: uuid */
+                id: string;
+                /** @description the best face crop (JPEG) */
+                cropUrl: string | null;
+                lastName: string | null;
+                firstName: string | null;
+                middleName: string | null;
+                gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+                /** Format: date */
+                birthDate: string | null;
+                videos: {
+                  /** Format: uuid */
+                  id: string;
+                  /** @description the video file name */
+                  name: string;
+                  /** @description API URL of the video */
+                  link: string;
+                  /** @description first moment on screen, ms after the first frame */
+                  firstMs: number;
+                  lastMs: number;
+                  /** @description every stretch on screen (the person may leave and come back) */
+                  spans: {
+                    firstMs: number;
+                    lastMs: number;
+                  }[];
+                  /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                  cropFrameIndex: number | null;
+                }[];
+                /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+                apartFrom: string[];
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              } & {
+                created: boolean;
+              };
             };
           };
         };
@@ -1904,9 +2254,11 @@ export interface paths {
                   firstMs: number;
                   lastMs: number;
                 }[];
-                /** @description frame (0-based) of the best face in this video */
-                cropFrameIndex: number;
+                /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                cropFrameIndex: number | null;
               }[];
+              /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+              apartFrom: string[];
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
@@ -2072,9 +2424,11 @@ export interface paths {
                   firstMs: number;
                   lastMs: number;
                 }[];
-                /** @description frame (0-based) of the best face in this video */
-                cropFrameIndex: number;
+                /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                cropFrameIndex: number | null;
               }[];
+              /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+              apartFrom: string[];
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
