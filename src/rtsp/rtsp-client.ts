@@ -74,6 +74,8 @@ export class RtspClient {
   private readonly reader: InterleavedReader;
   private detach: () => void = () => {};
   private coalesce = false;
+  /** Read each chunk as it comes, without the pause (setReadAtOnce). */
+  private readAtOnce = false;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -297,9 +299,23 @@ export class RtspClient {
       this.end(error as Error);
       return false;
     }
-    if (!this.coalesce || this.ended || bytes.length >= READ_NO_PAUSE_BYTES) return true;
+    if (!this.coalesce || this.readAtOnce || this.ended || bytes.length >= READ_NO_PAUSE_BYTES) return true;
     pacer.later(this.socket);
     return false;
+  }
+
+  /**
+   * Whether to read each chunk as soon as it arrives instead of pausing until the next tick (for a
+   * stream somebody watches live: the pause delays a frame by up to one period and hands the frames of
+   * a period over together, a burst that a player's jitter buffer must absorb). Off by default: a
+   * stream that is only recorded keeps the cheaper paced reads.
+   */
+  setReadAtOnce(on: boolean): void {
+    if (this.readAtOnce === on) return;
+    this.readAtOnce = on;
+    if (!on || this.ended) return;
+    pacer.cancel(this.socket);
+    this.socket.resume();
   }
 
   private onMessage(message: RtspIncomingMessage): void {
