@@ -30,6 +30,7 @@ import { callApi } from '../test/integration/api/support/api-call.js';
 import { startClockCamera } from '../test/integration/api/support/drawn-time.js';
 import { quantile } from '../test/integration/api/support/hls-browser.js';
 import { kadrEnv, startKadr } from '../test/integration/api/support/kadr-process.js';
+import { freeUdpPort } from '../test/integration/webrtc/whep-peers.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' } } });
 const seconds = Number(values.seconds);
@@ -124,7 +125,7 @@ await chmod(dataDir, 0o755);
 const camera = await startClockCamera();
 const kadr = await startKadr(
   ['serve', '--port', '0', '--data', dataDir, '--concurrency', '0', '--rtsp-port', '0'],
-  kadrEnv({ KADR_API_TOKEN: token }),
+  kadrEnv({ KADR_API_TOKEN: token, KADR_WEBRTC_PORT: String(await freeUdpPort()) }),
 ).catch(async (error: unknown) => {
   await camera.kill();
   throw error;
@@ -135,7 +136,7 @@ try {
   const created = await callApi(kadr.url, token, 'POST', '/api/cameras', { name: 'bench', url: camera.url });
   if (created.status !== 201) throw new Error(created.text);
   const list = await callApi(kadr.url, token, 'GET', '/api/live');
-  const entry = (list.json as unknown as { name: string; whep: string }[]).find((e) => e.name === 'bench');
+  const entry = (JSON.parse(list.text) as { name: string; whep: string }[]).find((e) => e.name === 'bench');
   if (!entry) throw new Error(`bench is not listed: ${list.text}`);
   client = await pullDirect(camera.url);
   pc = await watch(kadr.url, token, entry.whep);

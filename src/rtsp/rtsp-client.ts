@@ -11,7 +11,9 @@
  * of waking the process for each one (a 4 Mbit/s stream is ~350 packets/s, 50 KB per 100 ms). TCP flow
  * control makes the pause lossless; it delays frames by at most one period. A read of
  * READ_NO_PAUSE_BYTES or more means a fast source: the socket goes on reading without a pause, so
- * the kernel's queue for a high-bitrate camera stays short.
+ * the kernel's queue for a high-bitrate camera stays short. A stream somebody watches live reads each
+ * chunk at once instead (setReadAtOnce): the pause hands a viewer 100 ms of frames together, a burst
+ * that its player's jitter buffer waits out (bench/live-hops.ts).
  */
 import net from 'node:net';
 import { KadrError } from '../core/errors.js';

@@ -121,7 +121,8 @@ export class LiveViews implements LiveViewSource {
     }
     const { runtime, id } = entry;
     if (quality === ORIGINAL_QUALITY) {
-      const subscription = runtime.acquire(id, consumer);
+      // A viewer: the camera's units are read as they arrive (LiveCameras.acquire `live`).
+      const subscription = runtime.acquire(id, consumer, { live: true });
       return { subscription, stream: () => runtime.stream(id), close: () => subscription.close() };
     }
     const rendition = this.rendition(entry, quality);
@@ -167,7 +168,7 @@ export class LiveViews implements LiveViewSource {
       entry.info.name,
       spec,
       {
-        acquire: (consumer) => runtime.acquire(id, consumer),
+        acquire: (consumer) => runtime.acquire(id, consumer, { live: true }),
         stream: () => runtime.stream(id),
         fps: () => runtime.health(id)?.fps ?? null,
       },
