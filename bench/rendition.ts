@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LiveCameras, LiveViews, RENDITION_CRF, renditionMaxRateBps } from '../src/streams/index.js';
@@ -59,6 +59,38 @@ function procCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clkTck;
+}
+
+/**
+ * CPU seconds of the threads of a process, summed by thread name (comm), the main thread apart: where
+ * the time goes.
+ */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, 'N');
+    // The main thread (JS and the event loop, or ffmpeg's own loop) apart from the worker threads.
+    const comm = tid === String(pid) ? `${name} main` : name;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(comm, (out.get(comm) ?? 0) + (Number(fields[11]) + Number(fields[12])) / clkTck);
+  }
+  return out;
+}
+
+/** The threads' share of one core between two samples, largest first. */
+function threadShares(a: Map<string, number>, b: Map<string, number>, wallS: number): string {
+  return [...b]
+    .map(([name, s]) => [name, ((s - (a.get(name) ?? 0)) / wallS) * 100] as const)
+    .filter(([, pct]) => pct >= 0.1)
+    .sort((x, y) => y[1] - x[1])
+    .map(([name, pct]) => `${name} ${pct.toFixed(1)}%`)
+    .join(', ');
 }
 
 async function window(cpu: () => number): Promise<{ pct: number; wallS: number }> {
@@ -137,6 +169,8 @@ try {
   let ffCpu = 0;
   let bits = 0;
   let wallTotal = 0;
+  const kThreads0 = threadCpuSeconds(process.pid);
+  const fThreads0 = threadCpuSeconds(ff.pid!);
   for (let r = 1; r <= rounds; r++) {
     const k0 = ownCpuSeconds();
     const f0 = procCpuSeconds(ff.pid!);
@@ -157,6 +191,8 @@ try {
         `${((f / wallS) * 100).toFixed(1)}% | ${((ffFrames - n0) / wallS).toFixed(2)} | ${(k / f).toFixed(2)} |`,
     );
   }
+  console.log(`kadr by thread: ${threadShares(kThreads0, threadCpuSeconds(process.pid), wallTotal)}`);
+  console.log(`ffmpeg by thread: ${threadShares(fThreads0, threadCpuSeconds(ff.pid!), wallTotal)}`);
   ff.kill('SIGKILL');
   const dropped = views.runningRenditions()[0]?.droppedUnits ?? 0;
   const size = lease.stream()?.info;

@@ -3,8 +3,8 @@
  * (unit-decoder.ts), scaled (or only converted to 4:2:0), encoded by libx264 with the low-latency
  * options of transcode-h264.ts, Annex B packets out (no global header: SPS and PPS in-band before every
  * keyframe). Every packet carries the pts of the frame it was made from, in the source's time base:
- * the decoder hands each frame the pts of the packet it came in (no framerate anywhere), the filter and
- * the encoder take the frame's time base, and x264 without B-frames outputs one packet per frame in
+ * the decoder hands each frame the pts of the packet it came in (no framerate anywhere), the scaled
+ * picture takes the frame's properties and the encoder the frame's time base, and x264 without B-frames outputs one packet per frame in
  * order.
  *
  * The encoder is libavcodec's CodecContext, not node-av's Encoder: Encoder clears every frame's
@@ -14,15 +14,24 @@
  * says why).
  */
 import '../core/polyfill.js';
-import { FilterAPI } from 'node-av/api';
 import {
   AV_PICTURE_TYPE_I,
   AV_PICTURE_TYPE_NONE,
   AV_PIX_FMT_YUV420P,
   AVERROR_EAGAIN,
   FF_ENCODER_LIBX264,
+  SWS_BICUBIC,
 } from 'node-av/constants';
-import { Codec, CodecContext, Dictionary, type Frame, Packet, Rational as AvRational } from 'node-av/lib';
+import {
+  Codec,
+  CodecContext,
+  Dictionary,
+  Frame,
+  Packet,
+  Rational as AvRational,
+  SoftwareScaleContext,
+} from 'node-av/lib';
+import type { AVPixelFormat } from 'node-av/constants';
 import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
 import { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
@@ -57,8 +66,13 @@ export interface EncodedPicture {
 
 export class LiveTranscoder {
   private readonly tb: AvRational;
-  private filter: FilterAPI | null = null;
-  private filterFor = '';
+  /**
+   * The scaler (libswscale, bicubic as FFmpeg's scale filter) and the picture it writes into, reused
+   * frame after frame: no filter graph, no frame allocated per picture.
+   */
+  private scaler: SoftwareScaleContext | null = null;
+  private scaled: Frame | null = null;
+  private scaleFor = '';
   private encoder: CodecContext | null = null;
   private readonly outPacket = new Packet();
   /** The size of the pictures the encoder was opened for (it cannot change size midway). */
@@ -122,7 +136,8 @@ export class LiveTranscoder {
     if (this.closed) return;
     this.closed = true;
     this.encoder?.freeContext();
-    this.filter?.close();
+    this.scaler?.freeContext();
+    this.scaled?.free();
     this.decoder.close();
     this.outPacket.free();
   }
@@ -145,27 +160,35 @@ export class LiveTranscoder {
   private async scaleAndEncode(frame: Frame, out: EncodedPicture[]): Promise<void> {
     const height =
       this.o.height === null ? frame.height : Math.min(this.o.height, frame.height - (frame.height % 2));
-    const needsFilter = height !== frame.height || frame.format !== AV_PIX_FMT_YUV420P;
-    if (!needsFilter) {
+    if (height === frame.height && frame.format === AV_PIX_FMT_YUV420P) {
       await this.encode(frame, out);
       return;
     }
-    const description = height !== frame.height ? `scale=-2:${height},format=yuv420p` : 'format=yuv420p';
-    const key = `${description} ${frame.width}x${frame.height} ${frame.format}`;
-    if (this.filterFor !== key) {
-      this.filter?.close();
-      this.filter = FilterAPI.create(description);
-      this.filterFor = key;
+    // FFmpeg's scale=-2:<height>: the width that keeps the picture's shape, rounded to an even number.
+    const width = Math.max(2, Math.round((height * frame.width) / (frame.height * 2)) * 2);
+    const key = `${frame.width}x${frame.height} ${frame.format} ${width}x${height}`;
+    if (this.scaleFor !== key) {
+      this.scaler?.freeContext();
+      this.scaled?.free();
+      this.scaler = new SoftwareScaleContext();
+      this.scaler.getContext(frame.width, frame.height, frame.format as AVPixelFormat, width, height, AV_PIX_FMT_YUV420P, SWS_BICUBIC); // prettier-ignore
+      const scaled = new Frame();
+      scaled.alloc();
+      scaled.width = width;
+      scaled.height = height;
+      scaled.format = AV_PIX_FMT_YUV420P;
+      if (scaled.allocBuffer() < 0) throw new KadrError('KADR_ERR_INTERNAL', 'cannot allocate a picture');
+      this.scaled = scaled;
+      this.scaleFor = key;
     }
-    const pictType = frame.pictType;
-    for (const scaled of await this.filter!.processAll(frame)) {
-      try {
-        scaled.pictType = pictType;
-        await this.encode(scaled, out);
-      } finally {
-        scaled.free();
-      }
-    }
+    const scaled = this.scaled!;
+    // The encoder may still hold the last picture: then this one gets a buffer of its own.
+    scaled.makeWritable();
+    const ret = await this.scaler!.scaleFrame(scaled, frame);
+    if (ret < 0) throw new KadrError('KADR_ERR_INTERNAL', `cannot scale the picture (${ret})`);
+    // pts, time base, picture type (the keyframes placed) and colour properties, as the filter did.
+    scaled.copyProps(frame);
+    await this.encode(scaled, out);
   }
 
   private async encode(frame: Frame, out: EncodedPicture[]): Promise<void> {
