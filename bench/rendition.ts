@@ -61,12 +61,9 @@ function procCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clkTck;
 }
 
-/**
- * CPU seconds of the threads of a process, summed by thread name (comm), the main thread apart: where
- * the time goes.
- */
-function threadCpuSeconds(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
+/** CPU seconds of each thread of a process, by thread id, with its name (the main thread named apart). */
+function threadCpuSeconds(pid: number): Map<string, { name: string; s: number }> {
+  const out = new Map<string, { name: string; s: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let stat: string;
     try {
@@ -74,22 +71,35 @@ function threadCpuSeconds(pid: number): Map<string, number> {
     } catch {
       continue; // the thread ended
     }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, 'N');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     // The main thread (JS and the event loop, or ffmpeg's own loop) apart from the worker threads.
-    const comm = tid === String(pid) ? `${name} main` : name;
+    const name = tid === String(pid) ? `${comm} main` : `${comm} other`;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(comm, (out.get(comm) ?? 0) + (Number(fields[11]) + Number(fields[12])) / clkTck);
+    out.set(tid, { name, s: (Number(fields[11]) + Number(fields[12])) / clkTck });
   }
   return out;
 }
 
-/** The threads' share of one core between two samples, largest first. */
-function threadShares(a: Map<string, number>, b: Map<string, number>, wallS: number): string {
-  return [...b]
-    .map(([name, s]) => [name, ((s - (a.get(name) ?? 0)) / wallS) * 100] as const)
-    .filter(([, pct]) => pct >= 0.1)
-    .sort((x, y) => y[1] - x[1])
-    .map(([name, pct]) => `${name} ${pct.toFixed(1)}%`)
+/**
+ * Where the time went between two samples: each name's share of one core and how many of its threads
+ * used at least 0.5% of one (the codec threads at work), largest first.
+ */
+function threadShares(
+  a: Map<string, { name: string; s: number }>,
+  b: Map<string, { name: string; s: number }>,
+  wallS: number,
+): string {
+  const byName = new Map<string, { pct: number; busy: number }>();
+  for (const [tid, t] of b) {
+    const pct = ((t.s - (a.get(tid)?.s ?? 0)) / wallS) * 100;
+    const g = byName.get(t.name) ?? { pct: 0, busy: 0 };
+    g.pct += pct;
+    if (pct >= 0.5) g.busy++;
+    byName.set(t.name, g);
+  }
+  return [...byName]
+    .sort((x, y) => y[1].pct - x[1].pct)
+    .map(([name, g]) => `${name} ${g.pct.toFixed(1)}% (${g.busy} busy)`)
     .join(', ');
 }
 
