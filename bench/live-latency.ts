@@ -27,6 +27,7 @@ import {
 } from '../test/integration/api/support/drawn-time.js';
 import { launchChromium, quantile } from '../test/integration/api/support/hls-browser.js';
 import { kadrEnv, startKadr } from '../test/integration/api/support/kadr-process.js';
+import { freeUdpPort } from '../test/integration/webrtc/whep-peers.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } });
 const seconds = Number(values.seconds);
@@ -147,7 +148,7 @@ const camera = await startClockCamera();
 const reader = await drawnTimeReader();
 const kadr = await startKadr(
   ['serve', '--port', '0', '--data', dataDir, '--concurrency', '0', '--rtsp-port', '0'],
-  kadrEnv({ KADR_API_TOKEN: token }),
+  kadrEnv({ KADR_API_TOKEN: token, KADR_WEBRTC_PORT: String(await freeUdpPort()) }),
 ).catch(async (error: unknown) => {
   await camera.kill();
   throw error;

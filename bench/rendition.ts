@@ -8,14 +8,17 @@
  *    (an "original" viewer, no rendition), to show what the rendition itself costs.
  *  - ffmpeg: `ffmpeg -rtsp_transport tcp -i <camera> -vf scale=-2:480 -c:v libx264` with the
  *    rendition's settings (preset, tune, CRF, VBV ceiling, no B-frames, keyframes at the source's and
- *    no scene cuts) `-f null -`; its CPU from /proc/<pid>/stat over the same length of window.
- * Both pull the camera over RTSP/TCP, decode 1080p, scale to 480p and encode; the ratio is kadr's CPU
- * over ffmpeg's (below 1: kadr is the more efficient).
+ *    no scene cuts) `-f null -`; its CPU from /proc/<pid>/stat.
+ * Both pull the camera over RTSP/TCP, decode 1080p, scale to 480p and encode, at the same time, and
+ * are measured over the same windows (`rounds` of `seconds` each): on a machine shared with other
+ * work, both see the same load. The ratio is kadr's CPU over ffmpeg's (below 1: kadr is the more
+ * efficient), per window and over all of them; the load average is printed beside.
  *
- * usage: node --import tsx bench/rendition.ts [seconds=20]
+ * usage: node --import tsx bench/rendition.ts [seconds=20] [rounds=3]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LiveCameras, LiveViews, RENDITION_CRF, renditionMaxRateBps } from '../src/streams/index.js';
@@ -23,6 +26,7 @@ import { freePort } from '../test/integration/recorder/rtsp-source.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.argv[2] ?? 20);
+const rounds = Number(process.argv[3] ?? 3);
 const WARMUP_MS = 4000;
 const PRESET = 'veryfast';
 const HEIGHT = 480;
@@ -55,6 +59,48 @@ function procCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clkTck;
+}
+
+/** CPU seconds of each thread of a process, by thread id, with its name (the main thread named apart). */
+function threadCpuSeconds(pid: number): Map<string, { name: string; s: number }> {
+  const out = new Map<string, { name: string; s: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    // The main thread (JS and the event loop, or ffmpeg's own loop) apart from the worker threads.
+    const name = tid === String(pid) ? `${comm} main` : `${comm} other`;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(tid, { name, s: (Number(fields[11]) + Number(fields[12])) / clkTck });
+  }
+  return out;
+}
+
+/**
+ * Where the time went between two samples: each name's share of one core and how many of its threads
+ * used at least 0.5% of one (the codec threads at work), largest first.
+ */
+function threadShares(
+  a: Map<string, { name: string; s: number }>,
+  b: Map<string, { name: string; s: number }>,
+  wallS: number,
+): string {
+  const byName = new Map<string, { pct: number; busy: number }>();
+  for (const [tid, t] of b) {
+    const pct = ((t.s - (a.get(tid)?.s ?? 0)) / wallS) * 100;
+    const g = byName.get(t.name) ?? { pct: 0, busy: 0 };
+    g.pct += pct;
+    if (pct >= 0.5) g.busy++;
+    byName.set(t.name, g);
+  }
+  return [...byName]
+    .sort((x, y) => y[1].pct - x[1].pct)
+    .map(([name, g]) => `${name} ${g.pct.toFixed(1)}% (${g.busy} busy)`)
+    .join(', ');
 }
 
 async function window(cpu: () => number): Promise<{ pct: number; wallS: number }> {
@@ -94,30 +140,7 @@ try {
   );
   const pull = await window(ownCpuSeconds);
 
-  // The 480p rendition, one viewer; the original's viewer leaves (the rendition holds the camera).
-  const lease = views.acquire('cam', `${HEIGHT}p`, 'bench');
-  original.close();
-  let pictures = 0;
-  let bytes = 0;
-  void (async () => {
-    for await (const u of lease.subscription) {
-      pictures++;
-      bytes += u.data.length;
-    }
-  })();
-  await sleep(WARMUP_MS);
-  const p0 = pictures;
-  const b0 = bytes;
-  const kadr = await window(ownCpuSeconds);
-  const fps = (pictures - p0) / kadr.wallS;
-  const kbps = ((bytes - b0) * 8) / kadr.wallS / 1000;
-  const dropped = views.runningRenditions()[0]?.droppedUnits ?? 0;
-  const size = lease.stream()?.info;
-  lease.close();
-  await views.close();
-  await sleep(500);
-
-  // ffmpeg, same camera, same settings.
+  // ffmpeg, same camera, same settings, running beside kadr's rendition from here on.
   const args = [
     ...['-hide_banner', '-nostats', '-v', 'error', '-rtsp_transport', 'tcp', '-i', url],
     ...['-vf', `scale=-2:${HEIGHT}`, '-c:v', 'libx264', '-preset', PRESET, '-tune', 'zerolatency'],
@@ -131,24 +154,66 @@ try {
     const m = /frame=(\d+)\n(?![\s\S]*frame=)/.exec(d.toString());
     if (m) ffFrames = Number(m[1]);
   });
-  await sleep(WARMUP_MS);
-  const f0 = ffFrames;
-  const ffmpeg = await window(() => procCpuSeconds(ff.pid!));
-  const ffFps = (ffFrames - f0) / ffmpeg.wallS;
-  ff.kill('SIGKILL');
 
+  // The 480p rendition, one viewer; the original's viewer leaves (the rendition holds the camera).
+  const lease = views.acquire('cam', `${HEIGHT}p`, 'bench');
+  original.close();
+  let pictures = 0;
+  let bytes = 0;
+  void (async () => {
+    for await (const u of lease.subscription) {
+      pictures++;
+      bytes += u.data.length;
+    }
+  })();
+  await sleep(WARMUP_MS);
   console.log(
-    `window: ${seconds} s each, after ${WARMUP_MS / 1000} s warm-up; ${PRESET}/zerolatency, CRF ${RENDITION_CRF}, max ${maxRate / 1000} kbit/s`,
+    `windows: ${rounds} x ${seconds} s, kadr and ffmpeg at the same time, after ${WARMUP_MS / 1000} s warm-up; ${PRESET}/zerolatency, CRF ${RENDITION_CRF}, max ${maxRate / 1000} kbit/s`,
   );
-  console.log(`kadr pull alone (one original viewer): ${pull.pct.toFixed(1)}% of one core`);
+  console.log(`kadr pull alone (one original viewer, before): ${pull.pct.toFixed(1)}% of one core`);
   console.log(
-    `kadr pull + 480p rendition: ${kadr.pct.toFixed(1)}% of one core (${size?.width}x${size?.height}, ${fps.toFixed(2)} pictures/s, ${kbps.toFixed(0)} kbit/s, ${dropped} source frames dropped)`,
+    '| window | load avg | kadr pull + 480p rendition | pictures/s | ffmpeg | frames/s | ratio kadr / ffmpeg |',
   );
-  console.log(`  the rendition alone: ${(kadr.pct - pull.pct).toFixed(1)}% of one core`);
+  console.log('|---|---|---|---|---|---|---|');
+  let kadrCpu = 0;
+  let ffCpu = 0;
+  let bits = 0;
+  let wallTotal = 0;
+  const kThreads0 = threadCpuSeconds(process.pid);
+  const fThreads0 = threadCpuSeconds(ff.pid!);
+  for (let r = 1; r <= rounds; r++) {
+    const k0 = ownCpuSeconds();
+    const f0 = procCpuSeconds(ff.pid!);
+    const p0 = pictures;
+    const b0 = bytes;
+    const n0 = ffFrames;
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const wallS = (performance.now() - t0) / 1000;
+    const k = ownCpuSeconds() - k0;
+    const f = procCpuSeconds(ff.pid!) - f0;
+    kadrCpu += k;
+    ffCpu += f;
+    bits += (bytes - b0) * 8;
+    wallTotal += wallS;
+    console.log(
+      `| ${r} | ${os.loadavg()[0]!.toFixed(1)} | ${((k / wallS) * 100).toFixed(1)}% | ${((pictures - p0) / wallS).toFixed(2)} | ` +
+        `${((f / wallS) * 100).toFixed(1)}% | ${((ffFrames - n0) / wallS).toFixed(2)} | ${(k / f).toFixed(2)} |`,
+    );
+  }
+  console.log(`kadr by thread: ${threadShares(kThreads0, threadCpuSeconds(process.pid), wallTotal)}`);
+  console.log(`ffmpeg by thread: ${threadShares(fThreads0, threadCpuSeconds(ff.pid!), wallTotal)}`);
+  ff.kill('SIGKILL');
+  const dropped = views.runningRenditions()[0]?.droppedUnits ?? 0;
+  const size = lease.stream()?.info;
+  lease.close();
   console.log(
-    `ffmpeg (pull + decode + scale + x264): ${ffmpeg.pct.toFixed(1)}% of one core (${ffFps.toFixed(2)} frames/s)`,
+    `kadr: ${size?.width}x${size?.height}, ${(bits / wallTotal / 1000).toFixed(0)} kbit/s, ${dropped} source frames dropped`,
   );
-  console.log(`ratio kadr / ffmpeg: ${(kadr.pct / ffmpeg.pct).toFixed(2)} (below 1: kadr uses less CPU)`);
+  console.log(
+    `all windows: kadr ${((kadrCpu / wallTotal) * 100).toFixed(1)}% of one core, ffmpeg ${((ffCpu / wallTotal) * 100).toFixed(1)}%; ` +
+      `ratio kadr / ffmpeg: ${(kadrCpu / ffCpu).toFixed(2)} (below 1: kadr uses less CPU)`,
+  );
 } finally {
   await views.close();
   await cameras.close();

@@ -1,5 +1,6 @@
 /**
- * Live view over HTTP: the list of streams a viewer can watch, and LL-HLS (RFC 8216bis) for each:
+ * Live view over HTTP: the list of streams a viewer can watch (on any node, every camera of the
+ * registry: docs/nodes.md), and LL-HLS (RFC 8216bis) for each:
  * the multivariant playlist (several qualities) or media playlist, with blocking reload, its init
  * sections, segments and partial segments. The WHEP route is registered elsewhere (whep.routes.ts);
  * the list only names it. Each handler is one call into app/ (HlsMuxers over the live views).
@@ -11,9 +12,19 @@ import { KadrError } from '../core/errors.js';
 import { HlsFileParams, LiveList, LiveParams, PlaylistQuery } from './live.schema.js';
 import { errorResponses } from './videos.schema.js';
 
+/** A camera that another node runs: its owner's HTTP base URL, and what the owner last reported. */
+export interface LiveElsewhere {
+  name: string;
+  httpUrl: string;
+  codec: string | null;
+  height: number | null;
+}
+
 export interface LiveRoutesOptions {
   live: LiveViewsPort;
   hls: HlsMuxers;
+  /** The cameras other nodes run (none when this node shares its cameras with no other). */
+  elsewhere?: () => Promise<LiveElsewhere[]>;
 }
 
 const tags = ['live'];
@@ -27,7 +38,7 @@ export function liveUrls(name: string): { whep: string; hls: string } {
 }
 
 export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, opts) => {
-  const { live, hls } = opts;
+  const { live, hls, elsewhere } = opts;
 
   const view = (name: string) => {
     const found = live.get(name);
@@ -48,7 +59,26 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
         response: { 200: LiveList, ...errorResponses },
       },
     },
-    async () => live.list().map((v) => ({ name: v.name, ...liveUrls(v.name), qualities: v.qualities })),
+    async () => {
+      const listed = live.list().map((v) => ({ name: v.name, ...liveUrls(v.name), qualities: v.qualities }));
+      // Another node's camera is listed with that node's URLs: a client then sends its offer (and its
+      // token) straight to the node that has the picture, where a URL here would answer with a 307
+      // that fetch and curl follow without the Authorization header (node-redirect.ts). Its
+      // qualities come from the codec and height its owner reported (every rung while unknown).
+      const taken = new Set(listed.map((v) => v.name));
+      for (const c of elsewhere ? await elsewhere() : []) {
+        if (taken.has(c.name)) continue;
+        taken.add(c.name);
+        const urls = liveUrls(c.name);
+        listed.push({
+          name: c.name,
+          whep: `${c.httpUrl}${urls.whep}`,
+          hls: `${c.httpUrl}${urls.hls}`,
+          qualities: live.qualitiesFor(c.codec, c.height),
+        });
+      }
+      return listed;
+    },
   );
 
   app.get(

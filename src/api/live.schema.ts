@@ -7,10 +7,13 @@ import { Type } from '@sinclair/typebox';
 export const LiveStream = Type.Object(
   {
     name: Type.String({ description: 'The camera name (or served file mount) the URLs carry' }),
-    whep: Type.String({ description: 'POST an SDP offer here (WHEP, RFC 9725); add ?quality=<name>' }),
+    whep: Type.String({
+      description:
+        'POST an SDP offer here (WHEP, RFC 9725); add ?quality=<name>. A path on this node, or the full URL on the node that runs the camera',
+    }),
     hls: Type.String({
       description:
-        'The LL-HLS playlist: multivariant when there are several qualities, else the media playlist',
+        'The LL-HLS playlist: multivariant when there are several qualities, else the media playlist. A path on this node, or the full URL on the node that runs the camera',
     }),
     qualities: Type.Array(Type.String(), { description: 'What ?quality= may name, "original" first' }),
   },

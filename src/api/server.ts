@@ -165,7 +165,11 @@ export async function buildServer(
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });
       await api.register(ingestRoutes, { ingest: app.ingest, frameMaxBytes: config.ingestFrameMaxBytes });
       await api.register(cameraGroupsRoutes, { groups: app.cameraGroups, triggers: app.cameraTriggers });
-      await api.register(liveRoutes, { live: app.live, hls: app.hls });
+      await api.register(liveRoutes, {
+        live: app.live,
+        hls: app.hls,
+        elsewhere: () => app.cameras.liveElsewhere(),
+      });
       await api.register(onvifRoutes, { onvif: app.onvif });
       await api.register(whepRoutes, { live: app.live, webrtc: options.webrtc });
       await api.register(whipRoutes, { whip: app.whip, live: app.live, webrtc: options.webrtc });

@@ -1,36 +1,41 @@
 /**
- * One live picture chain for a rendition: Annex B access units of H.264 or H.265 in, decoded, scaled
- * (or only converted to 4:2:0), encoded by libx264 with the low-latency options of transcode-h264.ts,
- * Annex B packets out (no global header: SPS and PPS in-band before every keyframe). Every packet carries the pts of the frame it was made from, in the source's time base:
- * the decoder hands each frame the pts of the packet it came in (no framerate anywhere), the filter and
- * the encoder take the frame's time base, and x264 without B-frames outputs one packet per frame in
+ * One live picture chain for a rendition: Annex B access units of H.264 or H.265 in, decoded
+ * (unit-decoder.ts), scaled (or only converted to 4:2:0), encoded by libx264 with the low-latency
+ * options of transcode-h264.ts, Annex B packets out (no global header: SPS and PPS in-band before every
+ * keyframe). Every packet carries the pts of the frame it was made from, in the source's time base:
+ * the decoder hands each frame the pts of the packet it came in (no framerate anywhere), the scaled
+ * picture takes the frame's properties and the encoder the frame's time base, and x264 without B-frames outputs one packet per frame in
  * order.
  *
- * The decoder is libavcodec's through node-av's CodecContext, not VideoDecoder (which reads a demuxer's
- * packets from a file or URL): here the packets come from a hub, as Buffers. The encoder is a
- * CodecContext too, not node-av's Encoder: Encoder clears every frame's pictType (as the ffmpeg CLI
- * does), which would take away the keyframes placed at the source's. All calls are the async
- * ones, which run on libuv's thread pool, so a rendition never blocks the event loop that feeds the
- * camera's other consumers; encodeAll is the async one anyway (transcode-h264.ts says why).
+ * The encoder is libavcodec's CodecContext, not node-av's Encoder: Encoder clears every frame's
+ * pictType (as the ffmpeg CLI does), which would take away the keyframes placed at the source's. All
+ * calls are the async ones, which run on libuv's thread pool, so a rendition never blocks the event
+ * loop that feeds the camera's other consumers; encodeAll is the async one anyway (transcode-h264.ts
+ * says why).
  */
 import '../core/polyfill.js';
-import { FilterAPI } from 'node-av/api';
 import {
-  AV_CODEC_ID_H264,
-  AV_CODEC_ID_HEVC,
-  AV_NOPTS_VALUE,
   AV_PICTURE_TYPE_I,
   AV_PICTURE_TYPE_NONE,
   AV_PIX_FMT_YUV420P,
-  AV_PKT_FLAG_KEY,
   AVERROR_EAGAIN,
-  AVERROR_EOF,
   FF_ENCODER_LIBX264,
+  SWS_BICUBIC,
 } from 'node-av/constants';
-import { Codec, CodecContext, Dictionary, Frame, Packet, Rational as AvRational } from 'node-av/lib';
+import {
+  Codec,
+  CodecContext,
+  Dictionary,
+  Frame,
+  Packet,
+  Rational as AvRational,
+  SoftwareScaleContext,
+} from 'node-av/lib';
+import type { AVPixelFormat } from 'node-av/constants';
 import { KadrError } from '../core/errors.js';
 import type { Rational } from '../core/rational.js';
 import { lowLatencyX264Options, type LowLatencyH264Settings } from './transcode-h264.js';
+import { UnitDecoder } from './unit-decoder.js';
 
 export interface LiveTranscoderOptions {
   codec: 'h264' | 'hevc';
@@ -46,7 +51,8 @@ export interface LiveTranscoderOptions {
    */
   frameRate?: number;
   /**
-   * Decoder threads. Frame threading holds a frame per thread back (latency), so few: 2 by default.
+   * Decoder threads. Frame threading holds a frame per extra thread back (40 ms at 25 fps), so 1 by
+   * default; more only for a picture one core cannot decode in real time.
    */
   decoderThreads?: number;
 }
@@ -59,11 +65,14 @@ export interface EncodedPicture {
 }
 
 export class LiveTranscoder {
-  private readonly packet = new Packet();
-  private readonly frame = new Frame();
   private readonly tb: AvRational;
-  private filter: FilterAPI | null = null;
-  private filterFor = '';
+  /**
+   * The scaler (libswscale, bicubic as FFmpeg's scale filter) and the picture it writes into, reused
+   * frame after frame: no filter graph, no frame allocated per picture.
+   */
+  private scaler: SoftwareScaleContext | null = null;
+  private scaled: Frame | null = null;
+  private scaleFor = '';
   private encoder: CodecContext | null = null;
   private readonly outPacket = new Packet();
   /** The size of the pictures the encoder was opened for (it cannot change size midway). */
@@ -77,30 +86,26 @@ export class LiveTranscoder {
   width = 0;
   outHeight = 0;
 
+  /** Hands each decoded frame on to the scaler and encoder, collecting what comes out. */
+  private out: EncodedPicture[] = [];
+  private readonly onFrame = (frame: Frame) => this.picture(frame);
+
   private constructor(
     private readonly o: LiveTranscoderOptions,
-    private readonly decoder: CodecContext,
+    private readonly decoder: UnitDecoder,
   ) {
-    this.packet.alloc();
     this.outPacket.alloc();
-    this.frame.alloc();
     this.tb = new AvRational(o.timeBase.num, o.timeBase.den);
   }
 
   static async open(o: LiveTranscoderOptions): Promise<LiveTranscoder> {
-    const codec = Codec.findDecoder(o.codec === 'h264' ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC);
-    if (!codec) throw new KadrError('KADR_ERR_CODEC_UNSUPPORTED', `no ${o.codec} decoder in this FFmpeg`);
-    const ctx = new CodecContext();
-    ctx.allocContext3(codec);
-    ctx.threadCount = o.decoderThreads ?? 2;
-    ctx.pktTimebase = new AvRational(o.timeBase.num, o.timeBase.den);
-    if (o.extradata && o.extradata.length > 0) ctx.extraData = o.extradata;
-    const ret = await ctx.open2(codec, null);
-    if (ret < 0) {
-      ctx.freeContext();
-      throw new KadrError('KADR_ERR_CODEC_UNSUPPORTED', `cannot open the ${o.codec} decoder (${ret})`);
-    }
-    return new LiveTranscoder(o, ctx);
+    const decoder = await UnitDecoder.open({
+      codec: o.codec,
+      ...(o.extradata ? { extradata: o.extradata } : {}),
+      timeBase: o.timeBase,
+      threads: o.decoderThreads ?? 1,
+    });
+    return new LiveTranscoder(o, decoder);
   }
 
   /**
@@ -114,34 +119,16 @@ export class LiveTranscoder {
     if (this.keyPts.size > 64) this.keyPts.clear();
     if (key) this.keyPts.add(pts);
     if (forceKey) this.forceNext = true;
-    this.packet.unref();
-    this.packet.data = data;
-    this.packet.pts = pts;
-    this.packet.dts = pts;
-    this.packet.timeBase = this.tb;
-    if (key) this.packet.flags = AV_PKT_FLAG_KEY;
-    const out: EncodedPicture[] = [];
-    for (;;) {
-      const ret = await this.decoder.sendPacket(this.packet);
-      if (ret === AVERROR_EAGAIN) {
-        await this.receiveAll(out);
-        continue;
-      }
-      // A damaged unit is dropped by the decoder, as a player would conceal it; the next one goes on.
-      break;
-    }
-    await this.receiveAll(out);
-    return out;
+    await this.decoder.decode(data, pts, key, this.onFrame);
+    return this.take();
   }
 
   /** Everything held back, at the end of a connection. The transcoder is closed afterwards. */
   async drain(): Promise<EncodedPicture[]> {
     if (this.closed) return [];
-    const out: EncodedPicture[] = [];
-    await this.decoder.sendPacket(null);
-    await this.receiveAll(out);
-    if (this.encoder) await this.encodeAll(null, out);
-    return out;
+    await this.decoder.drain(this.onFrame);
+    if (this.encoder) await this.encodeAll(null, this.out);
+    return this.take();
   }
 
   /** Encoder first: it may still reference frames the decoder owns. */
@@ -149,56 +136,59 @@ export class LiveTranscoder {
     if (this.closed) return;
     this.closed = true;
     this.encoder?.freeContext();
-    this.filter?.close();
-    this.decoder.freeContext();
-    this.frame.free();
-    this.packet.free();
+    this.scaler?.freeContext();
+    this.scaled?.free();
+    this.decoder.close();
     this.outPacket.free();
   }
 
-  private async receiveAll(out: EncodedPicture[]): Promise<void> {
-    for (;;) {
-      const ret = await this.decoder.receiveFrame(this.frame);
-      if (ret === AVERROR_EAGAIN || ret === AVERROR_EOF || ret < 0) return;
-      try {
-        // The frame's own pts is the packet's; best effort only where a packet carried none.
-        if (this.frame.pts === AV_NOPTS_VALUE) this.frame.pts = this.frame.bestEffortTimestamp;
-        this.frame.timeBase = this.tb;
-        // Only the caller places keyframes: a decoded I picture is not one unless asked for.
-        const idr = this.keyPts.delete(this.frame.pts) || this.forceNext;
-        if (idr) this.forceNext = false;
-        this.frame.pictType = idr ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-        await this.scaleAndEncode(this.frame, out);
-      } finally {
-        this.frame.unref();
-      }
-    }
+  private take(): EncodedPicture[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  /** One decoded frame (the decoder's; it unrefs it afterwards). */
+  private async picture(frame: Frame): Promise<void> {
+    // Only the caller places keyframes: a decoded I picture is not one unless asked for.
+    const idr = this.keyPts.delete(frame.pts) || this.forceNext;
+    if (idr) this.forceNext = false;
+    frame.pictType = idr ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+    await this.scaleAndEncode(frame, this.out);
   }
 
   private async scaleAndEncode(frame: Frame, out: EncodedPicture[]): Promise<void> {
     const height =
       this.o.height === null ? frame.height : Math.min(this.o.height, frame.height - (frame.height % 2));
-    const needsFilter = height !== frame.height || frame.format !== AV_PIX_FMT_YUV420P;
-    if (!needsFilter) {
+    if (height === frame.height && frame.format === AV_PIX_FMT_YUV420P) {
       await this.encode(frame, out);
       return;
     }
-    const description = height !== frame.height ? `scale=-2:${height},format=yuv420p` : 'format=yuv420p';
-    const key = `${description} ${frame.width}x${frame.height} ${frame.format}`;
-    if (this.filterFor !== key) {
-      this.filter?.close();
-      this.filter = FilterAPI.create(description);
-      this.filterFor = key;
+    // FFmpeg's scale=-2:<height>: the width that keeps the picture's shape, rounded to an even number.
+    const width = Math.max(2, Math.round((height * frame.width) / (frame.height * 2)) * 2);
+    const key = `${frame.width}x${frame.height} ${frame.format} ${width}x${height}`;
+    if (this.scaleFor !== key) {
+      this.scaler?.freeContext();
+      this.scaled?.free();
+      this.scaler = new SoftwareScaleContext();
+      this.scaler.getContext(frame.width, frame.height, frame.format as AVPixelFormat, width, height, AV_PIX_FMT_YUV420P, SWS_BICUBIC); // prettier-ignore
+      const scaled = new Frame();
+      scaled.alloc();
+      scaled.width = width;
+      scaled.height = height;
+      scaled.format = AV_PIX_FMT_YUV420P;
+      if (scaled.allocBuffer() < 0) throw new KadrError('KADR_ERR_INTERNAL', 'cannot allocate a picture');
+      this.scaled = scaled;
+      this.scaleFor = key;
     }
-    const pictType = frame.pictType;
-    for (const scaled of await this.filter!.processAll(frame)) {
-      try {
-        scaled.pictType = pictType;
-        await this.encode(scaled, out);
-      } finally {
-        scaled.free();
-      }
-    }
+    const scaled = this.scaled!;
+    // The encoder may still hold the last picture: then this one gets a buffer of its own.
+    scaled.makeWritable();
+    const ret = await this.scaler!.scaleFrame(scaled, frame);
+    if (ret < 0) throw new KadrError('KADR_ERR_INTERNAL', `cannot scale the picture (${ret})`);
+    // pts, time base, picture type (the keyframes placed) and colour properties, as the filter did.
+    scaled.copyProps(frame);
+    await this.encode(scaled, out);
   }
 
   private async encode(frame: Frame, out: EncodedPicture[]): Promise<void> {

@@ -1,8 +1,11 @@
 /**
- * Decodes a live camera's Annex B access units (H.264 / H.265, from a stream hub) into pictures for
- * analysis: the decoder half of live-transcoder.ts (libavcodec through node-av's CodecContext, the async
- * calls, every frame with the pts of the packet it came in), and the picture it hands over is packed
- * BGR scaled to fit `maxSide` (one swscale pass, only for the frames the caller keeps).
+ * Decodes a live camera's Annex B access units (H.264 / H.265, from a stream hub): libavcodec through
+ * node-av's CodecContext (not VideoDecoder, which reads a demuxer's packets from a file or URL: here
+ * they come from a hub, as Buffers), the async calls (libuv's thread pool, so decoding never blocks
+ * the event loop that feeds the camera's other consumers), every frame with the pts of the packet it
+ * came in (no frame rate anywhere). Two ways out: decode() hands each decoded frame as it is (a
+ * rendition's encoder, live-transcoder.ts), push() hands packed BGR scaled to fit `maxSide` (one
+ * swscale pass, only for the frames the caller keeps: analysis).
  *
  * The caller decides which frames it wants before they are decoded (`wanted`): a unit that no other
  * picture references and that is not wanted is never sent to the decoder (the cheap part of a sampled
@@ -41,6 +44,9 @@ export interface BgrPicture {
   sourceWidth: number;
   sourceHeight: number;
 }
+
+/** Receives a decoded frame (pts and time base set); the frame is unref'd when the promise settles. */
+export type FrameSink = (frame: Frame) => Promise<void>;
 
 export class UnitDecoder {
   private readonly packet = new Packet();
@@ -95,24 +101,42 @@ export class UnitDecoder {
       this.skippedNonReference++;
       return [];
     }
+    const out: BgrPicture[] = [];
+    await this.decode(data, pts, key, async (frame) => {
+      if (wanted(frame.pts)) out.push(await this.toBgr(frame, maxSide));
+    });
+    return out;
+  }
+
+  /**
+   * Decodes one access unit and hands `sink` every frame that comes out (maybe of an earlier unit:
+   * the decoder's threads and reordering hold some back), in presentation order.
+   */
+  async decode(data: Buffer, pts: bigint, key: boolean, sink: FrameSink): Promise<void> {
+    if (this.closed) return;
     this.packet.unref();
     this.packet.data = data;
     this.packet.pts = pts;
     this.packet.dts = pts;
     this.packet.timeBase = this.tb;
     if (key) this.packet.flags = AV_PKT_FLAG_KEY;
-    const out: BgrPicture[] = [];
     for (;;) {
       const ret = await this.decoder.sendPacket(this.packet);
       if (ret === AVERROR_EAGAIN) {
-        await this.receiveAll(out, wanted, maxSide);
+        await this.receiveAll(sink);
         continue;
       }
-      // A damaged unit is dropped by the decoder; the next one goes on.
+      // A damaged unit is dropped by the decoder, as a player would conceal it; the next one goes on.
       break;
     }
-    await this.receiveAll(out, wanted, maxSide);
-    return out;
+    await this.receiveAll(sink);
+  }
+
+  /** Everything the decoder still holds, at the end of a connection; decode() ends with it. */
+  async drain(sink: FrameSink): Promise<void> {
+    if (this.closed) return;
+    await this.decoder.sendPacket(null);
+    await this.receiveAll(sink);
   }
 
   close(): void {
@@ -124,20 +148,16 @@ export class UnitDecoder {
     this.packet.free();
   }
 
-  private async receiveAll(
-    out: BgrPicture[],
-    wanted: (pts: bigint) => boolean,
-    maxSide: number,
-  ): Promise<void> {
+  private async receiveAll(sink: FrameSink): Promise<void> {
     for (;;) {
       const ret = await this.decoder.receiveFrame(this.frame);
       if (ret < 0) return;
       try {
+        // The frame's own pts is the packet's; best effort only where a packet carried none.
         if (this.frame.pts === AV_NOPTS_VALUE) this.frame.pts = this.frame.bestEffortTimestamp;
         // The filter's buffer source is set up from the frame and refuses one without a time base.
         this.frame.timeBase = this.tb;
-        if (!wanted(this.frame.pts)) continue;
-        out.push(await this.toBgr(this.frame, maxSide));
+        await sink(this.frame);
       } finally {
         this.frame.unref();
       }

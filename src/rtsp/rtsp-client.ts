@@ -11,7 +11,9 @@
  * of waking the process for each one (a 4 Mbit/s stream is ~350 packets/s, 50 KB per 100 ms). TCP flow
  * control makes the pause lossless; it delays frames by at most one period. A read of
  * READ_NO_PAUSE_BYTES or more means a fast source: the socket goes on reading without a pause, so
- * the kernel's queue for a high-bitrate camera stays short.
+ * the kernel's queue for a high-bitrate camera stays short. A stream somebody watches live reads each
+ * chunk at once instead (setReadAtOnce): the pause hands a viewer 100 ms of frames together, a burst
+ * that its player's jitter buffer waits out (bench/live-hops.ts).
  */
 import net from 'node:net';
 import { KadrError } from '../core/errors.js';
@@ -74,6 +76,8 @@ export class RtspClient {
   private readonly reader: InterleavedReader;
   private detach: () => void = () => {};
   private coalesce = false;
+  /** Read each chunk as it comes, without the pause (setReadAtOnce). */
+  private readAtOnce = false;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -297,9 +301,23 @@ export class RtspClient {
       this.end(error as Error);
       return false;
     }
-    if (!this.coalesce || this.ended || bytes.length >= READ_NO_PAUSE_BYTES) return true;
+    if (!this.coalesce || this.readAtOnce || this.ended || bytes.length >= READ_NO_PAUSE_BYTES) return true;
     pacer.later(this.socket);
     return false;
+  }
+
+  /**
+   * Whether to read each chunk as soon as it arrives instead of pausing until the next tick (for a
+   * stream somebody watches live: the pause delays a frame by up to one period and hands the frames of
+   * a period over together, a burst that a player's jitter buffer must absorb). Off by default: a
+   * stream that is only recorded keeps the cheaper paced reads.
+   */
+  setReadAtOnce(on: boolean): void {
+    if (this.readAtOnce === on) return;
+    this.readAtOnce = on;
+    if (!on || this.ended) return;
+    pacer.cancel(this.socket);
+    this.socket.resume();
   }
 
   private onMessage(message: RtspIncomingMessage): void {

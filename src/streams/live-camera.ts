@@ -25,6 +25,8 @@ export interface LivePull {
   /** Frames a decoder may reorder: the depth for rebuilding dts from pts. */
   readonly reorderDepth?: number;
   read(): Promise<CameraUnit | null>;
+  /** Hand each unit over as it arrives rather than in paced batches (a pull that batches reads). */
+  setReadAtOnce?(on: boolean): void;
   recycle(packet: Packet): void;
   close(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export class LiveCamera {
   /** Video info of the current (or last) connection; null before the first. */
   info: CameraVideoInfo | null = null;
   private pull: LivePull | null = null;
+  private readAtOnce = false;
 
   constructor(
     private readonly source: LiveSource,
@@ -104,6 +107,7 @@ export class LiveCamera {
           const pull = await this.source.connect(signal);
           this.info = pull.info;
           this.pull = pull;
+          pull.setReadAtOnce?.(this.readAtOnce);
           this.log.info('connected', { source: this.source.name });
           // A new connection does not continue the last one: consumers start again at a keyframe.
           if (this.hub.published > 0) this.hub.discontinuity();
@@ -148,6 +152,15 @@ export class LiveCamera {
     } finally {
       this.hub.finish(error === null ? { kind: 'eof' } : { kind: 'error', message: error });
     }
+  }
+
+  /**
+   * Whether somebody watches the camera live: its units are then read as they arrive, not in the
+   * paced batches that suit a recording (rtsp-client.ts setReadAtOnce). Kept across reconnections.
+   */
+  setReadAtOnce(on: boolean): void {
+    this.readAtOnce = on;
+    this.pull?.setReadAtOnce?.(on);
   }
 
   /** The current (or last) connection's stream, as a muxer needs it; null before the first. */

@@ -99,6 +99,8 @@ interface Entry {
   run: Run | null;
   info: CameraVideoInfo | null;
   consumers: number;
+  /** Consumers that show the picture live (LiveViews): the pull then reads units as they arrive. */
+  watchers: number;
   subs: Set<HubSubscription>;
   skippedClosed: number;
   reconnects: number;
@@ -138,6 +140,7 @@ export class LiveCameras {
         run: null,
         info: null,
         consumers: 0,
+        watchers: 0,
         subs: new Set(),
         skippedClosed: 0,
         reconnects: 0,
@@ -214,11 +217,13 @@ export class LiveCameras {
   /**
    * A subscription to the camera's units (joining at a keyframe); close() releases it. Starts an
    * on-demand camera. The subscription reads null when the camera is removed or its URL changes.
+   * `live`: the consumer shows the picture as it comes (a viewer), so latency counts more than the
+   * CPU that paced reads save (LiveCamera.setReadAtOnce).
    */
-  acquire(id: string, consumer: string): HubSubscription<MediaUnit> {
+  acquire(id: string, consumer: string, options: { live?: boolean } = {}): HubSubscription<MediaUnit> {
     const entry = this.entries.get(id);
     if (!entry) throw new KadrError('KADR_ERR_NOT_FOUND', `no camera ${id}`);
-    return this.subscribe(entry, consumer);
+    return this.subscribe(entry, consumer, options.live === true);
   }
 
   /** A push camera's source, for its sessions to attach to; undefined for any other camera. */
@@ -231,13 +236,15 @@ export class LiveCameras {
     return this.entries.get(id)?.run?.camera.stream() ?? null;
   }
 
-  private subscribe(entry: Entry, consumer: string): HubSubscription<MediaUnit> {
+  private subscribe(entry: Entry, consumer: string, live: boolean): HubSubscription<MediaUnit> {
     entry.consumers++;
+    if (live) entry.watchers++;
     if (entry.idleTimer) {
       clearTimeout(entry.idleTimer);
       entry.idleTimer = null;
     }
     const run = entry.run ?? this.start(entry);
+    run.camera.setReadAtOnce(entry.watchers > 0);
     const sub = run.camera.hub.subscribe();
     entry.subs.add(sub);
     this.log.debug('camera consumer joined', { camera: entry.spec.name, consumer });
@@ -245,6 +252,8 @@ export class LiveCameras {
       entry.subs.delete(sub);
       entry.skippedClosed += sub.skippedUnits;
       entry.consumers--;
+      if (live) entry.watchers--;
+      entry.run?.camera.setReadAtOnce(entry.watchers > 0);
       this.log.debug('camera consumer left', { camera: entry.spec.name, consumer });
       this.settle(entry);
     };
@@ -330,7 +339,7 @@ export class LiveCameras {
 
   private async describeMount(entry: Entry): Promise<SourceDescription> {
     // Holding the camera while waiting starts an on-demand one; the SETUP that follows holds it next.
-    const hold = this.subscribe(entry, 'rtsp describe');
+    const hold = this.subscribe(entry, 'rtsp describe', false);
     try {
       const info = await this.waitFor(entry, () => {
         const i = entry.info;
@@ -360,7 +369,8 @@ export class LiveCameras {
       sink,
       subscribe: () => {
         if (!this.entries.has(entry.spec.id)) throw new RtspStatusError(404, 'the camera was removed');
-        return this.subscribe(entry, 'rtsp viewer');
+        // A player of the restream shows the picture as it comes, like a browser.
+        return this.subscribe(entry, 'rtsp viewer', true);
       },
       firstUnitTimeoutMs: this.o.mountWaitMs ?? 10_000,
       logger: this.log,
@@ -496,6 +506,7 @@ export class LiveCameras {
           setTimeout(() => this.settle(entry), this.o.reconnectMinMs ?? 500).unref();
         }
       });
+    run.camera.setReadAtOnce(entry.watchers > 0);
     entry.run = run;
     this.log.info('camera starting', { camera: spec.name, url: push ? 'push' : redactUrl(spec.url) });
     return run;

@@ -60,6 +60,11 @@ export interface LiveViewSource {
   get(name: string): LiveViewInfo | undefined;
   /** Throws KADR_ERR_NOT_FOUND for a name or quality it does not have. */
   acquire(name: string, quality: string, consumer: string): LiveViewLease;
+  /**
+   * The qualities of a stream of that codec and height (null: not known yet) with this process's
+   * ladder: for a camera another node runs, from what its owner reported.
+   */
+  qualitiesFor?(codec: string | null, height: number | null): string[];
 }
 
 export interface LiveViewsOptions {
@@ -121,7 +126,8 @@ export class LiveViews implements LiveViewSource {
     }
     const { runtime, id } = entry;
     if (quality === ORIGINAL_QUALITY) {
-      const subscription = runtime.acquire(id, consumer);
+      // A viewer: the camera's units are read as they arrive (LiveCameras.acquire `live`).
+      const subscription = runtime.acquire(id, consumer, { live: true });
       return { subscription, stream: () => runtime.stream(id), close: () => subscription.close() };
     }
     const rendition = this.rendition(entry, quality);
@@ -167,7 +173,7 @@ export class LiveViews implements LiveViewSource {
       entry.info.name,
       spec,
       {
-        acquire: (consumer) => runtime.acquire(id, consumer),
+        acquire: (consumer) => runtime.acquire(id, consumer, { live: true }),
         stream: () => runtime.stream(id),
         fps: () => runtime.health(id)?.fps ?? null,
       },
@@ -210,8 +216,10 @@ export class LiveViews implements LiveViewSource {
 
   private qualities(runtime: LiveCameras, id: string): string[] {
     const health = runtime.health(id);
-    const codec = health?.codec ?? null;
-    const height = health?.height ?? null;
+    return this.qualitiesFor(health?.codec ?? null, health?.height ?? null);
+  }
+
+  qualitiesFor(codec: string | null, height: number | null): string[] {
     if (codec !== null && codec !== 'h264' && codec !== 'hevc') return [ORIGINAL_QUALITY];
     const rungs = this.ladder.filter((h) => height === null || h < height).map((h) => `${h}p`);
     return [ORIGINAL_QUALITY, ...rungs, ...(codec === 'hevc' ? [H264_QUALITY] : [])];

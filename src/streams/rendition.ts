@@ -224,6 +224,8 @@ export class Rendition {
       timeBase: first.timeBase,
       height: this.spec.height,
       frameRate: this.source.fps() ?? undefined,
+      // One thread holds no frame back; above 1080p (a 4K camera) a second keeps decoding in real time.
+      decoderThreads: (stream?.info.height ?? 0) > 1088 ? 2 : 1,
       encoder: {
         preset: this.spec.preset,
         crf: this.spec.crf,

@@ -152,6 +152,11 @@ export class RtspPull {
     return this.ready.shift()!;
   }
 
+  /** Reads the socket at once instead of paced (rtsp-client.ts setReadAtOnce): somebody watches live. */
+  setReadAtOnce(on: boolean): void {
+    this.client.setReadAtOnce(on);
+  }
+
   recycle(packet: Packet): void {
     this.pool.recycle(packet);
   }

@@ -64,6 +64,14 @@ const duplicate = (name: string) =>
     hint: 'choose another name, or change the existing camera with PATCH',
   });
 
+/** A camera another node runs, as a live list needs it (liveElsewhere). */
+export interface CameraElsewhere {
+  name: string;
+  httpUrl: string;
+  codec: string | null;
+  height: number | null;
+}
+
 export class CamerasService implements OwnedCameras {
   private readonly repo: CamerasRepository;
   private readonly secrets: CameraSecrets;
@@ -122,6 +130,29 @@ export class CamerasService implements OwnedCameras {
   async ownerElsewhere(name: string): Promise<{ httpUrl: string; rtspUrl: string } | undefined> {
     const node = await this.nodes?.ownerElsewhere(name);
     return node ? { httpUrl: node.httpUrl, rtspUrl: node.rtspUrl } : undefined;
+  }
+
+  /**
+   * The cameras that other nodes run (docs/nodes.md), for a live list that names every camera on any
+   * node: name, the owner's HTTP base URL, and the codec and picture height the owner last wrote into
+   * the lease with its health (null before the camera connected). One query, as list().
+   */
+  async liveElsewhere(): Promise<CameraElsewhere[]> {
+    const nodes = this.nodes;
+    if (!nodes) return [];
+    const out: CameraElsewhere[] = [];
+    for (const p of (await nodes.placements()).values()) {
+      if (p.node.id === nodes.node.id) continue;
+      // The owner's runtime health (LiveCameras) carries the stream's codec and size.
+      const h = (p.health ?? {}) as { codec?: unknown; height?: unknown };
+      out.push({
+        name: p.cameraName,
+        httpUrl: p.node.httpUrl,
+        codec: typeof h.codec === 'string' ? h.codec : null,
+        height: typeof h.height === 'number' ? h.height : null,
+      });
+    }
+    return out;
   }
 
   /** This node runs the camera: it holds its lease, or it shares with no one. */

@@ -62,6 +62,10 @@ export class LiveViewsPort implements LiveViewSource {
     return this.ingestLive(name) ? ingestView(name) : undefined;
   }
 
+  qualitiesFor(codec: string | null, height: number | null): string[] {
+    return this.source?.qualitiesFor?.(codec, height) ?? [ORIGINAL_QUALITY];
+  }
+
   acquire(name: string, quality: string, consumer: string): LiveViewLease {
     const ingest = this.source?.get(name) ? null : this.ingestLive(name);
     if (ingest) {

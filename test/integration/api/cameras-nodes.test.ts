@@ -215,6 +215,34 @@ test('a request to the other node: RTSP 302 followed by FFmpeg, HTTP 307 for liv
     redirect: 'manual',
   });
   assert.notEqual(own.status, 307, 'a camera of this node is answered here');
+  // Every node lists every camera as a live stream: its own with paths on itself, the other's with the
+  // full URLs on the owner (where the token is sent again), at the qualities the owner lists.
+  const lists = await Promise.all(
+    nodes.map(async (n) => {
+      const got = await api(n, 'GET', '/api/live');
+      assert.equal(got.status, 200, got.text);
+      return new Map((JSON.parse(got.text) as any[]).map((v) => [v.name as string, v]));
+    }),
+  );
+  for (const [i, list] of lists.entries()) {
+    assert.deepEqual([...list.keys()].sort(), NAMES, `node-${'ab'[i]} lists all six cameras`);
+    for (const cam of await cameras(a)) {
+      const owner = sets[0]!.has(cam.id) ? 0 : 1;
+      const own = lists[owner]!.get(cam.name);
+      const base = owner === i ? '' : nodes[owner]!.url;
+      assert.equal(
+        list.get(cam.name).whep,
+        `${base}/api/live/${cam.name}/whep`,
+        `${cam.name} on node-${'ab'[i]}`,
+      );
+      assert.equal(list.get(cam.name).hls, `${base}${own.hls}`);
+      assert.deepEqual(list.get(cam.name).qualities, own.qualities, `${cam.name}: the owner's qualities`);
+    }
+  }
+  const listedOnB = lists[0]!.get(onB.name);
+  const fromOwner = await fetch(listedOnB.hls, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(fromOwner.status, 200, "node-a's URL for node-b's camera plays from node-b");
+  assert.match(await fromOwner.text(), /^#EXTM3U/);
   // Recordings and frames answer from any node (PostgreSQL + S3): node-b's segments, through node-a.
   const recorded = await recordings(a, onB.id, Date.now() - 30_000);
   assert.ok(recorded.segments.length >= 1, "node-b's segments listed by node-a");

@@ -29,15 +29,29 @@ interface Seen {
   rtp: number;
   ntpMs: number | null;
   key: boolean;
+  receivedAtMs: number;
 }
 
 /** Collects what a subscription reads until it is closed or ends. */
 function collect(sub: HubSubscription<MediaUnit>): Seen[] {
   const seen: Seen[] = [];
   void (async () => {
-    for await (const u of sub) seen.push({ rtp: u.rtpTimestamp!, ntpMs: u.ntpMs, key: u.key });
+    for await (const u of sub)
+      seen.push({ rtp: u.rtpTimestamp!, ntpMs: u.ntpMs, key: u.key, receivedAtMs: u.receivedAtMs });
   })();
   return seen;
+}
+
+/**
+ * The share of the units `seen` gets over the next `ms` that arrived less than 10 ms after the one
+ * before: bunched, where a 25 fps camera sends one every 40 ms.
+ */
+async function bunchedShare(seen: Seen[], ms: number): Promise<number> {
+  const from = seen.length;
+  await sleepMs(ms);
+  const at = seen.slice(from).map((s) => s.receivedAtMs);
+  const bunched = at.slice(1).filter((t, i) => t - at[i]! < 10).length;
+  return bunched / Math.max(1, at.length - 1);
 }
 
 /** `part` appears in `whole` as one unbroken run. */
@@ -152,6 +166,19 @@ test('one upstream, three viewers at once (TCP, UDP, ffprobe), timestamps and wa
       state.map((s) => s.labels.state),
       ['idle'],
     );
+
+    // Only a consumer that does not show the picture (as a recorder): paced reads hand over 100 ms of
+    // frames at once. A live viewer joins: each frame is read as it arrives, 40 ms apart; it leaves:
+    // paced again.
+    const paced = await bunchedShare(truth, 2000);
+    const viewer = cameras.acquire(id, 'viewer', { live: true });
+    collect(viewer);
+    const watched = await bunchedShare(truth, 2000);
+    viewer.close();
+    const pacedAgain = await bunchedShare(truth, 2000);
+    assert.ok(paced > 0.4, `paced reads: ${Math.round(paced * 100)}% of frames bunched`);
+    assert.ok(watched < 0.25, `watched live: ${Math.round(watched * 100)}% of frames bunched`);
+    assert.ok(pacedAgain > 0.4, `paced again: ${Math.round(pacedAgain * 100)}% of frames bunched`);
   } finally {
     await kadr.close();
     await camera.kill();
@@ -402,7 +429,7 @@ async function pullThroughKadr(url: string, ms: number): Promise<Seen[]> {
   while (Date.now() < stop) {
     const u = await pull.read();
     if (!u) break;
-    seen.push({ rtp: u.rtpTimestamp!, ntpMs: u.ntpMs, key: u.key });
+    seen.push({ rtp: u.rtpTimestamp!, ntpMs: u.ntpMs, key: u.key, receivedAtMs: u.receivedAtMs });
     pull.recycle(u.data);
   }
   await pull.close();

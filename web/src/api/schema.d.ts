@@ -6848,9 +6848,9 @@ export interface components {
     LiveStream: {
       /** @description The camera name (or served file mount) the URLs carry */
       name: string;
-      /** @description POST an SDP offer here (WHEP, RFC 9725); add ?quality=<name> */
+      /** @description POST an SDP offer here (WHEP, RFC 9725); add ?quality=<name>. A path on this node, or the full URL on the node that runs the camera */
       whep: string;
-      /** @description The LL-HLS playlist: multivariant when there are several qualities, else the media playlist */
+      /** @description The LL-HLS playlist: multivariant when there are several qualities, else the media playlist. A path on this node, or the full URL on the node that runs the camera */
       hls: string;
       /** @description What ?quality= may name, "original" first */
       qualities: string[];
