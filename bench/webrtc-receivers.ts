@@ -15,7 +15,19 @@
  *
  * usage: node --import tsx bench/webrtc-receivers.ts URL VIEWERS SECONDS [WARM=5] [LATE_MS=100]
  */
+import dgram from 'node:dgram';
+import { syncBuiltinESMExports } from 'node:module';
 import { FrameCounter, weriftViewer, type WeriftViewer } from '../test/integration/webrtc/whep-werift.js';
+
+// Each viewer's socket gets a 4 MiB receive buffer (the most net.core.rmem_max allows here): Linux's
+// default (net.core.rmem_default, 208 KiB) holds fewer packets than one keyframe of the 1080p clip,
+// and a burst that arrives while this process's event loop is busy with other viewers would be
+// dropped by the kernel, counted against the sender. werift's ES module imports dgram's createSocket
+// by name: syncBuiltinESMExports() makes that binding see the replacement.
+const createSocket = dgram.createSocket;
+(dgram as { createSocket: unknown }).createSocket = (type: dgram.SocketType) =>
+  createSocket({ type, recvBufferSize: 4 * 2 ** 20 });
+syncBuiltinESMExports();
 
 const [url, nArg, secArg, warmArg, lateArg] = process.argv.slice(2);
 const viewers = Number(nArg);
@@ -50,9 +62,11 @@ async function join(): Promise<Viewer> {
   return v;
 }
 
+// Viewers join BATCH at a time (JOIN_BATCH, 10 by default).
+const batch = Number(process.env.JOIN_BATCH ?? 10);
 const all: Viewer[] = [];
-for (let i = 0; i < viewers; i += 10) {
-  all.push(...(await Promise.all(Array.from({ length: Math.min(10, viewers - i) }, join))));
+for (let i = 0; i < viewers; i += batch) {
+  all.push(...(await Promise.all(Array.from({ length: Math.min(batch, viewers - i) }, join))));
 }
 await new Promise((r) => setTimeout(r, warm * 1000));
 const brokenBefore = all.reduce((s, v) => s + v.counter.broken, 0);

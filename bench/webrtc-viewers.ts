@@ -22,7 +22,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,15 @@ async function freeUdpPort(): Promise<number> {
 }
 
 const LATE_MS = 100;
+
+/** UDP datagrams the kernel dropped for a full receive buffer, machine-wide (/proc/net/snmp). */
+function udpRcvbufErrors(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/);
+  return Number(lines[1]!.split(/\s+/)[names.indexOf('RcvbufErrors')]);
+}
 
 /** Wallclock arrival of each unit of the live view at this process, by 32-bit RTP timestamp. */
 const ingress = new Map<number, number>();
@@ -162,6 +171,8 @@ try {
     let t0 = 0;
     let w0 = 0;
     let w1 = 0;
+    let drops0 = 0;
+    let drops = 0;
     let pct = 0;
     let rssMiB = 0;
     let result: Result | null = null;
@@ -177,10 +188,12 @@ try {
           c0 = cpu();
           t0 = performance.now();
           w0 = performance.timeOrigin + t0;
+          drops0 = udpRcvbufErrors();
         } else {
           pct = ((cpu() - c0) / ((performance.now() - t0) / 1000)) * 100;
           rssMiB = process.memoryUsage().rss / 2 ** 20;
           w1 = performance.timeOrigin + performance.now();
+          drops = udpRcvbufErrors() - drops0;
           result = line;
         }
       }
@@ -214,7 +227,8 @@ try {
     console.log(
       `${sender} ${n} viewers: sender CPU ${pct.toFixed(1)}% of one core (${perCore.toFixed(0)} viewers/core above the pull), ` +
         `RSS ${rssMiB.toFixed(0)} MiB, ${ports} UDP port(s); per viewer ${ms(r.framesPerViewerPerSecond)} complete frames/s ` +
-        `and ${ms(r.packetsPerViewerPerSecond)} RTP packets/s, ${r.broken} frames with a hole, ${r.silent} viewers without a frame; ` +
+        `and ${ms(r.packetsPerViewerPerSecond)} RTP packets/s, ${r.broken} frames with a hole, ${r.silent} viewers without a frame, ` +
+        `${drops} UDP datagrams dropped by the kernel (machine-wide); ` +
         `delay p50 ${ms(quantile(delays, 0.5))} ms p99 ${ms(quantile(delays, 0.99))} ms max ${ms(delays.at(-1))} ms, ` +
         `${lateDelays} of ${delays.length} frames over ${LATE_MS} ms${unmatched ? ` (${unmatched} unmatched)` : ''}; ` +
         `jitter p50 ${ms(r.p50)} ms p99 ${ms(r.p99)} ms max ${ms(r.max)} ms, ${r.late} over ${LATE_MS} ms; ` +

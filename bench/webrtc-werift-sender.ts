@@ -126,6 +126,7 @@ export class WeriftWhepSender {
     const viewer = new WeriftViewer(pc, transceiver, lease);
     this.viewers.set(session, viewer);
     pc.connectionStateChange.subscribe((state) => {
+      if (process.env.BENCH_DEBUG) process.stderr.write(`werift ${session} ${state}\n`);
       if (state === 'connected') void viewer.pump();
       if (state === 'failed' || state === 'closed') void this.end(session);
     });
