@@ -101,10 +101,19 @@ export class FrameCounter {
   private intact = true;
   private wraps = 0;
   private lastTs = -1;
-  /** Packets before the first marker belong to a frame that began before this viewer joined. */
-  private started = false;
+  /**
+   * Packets before the first marker may belong to a frame that began before this viewer joined;
+   * with `firstPacketStartsFrame` (a sender that starts every viewer at an access unit, as kadr's
+   * does) the first packet is taken as a frame's first.
+   */
+  private started: boolean;
 
-  constructor(private readonly onFrame: (frame: CompleteFrame) => void) {}
+  constructor(
+    private readonly onFrame: (frame: CompleteFrame) => void,
+    options: { firstPacketStartsFrame?: boolean } = {},
+  ) {
+    this.started = options.firstPacketStartsFrame ?? false;
+  }
 
   push(rtp: RtpPacket, now = performance.now()): void {
     this.packets++;
@@ -129,4 +138,37 @@ export class FrameCounter {
     this.current = [];
     this.intact = true;
   }
+}
+
+const START_CODE = Buffer.from([0, 0, 0, 1]);
+
+/**
+ * An H.265 access unit in Annex B from its RTP packets (RFC 7798 §4.4: single NAL unit packets,
+ * aggregation packets type 48, fragmentation units type 49; no DONL, as kadr's answer sets no
+ * sprop-max-don-diff).
+ */
+export function depacketizeH265(packets: RtpPacket[]): Buffer {
+  const out: Buffer[] = [];
+  let fragments: Buffer[] = [];
+  for (const { payload } of packets) {
+    const type = (payload[0]! >> 1) & 0x3f;
+    if (type === 48) {
+      for (let off = 2; off + 2 <= payload.length;) {
+        const size = payload.readUInt16BE(off);
+        out.push(START_CODE, payload.subarray(off + 2, off + 2 + size));
+        off += 2 + size;
+      }
+    } else if (type === 49) {
+      const fu = payload[2]!;
+      if (fu & 0x80) {
+        const header = Buffer.from([(payload[0]! & 0x81) | ((fu & 0x3f) << 1), payload[1]!]);
+        fragments = [header];
+      }
+      fragments.push(payload.subarray(3));
+      if (fu & 0x40) out.push(START_CODE, Buffer.concat(fragments));
+    } else {
+      out.push(START_CODE, payload);
+    }
+  }
+  return Buffer.concat(out);
 }
