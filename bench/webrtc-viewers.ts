@@ -18,6 +18,7 @@
  * where frames start to be late is the limit.
  *
  * usage: node --import tsx bench/webrtc-viewers.ts [steps=0,1,10,25,50,100] [seconds=10] [kadr|werift]
+ *   JOIN_BATCH=n: viewers join n at a time (10 by default; the numbers in docs/live-view.md use 1)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
