@@ -63,7 +63,16 @@ async function join(): Promise<Viewer> {
     }),
   };
   if (process.env.RX_STACK === 'libdatachannel') {
-    v.peer = await libdatachannelViewer((rtp) => v.counter.push(rtp));
+    // Now and then libdatachannel refuses the answer ("Got a remote candidate without ICE
+    // transport"); that viewer tries again with a new peer.
+    for (let attempt = 1; !v.peer; attempt++) {
+      try {
+        v.peer = await libdatachannelViewer((rtp) => v.counter.push(rtp));
+      } catch (error) {
+        if (attempt === 3) throw error;
+        process.stderr.write(`viewer retries: ${(error as Error).message}\n`);
+      }
+    }
     return v;
   }
   const peer = await weriftViewer(url!, { onRtp: (rtp) => v.counter.push(rtp) });
@@ -107,7 +116,13 @@ async function libdatachannelViewer(onRtp: (rtp: RtpPacket) => void): Promise<Pe
   });
   if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
   const location = res.headers.get('location');
-  pc.setRemoteDescription(await res.text(), 'answer');
+  try {
+    pc.setRemoteDescription(await res.text(), 'answer');
+  } catch (error) {
+    if (location) await fetch(new URL(location, url), { method: 'DELETE' });
+    pc.close();
+    throw error;
+  }
   return {
     close: async () => {
       if (location) await fetch(new URL(location, url), { method: 'DELETE' });
