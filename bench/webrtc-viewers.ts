@@ -79,13 +79,20 @@ function udpRcvbufErrors(): number {
 
 /** Wallclock arrival of each unit of the live view at this process, by 32-bit RTP timestamp. */
 const ingress = new Map<number, number>();
-async function recordIngress(lease: ReturnType<LiveViews['acquire']>): Promise<void> {
-  for (;;) {
-    const item = await lease.subscription.next();
-    if (!item) return;
-    if (item.kind !== 'unit') continue;
-    const ts = rtpTimestampOf(item.unit);
-    if (!ingress.has(ts)) ingress.set(ts, performance.timeOrigin + performance.now());
+let stopped = false;
+async function recordIngress(live: LiveViews): Promise<void> {
+  // The clip ends after 90 s and the camera is pulled again: the lease ends and is taken again.
+  while (!stopped) {
+    const lease = live.acquire('cam', 'original', 'bench ingress');
+    for (;;) {
+      const item = await lease.subscription.next();
+      if (!item || stopped) break;
+      if (item.kind !== 'unit') continue;
+      const ts = rtpTimestampOf(item.unit);
+      if (!ingress.has(ts)) ingress.set(ts, performance.timeOrigin + performance.now());
+    }
+    lease.close();
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -127,8 +134,7 @@ const webrtc = new WebRtcServer({
 webrtc.start();
 const live = new LiveViews(cameras);
 const werift = new WeriftWhepSender(live);
-const probe = live.acquire('cam', 'original', 'bench ingress');
-void recordIngress(probe);
+void recordIngress(live);
 const app = Fastify();
 registerErrorHandler(app, silentLogger);
 if (sender === 'kadr') await app.register(whepRoutes, { live, webrtc, prefix: '/api' });
@@ -238,7 +244,7 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
 } finally {
-  probe.close();
+  stopped = true;
   await app.close();
   await werift.close();
   await webrtc.close();
