@@ -5,8 +5,8 @@
  *  - `kadr` (default): kadr's WebRTC server (src/webrtc, libdatachannel, one UDP port) behind its WHEP
  *    routes on Fastify;
  *  - `werift`: the bench-only werift 0.24 sender (bench/webrtc-werift-sender.ts) on the same lease.
- * The viewers are werift receivers in a child process (bench/webrtc-receivers.ts; their CPU is
- * reported apart, not counted). For each N: this process's CPU (user + system, % of one core) over the
+ * The viewers are receivers in a child process (bench/webrtc-receivers.ts; their CPU is reported
+ * apart, not counted). For each N: this process's CPU (user + system, % of one core) over the
  * window, its resident memory, the complete frames each viewer got per second (the camera sends 25),
  * frames with a missing packet, and two lateness measures of complete frames:
  *  - delay: from the moment the frame reached the sender (a lease of this process on the same live
@@ -19,6 +19,7 @@
  *
  * usage: node --import tsx bench/webrtc-viewers.ts [steps=0,1,10,25,50,100] [seconds=10] [kadr|werift]
  *   JOIN_BATCH=n: viewers join n at a time (10 by default; the numbers in docs/live-view.md use 1)
+ *   RX_STACK=libdatachannel: libdatachannel viewers (cheaper; docs/live-view.md's numbers), else werift
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
