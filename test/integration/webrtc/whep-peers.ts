@@ -77,3 +77,39 @@ export function aiortcJoinLeave(
     });
   });
 }
+
+export interface GstWhepResult {
+  status: number | null;
+  body?: string;
+  location: string | null;
+  /** RTP timestamp of each access unit received (its marker packet), in order. */
+  timestamps: number[];
+  decoded: number;
+  width: number | null;
+  height: number | null;
+  deleted?: number;
+  error?: string;
+}
+
+/**
+ * Runs whep-gst.py (GStreamer's webrtcbin) for `seconds`. It needs gstreamer1.0-nice (webrtcbin's ICE)
+ * and gir1.2-gst-plugins-bad-1.0 (GstWebRTC from Python): the error names them where they are missing.
+ */
+export function gstWhepViewer(
+  url: string,
+  token: string,
+  seconds: number,
+  codec: 'h264' | 'h265',
+): Promise<GstWhepResult> {
+  return new Promise((resolve, reject) => {
+    const args = [path.join(here, 'whep-gst.py'), url, token, String(seconds), codec];
+    execFile('/usr/bin/python3', args, { timeout: (seconds + 30) * 1000 }, (error, stdout, stderr) => {
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (line.startsWith('{')) return resolve(JSON.parse(line) as GstWhepResult);
+      const missing = /GstWebRTC/.test(stderr)
+        ? ' (Debian: gir1.2-gst-plugins-bad-1.0 and gstreamer1.0-nice, test/harness/apt-packages.txt)'
+        : '';
+      reject(new Error(`whep-gst.py: ${error?.message ?? ''}${missing}\n${stderr}`));
+    });
+  });
+}

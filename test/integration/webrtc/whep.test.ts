@@ -1,8 +1,10 @@
 /**
  * WebRTC live view over WHEP (RFC 9725) end to end: `kadr serve` with a live camera (gst-rtsp-server
  * encoding as it runs), added through the API; viewers nobody here wrote receive it: Debian's aiortc
- * decodes the pictures, Debian's Chromium plays them in a page (whep-page.html). Faults: the camera
- * drops while three watch, a viewer vanishes without a goodbye, fifty join and leave.
+ * decodes the pictures, Debian's Chromium plays them in a page (whep-page.html); an H.265 camera goes
+ * out as H.265 to werift (whep-werift.ts), decoded by FFmpeg, and to GStreamer's webrtcbin
+ * (whep-gst.py), which decodes it itself. Faults: the camera drops while three
+ * watch, a viewer vanishes without a goodbye, fifty join and leave.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
@@ -11,11 +13,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startLiveSource, type LiveSource } from '../streams/live-peers.js';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gstViewer, startLiveSource, type LiveSource } from '../streams/live-peers.js';
 import { createTestDatabase, type TestDatabase } from '../api/support/database.js';
 import { callApi } from '../api/support/api-call.js';
 import { kadrEnv, startKadr, type KadrProcess } from '../api/support/kadr-process.js';
-import { aiortcJoinLeave, aiortcViewer, freeUdpPort } from './whep-peers.js';
+import { aiortcJoinLeave, aiortcViewer, freeUdpPort, gstWhepViewer } from './whep-peers.js';
+import { depacketizeH265, FrameCounter, weriftViewer, type CompleteFrame } from './whep-werift.js';
 
 const token = randomBytes(24).toString('hex');
 let tdb: TestDatabase;
@@ -143,6 +149,73 @@ test('aiortc receives the camera over WHEP and decodes its pictures, which advan
     headers: { authorization: `Bearer ${token}` },
   });
   assert.equal(again.status, 404, 'the session is gone after DELETE');
+});
+
+test('an H.265 camera goes out as H.265, with its own RTP timestamps, to a viewer that offers H.265', async () => {
+  // Neither Debian's Chromium nor aiortc receives H.265 over WebRTC; werift takes any codec's RTP,
+  // depacketized here (RFC 7798) and decoded by FFmpeg. The camera itself, watched by GStreamer's
+  // rtspsrc at the same time (its media is shared), says which RTP timestamps it sent.
+  const camera = gstViewer(source.url('cam265'), 'tcp', 'h265', 7);
+  const frames: CompleteFrame[] = [];
+  const counter = new FrameCounter((f) => frames.push(f), { firstPacketStartsFrame: true });
+  const viewer = await weriftViewer(whep('yard'), { codec: 'h265', token, onRtp: (p) => counter.push(p) });
+  assert.equal(viewer.status, 201, viewer.body);
+  assert.match(viewer.body, /^a=rtpmap:\d+ H265\/90000/m);
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.equal(await viewer.close(), 200);
+  assert.ok(frames.length >= 50, `complete H.265 frames in 4 s at 25 fps: ${frames.length}`);
+  assert.equal(counter.broken, 0, 'no frame with a missing packet on loopback');
+  // The first picture is a keyframe (IRAP, NAL types 16-23) with its parameter sets before it.
+  const first = depacketizeH265(frames[0]!.packets);
+  const types = [...first.toString('hex').matchAll(/00000001(..)/g)].map(
+    (m) => (parseInt(m[1]!, 16) >> 1) & 0x3f,
+  );
+  assert.deepEqual(types.slice(0, 3), [32, 33, 34], `NAL types of the first unit: ${types.join(',')}`);
+  assert.ok(
+    types.slice(3).some((t) => t >= 16 && t <= 23),
+    `NAL types of the first unit: ${types.join(',')}`,
+  );
+  const file = path.join(dataDir, 'whep.h265');
+  await writeFile(file, Buffer.concat(frames.map((f) => depacketizeH265(f.packets))));
+  const probe = await promisify(execFile)('ffprobe', [
+    ...['-v', 'error', '-f', 'hevc', '-show_entries', 'frame=width,height,key_frame', '-of', 'json', file],
+  ]);
+  const decoded = (JSON.parse(probe.stdout) as { frames: { width: number; height: number }[] }).frames;
+  assert.equal(decoded.length, frames.length, 'every frame received is decoded');
+  assert.deepEqual([decoded[0]!.width, decoded[0]!.height], [320, 240]);
+  const steps = frames.slice(1).map((f, i) => f.rtpTime - frames[i]!.rtpTime);
+  assert.ok(
+    steps.filter((s) => s === 3600).length >= steps.length * 0.9,
+    `steps ${[...new Set(steps)].join(',')}`,
+  );
+  assertCameraTimestamps(
+    frames.map((f) => f.rtpTime % 2 ** 32),
+    (await camera).timestamps,
+  );
+});
+
+/** Asserts that the RTP timestamps a viewer got while the camera was watched are ones the camera sent. */
+function assertCameraTimestamps(ours: number[], camera: number[]): void {
+  assert.ok(camera.length >= 100, `the camera's own timestamps seen: ${camera.length}`);
+  const within = ours.filter((t) => t >= camera[0]! && t <= camera.at(-1)!);
+  assert.ok(within.length >= 50, `frames within the camera's window: ${within.length}`);
+  const known = new Set(camera);
+  assert.deepEqual(
+    within.filter((t) => !known.has(t)),
+    [],
+    'every frame carries an RTP timestamp the camera sent',
+  );
+}
+
+test("GStreamer's webrtcbin receives the H.265 camera's original quality over WHEP and decodes it", async () => {
+  const camera = gstViewer(source.url('cam265'), 'tcp', 'h265', 7);
+  const got = await gstWhepViewer(whep('yard'), token, 4, 'h265');
+  assert.equal(got.status, 201, JSON.stringify(got));
+  assert.ok(got.decoded >= 50, `H.265 frames decoded in 4 s at 25 fps: ${got.decoded}`);
+  assert.deepEqual([got.width, got.height], [320, 240]);
+  assert.ok(got.decoded >= got.timestamps.length - 2, `${got.decoded} decoded of ${got.timestamps.length}`);
+  assertCameraTimestamps(got.timestamps, (await camera).timestamps);
+  assert.equal(got.deleted, 200);
 });
 
 test("Debian's Chromium plays the camera over WHEP: H.264 decoded, frames advance", async () => {
