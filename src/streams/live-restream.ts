@@ -140,13 +140,15 @@ export class LiveRestream implements SourceConsumer {
    * The camera's wallclock of this frame is not where our last report puts it: the camera's first
    * sender report arrived (ours were from receive times until then), or its clock was re-anchored. A
    * report goes at once, so viewers do not place frames on the wrong wallclock until the next one.
+   * Each camera report moves the mapping a little (its clocks jitter by a fraction of a millisecond):
+   * anything above rounding noise is passed on, so a viewer's wallclock is the camera's to 10 µs.
    */
   private mappingMoved(timestamp: number, ntpMs: number | null): boolean {
     if (ntpMs === null) return false;
     const last = this.lastReport;
     if (!last) return true;
     const predicted = last.wallMs + ((timestamp - last.rtp) | 0) / 90;
-    return Math.abs(predicted - ntpMs) > 1;
+    return Math.abs(predicted - ntpMs) > 0.01;
   }
 
   /** A paused viewer stops reading the hub; PLAY again joins at the next keyframe. */

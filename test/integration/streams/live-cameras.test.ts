@@ -126,10 +126,13 @@ test('one upstream, three viewers at once (TCP, UDP, ffprobe), timestamps and wa
     // Before the camera's first report the restream's reports carry receive times; from it on, its clock.
     const timed = pull.filter((u) => byRtp.get(u.rtp) !== null);
     assert.ok(timed.length >= 50, `${timed.length} frames the camera's reports put on its wallclock`);
+    // kadr's client keeps its anchor while a report agrees with it within 1 ms (src/rtp/rtcp-wallclock.ts):
+    // when the restream's first reports (receive times, read as they arrive) were already that close to
+    // the camera's clock, the frames stay on them, less than 1 ms away.
     for (const u of timed) {
       const expected = byRtp.get(u.rtp)!;
       assert.ok(
-        u.ntpMs !== null && Math.abs(u.ntpMs - expected) < 0.05,
+        u.ntpMs !== null && Math.abs(u.ntpMs - expected) < 1,
         `wallclock ${u.ntpMs} = camera's ${expected}`,
       );
     }
