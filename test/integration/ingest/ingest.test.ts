@@ -441,6 +441,25 @@ test('kadr push --pattern: every frame sent is recorded, in order, at the time i
   );
 });
 
+test('kadr push --device: a camera that cannot be opened is a clear error, and no session is left open', async () => {
+  // No V4L2 camera here (nor a loopback device): the path that opens one is taken with one that is missing.
+  const push = runKadr([
+    'push',
+    '--server',
+    kadr.url,
+    '--name',
+    'no-webcam',
+    '--device',
+    '/dev/video-missing',
+  ]);
+  assert.notEqual(await push.exited, 0);
+  assert.match(push.err(), /cannot open \/dev\/video-missing/);
+  assert.match(push.err(), /is it a V4L2 camera \(ls \/dev\/video\*\)/);
+  const cameras = (await call('GET', '/api/cameras')).json.items as { name: string; state: string }[];
+  const cam = cameras.find((c) => c.name === 'no-webcam');
+  assert.ok(!cam || cam.state === 'offline', JSON.stringify(cam));
+});
+
 test('kadr push: Ctrl-C finishes the session with what was sent', async () => {
   const push = runKadr([
     'push',
