@@ -4,18 +4,10 @@
  * CameraRecordingControl; the composition root hands them in. Until it does, cameras read `idle`
  * and recording is only the stored flag.
  */
-import type { PushFeed, PushStream } from '../../streams/index.js';
+import { CAMERA_STATES, type CameraState, type PushFeed, type PushStream } from '../../streams/index.js';
 
-/** `offline`: a push camera with no session sending (docs/ingest.md). */
-export type CameraState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'failed' | 'offline';
-export const CAMERA_STATES: readonly CameraState[] = [
-  'idle',
-  'connecting',
-  'live',
-  'reconnecting',
-  'failed',
-  'offline',
-];
+// The states are the runtime's own (`offline`: a push camera with no session sending, docs/ingest.md).
+export { CAMERA_STATES, type CameraState };
 
 /** What the runtime is given per camera. `url` carries the credentials: never log it. */
 export interface CameraSpec {
