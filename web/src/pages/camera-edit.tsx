@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, errorText, type Camera } from '../api/client';
 import { ErrorMessage, Field } from '../components/field';
+import { CameraModes, TransportField, useCameraForm } from '../components/camera-fields';
 import { ModalDialog } from './modal-dialog';
 
 const GB = 1e9;
@@ -86,14 +87,10 @@ export function CameraEditDialog({
   onSaved: (camera: Camera) => void;
   onClose: () => void;
 }) {
-  const [form, setForm] = useState(() => formOf(camera));
+  const { form, set } = useCameraForm(() => formOf(camera));
   const [fields, setFields] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (key: keyof EditForm) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => {
-    const t = e.currentTarget;
-    setForm({ ...form, [key]: t instanceof HTMLInputElement && t.type === 'checkbox' ? t.checked : t.value });
-  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -134,14 +131,12 @@ export function CameraEditDialog({
           <Field id={id('url')} label="RTSP URL" error={fields.url}>
             {(a) => <input {...a} value={form.url} onInput={set('url')} inputMode="url" autocomplete="off" />}
           </Field>
-          <Field id={id('transport')} label="Transport" error={fields.transport}>
-            {(a) => (
-              <select {...a} value={form.transport} onChange={set('transport')}>
-                <option value="tcp">TCP</option>
-                <option value="udp">UDP</option>
-              </select>
-            )}
-          </Field>
+          <TransportField
+            id={id('transport')}
+            value={form.transport}
+            error={fields.transport}
+            onChange={set('transport')}
+          />
           <Field
             id={id('user')}
             label="New user"
@@ -201,13 +196,7 @@ export function CameraEditDialog({
               Remove the stored user and password
             </label>
           )}
-          <label>
-            <input type="checkbox" checked={form.onDemand} onChange={set('onDemand')} /> Connect only while
-            watched
-          </label>
-          <label>
-            <input type="checkbox" checked={form.record} onChange={set('record')} /> Record continuously
-          </label>
+          <CameraModes onDemand={form.onDemand} record={form.record} set={set} />
         </div>
         <div class="actions">
           <button type="submit" disabled={busy}>

@@ -2,18 +2,15 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, errorText, type Camera } from '../api/client';
 import { ErrorMessage, Field } from '../components/field';
+import { CameraModes, TransportField, useCameraForm } from '../components/camera-fields';
 
 const empty = { name: '', url: '', transport: 'tcp', user: '', password: '', onDemand: false, record: false };
 
 export function CameraForm({ onAdded }: { onAdded: (camera: Camera) => void }) {
-  const [form, setForm] = useState(empty);
+  const { form, setForm, set } = useCameraForm(empty);
   const [fields, setFields] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (key: keyof typeof empty) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => {
-    const t = e.currentTarget;
-    setForm({ ...form, [key]: t instanceof HTMLInputElement && t.type === 'checkbox' ? t.checked : t.value });
-  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -49,19 +46,13 @@ export function CameraForm({ onAdded }: { onAdded: (camera: Camera) => void }) {
         <Field id="camera-url" label="RTSP URL" hint="e.g. rtsp://192.0.2.10:554/stream1" error={fields.url}>
           {(a) => <input {...a} value={form.url} onInput={set('url')} inputMode="url" autocomplete="off" />}
         </Field>
-        <Field
+        <TransportField
           id="camera-transport"
-          label="Transport"
           hint="TCP: inside the RTSP connection"
+          value={form.transport}
           error={fields.transport}
-        >
-          {(a) => (
-            <select {...a} value={form.transport} onChange={set('transport')}>
-              <option value="tcp">TCP</option>
-              <option value="udp">UDP</option>
-            </select>
-          )}
-        </Field>
+          onChange={set('transport')}
+        />
         <Field id="camera-user" label="User (optional)" error={fields.user}>
           {(a) => <input {...a} value={form.user} onInput={set('user')} autocomplete="off" />}
         </Field>
@@ -78,13 +69,7 @@ export function CameraForm({ onAdded }: { onAdded: (camera: Camera) => void }) {
         </Field>
       </div>
       <div class="checks">
-        <label>
-          <input type="checkbox" checked={form.onDemand} onChange={set('onDemand')} /> Connect only while
-          watched
-        </label>
-        <label>
-          <input type="checkbox" checked={form.record} onChange={set('record')} /> Record continuously
-        </label>
+        <CameraModes onDemand={form.onDemand} record={form.record} set={set} />
       </div>
       <button type="submit" disabled={busy}>
         {busy ? 'Adding…' : 'Add camera'}

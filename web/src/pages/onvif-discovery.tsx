@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { paths } from '../api/schema';
 import { api, ApiError, errorText, type Camera } from '../api/client';
 import { ErrorMessage, Field } from '../components/field';
+import { CameraModes, TransportField, useCameraForm } from '../components/camera-fields';
 import { ModalDialog } from './modal-dialog';
 
 type Device =
@@ -180,7 +181,7 @@ function DiscoveryBody({ onAdded }: { onAdded: (camera: Camera) => void }) {
 const FORM_FIELDS = ['name', 'user', 'password', 'transport', 'xaddr', 'profile'];
 
 function OnvifAddForm({ device, onAdded }: { device: Device; onAdded: (camera: Camera) => void }) {
-  const [form, setForm] = useState({
+  const { form, set } = useCameraForm({
     name: suggestedName(device),
     user: '',
     password: '',
@@ -194,10 +195,6 @@ function OnvifAddForm({ device, onAdded }: { device: Device; onAdded: (camera: C
   // The form opens below the list: take the keyboard there.
   const nameRef = useRef<HTMLInputElement>(null);
   useEffect(() => nameRef.current?.focus(), []);
-  const set = (key: keyof typeof form) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => {
-    const t = e.currentTarget;
-    setForm({ ...form, [key]: t instanceof HTMLInputElement && t.type === 'checkbox' ? t.checked : t.value });
-  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -255,23 +252,15 @@ function OnvifAddForm({ device, onAdded }: { device: Device; onAdded: (camera: C
             />
           )}
         </Field>
-        <Field id="onvif-transport" label="Transport" error={fields.transport}>
-          {(a) => (
-            <select {...a} value={form.transport} onChange={set('transport')}>
-              <option value="tcp">TCP</option>
-              <option value="udp">UDP</option>
-            </select>
-          )}
-        </Field>
+        <TransportField
+          id="onvif-transport"
+          value={form.transport}
+          error={fields.transport}
+          onChange={set('transport')}
+        />
       </div>
       <div class="checks">
-        <label>
-          <input type="checkbox" checked={form.onDemand} onChange={set('onDemand')} /> Connect only while
-          watched
-        </label>
-        <label>
-          <input type="checkbox" checked={form.record} onChange={set('record')} /> Record continuously
-        </label>
+        <CameraModes onDemand={form.onDemand} record={form.record} set={set} />
       </div>
       <button type="submit" disabled={busy}>
         {busy ? 'Asking the device…' : 'Add this camera'}
