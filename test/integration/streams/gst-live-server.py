@@ -17,7 +17,9 @@ enc = {
     'h264': 'openh264enc gop-size=25 complexity=low bitrate=500000 ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1',
     'h264-gop3': 'openh264enc gop-size=75 complexity=low bitrate=500000 ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1',
     'h264-heavy': 'openh264enc gop-size=25 complexity=low bitrate=6000000 ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1',
-    'h265': 'x265enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=500 ! h265parse ! rtph265pay name=pay0 pt=96 config-interval=-1',
+    # I420: left to negotiate, x265enc takes videotestsrc's 4:4:4 12-bit (Main 4:4:4 12), which no camera
+    # sends and libde265 1.0.11 aborts on (an assertion in its transform tree); cameras send Main (4:2:0, 8 bits).
+    'h265': 'capsfilter caps=video/x-raw,format=I420 ! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=500 ! h265parse ! rtph265pay name=pay0 pt=96 config-interval=-1',
 }
 for arg in sys.argv[2:]:
     name, codec = arg.split('=', 1)

@@ -32,6 +32,8 @@ def http(method, target, body=None):
             return r.status, r.headers.get('Location'), r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, None, e.read().decode()
+    except OSError as e:  # refused, reset, timed out: no status, the reason in the report
+        return None, None, str(e)
 
 pipe = Gst.Pipeline.new('whep')
 webrtc = Gst.ElementFactory.make('webrtcbin', 'webrtc')
@@ -88,7 +90,13 @@ def on_gathering(element, _):
 webrtc.connect('notify::ice-gathering-state', on_gathering)
 
 def on_offer(promise):
-    offer = promise.get_reply().get_value('offer')
+    # Held in a name: the offer is not copied out of the reply, and PyGObject frees a temporary reply at once.
+    reply = promise.get_reply()
+    offer = reply.get_value('offer')
+    if offer is None:
+        got['error'] = 'create-offer: ' + reply.to_string()
+        loop.quit()
+        return
     webrtc.emit('set-local-description', offer, Gst.Promise.new())
 
 def on_bus(_, m):
