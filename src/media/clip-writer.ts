@@ -63,6 +63,17 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
     check(ctx.writeFrameSync(p), 'writeFrame');
     packets++;
   };
+  // Emptied from the front, so that on an error the packets left are freed with the list.
+  const writeAll = (list: Packet[]) => {
+    while (list.length > 0) {
+      const p = list.shift()!;
+      try {
+        write(p);
+      } finally {
+        p.free();
+      }
+    }
+  };
   try {
     check(ctx.allocOutputContext2(null, 'mp4', req.target), 'allocOutputContext2');
     let done = false;
@@ -110,13 +121,8 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
             tail.push(packet);
             continue;
           }
-          for (const p of [...tail.splice(0), packet]) {
-            try {
-              write(p);
-            } finally {
-              p.free();
-            }
-          }
+          tail.push(packet);
+          writeAll(tail);
           continue;
         }
         // Before the first wanted frame: keep the packets from the last keyframe at or before it.
@@ -133,13 +139,7 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
             );
           }
           committed = true;
-          for (const p of pending.splice(0)) {
-            try {
-              write(p);
-            } finally {
-              p.free();
-            }
-          }
+          writeAll(pending);
         }
       }
       await input.close();
