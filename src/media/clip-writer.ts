@@ -4,9 +4,10 @@
  * frame has pts 0, and written into one progressive MP4 file. The packets before it get negative
  * timestamps; libavformat's mov muxer then writes an edit list (elst, ISO/IEC 14496-12 §8.6.6) whose
  * media_time skips them, so a player decodes them as references but shows the first wanted frame
- * first. The clip ends with the last packet whose decode time is at or before the last wanted frame:
- * for streams without B-frames (decode order = presentation order, the live cameras' encoders) that
- * is exactly the last wanted frame.
+ * first. The clip ends with the last packet, in decode order, of a wanted frame: with B-frames, the
+ * packets before it include frames presented after the last wanted one (the P-frames that the last
+ * B-frames refer to), so the edit's duration is then set to end where the frame after the last wanted
+ * one starts (mp4-edit-list.ts), and players show exactly the wanted frames.
  *
  * It uses the low-level FormatContext (as Fmp4Writer does) rather than node-av's Muxer, whose
  * stream-copy rules would drop the leading non-keyframes and rebase the timestamps.
@@ -15,6 +16,7 @@ import { Dictionary, FormatContext, Rational as AvRational } from 'node-av/lib';
 import type { Packet } from 'node-av/lib';
 import { KadrError } from '../core/errors.js';
 import { openVideoInput, type VideoInput } from './input.js';
+import { setPresentationDuration } from './mp4-edit-list.js';
 
 export interface ClipRequest {
   /** The segments, in order, as locations FFmpeg can read; their timestamps continue each other. */
@@ -40,10 +42,16 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
   let input: VideoInput | null = null;
   let headerWritten = false;
   const pending: Packet[] = [];
+  // Packets presented after the last wanted frame, held until a wanted frame decoded after them
+  // shows that they are needed; those after the last wanted one are dropped.
+  const tail: Packet[] = [];
   let committed = false;
   let frames = 0;
   let packets = 0;
   let read = 0;
+  /** PTS of the frame presented next after the last wanted one, once read. */
+  let nextPts: bigint | null = null;
+  let closed = false;
   let inTb = { num: 1, den: 90000 };
   let outTb = inTb;
   const write = (p: Packet) => {
@@ -54,6 +62,17 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
     p.pos = -1n;
     check(ctx.writeFrameSync(p), 'writeFrame');
     packets++;
+  };
+  // Emptied from the front, so that on an error the packets left are freed with the list.
+  const writeAll = (list: Packet[]) => {
+    while (list.length > 0) {
+      const p = list.shift()!;
+      try {
+        write(p);
+      } finally {
+        p.free();
+      }
+    }
   };
   try {
     check(ctx.allocOutputContext2(null, 'mp4', req.target), 'allocOutputContext2');
@@ -68,7 +87,12 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
         st.codecpar.codecTag = 0;
         st.timeBase = new AvRational(inTb.num, inTb.den);
         check(await ctx.openOutput(), 'open output');
-        const opts = Dictionary.fromObject({ movflags: '+faststart' });
+        // The movie's timescale (the edit's unit) is the input's, so that the edit ends exactly
+        // where the frame after the last wanted one starts.
+        const opts = Dictionary.fromObject({
+          movflags: '+faststart',
+          ...(inTb.num === 1 ? { movie_timescale: String(inTb.den) } : {}),
+        });
         check(ctx.writeHeaderSync(opts), 'writeHeader');
         opts.free();
         headerWritten = true;
@@ -80,18 +104,25 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
         if (read % 25 === 0) req.onProgress?.(read);
         const pts = packet.pts;
         const dts = packet.dts;
+        if (pts > req.lastPts && (nextPts === null || pts < nextPts)) nextPts = pts;
         if (dts > req.lastPts) {
+          // No wanted frame is decoded from here on; read on only to learn where the frame after the
+          // last wanted one starts (every later packet is presented at or after its decode time).
           packet.free();
-          done = true;
-          break;
+          if (nextPts !== null && dts >= nextPts) {
+            done = true;
+            break;
+          }
+          continue;
         }
         if (pts >= req.firstPts && pts <= req.lastPts) frames++;
         if (committed) {
-          try {
-            write(packet);
-          } finally {
-            packet.free();
+          if (pts > req.lastPts) {
+            tail.push(packet);
+            continue;
           }
+          tail.push(packet);
+          writeAll(tail);
           continue;
         }
         // Before the first wanted frame: keep the packets from the last keyframe at or before it.
@@ -108,13 +139,7 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
             );
           }
           committed = true;
-          for (const p of pending.splice(0)) {
-            try {
-              write(p);
-            } finally {
-              p.free();
-            }
-          }
+          writeAll(pending);
         }
       }
       await input.close();
@@ -124,12 +149,17 @@ export async function writeClip(req: ClipRequest): Promise<ClipResult> {
       throw new KadrError('KADR_ERR_TIME_NOT_RECORDED', 'the recording holds no frame in the clip span');
     }
     check(ctx.writeTrailerSync(), 'writeTrailer');
+    await ctx.closeOutput();
+    closed = true;
+    // The muxer's edit ends with the latest-presented packet written, which may follow the last
+    // wanted frame; without a frame after it, the recording's last frame is the last wanted one.
+    if (nextPts !== null) setPresentationDuration(req.target, nextPts - req.firstPts, inTb);
     req.onProgress?.(read);
     return { frames, packets };
   } finally {
-    for (const p of pending) p.free();
+    for (const p of [...pending, ...tail]) p.free();
     if (input) await input.close();
-    if (headerWritten || ctx.pb) await ctx.closeOutput().catch(() => undefined);
+    if (!closed && (headerWritten || ctx.pb)) await ctx.closeOutput().catch(() => undefined);
     ctx.freeContext();
   }
 }

@@ -2,7 +2,7 @@
  * Clip export of a camera's recording (docs/camera-recording.md, "Clip export"): one MP4 object
  * between two wallclock times, frame-exact at both ends and without re-encoding (media/clip-writer:
  * packets copied from the keyframe before the first frame, an edit list that starts presentation at
- * it). The first frame is the one the frame route answers for `from` (the last at or before it), the
+ * it and ends it after the last frame, B-frames or not). The first frame is the one the frame route answers for `from` (the last at or before it), the
  * last is the last frame before `to`. The span must be recorded without a break: a span that crosses
  * a gap, or whose ends are not recorded, is refused (404) before anything is queued.
  *

@@ -4,7 +4,9 @@
  * middle of a GOP and crosses a segment boundary is exported and checked with FFmpeg's own tools:
  * the first frame shown (the edit list applied) is the frame the frame route answers for `from`, the
  * frames shown are exactly the recorded ones in [from, to), their pictures are the recording's, and
- * the packets are the recording's bytes (no re-encode).
+ * the packets are the recording's bytes (no re-encode). A second camera encodes with B-frames (x264):
+ * its clip carries the frames decoded before the last wanted one but presented after it, and its edit
+ * list keeps them from being shown.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
@@ -70,7 +72,7 @@ async function packets(file: string): Promise<{ pts: bigint; key: boolean; hash:
 before(async () => {
   tdb = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kadr-camera-exports-'));
-  source = await startLiveSource({ cam: 'h264' });
+  source = await startLiveSource({ cam: 'h264', bcam: 'h264-bframes' });
   kadr = await startKadr(
     ['serve', '--port', '0', '--data', dataDir, '--concurrency', '0', '--rtsp-port', '0'],
     kadrEnv({ DATABASE_URL: tdb.url, KADR_API_TOKEN: token, KADR_CAMERA_SEGMENT_SECONDS: '2' }),
@@ -180,6 +182,74 @@ test('a clip starting mid-GOP across a segment boundary is exported frame-exact 
   );
   const lead = clipPackets.findIndex((p) => p.pts === 0n);
   assert.equal(segPackets[start + lead]!.pts, firstPts, 'the frame at `from` keeps its place');
+});
+
+test('with B-frames, the frames shown are exactly those in [from, to), the last one a B-frame', async () => {
+  const created = await api('POST', '/api/cameras', { name: 'gate', url: source.url('bcam'), record: true });
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.id as string;
+  const since = new Date(Date.now() - 60_000).toISOString();
+  let list: Record<string, any> = { segments: [] };
+  for (let i = 0; i < 90 && list.segments.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const until = new Date(Date.now() + 60_000).toISOString();
+    list = (await api('GET', `/api/cameras/${id}/recordings?from=${since}&to=${until}`)).json;
+  }
+  assert.ok(list.segments.length >= 2, JSON.stringify(list));
+  const s0 = (list.segments as any[])[0]!;
+  const segFile = path.join(dataDir, 'objects', ...(s0.key as string).split('/'));
+  const decodeOrder = (await packets(segFile)).map((p) => p.pts);
+  const frameAt = async (ms: number) =>
+    (
+      await api(
+        'GET',
+        `/api/cameras/${id}/frame?at=${new Date(Date.parse(s0.start) + ms).toISOString()}&format=json`,
+      )
+    ).json;
+  const first = await frameAt(300);
+  // The last wanted frame: one before which a later frame is decoded (a B-frame), so that the clip
+  // must carry that later frame without showing it.
+  let last = await frameAt(1300);
+  for (let ms = 1340; ; ms += 40) {
+    const at = decodeOrder.indexOf(BigInt(last.ptsTicks));
+    assert.ok(at >= 0);
+    if (decodeOrder.slice(0, at).some((p) => p > BigInt(last.ptsTicks))) break;
+    assert.ok(ms < 1500, 'the camera sends B-frames');
+    last = await frameAt(ms);
+  }
+  const from = new Date(Date.parse(s0.start) + 300).toISOString();
+  const to = new Date(Date.parse(last.frameTime) + 1).toISOString();
+
+  const posted = await api('POST', `/api/cameras/${id}/exports`, { from, to });
+  assert.equal(posted.status, 202, posted.text);
+  let exp: Record<string, any> = posted.json;
+  for (let i = 0; i < 120 && exp.status !== 'done' && exp.status !== 'failed'; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    exp = (await api('GET', `/api/exports/${posted.json.id}`)).json;
+  }
+  assert.equal(exp.status, 'done', JSON.stringify(exp));
+  assert.equal(exp.firstFrameTime, first.frameTime);
+  const clip = path.join(dataDir, 'objects', ...(exp.key as string).split('/'));
+  const firstPts = BigInt(first.ptsTicks);
+  const lastPts = BigInt(last.ptsTicks);
+  const recorded = (await frameMd5(segFile, true)).filter((f) => f.pts >= firstPts && f.pts <= lastPts);
+  assert.equal(recorded.length, last.index - first.index + 1);
+  const shown = await frameMd5(clip, false);
+  assert.deepEqual(
+    shown.map((f) => f.pts),
+    recorded.map((f) => f.pts - firstPts),
+    'the first frame shown is the one at `from`, the last the one before `to`',
+  );
+  assert.equal(exp.frames, shown.length, 'the reported frames are the frames shown');
+  assert.deepEqual(
+    shown.map((f) => f.md5),
+    recorded.map((f) => f.md5),
+  );
+  const carried = (await packets(clip)).map((p) => p.pts);
+  assert.ok(
+    carried.some((p) => p > lastPts - firstPts),
+    'a frame after the last one is carried as a reference',
+  );
 });
 
 test('an export of a time not recorded, or with bad times, is a 4xx with a readable message', async () => {

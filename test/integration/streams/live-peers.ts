@@ -23,9 +23,12 @@ export interface LiveSource {
   restart(): Promise<void>;
 }
 
-/** mounts: name -> 'h264' | 'h265' | 'h264-heavy' (noise at about 5 Mbit/s) | 'h264-gop3' (a keyframe every 3 s). */
+/**
+ * mounts: name -> 'h264' | 'h265' | 'h264-heavy' (noise at about 5 Mbit/s) | 'h264-gop3' (a keyframe
+ * every 3 s) | 'h264-bframes' (x264, 2 B-frames between references).
+ */
 export async function startLiveSource(
-  mounts: Record<string, 'h264' | 'h265' | 'h264-heavy' | 'h264-gop3'>,
+  mounts: Record<string, 'h264' | 'h265' | 'h264-heavy' | 'h264-gop3' | 'h264-bframes'>,
   port?: number,
 ): Promise<LiveSource> {
   const p = port ?? (await freePort());

@@ -714,8 +714,9 @@ test('events: analytics attached on a camera page find a person, the event arriv
       await exportSection.getByRole('status').innerText(),
       new RegExp(`100% ${job.frames} frames`),
     );
-    // The source has B-frames: the clip's frames shown are `frames` and, past `to`, the frames
-    // decoded before its last one (media/clip-writer.ts); here the download is checked to be that file.
+    // The source has B-frames: the clip also carries frames presented after `to` (decoded before its
+    // last one), which its edit list does not show (media/clip-writer.ts); here the download is
+    // checked to be that file.
     assert.ok(job.frames >= 5 && job.frames <= 12, `frames of a 1 s clip at 10 fps: ${job.frames}`);
     const [download] = await Promise.all([events.page.waitForEvent('download'), link.click()]);
     const saved = path.join(tmp, 'clip.mp4');
