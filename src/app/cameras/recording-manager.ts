@@ -73,6 +73,8 @@ interface Running {
    * and this run's first is a gap with this reason, written with the first segment's row.
    */
   handover: string | undefined;
+  /** The segment the handover gap ends at (its own gapBefore is that hole, not stored again). */
+  handedOverAt?: string;
   writes: Promise<void>;
 }
 
@@ -236,10 +238,18 @@ export class RecordingManager {
     while (run.unsaved.length) {
       const segment = run.unsaved[0]!;
       try {
-        if (run.handover) await this.handoverGap(cameraId, run.handover, segment, log);
-        run.handover = undefined;
+        // The hole across a takeover ends at this run's first live segment. A segment stored from
+        // the spool (a journal a dead recorder left, possibly the previous owner's when nodes share
+        // a host's spool) was recorded before it, so the gap is measured after its row is written.
+        // That first live segment's own gapBefore (the recorder saw an earlier run's last frame in
+        // the store or the spool) is the same hole: only the handover gap, with its reason, is kept.
+        if (run.handover && segment.via === 'live') {
+          await this.handoverGap(cameraId, run.handover, segment, log);
+          run.handover = undefined;
+          run.handedOverAt = segment.key;
+        }
         const id = await this.o.repo.insertSegment(segmentRow(cameraId, segment));
-        if (segment.gapBefore) {
+        if (segment.gapBefore && segment.key !== run.handedOverAt) {
           await this.o.repo.insertGap({
             cameraId,
             fromMs: segment.gapBefore.fromMs,
