@@ -80,6 +80,8 @@ interface Running {
 
 export class RecordingManager {
   private readonly running = new Map<string, Running>();
+  /** Recordings being stopped (their last segment on its way), by camera. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly log: Logger;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
@@ -102,6 +104,9 @@ export class RecordingManager {
    * recorded by another node before; the time since that node's last segment is stored as a gap.
    */
   async start(cameraId: string, gapReason?: string): Promise<void> {
+    // A stop still storing the last segment: this start is a new run (the camera came back, maybe
+    // from another node with a gap reason), not the one ending; returning early would lose both.
+    await this.stopping.get(cameraId);
     if (this.running.has(cameraId)) return;
     if (!(await this.o.repo.cameraExists(cameraId))) {
       throw new KadrError('KADR_ERR_NOT_FOUND', `camera ${cameraId} does not exist`);
@@ -164,13 +169,21 @@ export class RecordingManager {
 
   /** Stops recording a camera: its last segment is finished, stored and written down first. */
   async stop(cameraId: string): Promise<void> {
+    const inFlight = this.stopping.get(cameraId);
+    if (inFlight) return inFlight;
     const run = this.running.get(cameraId);
     if (!run) return;
-    run.stop.abort();
-    await run.done;
-    await run.writes;
-    if (run.unsaved.length) await this.save(cameraId, run, this.log.child({ camera: cameraId }));
-    this.running.delete(cameraId);
+    const stopping = (async () => {
+      run.stop.abort();
+      await run.done;
+      await run.writes;
+      if (run.unsaved.length) await this.save(cameraId, run, this.log.child({ camera: cameraId }));
+    })().finally(() => {
+      if (this.running.get(cameraId) === run) this.running.delete(cameraId);
+      this.stopping.delete(cameraId);
+    });
+    this.stopping.set(cameraId, stopping);
+    return stopping;
   }
 
   /** Starts every camera the registry says to record; returns how many. */

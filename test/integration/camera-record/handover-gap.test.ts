@@ -5,7 +5,8 @@
  * PostgreSQL. The new owner starts with the handover reason, as CameraNodes hands it over; the hole
  * must be stored once, with that reason, never as the recorder's own `recorder restarted` /
  * `recorder died and was restarted` gap, also when the old owner's open journal (it was killed)
- * lies in the new owner's spool and is stored first.
+ * lies in the new owner's spool and is stored first. And a start that comes while the camera's
+ * previous run is still stopping is not lost.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -171,4 +172,19 @@ test("the old owner's open journal in the new owner's spool (kill -9): stored fi
   );
   assert.ok(Math.abs(gaps[0]!.fromMs - recoveredEnd) <= 1, 'from the end of the recovered segment');
   assert.ok(Math.abs(gaps[0]!.toMs - first.firstWallclockMs) <= 1, "to the new owner's first live one");
+});
+
+test('a start while the previous run still stores its last segment: the camera records on after it', async () => {
+  // CameraNodes can hand a camera back (a lease renewal that was late got through after all) while
+  // the stop of its recording, from the expiry timer, is still storing the last segment.
+  const node = await record('node-c');
+  await until(() => node.saved.length >= 1, 'a segment');
+  const stopping = node.manager.stop(cameraId);
+  await node.manager.start(cameraId, 'lease-resumed');
+  await stopping;
+  assert.ok(node.manager.isRecording(cameraId), 'recording again');
+  const stored = node.saved.length;
+  await until(() => node.saved.length > stored, 'a segment of the new run');
+  await node.manager.stop(cameraId);
+  assert.ok(!node.manager.isRecording(cameraId));
 });
