@@ -212,7 +212,10 @@ async function wireCameras(
     repo: new CameraRecordingsRepository(app.db.pool),
     store: app.store,
     feeds: { subscribe: (id) => live.acquire(id, 'recorder'), stream: (id) => live.stream(id) },
-    spoolDir: path.join(config.paths.spoolRoot, 'cameras'),
+    // One spool per node: nodes on one host share the spool root, and a journal that a killed node
+    // left would otherwise be taken as this node's own crash by the node that takes its camera over
+    // (docs/nodes.md "Timing"). The node id is the same after a restart, so a node finds its own.
+    spoolDir: path.join(config.paths.spoolRoot, 'cameras', nodes.node.id.replace(/[^\w.-]|^\./g, '_')),
     segmentDurationMs: config.server.cameraSegmentMs,
     logger: logger.child({ module: 'camera-recording' }),
   });

@@ -73,11 +73,15 @@ interface Running {
    * and this run's first is a gap with this reason, written with the first segment's row.
    */
   handover: string | undefined;
+  /** The segment the handover gap ends at (its own gapBefore is that hole, not stored again). */
+  handedOverAt?: string;
   writes: Promise<void>;
 }
 
 export class RecordingManager {
   private readonly running = new Map<string, Running>();
+  /** Recordings being stopped (their last segment on its way), by camera. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly log: Logger;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
@@ -100,6 +104,9 @@ export class RecordingManager {
    * recorded by another node before; the time since that node's last segment is stored as a gap.
    */
   async start(cameraId: string, gapReason?: string): Promise<void> {
+    // A stop still storing the last segment: this start is a new run (the camera came back, maybe
+    // from another node with a gap reason), not the one ending; returning early would lose both.
+    await this.stopping.get(cameraId);
     if (this.running.has(cameraId)) return;
     if (!(await this.o.repo.cameraExists(cameraId))) {
       throw new KadrError('KADR_ERR_NOT_FOUND', `camera ${cameraId} does not exist`);
@@ -162,13 +169,21 @@ export class RecordingManager {
 
   /** Stops recording a camera: its last segment is finished, stored and written down first. */
   async stop(cameraId: string): Promise<void> {
+    const inFlight = this.stopping.get(cameraId);
+    if (inFlight) return inFlight;
     const run = this.running.get(cameraId);
     if (!run) return;
-    run.stop.abort();
-    await run.done;
-    await run.writes;
-    if (run.unsaved.length) await this.save(cameraId, run, this.log.child({ camera: cameraId }));
-    this.running.delete(cameraId);
+    const stopping = (async () => {
+      run.stop.abort();
+      await run.done;
+      await run.writes;
+      if (run.unsaved.length) await this.save(cameraId, run, this.log.child({ camera: cameraId }));
+    })().finally(() => {
+      if (this.running.get(cameraId) === run) this.running.delete(cameraId);
+      this.stopping.delete(cameraId);
+    });
+    this.stopping.set(cameraId, stopping);
+    return stopping;
   }
 
   /** Starts every camera the registry says to record; returns how many. */
@@ -236,10 +251,18 @@ export class RecordingManager {
     while (run.unsaved.length) {
       const segment = run.unsaved[0]!;
       try {
-        if (run.handover) await this.handoverGap(cameraId, run.handover, segment, log);
-        run.handover = undefined;
+        // The hole across a takeover ends at this run's first live segment. A segment stored from
+        // the spool (a journal a dead recorder left, possibly the previous owner's when nodes share
+        // a host's spool) was recorded before it, so the gap is measured after its row is written.
+        // That first live segment's own gapBefore (the recorder saw an earlier run's last frame in
+        // the store or the spool) is the same hole: only the handover gap, with its reason, is kept.
+        if (run.handover && segment.via === 'live') {
+          await this.handoverGap(cameraId, run.handover, segment, log);
+          run.handover = undefined;
+          run.handedOverAt = segment.key;
+        }
         const id = await this.o.repo.insertSegment(segmentRow(cameraId, segment));
-        if (segment.gapBefore) {
+        if (segment.gapBefore && segment.key !== run.handedOverAt) {
           await this.o.repo.insertGap({
             cameraId,
             fromMs: segment.gapBefore.fromMs,

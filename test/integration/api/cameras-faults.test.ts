@@ -136,6 +136,7 @@ before(async () => {
       KADR_API_TOKEN: token,
       KADR_CAMERA_SEGMENT_SECONDS: '2',
       KADR_SPOOL_DIR: path.join(dataDir, 'spool'),
+      KADR_NODE_ID: 'node-1',
       S3_BUCKET: bucket,
     },
     true,
@@ -274,7 +275,8 @@ test('the object store is down for 30 s while the camera records: every segment 
     assert.equal(await countPackets(await store.readLocation(key)), s.frames, `${s.key} is whole`);
   }
   // Nothing waits in the spool any more.
-  const spool = path.join(dataDir, 'spool', 'cameras', camId);
+  const spool = path.join(dataDir, 'spool', 'cameras', 'node-1', camId);
+  assert.ok(existsSync(spool), 'the camera spool of this node');
   await until(
     () => !existsSync(spool) || readdirSync(spool).filter((n) => n.endsWith('.journal')).length <= 1,
     'the spool drained (the segment being recorded aside)',

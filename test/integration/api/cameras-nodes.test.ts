@@ -122,6 +122,8 @@ before(async () => {
           KADR_NODE_HEARTBEAT_MS: String(HEARTBEAT_MS),
           KADR_NODE_LEASE_MS: String(LEASE_MS),
           S3_BUCKET: bucket,
+          // One spool root for both, as for two nodes on one host: each node keeps its own part.
+          KADR_SPOOL_DIR: path.join(dataDir, 'spool'),
         },
         true,
       );
@@ -316,6 +318,12 @@ test('kill -9 of a node: the other takes its cameras over, records on, the gap i
       `camera ${id.slice(0, 8)}: recording gap across the kill ${gapMs} ms (${gap.from} -> ${gap.to})`,
     );
     assert.ok(gapMs > 0 && gapMs < 15_000, `gap ${gapMs} ms`);
+    // The hole is listed once: not also as the new recorder's own restart (it sees node-b's last
+    // segment in the store, or node-b's open journal).
+    const overlapping = r.gaps.filter(
+      (g) => Date.parse(g.from) < Date.parse(gap.to) && Date.parse(g.to) > Date.parse(gap.from),
+    );
+    assert.equal(overlapping.length, 1, JSON.stringify(r.gaps));
     // The gap runs from node-b's last stored segment to node-a's first.
     const before = r.segments.filter((s) => Date.parse(s.end) <= Date.parse(gap.from) + 1);
     const afterGap = r.segments.filter((s) => Date.parse(s.start) >= Date.parse(gap.to) - 1);
