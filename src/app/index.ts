@@ -54,6 +54,7 @@ export type {
   CameraGroupDto,
   CameraTriggerDto,
 } from './cameras/index.js';
+export { nodeCameraSpool } from './cameras/camera-spool.js';
 export {
   RecordingManager,
   type RecordingManagerOptions,

@@ -9,7 +9,6 @@
  * only restreams files never uses.
  */
 import os from 'node:os';
-import path from 'node:path';
 import type { KadrApp } from '../app/index.js';
 import { isLoopback, type KadrConfig } from '../config/index.js';
 import { KadrError } from '../core/errors.js';
@@ -206,16 +205,17 @@ async function wireCameras(
   });
   closers.push(() => views.close());
   app.live.use(views);
-  const { RecordingManager } = await import('../app/index.js');
+  const { RecordingManager, nodeCameraSpool } = await import('../app/index.js');
   const { CameraRecordingsRepository } = await import('../db/index.js');
   const manager = new RecordingManager({
     repo: new CameraRecordingsRepository(app.db.pool),
     store: app.store,
     feeds: { subscribe: (id) => live.acquire(id, 'recorder'), stream: (id) => live.stream(id) },
-    // One spool per node: nodes on one host share the spool root, and a journal that a killed node
-    // left would otherwise be taken as this node's own crash by the node that takes its camera over
-    // (docs/nodes.md "Timing"). The node id is the same after a restart, so a node finds its own.
-    spoolDir: path.join(config.paths.spoolRoot, 'cameras', nodes.node.id.replace(/[^\w.-]|^\./g, '_')),
+    spoolDir: nodeCameraSpool(
+      config.paths.spoolRoot,
+      nodes.node.id,
+      logger.child({ module: 'camera-recording' }),
+    ),
     segmentDurationMs: config.server.cameraSegmentMs,
     logger: logger.child({ module: 'camera-recording' }),
   });
