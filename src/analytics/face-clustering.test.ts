@@ -58,6 +58,29 @@ test('matching picks the nearest known profile under the threshold, or none', ()
   assert.equal(matchProfile([], profiles), null);
 });
 
+test('a profile is not named for a face nearer one of its negatives than its own faces', () => {
+  // X's own face on axis 0; the operator said a face 0.3 from it (on axis 127) is not X, and gave it to N.
+  const not = (d: number) => {
+    const e = emb(0);
+    e[127] = d;
+    return e;
+  };
+  const x = { id: 'x', embeddings: [emb(0)], negatives: [not(0.3)] };
+  const n = { id: 'n', embeddings: [not(0.3)] };
+  // Nearer X's own face (0.1 from it, 0.2 from the negative): still X, with or without N.
+  assert.equal(matchProfile([not(0.1)], [x, n])!.profileId, 'x');
+  assert.equal(matchProfile([not(0.1)], [x])!.profileId, 'x');
+  // Nearer the negative (0.2 from X's face, 0.1 from the negative): not X; N when N is known, else nobody.
+  assert.equal(matchProfile([not(0.2)], [x, n])!.profileId, 'n');
+  assert.equal(matchProfile([not(0.2)], [x]), null);
+  assert.equal(matchProfile([not(0.2)], [{ id: 'x', embeddings: [emb(0)] }])!.profileId, 'x');
+  // A person of several faces: the means decide (0.15 and 0.25 from X: 0.2; 0.15 and 0.05 from the negative: 0.1).
+  assert.equal(matchProfile([not(0.15), not(0.25)], [x]), null);
+  // A negative never makes a profile over the threshold match.
+  const far = { id: 'far', embeddings: [emb(3)], negatives: [emb(3)] };
+  assert.equal(matchProfile([not(0.2)], [far]), null);
+});
+
 test('quality prefers sharp, frontal, large faces', () => {
   const base = { sharpness: 300, frontality: 1, sizePx: 160, score: 0.95 };
   const q = faceQuality(base);

@@ -53,6 +53,8 @@ export function clusterTracks(
 export interface KnownProfile {
   id: string;
   embeddings: readonly ArrayLike<number>[];
+  /** Faces the operator said are not this person ("this is not X" of a camera's event). */
+  negatives?: readonly ArrayLike<number>[];
 }
 
 export interface ProfileMatch {
@@ -60,9 +62,25 @@ export interface ProfileMatch {
   distance: number;
 }
 
+/** Mean over `embeddings` of the distance to the nearest of `to`. */
+function meanNearest(embeddings: readonly ArrayLike<number>[], to: readonly ArrayLike<number>[]): number {
+  let sum = 0;
+  for (const e of embeddings) {
+    let nearest = Infinity;
+    for (const q of to) nearest = Math.min(nearest, embeddingDistance(e, q));
+    sum += nearest;
+  }
+  return sum / embeddings.length;
+}
+
 /**
  * The known profile nearest to a person (mean distance from the person's embeddings to the
  * profile's closest embedding), if it is under `threshold`; otherwise null: a new person.
+ *
+ * A profile with negatives is left out when the person is nearer them than its own faces (the same mean
+ * of nearest distances): the operator said such a face is someone else, and the next-nearest profile
+ * under `threshold` may match instead. Negatives are measured only for profiles under `threshold`, so
+ * they cost nothing for the profiles a face is far from.
  */
 export function matchProfile(
   embeddings: readonly ArrayLike<number>[],
@@ -73,14 +91,10 @@ export function matchProfile(
   let best: ProfileMatch | null = null;
   for (const p of profiles) {
     if (p.embeddings.length === 0) continue;
-    let sum = 0;
-    for (const e of embeddings) {
-      let nearest = Infinity;
-      for (const q of p.embeddings) nearest = Math.min(nearest, embeddingDistance(e, q));
-      sum += nearest;
-    }
-    const distance = sum / embeddings.length;
-    if (distance < threshold && (!best || distance < best.distance)) best = { profileId: p.id, distance };
+    const distance = meanNearest(embeddings, p.embeddings);
+    if (!(distance < threshold) || (best && distance >= best.distance)) continue;
+    if (p.negatives && p.negatives.length > 0 && meanNearest(embeddings, p.negatives) < distance) continue;
+    best = { profileId: p.id, distance };
   }
   return best;
 }

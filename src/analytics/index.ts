@@ -33,6 +33,7 @@ export {
   meanEmbedding,
 } from './embedding-distance.js';
 export { clusterTracks, matchProfile, type KnownProfile } from './face-clustering.js';
+export { keepDistinctFace, EVENT_FACES, EVENT_FACE_SPREAD } from './event-faces.js';
 export { separateApart, type PersonFaces, type PersonPiece } from './apart-people.js';
 export {
   ObjectDetector,
@@ -50,4 +51,5 @@ export {
   type TrackedFrame,
 } from './presence-tracker.js';
 export { MIN_EMBED_FACE } from './people-analysis.js';
+export { cropFace, encodeCropJpeg } from './face-crop.js';
 export { PhotoFaceReader, type DescribedFace, type PhotoFaces, type StillPicture } from './photo-faces.js';

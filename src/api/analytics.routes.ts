@@ -1,18 +1,26 @@
 /**
  * Live analytics: attach (`PUT /api/cameras/:id/analytics`) and detach, the detections of a camera's
- * analysed frames, the events (list with filters and cursor paging, snapshot, live SSE feed). Each
- * handler is one call into app/ (LiveAnalyticsService); schemas in analytics.schema.ts.
+ * analysed frames, the events (list with filters and cursor paging, snapshot, best face, live SSE feed)
+ * and "this is not X" of a face event. Each handler is one call into app/ (LiveAnalyticsService,
+ * EventCorrectionsService); schemas in analytics.schema.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { CamerasService, LiveAnalyticsEvent, LiveAnalyticsService } from '../app/index.js';
+import type {
+  CamerasService,
+  EventCorrectionsService,
+  LiveAnalyticsEvent,
+  LiveAnalyticsService,
+} from '../app/index.js';
 import { KadrError } from '../core/errors.js';
 import {
   AnalyticsBody,
   DetectionsList,
   DetectionsQuery,
+  EventCorrectionResult,
   EventList,
+  EventNotThisPersonBody,
   EventParams,
   EventsQuery,
 } from './analytics.schema.js';
@@ -23,13 +31,14 @@ import { errorResponses } from './videos.schema.js';
 export interface AnalyticsRoutesOptions {
   analytics: LiveAnalyticsService;
   cameras: CamerasService;
+  corrections: EventCorrectionsService;
 }
 
 const tags = ['analytics'];
 const DAY_MS = 24 * 3600 * 1000;
 
 export const analyticsRoutes: FastifyPluginAsyncTypebox<AnalyticsRoutesOptions> = async (app, opts) => {
-  const { analytics, cameras } = opts;
+  const { analytics, cameras, corrections } = opts;
 
   app.put(
     '/cameras/:id/analytics',
@@ -161,5 +170,39 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<AnalyticsRoutesOptions> 
     },
     async (request, reply) =>
       (reply as FastifyReply).type('image/jpeg').send(await analytics.snapshot(request.params.id)),
+  );
+
+  app.get(
+    '/events/:id/face',
+    {
+      schema: {
+        tags,
+        summary: "A profile event's best face, JPEG crop of the analysed picture",
+        params: EventParams,
+        produces: ['image/jpeg'],
+        response: { 200: Type.String({ format: 'binary', description: 'image/jpeg' }), ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      (reply as FastifyReply).type('image/jpeg').send(await analytics.faceCrop(request.params.id)),
+  );
+
+  app.post(
+    '/events/:id/not-this-person',
+    {
+      schema: {
+        tags,
+        summary:
+          "This face is not the profile the event names: the event names `to` (or a new profile made from the face), the face's embeddings go to that profile, and live matching no longer names the first for faces nearer them",
+        params: EventParams,
+        body: EventNotThisPersonBody,
+        response: { 200: EventCorrectionResult, ...errorResponses },
+      },
+      // No body at all (curl -X POST) is `{}`: every field is optional.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+    },
+    async (request) => corrections.notThisPerson(request.params.id, request.body.to),
   );
 };

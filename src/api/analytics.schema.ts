@@ -1,6 +1,7 @@
 /** Schemas of live analytics and their events (TypeBox; also the OpenAPI document). */
 import { Type } from '@sinclair/typebox';
 import { ANALYTICS_MAX_FPS, EVENT_TYPES, EVENTS_MAX_PAGE } from '../app/index.js';
+import { Profile } from './profiles.schema.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -69,6 +70,12 @@ export const AnalyticsEvent = Type.Object(
     count: Type.Integer({ description: 'the most seen in one analysed frame' }),
     snapshotUrl: Nullable(Type.String()),
     snapshotAt: Nullable(Type.String({ description: 'the analysed frame the snapshot shows' })),
+    faceBox: Nullable(
+      Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], {
+        description: "a profile event's best face: [x, y, width, height] in the camera's pixels",
+      }),
+    ),
+    faceUrl: Nullable(Type.String({ description: "a profile event's best face, JPEG crop" })),
   },
   { $id: 'AnalyticsEvent' },
 );
@@ -79,6 +86,25 @@ export const EventList = Type.Object({
 });
 
 export const EventParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const EventNotThisPersonBody = Type.Object(
+  {
+    to: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'the profile the face is; left out: a new profile made from the face',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EventCorrectionResult = Type.Object({
+  event: Type.Ref(AnalyticsEvent),
+  profile: Type.Intersect([Profile, Type.Object({ created: Type.Boolean() })], {
+    description: 'the profile the event names now; created: made from its face',
+  }),
+});
 
 export const DetectionsQuery = Type.Object({
   from: IsoTime('start of the span'),

@@ -159,7 +159,11 @@ export async function buildServer(
       await api.register(profilesRoutes, { profiles: app.profiles, corrections: app.profileCorrections });
       await api.register(profilePhotosRoutes, { photos: app.profilePhotos });
       await api.register(camerasRoutes, { cameras: app.cameras });
-      await api.register(analyticsRoutes, { analytics: app.analytics, cameras: app.cameras });
+      await api.register(analyticsRoutes, {
+        analytics: app.analytics,
+        cameras: app.cameras,
+        corrections: app.eventCorrections,
+      });
       await api.register(cameraRecordingsRoutes, { playback: app.cameraPlayback });
       await api.register(frameSessionsRoutes, { sessions: app.frameSessions });
       await api.register(cameraExportsRoutes, { exports: app.cameraExports });

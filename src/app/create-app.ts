@@ -40,7 +40,7 @@ import { CameraFrameSessions } from './scrub/index.js';
 import { IngestService, WhipService } from './ingest/index.js';
 import { HlsMuxers, LiveViewsPort } from './live/index.js';
 import { OnvifService } from './onvif/index.js';
-import { LiveAnalyticsService } from './analytics/index.js';
+import { EventCorrectionsService, LiveAnalyticsService } from './analytics/index.js';
 
 export interface KadrApp {
   readonly config: ServerConfig;
@@ -75,6 +75,8 @@ export interface KadrApp {
   readonly onvif: OnvifService;
   /** Live analytics of cameras and their events (docs/live-analytics.md). */
   readonly analytics: LiveAnalyticsService;
+  /** "This is not X" for a camera's face event. */
+  readonly eventCorrections: EventCorrectionsService;
   /** Stops workers (running videos are saved and re-queued), then closes everything. */
   stop(): Promise<void>;
 }
@@ -240,6 +242,13 @@ export async function createApp(
     });
     await analytics.load();
     cleanups.push(() => analytics.close());
+    const eventCorrections = new EventCorrectionsService({
+      repo: new ProfilesRepository(db.pool),
+      store,
+      log: log.child({ module: 'live-analytics' }),
+      profiles,
+      analytics,
+    });
     const live = new LiveViewsPort();
     // Each ingest or WHIP session is the push camera of its name (docs/ingest.md).
     const pushCameras = new PushCameras({ cameras, recordings, log: log.child({ module: 'push-cameras' }) });
@@ -287,6 +296,7 @@ export async function createApp(
       hls,
       onvif,
       analytics,
+      eventCorrections,
       stop,
     };
   } catch (error) {

@@ -99,5 +99,7 @@ export {
   type AnalyticsFeeds,
   type EventQuery,
   type LiveAnalyticsEvent,
+  EventCorrectionsService,
+  type EventCorrectionResult,
 } from './analytics/index.js';
 export type { CameraAnalyticsDto } from './cameras/index.js';

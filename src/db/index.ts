@@ -16,6 +16,7 @@ export type {
 } from './videos.repository.js';
 export { ProfilesRepository } from './profiles.repository.js';
 export type { ProfileCorrectionsRepository } from './profile-corrections.repository.js';
+export type { EventCorrectionsRepository, EventFaces } from './event-corrections.repository.js';
 export type {
   CropSource,
   ProfileRow,

@@ -37,9 +37,16 @@ export interface AnalyticsEventRow {
   maxCount: number;
   snapshotKey: string | null;
   snapshotMs: number | null;
+  /** A `profile` event's best face: box in the camera's pixels and crop (migration 013). */
+  faceBox: [number, number, number, number] | null;
+  faceCropKey: string | null;
+  /** How many of its faces the event keeps for a correction (their embeddings are read only by one). */
+  faceCount: number;
 }
 
-export type NewAnalyticsEvent = Omit<AnalyticsEventRow, 'id' | 'seq' | 'endMs' | 'endPts'>;
+export type NewAnalyticsEvent = Omit<AnalyticsEventRow, 'id' | 'seq' | 'endMs' | 'endPts' | 'faceCount'> & {
+  faceEmbeddings: ArrayLike<number>[] | null;
+};
 
 export interface EventFilter {
   cameraId?: string;
@@ -67,6 +74,9 @@ interface DbEvent {
   max_count: number;
   snapshot_key: string | null;
   snapshot_ms: number | null;
+  face_box: [number, number, number, number] | null;
+  face_crop_key: string | null;
+  face_count: number;
 }
 
 const toEvent = (r: DbEvent): AnalyticsEventRow => ({
@@ -85,11 +95,17 @@ const toEvent = (r: DbEvent): AnalyticsEventRow => ({
   maxCount: r.max_count,
   snapshotKey: r.snapshot_key,
   snapshotMs: r.snapshot_ms,
+  faceBox: r.face_box,
+  faceCropKey: r.face_crop_key,
+  faceCount: r.face_count,
 });
 
 const EVENT_COLUMNS = `id, seq::text AS seq, camera_id, type, class_name, profile_id, start_ms,
   start_pts::text AS start_pts, end_ms, end_pts::text AS end_pts, time_base, confidence, max_count,
-  snapshot_key, snapshot_ms`;
+  snapshot_key, snapshot_ms, face_box, face_crop_key, COALESCE(array_length(face_embeddings, 1), 0) AS face_count`;
+
+/** Embeddings as a two-dimensional real[] literal's JS form (node-pg writes nested arrays as `{{…},{…}}`). */
+const rows = (list: ArrayLike<number>[] | null | undefined) => (list ? list.map((e) => Array.from(e)) : null);
 
 export class LiveAnalyticsRepository {
   constructor(private readonly db: pg.Pool) {}
@@ -124,8 +140,8 @@ export class LiveAnalyticsRepository {
   async insertEvent(e: NewAnalyticsEvent): Promise<AnalyticsEventRow> {
     const res = await this.db.query<DbEvent>(
       `INSERT INTO analytics_events (camera_id, type, class_name, profile_id, start_ms, start_pts, time_base,
-         confidence, max_count, snapshot_key, snapshot_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${EVENT_COLUMNS}`,
+         confidence, max_count, snapshot_key, snapshot_ms, face_box, face_crop_key, face_embeddings)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::real[]) RETURNING ${EVENT_COLUMNS}`,
       [
         e.cameraId,
         e.type,
@@ -138,6 +154,9 @@ export class LiveAnalyticsRepository {
         e.maxCount,
         e.snapshotKey,
         e.snapshotMs,
+        e.faceBox,
+        e.faceCropKey,
+        rows(e.faceEmbeddings),
       ],
     );
     return toEvent(res.rows[0]!);
@@ -152,13 +171,18 @@ export class LiveAnalyticsRepository {
       maxCount?: number;
       snapshotKey?: string;
       snapshotMs?: number;
+      faceBox?: [number, number, number, number];
+      faceCropKey?: string;
+      faceEmbeddings?: ArrayLike<number>[];
     },
   ): Promise<AnalyticsEventRow | null> {
     const res = await this.db.query<DbEvent>(
       `UPDATE analytics_events SET
          end_ms = COALESCE($2, end_ms), end_pts = COALESCE($3, end_pts),
          confidence = COALESCE($4, confidence), max_count = COALESCE($5, max_count),
-         snapshot_key = COALESCE($6, snapshot_key), snapshot_ms = COALESCE($7, snapshot_ms)
+         snapshot_key = COALESCE($6, snapshot_key), snapshot_ms = COALESCE($7, snapshot_ms),
+         face_box = COALESCE($8, face_box), face_crop_key = COALESCE($9, face_crop_key),
+         face_embeddings = COALESCE($10::real[], face_embeddings)
        WHERE id = $1 RETURNING ${EVENT_COLUMNS}`,
       [
         id,
@@ -168,6 +192,9 @@ export class LiveAnalyticsRepository {
         c.maxCount ?? null,
         c.snapshotKey ?? null,
         c.snapshotMs ?? null,
+        c.faceBox ?? null,
+        c.faceCropKey ?? null,
+        rows(c.faceEmbeddings),
       ],
     );
     return res.rows[0] ? toEvent(res.rows[0]) : null;

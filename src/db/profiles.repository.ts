@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import type { CropSource, NewAppearance } from './profile-appearance.js';
+import { EventCorrectionsRepository } from './event-corrections.repository.js';
 import { ProfileCorrectionsRepository } from './profile-corrections.repository.js';
 
 export type { CropSource, NewAppearance } from './profile-appearance.js';
@@ -148,6 +149,11 @@ export class ProfilesRepository {
     return new ProfileCorrectionsRepository(this.db);
   }
 
+  /** "This is not X" of a camera's event, on this repository's connection (and so in its transaction). */
+  get eventCorrections(): EventCorrectionsRepository {
+    return new EventCorrectionsRepository(this.db);
+  }
+
   /**
    * Serialises writers of profiles (two workers finishing videos with the same new person at once
    * must not both create them). Transaction-scoped: released at COMMIT / ROLLBACK.
@@ -225,18 +231,28 @@ export class ProfilesRepository {
     return res.rows[0] ? toProfile(res.rows[0]) : null;
   }
 
-  /** Every profile's embeddings (for matching a video's people), optionally only profiles newer than `afterSeq`. */
+  /**
+   * Every profile's embeddings (for matching a video's people and cameras' faces) with its negatives
+   * (faces the operator said are not this person; empty for most), optionally only profiles newer than
+   * `afterSeq`.
+   */
   async embeddings(
     afterSeq: string | null = null,
-  ): Promise<{ id: string; seq: string; embeddings: number[][] }[]> {
-    const res = await this.db.query<{ id: string; seq: string; embeddings: number[][] }>(
-      `SELECT p.id, p.seq::text AS seq, array_agg(e.embedding ORDER BY e.id) AS embeddings
+  ): Promise<{ id: string; seq: string; embeddings: number[][]; negatives: number[][] }[]> {
+    const res = await this.db.query<{
+      id: string;
+      seq: string;
+      embeddings: number[][];
+      negatives: number[][] | null;
+    }>(
+      `SELECT p.id, p.seq::text AS seq, array_agg(e.embedding ORDER BY e.id) AS embeddings,
+         (SELECT array_agg(n.embedding ORDER BY n.id) FROM profile_negatives n WHERE n.profile_id = p.id) AS negatives
        FROM profiles p JOIN profile_embeddings e ON e.profile_id = p.id
        WHERE ($1::bigint IS NULL OR p.seq > $1::bigint)
        GROUP BY p.id, p.seq`,
       [afterSeq],
     );
-    return res.rows;
+    return res.rows.map((r) => ({ ...r, negatives: r.negatives ?? [] }));
   }
 
   async maxSeq(): Promise<string | null> {
@@ -365,6 +381,21 @@ export class ProfilesRepository {
       targetId,
       otherId,
     ]);
+    // Faces one of the two was said not to be, that went to the other, are this person's after all;
+    // the other's remaining negatives become the target's.
+    await this.db.query(
+      `DELETE FROM profile_negatives
+       WHERE (profile_id = $1 AND to_profile_id = $2) OR (profile_id = $2 AND to_profile_id = $1)`,
+      [targetId, otherId],
+    );
+    await this.db.query('UPDATE profile_negatives SET profile_id = $1 WHERE profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
+    await this.db.query('UPDATE profile_negatives SET to_profile_id = $1 WHERE to_profile_id = $2', [
+      targetId,
+      otherId,
+    ]);
     // The other's "two people" pairs become the target's; the pair of these two goes (the operator
     // now says they are one) with the other profile (cascade).
     await this.db.query(
@@ -401,14 +432,16 @@ export class ProfilesRepository {
 
   /**
    * Deletes profiles that no video shows any more, that nobody has filled in and that were not made
-   * from a photo (a person typed or gave those; they stay, and a later video can attach to them again through their embeddings).
+   * from a photo nor given a camera's face by a correction (a person typed or gave those; they stay, and
+   * a later video or camera can attach to them again through their embeddings).
    * Returns their crop keys so that the caller removes the objects.
    */
   async deleteOrphans(): Promise<string[]> {
     const res = await this.db.query<{ crop_key: string | null }>(
       `DELETE FROM profiles p
        WHERE NOT EXISTS (SELECT 1 FROM profile_appearances a WHERE a.profile_id = p.id)
-         AND NOT EXISTS (SELECT 1 FROM profile_embeddings e WHERE e.profile_id = p.id AND e.from_photo)
+         AND NOT EXISTS (SELECT 1 FROM profile_embeddings e
+                         WHERE e.profile_id = p.id AND (e.from_photo OR e.from_event IS NOT NULL))
          AND last_name IS NULL AND first_name IS NULL AND middle_name IS NULL
          AND gender IS NULL AND birth_date IS NULL
        RETURNING crop_key`,

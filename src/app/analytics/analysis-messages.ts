@@ -39,6 +39,9 @@ export interface Detection {
   box: [number, number, number, number];
   /** A face that matched a profile. */
   profileId?: string;
+  /** A matched face's embedding and crop (JPEG of the analysed picture): kept with its event for a correction. */
+  embedding?: Float32Array;
+  crop?: Buffer;
 }
 
 export interface AnalysedFrame {

@@ -13,6 +13,8 @@ import '../../core/polyfill.js';
 import {
   ChipEmbedder,
   COCO_CLASSES,
+  cropFace,
+  encodeCropJpeg,
   FaceDetector,
   matchProfile,
   ObjectDetector,
@@ -147,10 +149,11 @@ async function analyse(p: BgrPicture): Promise<Detection[]> {
   if (faces && embedder) {
     const found = await faces.detect(p.bgr, p.width, p.height);
     let embeddings: Float32Array[] = [];
-    if (found.length > 0 && profiles.length > 0) {
-      const planar = bgrToPlanarBgr(p.bgr, p.width, p.height, p.width, p.height);
-      embeddings = await embedder.embed(planar, found);
-    }
+    const planar =
+      found.length > 0 && profiles.length > 0
+        ? bgrToPlanarBgr(p.bgr, p.width, p.height, p.width, p.height)
+        : null;
+    if (planar) embeddings = await embedder.embed(planar, found);
     found.forEach((f, i) => {
       const e = embeddings[i];
       const match = e ? matchProfile([e], profiles, start!.profileDistance) : null;
@@ -159,7 +162,10 @@ async function analyse(p: BgrPicture): Promise<Detection[]> {
         className: 'face',
         score: round(f.score),
         box: box(f.x, f.y, f.width, f.height),
-        ...(match ? { profileId: match.profileId } : {}),
+        // A matched face goes with its embedding and crop: what "this is not X" of its event needs.
+        ...(match
+          ? { profileId: match.profileId, embedding: e, crop: encodeCropJpeg(cropFace(planar!, f)) }
+          : {}),
       });
     });
   }

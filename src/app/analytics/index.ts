@@ -11,3 +11,8 @@ export {
   type LiveAnalyticsOptions,
 } from './live-analytics.service.js';
 export type { AnalyticsFeeds } from './camera-analysis.js';
+export {
+  EventCorrectionsService,
+  MAX_NEGATIVES_PER_PROFILE,
+  type EventCorrectionResult,
+} from './event-corrections.service.js';

@@ -2,12 +2,15 @@
  * Live analytics of cameras (docs/live-analytics.md): attach and detach per camera (kept in PostgreSQL
  * and attached again when the server starts), a CameraAnalysis per camera this server runs, and what
  * its analysed frames become: events with hysteresis (PresenceTracker), their best snapshot in the
- * object store, the detections of every analysed frame, and a live feed of event changes for SSE.
+ * object store, the detections of every analysed frame, and a live feed of event changes for SSE. A face
+ * event of a profile also keeps its best face (box, crop) and a few distinct faces' embeddings, so that
+ * the operator can say "this is not X" about it (event-corrections.service.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   COCO_CLASSES,
+  keepDistinctFace,
   PresenceTracker,
   type Observation,
   type PresenceChange,
@@ -62,6 +65,9 @@ export interface AnalyticsEventDto {
   snapshotUrl: string | null;
   /** The analysed frame the snapshot shows (rounded up like `start`). */
   snapshotAt: string | null;
+  /** A `profile` event's best face: its box in the camera's pixels `[x, y, width, height]`, and its crop. */
+  faceBox: [number, number, number, number] | null;
+  faceUrl: string | null;
 }
 
 export interface EventQuery {
@@ -93,10 +99,26 @@ interface OpenEvent {
   row: Promise<AnalyticsEventRow | null>;
 }
 
+/** A face of an analysed frame that matched a profile (the best-scored one when several did). */
+interface MatchedFace {
+  score: number;
+  box: [number, number, number, number];
+  embedding: Float32Array;
+  crop: Buffer | undefined;
+}
+
+/** What the tracker keeps of an analysed frame: its picture and the faces matched in it, per profile. */
+interface FrameKeep {
+  jpeg: Buffer | undefined;
+  faces: Map<string, MatchedFace>;
+}
+
 interface Running {
   analysis: CameraAnalysis;
-  tracker: PresenceTracker<Buffer>;
+  tracker: PresenceTracker<FrameKeep>;
   open: Map<string, OpenEvent>;
+  /** The distinct faces of each open `profile` event (keepDistinctFace), by tracker key. */
+  faceSets: Map<string, Float32Array[]>;
   detections: DetectionFrame[];
   /** Writes of this camera, one after another (an event's end never overtakes its start). */
   writes: Promise<void>;
@@ -207,6 +229,31 @@ export class LiveAnalyticsService {
     return this.o.store.get(row.snapshotKey);
   }
 
+  /** The crop of a `profile` event's best face. */
+  async faceCrop(eventId: string): Promise<Readable> {
+    const row = UUID.test(eventId) ? await this.o.repo.event(eventId) : null;
+    if (!row) throw new KadrError('KADR_ERR_NOT_FOUND', `no event ${eventId}`);
+    if (!row.faceCropKey) {
+      throw new KadrError('KADR_ERR_NOT_FOUND', `event ${eventId} has no face crop`, {
+        hint: 'only events of type profile keep their best face (those stored since migration 013)',
+      });
+    }
+    return this.o.store.get(row.faceCropKey);
+  }
+
+  /**
+   * After a correction of event `eventId` (or of the profiles): the running analyses match against the
+   * profiles as they are now, at once rather than at the next reload, and the event's change goes out
+   * on the live feed. Returns the event.
+   */
+  async corrected(eventId: string): Promise<AnalyticsEventDto> {
+    await this.refreshProfiles();
+    const row = await this.o.repo.event(eventId);
+    if (!row) throw new KadrError('KADR_ERR_NOT_FOUND', `no event ${eventId}`);
+    this.emit('update', row);
+    return toEventDto(row);
+  }
+
   async detections(cameraId: string, fromMs: number, toMs: number): Promise<DetectionFrame[]> {
     await this.o.cameras.get(cameraId);
     await this.running.get(cameraId)?.writes;
@@ -233,11 +280,12 @@ export class LiveAnalyticsService {
   private start(cameraId: string): void {
     const settings = this.settings.get(cameraId);
     if (!settings || !this.feeds || this.closed || !this.isLocal(cameraId)) return;
-    const tracker = new PresenceTracker<Buffer>({ leaveAfterMs: this.o.leaveAfterMs ?? 2000 });
+    const tracker = new PresenceTracker<FrameKeep>({ leaveAfterMs: this.o.leaveAfterMs ?? 2000 });
     const running: Running = {
       analysis: null as unknown as CameraAnalysis,
       tracker,
       open: new Map(),
+      faceSets: new Map(),
       detections: [],
       writes: Promise.resolve(),
     };
@@ -283,41 +331,101 @@ export class LiveAnalyticsService {
         o.score = Math.max(o.score, score);
       } else observations.set(key, { key, type, className, profileId, score, count: 1 });
     };
+    const faces = new Map<string, MatchedFace>();
     for (const d of frame.detections) {
       if (d.kind === 'person') see('person', 'person', 'person', null, d.score);
       else if (d.kind === 'object') see(`object:${d.className}`, 'object', d.className, null, d.score);
       else {
         see('face', 'face', null, null, d.score);
         if (d.profileId) see(`profile:${d.profileId}`, 'profile', null, d.profileId, d.score);
+        if (d.profileId && d.embedding && (faces.get(d.profileId)?.score ?? -1) < d.score) {
+          const crop = d.crop ? Buffer.from(d.crop) : undefined;
+          faces.set(d.profileId, { score: d.score, box: d.box, embedding: d.embedding, crop });
+        }
       }
     }
     const jpeg = frame.jpeg ? Buffer.from(frame.jpeg) : undefined;
-    const changes = running.tracker.push({ pts: frame.pts, wallMs: frame.wallMs, snapshot: jpeg }, [
-      ...observations.values(),
-    ]);
+    const changes = running.tracker.push(
+      { pts: frame.pts, wallMs: frame.wallMs, snapshot: { jpeg, faces } },
+      [...observations.values()],
+    );
     const tb = running.analysis.timeBase;
     running.detections.push({
       t: frame.wallMs,
       pts: frame.pts.toString(),
       d: frame.detections.map((d) => [d.className, d.score, ...d.box, ...(d.profileId ? [d.profileId] : [])]),
     });
-    this.apply(cameraId, running, changes, tb);
-  }
-
-  private apply(cameraId: string, running: Running, changes: PresenceChange<Buffer>[], tb: string): void {
     for (const c of changes) {
-      running.writes = running.writes
-        .then(() => this.persist(cameraId, running, c, tb))
-        .catch((e) =>
-          this.o.log.warn('analytics event not stored', { camera: cameraId, error: (e as Error).message }),
-        );
+      if (c.kind === 'start' && c.obs.profileId) {
+        const set: Float32Array[] = [];
+        for (const f of [c.best, c.start]) {
+          const face = f.snapshot?.faces.get(c.obs.profileId);
+          if (face) keepDistinctFace(set, face.embedding);
+        }
+        running.faceSets.set(c.key, set);
+      } else if (c.kind === 'end') running.faceSets.delete(c.key);
+    }
+    this.apply(cameraId, running, changes, tb);
+    // The open events' faces: a new distinct one is stored with its event (at most EVENT_FACES times).
+    for (const [key, set] of running.faceSets) {
+      const face = faces.get(profileOf(key));
+      if (face && keepDistinctFace(set, face.embedding)) {
+        this.queue(cameraId, running, () => this.storeFaces(running, key, set));
+      }
     }
   }
 
-  private async persist(cameraId: string, running: Running, c: PresenceChange<Buffer>, tb: string) {
+  /** Stores the faces kept so far of the event open under `key` (set: its faces, taken when queued). */
+  private async storeFaces(running: Running, key: string, set: Float32Array[]): Promise<void> {
+    const open = running.open.get(key);
+    if (!open) return;
+    await this.o.repo.updateEvent(open.id, { faceEmbeddings: [...set] });
+  }
+
+  /** Stores the event's best face of `profileId` from `frame`: its crop under the event's face key. */
+  private async putFace(
+    cameraId: string,
+    frame: FrameKeep | undefined,
+    profileId: string | null,
+    before: AnalyticsEventRow | null,
+  ): Promise<{ faceBox: [number, number, number, number]; faceCropKey?: string } | null> {
+    const face = profileId ? frame?.faces.get(profileId) : undefined;
+    if (!face) return null;
+    if (!face.crop) return { faceBox: face.box };
+    const faceCropKey = before?.faceCropKey ?? `analytics/${cameraId}/${randomUUID()}-face.jpg`;
+    await this.o.store.put(faceCropKey, face.crop, { contentType: 'image/jpeg' });
+    return { faceBox: face.box, faceCropKey };
+  }
+
+  private apply(cameraId: string, running: Running, changes: PresenceChange<FrameKeep>[], tb: string): void {
+    for (const c of changes) {
+      // The faces of a starting event as they are now: the event may end before its write runs.
+      const set = c.kind === 'start' ? running.faceSets.get(c.key) : undefined;
+      this.queue(cameraId, running, () => this.persist(cameraId, running, c, tb, set));
+    }
+  }
+
+  /** Runs a write of the camera's events after the ones before it. */
+  private queue(cameraId: string, running: Running, write: () => Promise<void>): void {
+    running.writes = running.writes
+      .then(write)
+      .catch((e) =>
+        this.o.log.warn('analytics event not stored', { camera: cameraId, error: (e as Error).message }),
+      );
+  }
+
+  private async persist(
+    cameraId: string,
+    running: Running,
+    c: PresenceChange<FrameKeep>,
+    tb: string,
+    set?: Float32Array[],
+  ) {
     if (c.kind === 'start') {
-      const snapshotKey = c.best.snapshot ? `analytics/${cameraId}/${randomUUID()}.jpg` : null;
-      if (snapshotKey) await this.o.store.put(snapshotKey, c.best.snapshot!, { contentType: 'image/jpeg' });
+      const jpeg = c.best.snapshot?.jpeg;
+      const snapshotKey = jpeg ? `analytics/${cameraId}/${randomUUID()}.jpg` : null;
+      if (snapshotKey) await this.o.store.put(snapshotKey, jpeg!, { contentType: 'image/jpeg' });
+      const face = await this.putFace(cameraId, c.best.snapshot, c.obs.profileId, null);
       const row = await this.o.repo.insertEvent({
         cameraId,
         type: c.obs.type,
@@ -330,6 +438,9 @@ export class LiveAnalyticsService {
         maxCount: c.maxCount,
         snapshotKey,
         snapshotMs: snapshotKey ? c.best.wallMs : null,
+        faceBox: face?.faceBox ?? null,
+        faceCropKey: face?.faceCropKey ?? null,
+        faceEmbeddings: set && set.length > 0 ? [...set] : null,
       });
       running.open.set(c.key, { id: row.id, row: Promise.resolve(row) });
       this.emit('start', row);
@@ -340,12 +451,16 @@ export class LiveAnalyticsService {
     const before = await open.row;
     if (c.kind === 'best') {
       const snapshotKey = before?.snapshotKey ?? `analytics/${cameraId}/${randomUUID()}.jpg`;
-      if (c.best.snapshot)
-        await this.o.store.put(snapshotKey, c.best.snapshot, { contentType: 'image/jpeg' });
+      const jpeg = c.best.snapshot?.jpeg;
+      if (jpeg) await this.o.store.put(snapshotKey, jpeg, { contentType: 'image/jpeg' });
+      const face = c.key.startsWith(PROFILE_KEY)
+        ? await this.putFace(cameraId, c.best.snapshot, profileOf(c.key), before)
+        : null;
       const row = await this.o.repo.updateEvent(open.id, {
         confidence: c.bestScore,
         maxCount: c.maxCount,
-        ...(c.best.snapshot ? { snapshotKey, snapshotMs: c.best.wallMs } : {}),
+        ...(jpeg ? { snapshotKey, snapshotMs: c.best.wallMs } : {}),
+        ...(face ?? {}),
       });
       open.row = Promise.resolve(row);
       if (row) this.emit('update', row);
@@ -385,7 +500,11 @@ export class LiveAnalyticsService {
   }
 
   private async knownProfiles() {
-    return (await this.o.profiles.embeddings()).map((p) => ({ id: p.id, embeddings: p.embeddings }));
+    return (await this.o.profiles.embeddings()).map((p) => ({
+      id: p.id,
+      embeddings: p.embeddings,
+      negatives: p.negatives,
+    }));
   }
 
   private async refreshProfiles(): Promise<void> {
@@ -395,6 +514,10 @@ export class LiveAnalyticsService {
     if (profiles) for (const r of faces) r.analysis.updateProfiles(profiles);
   }
 }
+
+/** The tracker key of a profile's face event is `profile:<id>`. */
+const PROFILE_KEY = 'profile:';
+const profileOf = (key: string) => key.slice(PROFILE_KEY.length);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -459,5 +582,7 @@ function toEventDto(r: AnalyticsEventRow): AnalyticsEventDto {
     count: r.maxCount,
     snapshotUrl: r.snapshotKey ? `/api/events/${r.id}/snapshot` : null,
     snapshotAt: r.snapshotMs === null ? null : isoUp(r.snapshotMs),
+    faceBox: r.faceBox,
+    faceUrl: r.faceCropKey ? `/api/events/${r.id}/face` : null,
   };
 }

@@ -181,7 +181,12 @@ export class ProfilesService {
     const ids = await this.deps.repo.transaction(async (tx) => {
       await tx.lockProfiles();
       if (!(await tx.lockVideo(videoId))) return null; // deleted meanwhile: nothing to attach to
-      const known = (await tx.embeddings()).map((p) => ({ id: p.id, embeddings: p.embeddings }));
+      // With their negatives: a face the operator said is not X never joins X here either.
+      const known = (await tx.embeddings()).map((p) => ({
+        id: p.id,
+        embeddings: p.embeddings,
+        negatives: p.negatives,
+      }));
       const pairs = new Set((await tx.corrections.apartPairs()).map(([a, b]) => `${a} ${b}`));
       const apart = (a: string, b: string) => pairs.has(a < b ? `${a} ${b}` : `${b} ${a}`);
       // A person whose faces fall on two profiles the operator told apart is cut into one piece per

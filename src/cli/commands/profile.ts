@@ -3,7 +3,8 @@
  * to a profile (`--to`), through a running kadr server's HTTP API (docs/profiles.md, "From a photo").
  * The server finds the face; a photo with several faces needs `--face` (0 is the largest).
  * `kadr profile split` and `kadr profile not` correct a profile's appearance in a video
- * (docs/profiles.md, "Corrections").
+ * (docs/profiles.md, "Corrections"); `kadr profile not --event` a camera's face event
+ * (docs/live-analytics.md, "Correcting a face").
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +25,7 @@ interface ProfileJson {
 const usage = `usage: kadr profile add-photo <file> [options]
        kadr profile split <profile id> --video <id> --at <ms> [--to <id>]
        kadr profile not <profile id> --video <id> [--to <id>]
+       kadr profile not --event <id> [--to <id>]
 
   add-photo <file>       make a profile from the face in a JPEG or PNG photo, so that the person
                          is recognised the first time a camera or a video shows them
@@ -36,6 +38,9 @@ const usage = `usage: kadr profile add-photo <file> [options]
                          (ms after the first frame) on: that part goes to --to <id>, or a new profile
   not <profile id>       "this is not this person": the appearance in --video goes to --to <id>, or
                          a new profile
+  not --event <id>       the face of a camera's event (type profile) is not the profile it names:
+                         the event names --to <id>, or a new profile made from the face, and the
+                         camera no longer names the first for that face
                          either way the two profiles are never grouped together again
 
   --server <url>         the kadr server (default http://127.0.0.1:8080)
@@ -68,9 +73,11 @@ export const profileCommand: Command = {
     to: { type: 'string' },
     video: { type: 'string' },
     at: { type: 'string' },
+    event: { type: 'string' },
   },
   async run(args, io) {
     const [sub, ...rest] = args.positionals;
+    if (sub === 'not' && stringOption(args, 'event') !== undefined) return correctEvent(rest, args, io);
     if (sub === 'split' || sub === 'not') return correct(sub, rest, args, io);
     if (sub !== 'add-photo') {
       throw new KadrError(
@@ -170,6 +177,39 @@ async function correct(
     flag(args, 'json')
       ? `${toJson(result)}\n`
       : `moved to ${result.other.created ? 'new ' : ''}profile ${result.other.id}\n`,
+  );
+  return 0;
+}
+
+interface EventCorrectionJson {
+  event: { id: string; profileId: string };
+  profile: ProfileJson & { created: boolean };
+}
+
+/** `not --event`: one POST to the event's correction; the server checks the event and the ids. */
+async function correctEvent(rest: string[], args: ParsedArgs, io: CommandIo): Promise<number> {
+  if (rest.length !== 0) {
+    throw new KadrError('KADR_ERR_USAGE', 'not --event takes no profile id: the event names it', {
+      hint: 'kadr profile not --event <event id> [--to <profile id>]',
+    });
+  }
+  for (const other of ['video', 'at']) {
+    if (stringOption(args, other) !== undefined) {
+      throw new KadrError('KADR_ERR_USAGE', `--${other} does not go with --event`);
+    }
+  }
+  const event = stringOption(args, 'event')!;
+  const to = stringOption(args, 'to');
+  const api = apiClient(stringOption(args, 'server') ?? 'http://127.0.0.1:8080', loadConfig().client.token);
+  const result = await api.request<EventCorrectionJson>(
+    'POST',
+    `/api/events/${encodeURIComponent(event)}/not-this-person`,
+    to !== undefined ? { to } : {},
+  );
+  io.out.write(
+    flag(args, 'json')
+      ? `${toJson(result)}\n`
+      : `event ${result.event.id} now names ${result.profile.created ? 'new ' : ''}profile ${result.profile.id}\n`,
   );
   return 0;
 }

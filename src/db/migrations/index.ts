@@ -11,6 +11,7 @@ import { sql as m009 } from './009-live-analytics.js';
 import { sql as m010 } from './010-profile-photos.js';
 import { sql as m011 } from './011-push-cameras.js';
 import { sql as m012 } from './012-profile-corrections.js';
+import { sql as m013 } from './013-event-faces.js';
 
 export interface Migration {
   version: number;
@@ -31,4 +32,5 @@ export const migrations: Migration[] = [
   { version: 10, name: '010-profile-photos', sql: m010 },
   { version: 11, name: '011-push-cameras', sql: m011 },
   { version: 12, name: '012-profile-corrections', sql: m012 },
+  { version: 13, name: '013-event-faces', sql: m013 },
 ];

@@ -7,7 +7,9 @@
  * against the clip's own frames); detaching stops new events and attaching again resumes them; kill -9
  * of the analysis process restarts it while the recording and the camera go on without a gap. Then
  * faces: a profile made from one photo of a person (test/fixtures/faces, another picture than the clip)
- * is matched live the first time a camera shows her, and the event names it; profiles made by the
+ * is matched live the first time a camera shows her, and the event names it; "this is not her" on that
+ * event (the CLI) makes a new profile of the face, the event names it, and later she is named the new
+ * profile, never the photo's, also when the new profile is deleted again; profiles made by the
  * archive analysis of a face clip (autoProfiles) are matched live on a camera showing the same people;
  * the analytics survive a server restart. Falling behind: analytics asked for every frame of a 30 fps
  * camera with faces and persons, and their process stopped (SIGSTOP) for 5 s as a model far too slow would
@@ -18,7 +20,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the answers are read field by field, as JSON */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +32,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { kadrEnv, startKadr, type KadrProcess } from './support/kadr-process.js';
 import { collectSse, type SseCollector } from './support/sse.js';
 
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/live-analytics');
 const CLIP = path.join(FIXTURES, 'one-by-one-5-26s.mp4');
 const CLIP_FRAMES = 210;
@@ -363,8 +366,126 @@ test('a profile made from a photo is matched live the first time a camera shows 
     30_000,
   );
   assert.equal(matched.profileId, profileId, JSON.stringify(matched));
+  // The event keeps its best face: its box and crop (and, unseen, the embeddings of her distinct faces).
+  assert.ok(matched.faceBox?.[2] >= 24 && matched.faceBox[3] >= 24, JSON.stringify(matched.faceBox));
+  const face = await fetch(`${kadr.url}${matched.faceUrl}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(face.status, 200);
+  assert.deepEqual([...Buffer.from(await face.arrayBuffer()).subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
+
+  await correctToNewProfile(id, matched, profileId);
   assert.equal((await api('DELETE', `/api/cameras/${id}`)).status, 204);
 });
+
+/** The faces of a camera's analysed frames in a span of its wallclock: `[score, profileId | null]` each. */
+async function facesOf(cameraId: string, fromMs: number, toMs: number): Promise<(string | null)[]> {
+  const res = await api(
+    'GET',
+    `/api/cameras/${cameraId}/detections?from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`,
+  );
+  assert.equal(res.status, 200, res.text);
+  return (res.json.frames as { d: (string | number)[][] }[]).flatMap((f) =>
+    f.d.filter((d) => d[0] === 'face').map((d) => (d[6] as string | undefined) ?? null),
+  );
+}
+
+/** The camera's latest analysed frame (its wallclock). */
+async function lastFrameMs(cameraId: string): Promise<number> {
+  const res = await api(
+    'GET',
+    `/api/cameras/${cameraId}/detections?from=${new Date(Date.now() - 60_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}`,
+  );
+  return Math.max(...(res.json.frames as { t: number }[]).map((f) => f.t));
+}
+
+/**
+ * "This is not X" on a camera's face event: the event names a new profile made from her face (with its
+ * crop as the picture), and the camera names her that profile from then on, never X; with the new
+ * profile deleted, X's negatives alone keep X off her face.
+ */
+async function correctToNewProfile(cameraId: string, matched: any, x: string): Promise<void> {
+  // After a whole loop of the clip (3.4 s), the event holds her faces as she walks and as she stands.
+  await sleep(4000);
+  const faceEvent = (await api('GET', `/api/events?camera=${cameraId}&type=face`)).json.items[0];
+  const refusals: [string, unknown, number][] = [
+    [`/api/events/${faceEvent.id}/not-this-person`, {}, 409],
+    [`/api/events/${matched.id}/not-this-person`, { to: x }, 400],
+    [`/api/events/${matched.id}/not-this-person`, { to: randomUUID() }, 404],
+    [`/api/events/${randomUUID()}/not-this-person`, {}, 404],
+    [`/api/events/${matched.id}/not-this-person`, { to: 'nobody' }, 400],
+    [`/api/events/${matched.id}/not-this-person`, { other: x }, 400],
+  ];
+  for (const [url, body, status] of refusals) {
+    const res = await api('POST', url, body);
+    assert.equal(res.status, status, `${url} ${JSON.stringify(body)}: ${res.text}`);
+  }
+  const seen = new Set(
+    ((await api('GET', `/api/events?camera=${cameraId}&type=profile`)).json.items as any[]).map((e) => e.id),
+  );
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      ...['--import', 'tsx', path.join(ROOT, 'src/cli/bin.ts'), 'profile', 'not', '--event', matched.id],
+      ...['--server', kadr.url],
+    ],
+    { cwd: ROOT, env: { ...process.env, KADR_TOKEN: token } },
+  ).catch((e: any) => {
+    throw new Error(`kadr profile not --event: ${e.stderr}`);
+  });
+  const made = /now names new profile ([0-9a-f-]{36})/.exec(stdout);
+  assert.ok(made, stdout);
+  const n = made[1]!;
+  const correctedAtMs = await lastFrameMs(cameraId);
+  const profile = (await api('GET', `/api/profiles/${n}`)).json;
+  assert.deepEqual(profile.apartFrom, [x]);
+  const crop = await fetch(`${kadr.url}${profile.cropUrl}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(crop.status, 200, 'the new profile has the face as its picture');
+  // The event names the new profile (a later event of hers may name it already too).
+  const named = (await api('GET', `/api/events?profile=${n}`)).json.items as any[];
+  assert.ok(
+    named.some((e) => e.id === matched.id),
+    JSON.stringify(named),
+  );
+  const ofX = (await api('GET', `/api/events?profile=${x}&camera=${cameraId}`)).json.items as any[];
+  assert.ok(!ofX.some((e) => e.id === matched.id), 'and no longer X');
+
+  // A later match of the same person names the new profile.
+  const later = await waitFor(
+    'a later match of her face',
+    async () => {
+      const items = (await api('GET', `/api/events?camera=${cameraId}&type=profile`)).json.items as any[];
+      return items.find((e) => !seen.has(e.id));
+    },
+    15_000,
+  );
+  assert.equal(later.profileId, n, JSON.stringify(later));
+  // Through another loop, no analysed frame names X (a second after the correction: frames in flight).
+  await sleep(4000);
+  const since = await facesOf(cameraId, correctedAtMs + 1000, Date.now() + 60_000);
+  assert.ok(since.filter((p) => p === n).length >= 10, `she is named the new profile: ${since.join(' ')}`);
+  assert.ok(!since.includes(x), `X named again: ${since.join(' ')}`);
+
+  // The new profile deleted: only X's negatives keep X off her face. Attached again, the analysis starts
+  // with the profiles as they are now.
+  assert.equal((await api('DELETE', `/api/profiles/${n}`)).status, 204);
+  const reattachedAtMs = await lastFrameMs(cameraId);
+  assert.equal(
+    (await api('PUT', `/api/cameras/${cameraId}/analytics`, { detect: ['faces'], fps: FPS })).status,
+    200,
+  );
+  await waitFor(
+    'the analysis to run again',
+    async () => ((await lastFrameMs(cameraId)) > reattachedAtMs ? true : undefined),
+    20_000,
+  );
+  await sleep(4000);
+  const unnamed = await facesOf(cameraId, reattachedAtMs + 1, Date.now() + 60_000);
+  assert.ok(unnamed.length >= 15, `faces seen: ${unnamed.length}`);
+  assert.ok(!unnamed.includes(x), `X named again: ${unnamed.join(' ')}`);
+}
 
 test('a profile made from a video of the same people is matched live; analytics are attached again after a restart', async () => {
   // The archive analysis makes the profiles (autoProfiles), from the same clip the camera shows.

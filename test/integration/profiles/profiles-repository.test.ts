@@ -68,3 +68,27 @@ test('update sets only the given fields; orphans with personal data stay', async
   assert.ok(await repo.get(a!));
   assert.equal(await repo.get(b!), null);
 });
+
+test("a camera's face given to a profile keeps it from the orphan rule; merging lifts negatives between the two", async () => {
+  const face = (k: number) => Array.from({ length: 128 }, (_, i) => (i === k ? 1 : 0));
+  const [x, n, y] = [randomUUID(), randomUUID(), randomUUID()];
+  for (const id of [x, n, y]) await repo.insertProfile(id, null, 0);
+  await repo.addPhotoEmbedding(x, face(0));
+  await repo.addPhotoEmbedding(y, face(2));
+  const event = randomUUID(); // no foreign key: the face stays the person's when the event is gone
+  await repo.eventCorrections.giveFaces(n, event, [face(1)]);
+  await repo.eventCorrections.addNegatives(x, n, event, [face(1)]);
+  await repo.eventCorrections.addNegatives(y, n, event, [face(1)]);
+  assert.deepEqual(await repo.deleteOrphans(), [], 'N has a face someone gave it');
+  const negativesOf = async (id: string) =>
+    (await repo.embeddings()).find((p) => p.id === id)!.negatives.map((e) => e.indexOf(1));
+  assert.deepEqual(await negativesOf(x), [1]);
+  assert.deepEqual(await negativesOf(n), []);
+  // N is X after all: X's negatives that went to N go; Y's (the face is not Y) now point at X.
+  await repo.mergeInto(x, n);
+  await repo.delete(n);
+  assert.deepEqual(await negativesOf(x), []);
+  assert.deepEqual(await negativesOf(y), [1]);
+  const res = await pool.query('SELECT to_profile_id FROM profile_negatives WHERE profile_id = $1', [y]);
+  assert.deepEqual(res.rows, [{ to_profile_id: x }]);
+});

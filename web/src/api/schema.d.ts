@@ -3639,6 +3639,223 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/{id}/face': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A profile event's best face, JPEG crop of the analysed picture */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description image/jpeg */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/events/{id}/not-this-person': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** This face is not the profile the event names: the event names `to` (or a new profile made from the face), the face's embeddings go to that profile, and live matching no longer names the first for faces nearer them */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: uuid
+             * @description the profile the face is; left out: a new profile made from the face
+             */
+            to?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              event: components['schemas']['AnalyticsEvent'];
+              /** @description the profile the event names now; created: made from its face */
+              profile: {
+                /** Format: uuid */
+                id: string;
+                /** @description the best face crop (JPEG) */
+                cropUrl: string | null;
+                lastName: string | null;
+                firstName: string | null;
+                middleName: string | null;
+                gender: ('female' | 'male' | 'other' | 'unknown') | (never | null);
+                /** Format: date */
+                birthDate: string | null;
+                videos: {
+                  /** Format: uuid */
+                  id: string;
+                  /** @description the video file name */
+                  name: string;
+                  /** @description API URL of the video */
+                  link: string;
+                  /** @description first moment on screen, ms after the first frame */
+                  firstMs: number;
+                  lastMs: number;
+                  /** @description every stretch on screen (the person may leave and come back) */
+                  spans: {
+                    firstMs: number;
+                    lastMs: number;
+                  }[];
+                  /** @description frame (0-based) of the best face in this video; null for the part of a split appearance without it */
+                  cropFrameIndex: number | null;
+                }[];
+                /** @description profiles the operator said are someone else (a split, "this is not X"): never grouped with this one */
+                apartFrom: string[];
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              } & {
+                created: boolean;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/cameras/{id}/recordings': {
     parameters: {
       query?: never;
@@ -6878,6 +7095,10 @@ export interface components {
       snapshotUrl: string | null;
       /** @description the analysed frame the snapshot shows */
       snapshotAt: string | null;
+      /** @description a profile event's best face: [x, y, width, height] in the camera's pixels */
+      faceBox: [number, number, number, number] | null;
+      /** @description a profile event's best face, JPEG crop */
+      faceUrl: string | null;
     };
   };
   responses: never;
