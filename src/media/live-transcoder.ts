@@ -246,14 +246,26 @@ export class LiveTranscoder {
     const encoder = this.encoder!;
     for (;;) {
       const sent = await encoder.sendFrame(frame);
-      await this.receivePackets(encoder, out);
+      await this.receivePackets(encoder, out, frame === null);
       if (sent !== AVERROR_EAGAIN) return;
     }
   }
 
-  private async receivePackets(encoder: CodecContext, out: EncodedPicture[]): Promise<void> {
+  /**
+   * libavcodec runs x264 inside sendFrame and keeps the packet it gave (x264 under zerolatency gives one
+   * per frame, none held back): receiving only hands that packet over, or says there is none, so it is
+   * a synchronous call instead of a trip through libuv's thread pool and back. Draining (frame null)
+   * makes x264 flush its threads in receivePacket, which stays async.
+   */
+  private async receivePackets(
+    encoder: CodecContext,
+    out: EncodedPicture[],
+    draining: boolean,
+  ): Promise<void> {
     for (;;) {
-      const ret = await encoder.receivePacket(this.outPacket);
+      const ret = draining
+        ? await encoder.receivePacket(this.outPacket)
+        : encoder.receivePacketSync(this.outPacket);
       if (ret < 0) return;
       try {
         const data = this.outPacket.data;
