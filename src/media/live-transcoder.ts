@@ -8,10 +8,10 @@
  * order.
  *
  * The encoder is libavcodec's CodecContext, not node-av's Encoder: Encoder clears every frame's
- * pictType (as the ffmpeg CLI does), which would take away the keyframes placed at the source's. All
- * calls are the async ones, which run on libuv's thread pool, so a rendition never blocks the event
- * loop that feeds the camera's other consumers; encodeAll is the async one anyway (transcode-h264.ts
- * says why).
+ * pictType (as the ffmpeg CLI does), which would take away the keyframes placed at the source's. The
+ * calls that do the work (decode, scale, encode) are the async ones, which run on libuv's thread pool,
+ * so a rendition never blocks the event loop that feeds the camera's other consumers; only receiving
+ * what a send already made is synchronous (receivePackets says why).
  */
 import '../core/polyfill.js';
 import {

@@ -1,9 +1,9 @@
 /**
  * Decodes a live camera's Annex B access units (H.264 / H.265, from a stream hub): libavcodec through
  * node-av's CodecContext (not VideoDecoder, which reads a demuxer's packets from a file or URL: here
- * they come from a hub, as Buffers), the async calls (libuv's thread pool, so decoding never blocks
- * the event loop that feeds the camera's other consumers), every frame with the pts of the packet it
- * came in (no frame rate anywhere). Two ways out: decode() hands each decoded frame as it is (a
+ * they come from a hub, as Buffers), decoding in the async calls (libuv's thread pool, so decoding
+ * never blocks the event loop that feeds the camera's other consumers), every frame with the pts of the
+ * packet it came in (no frame rate anywhere). Two ways out: decode() hands each decoded frame as it is (a
  * rendition's encoder, live-transcoder.ts), push() hands packed BGR scaled to fit `maxSide` (one
  * swscale pass, only for the frames the caller keeps: analysis).
  *
