@@ -5,7 +5,8 @@
  *
  *  - kadr: LiveCameras pulls the camera, LiveViews makes the 480p rendition (decode, scale, x264) for
  *    one viewer; this process's CPU (user + system, every thread) over the window. Also the pull alone
- *    (an "original" viewer, no rendition), to show what the rendition itself costs.
+ *    (an "original" viewer, no rendition), to show what the rendition itself costs, beside ffmpeg's
+ *    pull alone (`-c copy -f null`) over the same window.
  *  - ffmpeg: `ffmpeg -rtsp_transport tcp -i <camera> -vf scale=-2:480 -c:v libx264` with the
  *    rendition's settings (preset, tune, CRF, VBV ceiling, no B-frames, keyframes at the source's and
  *    no scene cuts) `-f null -`; its CPU from /proc/<pid>/stat.
@@ -138,7 +139,16 @@ try {
   console.log(
     `camera: ${h.codec} ${h.width}x${h.height}, ${h.fps?.toFixed(2)} fps, ${((h.bitrateBps ?? 0) / 1e6).toFixed(2)} Mbit/s`,
   );
+  // Beside it, ffmpeg's pull alone: the same RTSP/TCP session, packets copied to nowhere.
+  const pullArgs = ['-hide_banner', '-nostats', '-v', 'error', '-rtsp_transport', 'tcp', '-i', url];
+  const ffPull = spawn('ffmpeg', [...pullArgs, '-c', 'copy', '-f', 'null', '-'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await sleep(WARMUP_MS);
+  const ffPull0 = procCpuSeconds(ffPull.pid!);
   const pull = await window(ownCpuSeconds);
+  const ffPullPct = ((procCpuSeconds(ffPull.pid!) - ffPull0) / pull.wallS) * 100;
+  ffPull.kill('SIGKILL');
 
   // ffmpeg, same camera, same settings, running beside kadr's rendition from here on.
   const args = [
@@ -170,7 +180,10 @@ try {
   console.log(
     `windows: ${rounds} x ${seconds} s, kadr and ffmpeg at the same time, after ${WARMUP_MS / 1000} s warm-up; ${PRESET}/zerolatency, CRF ${RENDITION_CRF}, max ${maxRate / 1000} kbit/s`,
   );
-  console.log(`kadr pull alone (one original viewer, before): ${pull.pct.toFixed(1)}% of one core`);
+  console.log(
+    `pull alone (before, same window): kadr (one original viewer) ${pull.pct.toFixed(1)}% of one core, ` +
+      `ffmpeg (-c copy -f null) ${ffPullPct.toFixed(1)}%`,
+  );
   console.log(
     '| window | load avg | kadr pull + 480p rendition | pictures/s | ffmpeg | frames/s | ratio kadr / ffmpeg |',
   );

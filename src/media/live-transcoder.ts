@@ -8,10 +8,10 @@
  * order.
  *
  * The encoder is libavcodec's CodecContext, not node-av's Encoder: Encoder clears every frame's
- * pictType (as the ffmpeg CLI does), which would take away the keyframes placed at the source's. All
- * calls are the async ones, which run on libuv's thread pool, so a rendition never blocks the event
- * loop that feeds the camera's other consumers; encodeAll is the async one anyway (transcode-h264.ts
- * says why).
+ * pictType (as the ffmpeg CLI does), which would take away the keyframes placed at the source's. The
+ * calls that do the work (decode, scale, encode) are the async ones, which run on libuv's thread pool,
+ * so a rendition never blocks the event loop that feeds the camera's other consumers; only receiving
+ * what a send already made is synchronous (receivePackets says why).
  */
 import '../core/polyfill.js';
 import {
@@ -246,14 +246,26 @@ export class LiveTranscoder {
     const encoder = this.encoder!;
     for (;;) {
       const sent = await encoder.sendFrame(frame);
-      await this.receivePackets(encoder, out);
+      await this.receivePackets(encoder, out, frame === null);
       if (sent !== AVERROR_EAGAIN) return;
     }
   }
 
-  private async receivePackets(encoder: CodecContext, out: EncodedPicture[]): Promise<void> {
+  /**
+   * libavcodec runs x264 inside sendFrame and keeps the packet it gave (x264 under zerolatency gives one
+   * per frame, none held back): receiving only hands that packet over, or says there is none, so it is
+   * a synchronous call instead of a trip through libuv's thread pool and back. Draining (frame null)
+   * makes x264 flush its threads in receivePacket, which stays async.
+   */
+  private async receivePackets(
+    encoder: CodecContext,
+    out: EncodedPicture[],
+    draining: boolean,
+  ): Promise<void> {
     for (;;) {
-      const ret = await encoder.receivePacket(this.outPacket);
+      const ret = draining
+        ? await encoder.receivePacket(this.outPacket)
+        : encoder.receivePacketSync(this.outPacket);
       if (ret < 0) return;
       try {
         const data = this.outPacket.data;

@@ -1,9 +1,9 @@
 /**
  * Decodes a live camera's Annex B access units (H.264 / H.265, from a stream hub): libavcodec through
  * node-av's CodecContext (not VideoDecoder, which reads a demuxer's packets from a file or URL: here
- * they come from a hub, as Buffers), the async calls (libuv's thread pool, so decoding never blocks
- * the event loop that feeds the camera's other consumers), every frame with the pts of the packet it
- * came in (no frame rate anywhere). Two ways out: decode() hands each decoded frame as it is (a
+ * they come from a hub, as Buffers), decoding in the async calls (libuv's thread pool, so decoding
+ * never blocks the event loop that feeds the camera's other consumers), every frame with the pts of the
+ * packet it came in (no frame rate anywhere). Two ways out: decode() hands each decoded frame as it is (a
  * rendition's encoder, live-transcoder.ts), push() hands packed BGR scaled to fit `maxSide` (one
  * swscale pass, only for the frames the caller keeps: analysis).
  *
@@ -55,6 +55,7 @@ export class UnitDecoder {
   private filter: FilterAPI | null = null;
   private filterFor = '';
   private closed = false;
+  private readonly decoderThreads: number;
   /** Units never sent to the decoder because no picture needs them. */
   skippedNonReference = 0;
 
@@ -65,6 +66,7 @@ export class UnitDecoder {
     this.packet.alloc();
     this.frame.alloc();
     this.tb = new AvRational(o.timeBase.num, o.timeBase.den);
+    this.decoderThreads = decoder.threadCount;
   }
 
   static async open(o: UnitDecoderOptions): Promise<UnitDecoder> {
@@ -149,8 +151,14 @@ export class UnitDecoder {
   }
 
   private async receiveAll(sink: FrameSink): Promise<void> {
+    // On one thread the decoding is done in sendPacket and receiving only hands over the picture
+    // already made (or says there is none): a call cheaper than a trip through libuv's thread pool and
+    // back. With frame threads a receive can wait for a decoding thread, so it stays async there.
+    const sync = this.decoderThreads === 1;
     for (;;) {
-      const ret = await this.decoder.receiveFrame(this.frame);
+      const ret = sync
+        ? this.decoder.receiveFrameSync(this.frame)
+        : await this.decoder.receiveFrame(this.frame);
       if (ret < 0) return;
       try {
         // The frame's own pts is the packet's; best effort only where a packet carried none.
