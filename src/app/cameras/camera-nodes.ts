@@ -233,9 +233,16 @@ export class CameraNodes {
     this.expiry.unref();
   }
 
+  /**
+   * Stops the pulled cameras, whose leases another node may take once they expire. A push camera's
+   * session stays: its media arrives here and nowhere else, and no node claims a push camera by its
+   * fair share; dropping it would also lose that it is a push camera, and a renewal that goes through
+   * after all would then resume it as a pulled one.
+   */
   private async dropAll(why: string): Promise<void> {
-    if (this.owned.size) this.o.log.warn('stopping every camera', { why, cameras: this.owned.size });
-    await Promise.all([...this.owned].map((id) => this.drop(id)));
+    const pulled = [...this.owned].filter((id) => !this.pushed.has(id));
+    if (pulled.length) this.o.log.warn('stopping every pulled camera', { why, cameras: pulled.length });
+    await Promise.all(pulled.map((id) => this.drop(id)));
   }
 
   private async drop(id: string): Promise<void> {
