@@ -51,6 +51,11 @@ export interface CameraRecordingControl {
   start(cameraId: string, gapReason?: string): Promise<void>;
   stop(cameraId: string): Promise<void>;
   isRecording(cameraId: string): boolean;
+  /**
+   * Joins the camera's stream now, at the keyframe its hub keeps, for a start() that follows within
+   * seconds (a trigger: its instant must stay in the pre-roll while the start waits on the database).
+   */
+  holdPreRoll?(cameraId: string): void;
 }
 
 export const IDLE_HEALTH: CameraHealthLike = Object.freeze({

@@ -70,7 +70,7 @@ interface TriggerResult {
 export interface CameraTriggersOptions {
   triggers: CameraGroupsRepository;
   groups: CameraGroups;
-  cameras: Pick<CamerasService, 'get' | 'startRecording' | 'stopRecording'>;
+  cameras: Pick<CamerasService, 'get' | 'startRecording' | 'stopRecording' | 'holdPreRoll'>;
   recordings: Pick<CameraRecordingsRepository, 'lastSegmentEnd'>;
   exports: Pick<CameraExports, 'create' | 'get'>;
   playback: Pick<CameraPlayback, 'frameAt'>;
@@ -127,6 +127,9 @@ export class CameraTriggers {
     if (!(preRollS >= 0 && preRollS <= MAX_PRE_ROLL_S)) {
       throw new KadrError('KADR_ERR_VALIDATION', `preRollSeconds must be 0 to ${MAX_PRE_ROLL_S}`);
     }
+    // Before anything waits on the database again: a keyframe arriving meanwhile would replace the
+    // GOP that holds the trigger instant (cameras that record already need nothing).
+    for (const id of group.cameraIds) this.o.cameras.holdPreRoll(id);
     const row = await this.o.triggers.insertTrigger({
       groupId: group.id,
       cameraIds: group.cameraIds,

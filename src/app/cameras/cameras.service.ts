@@ -310,6 +310,11 @@ export class CamerasService implements OwnedCameras {
     this.log.info('camera removed', { id, name: row.name });
   }
 
+  /** A trigger's instant: the cameras this node runs join their stream now (their kept GOP). */
+  holdPreRoll(id: string): void {
+    if (this.owns(id)) this.recording?.holdPreRoll?.(id);
+  }
+
   async startRecording(id: string): Promise<CameraDto> {
     await this.row(id);
     const row = await this.repo.update(id, { record: true });

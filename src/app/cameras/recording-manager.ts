@@ -78,8 +78,13 @@ interface Running {
   writes: Promise<void>;
 }
 
+/** How long a pre-roll taken for a trigger waits for its start(). */
+const PRE_ROLL_HOLD_MS = 10_000;
+
 export class RecordingManager {
   private readonly running = new Map<string, Running>();
+  /** Subscriptions taken at a trigger's instant for the start() that follows (holdPreRoll). */
+  private readonly preRolls = new Map<string, { sub: HubSubscription<MediaUnit>; timer: NodeJS.Timeout }>();
   /** Recordings being stopped (their last segment on its way), by camera. */
   private readonly stopping = new Map<string, Promise<void>>();
   private readonly log: Logger;
@@ -93,6 +98,28 @@ export class RecordingManager {
   /** The key prefix of a camera's recording. */
   static prefix(cameraId: string): string {
     return `cameras/${cameraId}/`;
+  }
+
+  /** Joins the camera's hub now; the next start() within PRE_ROLL_HOLD_MS records from there. */
+  holdPreRoll(cameraId: string): void {
+    if (this.running.has(cameraId) || this.preRolls.has(cameraId)) return;
+    let sub: HubSubscription<MediaUnit>;
+    try {
+      sub = this.o.feeds.subscribe(cameraId);
+    } catch {
+      return; // not running here: start() subscribes when it is
+    }
+    const timer = setTimeout(() => this.takePreRoll(cameraId)?.close(), PRE_ROLL_HOLD_MS);
+    timer.unref();
+    this.preRolls.set(cameraId, { sub, timer });
+  }
+
+  private takePreRoll(cameraId: string): HubSubscription<MediaUnit> | undefined {
+    const held = this.preRolls.get(cameraId);
+    if (!held) return undefined;
+    this.preRolls.delete(cameraId);
+    clearTimeout(held.timer);
+    return held.sub;
   }
 
   isRecording(cameraId: string): boolean {
@@ -124,9 +151,9 @@ export class RecordingManager {
     const log = this.log.child({ camera: cameraId });
     // Subscribed before the repair below: the recording starts at the keyframe the hub keeps now (a
     // trigger's pre-roll, docs/cameras.md "Groups and triggers"), not at one that comes meanwhile.
-    let early: HubSubscription<MediaUnit> | undefined;
+    let early: HubSubscription<MediaUnit> | undefined = this.takePreRoll(cameraId);
     try {
-      early = this.o.feeds.subscribe(cameraId);
+      early ??= this.o.feeds.subscribe(cameraId);
     } catch {
       // Not running yet: the recorder subscribes when it is.
     }
@@ -235,6 +262,7 @@ export class RecordingManager {
   /** Stops every recording and the sweeps. */
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const id of [...this.preRolls.keys()]) this.takePreRoll(id)?.close();
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
     await this.sweeping;
   }
