@@ -31,6 +31,7 @@ import type { MediaUnit } from '../core/media-unit.js';
 import type { LiveViewLease } from '../streams/index.js';
 import { withParameterSets } from './access-unit.js';
 import { asksForKeyframe, isRtcp } from './rtcp-feedback-in.js';
+import { answerOffer } from './peer-answer.js';
 import type { OfferedFormat } from './sdp-offer.js';
 
 /** The lease, with an optional way to ask the source for a keyframe (a transcoder can, a camera not). */
@@ -114,21 +115,8 @@ export class WebRtcViewer {
   }
 
   /** Applies the offer and returns the answer once ICE gathering completes (or `gatherMs` passed). */
-  async answer(): Promise<string> {
-    const gathered = new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, this.o.gatherMs);
-      this.pc.onGatheringStateChange((state) => {
-        if (state === 'complete') {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
-    this.pc.setRemoteDescription(this.o.offer, 'offer');
-    if (this.pc.gatheringState() !== 'complete') await gathered;
-    const local = this.pc.localDescription();
-    if (!local) throw new Error('libdatachannel made no answer');
-    return this.o.hosts.length > 0 ? announce(local.sdp, this.o.hosts, this.o.port) : local.sdp;
+  answer(): Promise<string> {
+    return answerOffer(this.pc, this.o);
   }
 
   get isClosed(): boolean {
@@ -234,23 +222,4 @@ export function rtpTimestampOf(unit: MediaUnit): number {
   const { num, den } = unit.timeBase;
   const ticks = num === 1 && den === 90000 ? unit.pts : (unit.pts * 90000n * BigInt(num)) / BigInt(den);
   return Number(BigInt.asUintN(32, ticks));
-}
-
-/** The answer with its candidates replaced by one host candidate per announced address (RFC 8839 §5.1). */
-export function announce(sdp: string, hosts: readonly string[], port: number): string {
-  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
-  const lines = sdp
-    .split(/\r?\n/)
-    .filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates');
-  const out: string[] = [];
-  for (const line of lines) {
-    out.push(line);
-    if (line.startsWith('a=mid:')) {
-      hosts.forEach((host, i) => {
-        out.push(`a=candidate:${i + 1} 1 UDP ${2130706431 - i} ${host} ${port} typ host`);
-      });
-      out.push('a=end-of-candidates');
-    }
-  }
-  return out.join(eol);
 }

@@ -16,7 +16,7 @@ import type { MediaUnit } from '../core/media-unit.js';
 import { parseRtpPacket, pictureLossIndication, RtpReceiver } from '../rtp/index.js';
 import { withParameterSets } from './access-unit.js';
 import { isRtcp } from './rtcp-feedback-in.js';
-import { announce } from './viewer.js';
+import { answerOffer } from './peer-answer.js';
 import type { OfferedFormat } from './sdp-offer.js';
 
 /** Where a publisher's units go (the app's WHIP session). */
@@ -106,21 +106,8 @@ export class WhipPublisher {
   }
 
   /** Applies the offer and returns the answer once ICE gathering completes (or `gatherMs` passed). */
-  async answer(): Promise<string> {
-    const gathered = new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, this.o.gatherMs);
-      this.pc.onGatheringStateChange((state) => {
-        if (state === 'complete') {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
-    this.pc.setRemoteDescription(this.o.offer, 'offer');
-    if (this.pc.gatheringState() !== 'complete') await gathered;
-    const local = this.pc.localDescription();
-    if (!local) throw new Error('libdatachannel made no answer');
-    return this.o.hosts.length > 0 ? announce(local.sdp, this.o.hosts, this.o.port) : local.sdp;
+  answer(): Promise<string> {
+    return answerOffer(this.pc, this.o);
   }
 
   /** The sender's wallclock of an RTP timestamp, from its latest sender report; null before one. */
