@@ -55,6 +55,8 @@ export class S3ObjectWriter implements ObjectWriter {
   private finished = false;
   private cleaning: Promise<void> | null = null;
   backlogBytes = 0;
+  /** Bytes taken by write: the object's size once it is stored. */
+  private written = 0;
 
   constructor(private readonly c: S3WriterContext) {}
 
@@ -71,6 +73,7 @@ export class S3ObjectWriter implements ObjectWriter {
       const n = bytes.copy(this.part, this.filled, at, Math.min(bytes.length, at + size - this.filled));
       at += n;
       this.filled += n;
+      this.written += n;
       this.backlogBytes += n;
       if (this.filled === size) this.seal();
     }
@@ -79,8 +82,9 @@ export class S3ObjectWriter implements ObjectWriter {
   async end(): Promise<ObjectInfo> {
     if (this.finished) throw new Error(`object writer for ${this.c.key} is finished`);
     this.finished = true;
+    let etag: string | undefined;
     try {
-      if (this.sealedParts === 0 && !this.failure) await this.putWhole();
+      if (this.sealedParts === 0 && !this.failure) etag = await this.putWhole();
       else {
         if (this.filled > 0) this.seal(); // the last part may be shorter than the others
         await this.settled();
@@ -103,7 +107,9 @@ export class S3ObjectWriter implements ObjectWriter {
       await this.cleanUp();
       throw this.failure;
     }
-    // The completion's ETag is not trusted (RGW returns an empty one): ask the server.
+    // A PutObject's ETag is the object's; a multipart completion's is not trusted (RGW returns an
+    // empty one): ask the server.
+    if (etag) return { key: this.c.key, size: this.written, etag };
     const info = await this.c.head(this.c.key);
     if (!info) throw new KadrError('KADR_ERR_INTERNAL', `object ${this.c.key} missing right after upload`);
     return info;
@@ -116,11 +122,11 @@ export class S3ObjectWriter implements ObjectWriter {
   }
 
   /** The object is smaller than one part: one PutObject, no multipart upload to clean up after. */
-  private async putWhole(): Promise<void> {
+  private async putWhole(): Promise<string | undefined> {
     const body = this.part ? this.part.subarray(0, this.filled) : Buffer.alloc(0);
     try {
       await this.c.ensureBucket();
-      await this.send((abortSignal) =>
+      const out = await this.send((abortSignal) =>
         this.c.client.send(
           new PutObjectCommand({
             Bucket: this.c.bucket,
@@ -132,6 +138,7 @@ export class S3ObjectWriter implements ObjectWriter {
           { abortSignal },
         ),
       );
+      return out.ETag;
     } finally {
       this.releasePart();
     }
