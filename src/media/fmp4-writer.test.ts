@@ -44,6 +44,8 @@ test('muxes into a descriptor and reports its pieces as contiguous ranges, fragm
         writer.write(packet);
         packet.free();
       }
+      // each fragment was reported as the muxer wrote it, not only when the writer closed
+      assert.ok(pieces.length >= 6, `${pieces.length} pieces before close`);
       writer.close();
     } finally {
       await demuxer.close();

@@ -75,6 +75,8 @@ export class Fmp4Writer {
   /** Set when the muxer chose a time base other than the input's (read once: each getter call allocates). */
   private readonly outTimeBase: { num: number; den: number } | null;
   private packets = 0;
+  /** The AVIOContext's position at the last scan. */
+  private written = -1n;
 
   constructor(input: Fmp4TrackSource, options: Fmp4WriterOptions) {
     this.scanner = new Fmp4FileScanner(options.fd, options.onPiece);
@@ -126,7 +128,14 @@ export class Fmp4Writer {
     packet.streamIndex = 0;
     check(this.ctx.writeFrameSync(packet), 'writeFrame');
     this.packets++;
-    this.scanner.scan();
+    // movenc holds a fragment's samples in memory and writes the whole fragment when it cuts it, so
+    // most packets write nothing: scan (a pread) only when the file grew. The AVIOContext's pos is
+    // the count of bytes it has written out (flush_packets writes them at once).
+    const pos = this.io.pos;
+    if (pos !== this.written) {
+      this.written = pos;
+      this.scanner.scan();
+    }
   }
 
   /** Bytes in the file after the last complete piece (none once a fragment is out). */
