@@ -14,6 +14,11 @@ export { RtpTimestampUnwrapper } from './rtp-timestamp.js';
 export { PlayoutClock, nptToTicks, rtpTimestampAfterMs } from './rtp-timing.js';
 export { parseSdpVideo } from './sdp-video.js';
 export { rtpBaseOf, rtpTimestampAt } from './rtp-timing.js';
-export { RtpVideoPacketizer, splitAnnexB } from './rtp-video-packetizer.js';
-export type { PacketizedCodec, PacketizedUnit, RtpVideoPacketizerOptions } from './rtp-video-packetizer.js';
+export { FRAME_PREFIX, RtpVideoPacketizer, splitAnnexB } from './rtp-video-packetizer.js';
+export type {
+  FramedRtpUnit,
+  PacketizedCodec,
+  PacketizedUnit,
+  RtpVideoPacketizerOptions,
+} from './rtp-video-packetizer.js';
 export { liveVideoSdpSection } from './sdp-live-video.js';

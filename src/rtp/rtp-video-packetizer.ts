@@ -9,7 +9,9 @@
  *  - every packet of the unit carries the unit's RTP timestamp; the marker bit is set on the last
  *    (RFC 6184 §5.1, RFC 7798 §4.1); sequence numbers are the sender's own, consecutive.
  * All packets of a unit are written back to back into one reused buffer, with their lengths, which is
- * the shape RtpSink.sendRtpPackets takes (one write for the unit).
+ * the shape RtpSink.sendRtpPackets takes (one write for the unit). `framed()` puts each packet behind
+ * the 4-byte prefix of RTP over RTSP's TCP connection (RFC 2326 §10.12): the form a camera's packets
+ * are kept in for all its viewers (src/streams/live-rtp-packets.ts).
  */
 export type PacketizedCodec = 'h264' | 'hevc';
 
@@ -33,6 +35,22 @@ export interface PacketizedUnit {
   payloadBytes: number;
 }
 
+/**
+ * One unit's packets made once for many viewers: each packet is `$`, channel 0, its length (16 bits),
+ * then the RTP packet (RFC 2326 §10.12).
+ */
+export interface FramedRtpUnit {
+  data: Buffer;
+  /** Number of packets. */
+  count: number;
+  /** Sequence number of the first packet; the others follow it, consecutive. */
+  firstSeq: number;
+  payloadBytes: number;
+}
+
+/** Bytes in front of each packet of a FramedRtpUnit. */
+export const FRAME_PREFIX = 4;
+
 const HEADER = 12;
 
 export class RtpVideoPacketizer {
@@ -45,12 +63,31 @@ export class RtpVideoPacketizer {
   private count = 0;
   private used = 0;
   private payloadBytes = 0;
+  /** Bytes left in front of each packet: FRAME_PREFIX while framed() runs, 0 otherwise. */
+  private prefix = 0;
+  /** The FU header bytes of the NAL being fragmented (2 for H.264, 3 for H.265). */
+  private readonly fuHeader = Buffer.alloc(3);
 
   constructor(private readonly o: RtpVideoPacketizerOptions) {
     this.nextSeq = o.seq & 0xffff;
     this.ssrc = o.ssrc >>> 0;
     this.payloadType = o.payloadType ?? 96;
     this.maxPayload = (o.maxPacketSize ?? 1400) - HEADER;
+  }
+
+  /**
+   * The packets of one Annex B access unit sent at RTP time `timestamp`, each with its prefix (see
+   * FramedRtpUnit); `data` is valid until the next call.
+   */
+  framed(annexB: Buffer, timestamp: number): FramedRtpUnit {
+    const firstSeq = this.nextSeq;
+    this.prefix = FRAME_PREFIX;
+    try {
+      const made = this.packetize(annexB, timestamp);
+      return { data: made.data, count: made.count, firstSeq, payloadBytes: made.payloadBytes };
+    } finally {
+      this.prefix = 0;
+    }
   }
 
   /** The packets of one Annex B access unit sent at RTP time `timestamp`. */
@@ -62,7 +99,7 @@ export class RtpVideoPacketizer {
     for (let i = 0; i < nals.length; i++) {
       const nal = nals[i]!;
       const last = i === nals.length - 1;
-      if (nal.length <= this.maxPayload) this.packet(timestamp, last, nal);
+      if (nal.length <= this.maxPayload) this.packet(timestamp, last, nal, 0, nal.length);
       else if (this.o.codec === 'h264') this.fragmentH264(nal, timestamp, last);
       else this.fragmentHevc(nal, timestamp, last);
     }
@@ -75,53 +112,66 @@ export class RtpVideoPacketizer {
   }
 
   private fragmentH264(nal: Buffer, timestamp: number, lastNal: boolean): void {
-    const indicator = (nal[0]! & 0xe0) | 28;
-    const type = nal[0]! & 0x1f;
-    this.fragments(nal, 1, timestamp, lastNal, (start, end) =>
-      Buffer.from([indicator, (start ? 0x80 : 0) | (end ? 0x40 : 0) | type]),
-    );
+    this.fuHeader[0] = (nal[0]! & 0xe0) | 28;
+    this.fragments(nal, 1, 2, timestamp, lastNal, nal[0]! & 0x1f);
   }
 
   private fragmentHevc(nal: Buffer, timestamp: number, lastNal: boolean): void {
-    const type = (nal[0]! >> 1) & 0x3f;
-    const h0 = (nal[0]! & 0x81) | (49 << 1);
-    const h1 = nal[1]!;
-    this.fragments(nal, 2, timestamp, lastNal, (start, end) =>
-      Buffer.from([h0, h1, (start ? 0x80 : 0) | (end ? 0x40 : 0) | type]),
-    );
+    this.fuHeader[0] = (nal[0]! & 0x81) | (49 << 1);
+    this.fuHeader[1] = nal[1]!;
+    this.fragments(nal, 2, 3, timestamp, lastNal, (nal[0]! >> 1) & 0x3f);
   }
 
-  /** Cuts the NAL's body (after its `headerBytes`-byte header) into fragments with their own headers. */
+  /**
+   * Cuts the NAL's body (after its `headerBytes`-byte header) into fragments, each behind the first
+   * `fuBytes` of fuHeader, whose last byte is the FU header (S, E, the NAL's `type`).
+   */
   private fragments(
     nal: Buffer,
     headerBytes: number,
+    fuBytes: number,
     timestamp: number,
     lastNal: boolean,
-    header: (start: boolean, end: boolean) => Buffer,
+    type: number,
   ): void {
     const room = this.maxPayload - headerBytes - 1;
     for (let at = headerBytes; at < nal.length; at += room) {
       const end = at + room >= nal.length;
-      const h = header(at === headerBytes, end);
-      this.packet(timestamp, lastNal && end, h, nal.subarray(at, Math.min(nal.length, at + room)));
+      this.fuHeader[fuBytes - 1] = (at === headerBytes ? 0x80 : 0) | (end ? 0x40 : 0) | type;
+      this.packet(timestamp, lastNal && end, nal, at, Math.min(nal.length, at + room), fuBytes);
     }
   }
 
-  private packet(timestamp: number, marker: boolean, a: Buffer, b?: Buffer): void {
-    const size = HEADER + a.length + (b?.length ?? 0);
-    this.reserve(size);
-    const at = this.used;
+  /** One packet: the FU header's first `fuBytes` bytes (none for a whole NAL), then `body[from, to)`. */
+  private packet(
+    timestamp: number,
+    marker: boolean,
+    body: Buffer,
+    from: number,
+    to: number,
+    fuBytes = 0,
+  ): void {
+    const size = HEADER + fuBytes + to - from;
+    const prefix = this.prefix;
+    this.reserve(prefix + size);
     const buf = this.buf;
+    let at = this.used;
+    if (prefix) {
+      buf[at] = 0x24;
+      buf[at + 1] = 0;
+      buf.writeUInt16BE(size, at + 2);
+      at += prefix;
+    }
     buf[at] = 0x80;
     buf[at + 1] = (marker ? 0x80 : 0) | this.payloadType;
     buf.writeUInt16BE(this.nextSeq, at + 2);
     buf.writeUInt32BE(timestamp >>> 0, at + 4);
     buf.writeUInt32BE(this.ssrc, at + 8);
-    a.copy(buf, at + HEADER);
-    b?.copy(buf, at + HEADER + a.length);
+    if (fuBytes) this.fuHeader.copy(buf, at + HEADER, 0, fuBytes);
+    body.copy(buf, at + HEADER + fuBytes, from, to);
     this.nextSeq = (this.nextSeq + 1) & 0xffff;
     this.lengths[this.count++] = size;
-    this.used += size;
+    this.used += prefix + size;
     this.payloadBytes += size - HEADER;
   }
 

@@ -25,6 +25,12 @@ export interface RtpSink {
    * this unit: a TCP viewer that falls behind skips whole units up to the next keyframe.
    */
   sendRtpPackets?(data: Buffer, lengths: Uint16Array, keyframe?: boolean): void;
+  /**
+   * Optional: `count` RTP packets, each behind the 4-byte `$ 0 length` of RTSP's TCP framing (RFC 2326
+   * §10.12), in a buffer shared with other viewers: the sink copies them during the call and never
+   * writes to `framed`. `seqOffset` is added to every packet's sequence number. `keyframe` as above.
+   */
+  sendFramedRtp?(framed: Buffer, count: number, seqOffset: number, keyframe?: boolean): void;
   sendRtcp(packet: Buffer): void;
   /** true once the receiver is gone (teardown, timeout, closed socket); senders stop then. */
   readonly closed: boolean;

@@ -274,6 +274,29 @@ export class InterleavedSink extends SessionSink {
     if (!corked) this.uncork();
   }
 
+  sendFramedRtp(framed: Buffer, count: number, seqOffset: number, keyframe?: boolean): void {
+    if (this.closed || this.socket.destroyed) return;
+    if (keyframe !== undefined && this.behind(keyframe)) {
+      this.seqShift = (this.seqShift + count) & 0xffff;
+      return;
+    }
+    this.packetsSent += count;
+    this.bytesSent += framed.length - 4 * count;
+    const shift = (this.seqShift - seqOffset) & 0xffff;
+    const corked = this.corked;
+    this.corked = true;
+    const start = this.reserve(framed.length);
+    const batch = this.batch!;
+    framed.copy(batch, start);
+    if (shift !== 0 || this.rtpChannel !== 0) {
+      for (let at = start, end = start + framed.length; at < end; at += 4 + batch.readUInt16BE(at + 2)) {
+        batch[at + 1] = this.rtpChannel;
+        if (shift !== 0) batch.writeUInt16BE((batch.readUInt16BE(at + 6) - shift) & 0xffff, at + 6);
+      }
+    }
+    if (!corked) this.uncork();
+  }
+
   sendRtcp(packet: Buffer): void {
     if (this.rtcpChannel !== undefined) this.frame(this.rtcpChannel, packet);
   }

@@ -28,6 +28,7 @@ import { LiveCamera, type LiveStreamInfo } from './live-camera.js';
 import { RateMeter } from './live-health.js';
 import { liveMountDescription } from './live-mount.js';
 import { LiveRestream } from './live-restream.js';
+import { LiveRtpPackets } from './live-rtp-packets.js';
 import { PushSource } from './push-source.js';
 import { RtspCameraSource } from './rtsp-camera-source.js';
 import type { SourceConsumer, SourceDescription, StreamSource } from './source.js';
@@ -115,6 +116,8 @@ interface Entry {
   waiters: Set<() => void>;
   /** A push camera's source (its sessions attach to it); null for a pulled camera. */
   push: PushSource | null;
+  /** The RTP packets its RTSP viewers share; made with the first viewer, again if the codec changes. */
+  rtpPackets?: LiveRtpPackets;
 }
 
 export class LiveCameras {
@@ -364,8 +367,9 @@ export class LiveCameras {
     const info = entry.info;
     const codec = info?.codec === 'h264' || info?.codec === 'hevc' ? info.codec : null;
     if (!codec) throw new RtspStatusError(503, `camera ${entry.spec.name} is not live`);
+    if (entry.rtpPackets?.codec !== codec) entry.rtpPackets = new LiveRtpPackets(codec);
     return new LiveRestream({
-      codec,
+      packets: entry.rtpPackets,
       sink,
       subscribe: () => {
         if (!this.entries.has(entry.spec.id)) throw new RtspStatusError(404, 'the camera was removed');

@@ -1,9 +1,11 @@
 /**
  * One RTSP viewer of a live camera: reads the camera's hub (joining at a keyframe) and sends each
- * unit as RTP (src/rtp/rtp-video-packetizer.ts) as soon as it arrives, with no pacing of its own.
+ * unit as RTP as soon as it arrives, with no pacing of its own. The packets are the camera's, made once
+ * for all its viewers (src/streams/live-rtp-packets.ts).
  *  - The RTP timestamp of a frame is the camera's own (MediaUnit.rtpTimestamp); sequence numbers and
- *    the SSRC are the viewer's own, so they stay continuous when the camera reconnects (its timestamps
- *    then jump to the new connection's, at a keyframe: the hub makes every consumer rejoin at one).
+ *    the SSRC are the restream's, not the camera's, so they stay continuous when the camera reconnects
+ *    (its timestamps then jump to the new connection's, at a keyframe: the hub makes every consumer
+ *    rejoin at one). The viewer's sequence numbers are consecutive whatever order units were made in.
  *  - RTCP sender reports pair the RTP timestamp of the unit just sent with the camera's wallclock of
  *    that unit (its sender reports, MediaUnit.ntpMs), or the time kadr received it when the camera sent
  *    none (RFC 3550 §6.4.1: both fields name the same instant).
@@ -13,22 +15,22 @@
  */
 import type { Logger } from '../core/logger.js';
 import type { MediaUnit } from '../core/media-unit.js';
-import { rescale, RTP_VIDEO_TIME_BASE } from '../core/rational.js';
 import {
-  type PacketizedCodec,
-  RtpVideoPacketizer,
+  FRAME_PREFIX,
   serializeReceiverReportBye,
   serializeSenderReport,
   unixUsToNtp,
 } from '../rtp/index.js';
 import { type RtpSink, RtspStatusError } from '../rtsp/index.js';
+import { type LiveRtpPackets, rtpTimestampOf } from './live-rtp-packets.js';
 import type { PlayStart, SourceConsumer } from './source.js';
 import type { HubSubscription } from './stream-hub.js';
 
 const SENDER_REPORT_INTERVAL_MS = 5000;
 
 export interface LiveRestreamOptions {
-  codec: PacketizedCodec;
+  /** The camera's packets, shared by its viewers. */
+  packets: LiveRtpPackets;
   sink: RtpSink;
   /** A new subscription to the camera's hub (counted as one consumer until closed). */
   subscribe(): HubSubscription;
@@ -38,9 +40,9 @@ export interface LiveRestreamOptions {
 }
 
 export class LiveRestream implements SourceConsumer {
-  readonly ssrc = (Math.random() * 2 ** 32) >>> 0;
-  private readonly packetizer: RtpVideoPacketizer;
   private sub: HubSubscription | null;
+  /** This viewer's next sequence number; set from the first unit's packets. */
+  private nextSeq: number | undefined;
   private first: MediaUnit | null = null;
   private pumping = false;
   private closed = false;
@@ -51,11 +53,6 @@ export class LiveRestream implements SourceConsumer {
   private lastReport: { rtp: number; wallMs: number } | null = null;
 
   constructor(private readonly o: LiveRestreamOptions) {
-    this.packetizer = new RtpVideoPacketizer({
-      codec: o.codec,
-      ssrc: this.ssrc,
-      seq: (Math.random() * 0x10000) >>> 0,
-    });
     // Subscribed at SETUP: the hub keeps the current group of pictures for us from here on.
     this.sub = o.subscribe();
   }
@@ -74,7 +71,12 @@ export class LiveRestream implements SourceConsumer {
       if (this.closed || sub !== this.sub) throw new RtspStatusError(454, 'session closed');
       this.first = unit;
     }
-    return { startSec: 0, seq: this.packetizer.nextSeq, rtptime: rtpTimestampOf(this.first) };
+    this.nextSeq ??= this.o.packets.of(this.first).firstSeq;
+    return { startSec: 0, seq: this.nextSeq, rtptime: rtpTimestampOf(this.first) };
+  }
+
+  get ssrc(): number {
+    return this.o.packets.ssrc;
   }
 
   begin(): void {
@@ -104,7 +106,10 @@ export class LiveRestream implements SourceConsumer {
   private send(unit: MediaUnit): void {
     const timestamp = rtpTimestampOf(unit);
     const sink = this.o.sink;
-    const out = this.packetizer.packetize(unit.data, timestamp);
+    const out = this.o.packets.of(unit);
+    const seq = this.nextSeq ?? out.firstSeq;
+    const seqOffset = (seq - out.firstSeq) & 0xffff;
+    this.nextSeq = (seq + out.count) & 0xffff;
     const now = performance.now();
     const wallMs = unit.ntpMs ?? unit.receivedAtMs;
     if (now - this.lastReportMs >= SENDER_REPORT_INTERVAL_MS || this.mappingMoved(timestamp, unit.ntpMs)) {
@@ -120,15 +125,21 @@ export class LiveRestream implements SourceConsumer {
         }),
       );
     }
-    if (sink.sendRtpPackets) {
-      sink.sendRtpPackets(out.data, out.lengths.subarray(0, out.count), unit.key);
+    if (sink.sendFramedRtp) {
+      sink.sendFramedRtp(out.data, out.count, seqOffset, unit.key);
     } else {
+      // A UDP viewer: one datagram per packet, without the TCP framing (the sink copies each).
       sink.cork?.();
-      let at = 0;
-      for (let i = 0; i < out.count; i++) {
-        const len = out.lengths[i]!;
-        sink.sendRtp(out.data.subarray(at, at + len));
-        at += len;
+      const data = out.data;
+      for (let at = 0; at < data.length;) {
+        const length = data.readUInt16BE(at + 2);
+        let packet = data.subarray(at + FRAME_PREFIX, at + FRAME_PREFIX + length);
+        if (seqOffset !== 0) {
+          packet = Buffer.from(packet);
+          packet.writeUInt16BE((packet.readUInt16BE(2) + seqOffset) & 0xffff, 2);
+        }
+        sink.sendRtp(packet);
+        at += FRAME_PREFIX + length;
       }
       sink.uncork?.();
     }
@@ -164,10 +175,4 @@ export class LiveRestream implements SourceConsumer {
     this.closed = true;
     await this.pause();
   }
-}
-
-/** The camera's RTP timestamp; for a unit that did not come over RTP, its PTS at 90 kHz. */
-function rtpTimestampOf(unit: MediaUnit): number {
-  if (unit.rtpTimestamp !== undefined) return unit.rtpTimestamp;
-  return Number(rescale(unit.pts, unit.timeBase, RTP_VIDEO_TIME_BASE) & 0xffff_ffffn);
 }
