@@ -35,6 +35,11 @@ export interface CameraVideoInfo {
 export interface CameraUnit extends MediaUnit<Packet> {
   /** The pts was missing from the stream and is an estimate (first frame only; libav-rtsp-repair.ts). */
   ptsEstimated: boolean;
+  /**
+   * The same bytes as `data`, owned by the unit, where the pull has them in JavaScript already (kadr's
+   * RTP receiver): what the camera's hub publishes, saving a copy out of the packet.
+   */
+  bytes?: Buffer;
 }
 
 /** How a read ended: the source said it is done (RTCP BYE / EOF), or the connection failed. */

@@ -188,6 +188,6 @@ function owned(unit: CameraUnit): MediaUnit {
     ntpMs: unit.ntpMs,
     receivedAtMs: unit.receivedAtMs,
     rtpTimestamp: unit.rtpTimestamp,
-    data: Buffer.from(unit.data.data ?? Buffer.alloc(0)),
+    data: unit.bytes ?? Buffer.from(unit.data.data ?? Buffer.alloc(0)),
   };
 }

@@ -12,6 +12,7 @@
  */
 import '../core/polyfill.js';
 import type { Packet } from 'node-av/lib';
+import { ByteSlabs } from '../core/byte-slabs.js';
 import { KadrError } from '../core/errors.js';
 import type { MediaUnit } from '../core/media-unit.js';
 import { redactUrl } from '../core/redact-url.js';
@@ -40,6 +41,7 @@ export class RtspPull {
   private ended: PullEnd | null = null;
   private closed = false;
   private readonly pool = new PacketPool();
+  private readonly slabs = new ByteSlabs();
   private spsSeen: Buffer | null = null;
   private sps: VideoSpsInfo | null = null;
   private receiver!: RtpReceiver;
@@ -180,10 +182,11 @@ export class RtspPull {
   private onUnit(u: MediaUnit): void {
     if (this.closed || this.ended) return;
     this.updateSps();
-    // A copy: the depacketizer reuses its buffer for the next unit.
+    // Copies: the depacketizer reuses its buffer for the next unit.
     this.ready.push({
       timeBase: u.timeBase,
       data: this.pool.fill(u),
+      bytes: this.slabs.copy(u.data),
       pts: u.pts,
       dts: u.dts,
       key: u.key,
