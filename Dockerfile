@@ -35,5 +35,5 @@ EXPOSE 8080 8554
 # /api/openapi.json answers without the API token, as soon as the HTTP API is up.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.KADR_PORT||8080)+'/api/openapi.json').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "bin/kadr.js"]
+ENTRYPOINT ["node", "--initial-old-space-size=128", "bin/kadr.js"]
 CMD ["serve"]

@@ -18,9 +18,20 @@
  *
  * usage: node --import tsx bench/cameras.ts [--cameras M] [--minutes N] [--segment S]
  *   defaults: 4 cameras, 1 minute, 2 s segments (both sides)
+ *   KADR_BENCH_NODE_ARGS: extra node flags for kadr (e.g. --trace-gc, --cpu-prof); KADR_BENCH_LOG: a
+ *   file that gets kadr's standard output (where --trace-gc writes).
+ * kadr runs with the node flags of bin/kadr.js's first line, as `npx kadr` and `npm start` do.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { postgresService } from '../test/harness/services/postgres.js';
 import { s3Service } from '../test/harness/services/s3.js';
 import { freePort } from '../test/integration/recorder/rtsp-source.js';
-import { compiledCli } from './compiled-cli.js';
+import { compiledCli, kadrNodeFlags } from './compiled-cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -176,6 +187,10 @@ async function startProcess(
     });
   });
   proc.removeAllListeners('exit');
+  // The server's output from here on (the readiness line is in `seen`).
+  if (process.env.KADR_BENCH_LOG && cmd === process.execPath && args.includes('serve')) {
+    proc.stdout!.pipe(createWriteStream(process.env.KADR_BENCH_LOG));
+  }
   return { proc, match };
 }
 
@@ -232,6 +247,7 @@ try {
     process.execPath,
     [
       // KADR_BENCH_NODE_ARGS: extra node flags for kadr, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
+      ...kadrNodeFlags(),
       ...(process.env.KADR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       cli,
       'serve',

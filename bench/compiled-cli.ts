@@ -4,7 +4,7 @@
  * then would measure old code. This rebuilds it first when any file under src/ is newer.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,16 @@ function newestMtimeMs(dir: string): number {
     newest = Math.max(newest, e.isDirectory() ? newestMtimeMs(p) : statSync(p).mtimeMs);
   }
   return newest;
+}
+
+/**
+ * The node flags bin/kadr.js's first line runs it with (`npx kadr`, and `npm start`, the Dockerfile):
+ * a bench that starts kadr with process.execPath passes them too, to measure what users run.
+ */
+export function kadrNodeFlags(): string[] {
+  const first = readFileSync(path.join(root, 'bin', 'kadr.js'), 'utf8').split('\n')[0]!;
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
 /** Path of bin/kadr.js after making sure dist/ matches src/. */

@@ -119,8 +119,25 @@ test('the Dockerfile runs kadr as a non-root user, with the models, the built co
   assert.match(runtimeStage, /^USER node$/m);
   for (const dir of ['dist', 'models', 'assets', 'bin', 'node_modules'])
     assert.match(runtimeStage, new RegExp(`^COPY --from=build /app/${dir} `, 'm'));
-  assert.match(runtimeStage, /^ENTRYPOINT \["node", "bin\/kadr\.js"\]$/m);
   assert.match(runtimeStage, /^HEALTHCHECK .* CMD node -e /m);
+});
+
+test('the Dockerfile, npm start and `npx kadr` run node with the same flags (bin/kadr.js says why)', () => {
+  const shebang = readFileSync(path.join(root, 'bin', 'kadr.js'), 'utf8').split('\n')[0]!;
+  const m = /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang);
+  assert.ok(m, `bin/kadr.js's first line names node's flags: ${shebang}`);
+  const flags = m[1]!.trim().split(/\s+/);
+  assert.ok(flags.includes('--initial-old-space-size=128'));
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(runtimeStage);
+  assert.deepEqual(JSON.parse(entry![1]!), ['node', ...flags, 'bin/kadr.js']);
+  const scripts = (
+    JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  for (const name of ['start', 'demo'])
+    assert.ok(
+      scripts[name]!.startsWith(`node ${flags.join(' ')} bin/kadr.js `),
+      `npm run ${name}: ${scripts[name]}`,
+    );
 });
 
 let tdb: TestDatabase;
