@@ -16,7 +16,7 @@ import {
   type SegmentHeader,
   type SegmentSummary,
 } from './segment-index.js';
-import { SpoolJournal } from './spool.js';
+import { SpoolJournal, syncJournal } from './spool.js';
 import type { LiveObject, RecordingStore } from './store.js';
 
 export interface SegmentWriterOptions {
@@ -105,21 +105,26 @@ export class SegmentWriter {
         .catch((error: unknown) => this.failLive(`upload failed: ${(error as Error).message}`));
     }
     await this.liveAborted;
-    if (this.liveFailure) return { stored: false, journal: this.journal.path, reason: this.liveFailure };
+    if (this.liveFailure) return this.kept(this.liveFailure);
     const index = buildSegmentIndex(this.header, this.committed, endReason, nextPtsTicks);
     try {
       await this.options.store.put(this.header.indexKey, Buffer.from(JSON.stringify(index)), {
         contentType: 'application/json',
       });
     } catch (error) {
-      return {
-        stored: false,
-        journal: this.journal.path,
-        reason: `index upload failed: ${(error as Error).message}`,
-      };
+      return this.kept(`index upload failed: ${(error as Error).message}`);
     }
     this.journal.remove();
     return { stored: true, summary: summarize(index, this.header.indexKey, this.bytes) };
+  }
+
+  /** The segment stays in the spool for the uploader: its journal is synced to disk first. */
+  private async kept(reason: string): Promise<SegmentOutcome> {
+    if (this.options.fsync) {
+      // Best effort: a journal that cannot be synced is still there for the uploader to try.
+      await syncJournal(this.journal.path).catch(() => {});
+    }
+    return { stored: false, journal: this.journal.path, reason };
   }
 
   /** Drops the segment without finishing it (used when the writer itself failed). */

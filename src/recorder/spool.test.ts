@@ -1,10 +1,26 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { SegmentHeader } from './segment-index.js';
-import { journalMediaPath, journalMediaStream, readJournal, removeJournal, SpoolJournal } from './spool.js';
+import {
+  journalMediaPath,
+  journalMediaStream,
+  readJournal,
+  removeJournal,
+  SpoolJournal,
+  syncJournal,
+} from './spool.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kadr-spool-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,4 +111,22 @@ test('a record naming bytes the media file does not hold ends the usable part', 
     [0n],
   );
   assert.equal((await media(j.path)).toString(), 'INITFRAG1');
+});
+
+test('closed while its syncs are in flight: the files stay open until they end, then close; syncJournal syncs a closed one', async () => {
+  const openFds = () => readdirSync('/proc/self/fd').length;
+  const before = openFds();
+  const j = SpoolJournal.create(dir, header, { fsync: true });
+  j.writeInit(written(j, 'INIT'));
+  j.writeFragment(written(j, 'FRAG1'), [frame(0)]);
+  j.writeEnd('rollover', 3000n);
+  j.close();
+  assert.throws(() => j.writeTrailer({ offset: 0, length: 0 }), /closed/, 'no record after close');
+  for (let i = 0; i < 200 && openFds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(openFds(), before, 'both descriptors closed once the sync in flight ended');
+  await syncJournal(j.path);
+  const c = await readJournal(j.path);
+  assert.deepEqual(c!.end, { endReason: 'rollover', nextPtsTicks: 3000n });
+  assert.equal((await media(j.path)).toString(), 'INITFRAG1');
+  await removeJournal(j.path);
 });

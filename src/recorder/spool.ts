@@ -15,16 +15,7 @@
  * after it: the ranges before it still form a playable file (a fragment half-written into the media
  * file is not named by any record).
  */
-import {
-  closeSync,
-  fdatasync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  unlinkSync,
-  writevSync,
-} from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync, readdirSync, unlinkSync, writevSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,6 +46,21 @@ export function journalMediaPath(journal: string): string {
   return journal.replace(/\.journal$/, '.fmp4');
 }
 
+/**
+ * Syncs a closed journal and its media file to disk (media first): one that stays in the spool
+ * because its segment did not reach the store must survive a power cut until the uploader stores it.
+ */
+export async function syncJournal(journal: string): Promise<void> {
+  for (const file of [journalMediaPath(journal), journal]) {
+    const handle = await open(file, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
 /** Deletes a journal and its media file (either may be gone already). */
 export async function removeJournal(journal: string): Promise<void> {
   await unlink(journalMediaPath(journal)).catch(() => {});
@@ -66,6 +72,8 @@ export class SpoolJournal {
   private media: number | null;
   private syncing = false;
   private syncAgain = false;
+  /** Set by close() while a sync is in flight: closes the files when it ends. */
+  private closeAfterSync: (() => void) | null = null;
 
   private constructor(
     readonly path: string,
@@ -118,22 +126,34 @@ export class SpoolJournal {
     );
   }
 
+  /**
+   * The last record. It is synced like the others, off the main thread, not at once: the journal is
+   * deleted as soon as the segment is stored, most often before that sync would have mattered, and
+   * a journal that stays because the store failed is synced then (syncJournal). A full sync of both
+   * files here, on the main thread, was the largest part of the spool's cost (docs/live-cameras.md).
+   */
   writeEnd(endReason: SegmentEnd, nextPtsTicks: bigint | null): void {
     this.append(
       RecordType.End,
       Buffer.from(JSON.stringify({ endReason, nextPtsTicks: nextPtsTicks?.toString() ?? null })),
     );
-    if (this.fd !== null && this.media !== null && this.fsync) {
-      fsyncSync(this.media);
-      fsyncSync(this.fd);
-    }
   }
 
+  /** Closes both files; a sync in flight keeps them open until it ends (never a sync on a reused descriptor). */
   close(): void {
-    if (this.media !== null) closeSync(this.media);
+    const media = this.media;
+    const fd = this.fd;
     this.media = null;
-    if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    if (this.syncing) {
+      this.closeAfterSync = () => {
+        if (media !== null) closeSync(media);
+        if (fd !== null) closeSync(fd);
+      };
+      return;
+    }
+    if (media !== null) closeSync(media);
+    if (fd !== null) closeSync(fd);
   }
 
   remove(): void {
@@ -169,7 +189,10 @@ export class SpoolJournal {
     fdatasync(media, () =>
       fdatasync(fd, () => {
         this.syncing = false;
-        if (this.syncAgain && this.fd === fd) {
+        const close = this.closeAfterSync;
+        this.closeAfterSync = null;
+        if (close) close();
+        else if (this.syncAgain && this.fd === fd) {
           this.syncAgain = false;
           this.syncSoon();
         }
