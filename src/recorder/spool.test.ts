@@ -116,8 +116,9 @@ test('a record naming bytes the media file does not hold ends the usable part', 
 test('closed while its syncs are in flight: the files stay open until they end, then close; syncJournal syncs a closed one', async () => {
   const openFds = () => readdirSync('/proc/self/fd').length;
   const before = openFds();
-  const j = SpoolJournal.create(dir, header, { fsync: true });
+  const j = SpoolJournal.create(dir, header, { fsync: true, syncAfterMs: 0 });
   j.writeInit(written(j, 'INIT'));
+  await new Promise((r) => setTimeout(r, 1)); // the sync of the header and init starts
   j.writeFragment(written(j, 'FRAG1'), [frame(0)]);
   j.writeEnd('rollover', 3000n);
   j.close();
@@ -129,4 +130,25 @@ test('closed while its syncs are in flight: the files stay open until they end, 
   assert.deepEqual(c!.end, { endReason: 'rollover', nextPtsTicks: 3000n });
   assert.equal((await media(j.path)).toString(), 'INITFRAG1');
   await removeJournal(j.path);
+});
+
+test('records are synced once SPOOL_SYNC_AFTER_MS after they are written, by path once closed; never for a journal deleted before', async () => {
+  const gone = SpoolJournal.create(dir, header, { fsync: true, syncAfterMs: 150 });
+  gone.writeInit(written(gone, 'INIT'));
+  gone.writeEnd('rollover', 0n);
+  gone.remove();
+  const kept = SpoolJournal.create(dir, header, { fsync: true, syncAfterMs: 150 });
+  kept.writeInit(written(kept, 'INIT'));
+  kept.writeFragment(written(kept, 'FRAG1'), [frame(0)]);
+  assert.equal(kept.syncs, 0, 'not at once');
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(kept.syncs, 1, 'one sync for everything written within the delay');
+  kept.writeFragment(written(kept, 'FRAG2'), [frame(3000)]);
+  kept.writeEnd('rollover', 6000n);
+  kept.close();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(kept.syncs, 2, 'what came after is synced too, by path once the journal is closed');
+  assert.equal(gone.syncs, 0, 'a journal deleted before its sync was due is never synced');
+  assert.equal((await media(kept.path)).toString(), 'INITFRAG1FRAG2');
+  await removeJournal(kept.path);
 });

@@ -67,9 +67,24 @@ export async function removeJournal(journal: string): Promise<void> {
   await unlink(journal).catch(() => {});
 }
 
+/**
+ * How long written records may stay in the page cache only. A process that dies (kill -9) loses
+ * nothing either way; a power cut or a kernel crash loses at most this much of the recording, besides
+ * what the camera sent while the machine was down. Most journals never need a sync: a segment is
+ * stored and its journal deleted within this time (camera segments are uploaded as they are written;
+ * a short one ends first). One synced after every fragment made kadr write every byte to disk twice
+ * over, from its own threads (docs/live-cameras.md). A journal kept because its segment could not be
+ * stored is synced at once (syncJournal).
+ */
+export const SPOOL_SYNC_AFTER_MS = 5000;
+
 export class SpoolJournal {
   private fd: number | null;
   private media: number | null;
+  /** Syncs started (each: the media file, then the journal). */
+  syncs = 0;
+  /** The sync of what was written since the last one, due SPOOL_SYNC_AFTER_MS after the first such write. */
+  private syncTimer: NodeJS.Timeout | null = null;
   private syncing = false;
   private syncAgain = false;
   /** Set by close() while a sync is in flight: closes the files when it ends. */
@@ -78,6 +93,7 @@ export class SpoolJournal {
   private constructor(
     readonly path: string,
     private readonly fsync: boolean,
+    private readonly syncAfterMs: number,
   ) {
     // The media file first: a journal never names a file that does not exist.
     this.media = openSync(journalMediaPath(path), 'wx+');
@@ -90,10 +106,18 @@ export class SpoolJournal {
     return this.media;
   }
 
-  static create(dir: string, header: SegmentHeader, options: { fsync?: boolean } = {}): SpoolJournal {
+  static create(
+    dir: string,
+    header: SegmentHeader,
+    options: { fsync?: boolean; syncAfterMs?: number } = {},
+  ): SpoolJournal {
     mkdirSync(dir, { recursive: true });
     const name = `${process.pid}.${Date.now().toString(36)}-${(sequence++).toString(36)}.journal`;
-    const journal = new SpoolJournal(path.join(dir, name), options.fsync ?? true);
+    const journal = new SpoolJournal(
+      path.join(dir, name),
+      options.fsync ?? true,
+      options.syncAfterMs ?? SPOOL_SYNC_AFTER_MS,
+    );
     journal.append(RecordType.Header, Buffer.from(JSON.stringify(header, bigintToString)));
     return journal;
   }
@@ -126,12 +150,7 @@ export class SpoolJournal {
     );
   }
 
-  /**
-   * The last record. It is synced like the others, off the main thread, not at once: the journal is
-   * deleted as soon as the segment is stored, most often before that sync would have mattered, and
-   * a journal that stays because the store failed is synced then (syncJournal). A full sync of both
-   * files here, on the main thread, was the largest part of the spool's cost (docs/live-cameras.md).
-   */
+  /** The last record; synced like the others (SPOOL_SYNC_AFTER_MS), not at once. */
   writeEnd(endReason: SegmentEnd, nextPtsTicks: bigint | null): void {
     this.append(
       RecordType.End,
@@ -139,12 +158,24 @@ export class SpoolJournal {
     );
   }
 
-  /** Closes both files; a sync in flight keeps them open until it ends (never a sync on a reused descriptor). */
+  /**
+   * Closes both files; a sync in flight keeps them open until it ends (never a sync on a reused
+   * descriptor). A sync still due is then made by path, unless remove() came first.
+   */
   close(): void {
     const media = this.media;
     const fd = this.fd;
     this.media = null;
     this.fd = null;
+    if (this.syncTimer) {
+      clearTimeout(this.syncTimer);
+      this.syncTimer = setTimeout(() => {
+        this.syncTimer = null;
+        this.syncs++;
+        void syncJournal(this.path).catch(() => {}); // gone already: stored and deleted meanwhile
+      }, this.syncAfterMs);
+      this.syncTimer.unref();
+    }
     if (this.syncing) {
       this.closeAfterSync = () => {
         if (media !== null) closeSync(media);
@@ -158,6 +189,8 @@ export class SpoolJournal {
 
   remove(): void {
     this.close();
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
     unlinkSync(journalMediaPath(this.path));
     unlinkSync(this.path);
   }
@@ -172,10 +205,16 @@ export class SpoolJournal {
     const total = head.length + payload.length;
     const written = writevSync(this.fd, [head, payload]);
     if (written < total) writeRest(this.fd, Buffer.concat([head, payload]).subarray(written));
-    if (this.fsync) this.syncSoon();
+    if (this.fsync && !this.syncTimer) {
+      this.syncTimer = setTimeout(() => {
+        this.syncTimer = null;
+        this.syncSoon();
+      }, this.syncAfterMs);
+      this.syncTimer.unref();
+    }
   }
 
-  /** fdatasync off the main thread; at most one in flight, one more queued behind it. */
+  /** fdatasync off the main thread, now; at most one in flight, one more queued behind it. */
   private syncSoon(): void {
     if (this.syncing) {
       this.syncAgain = true;
@@ -185,6 +224,7 @@ export class SpoolJournal {
     const media = this.media;
     if (fd === null || media === null) return;
     this.syncing = true;
+    this.syncs++;
     // The media bytes before the records that name them.
     fdatasync(media, () =>
       fdatasync(fd, () => {
