@@ -36,7 +36,7 @@ import { parseArgs } from 'node:util';
 import { ObjectDetector, PERSON_CLASS, type ObjectDetection } from '../src/analytics/index.js';
 import { postgresService } from '../test/harness/services/postgres.js';
 import { freePort } from '../test/integration/recorder/rtsp-source.js';
-import { compiledCli } from './compiled-cli.js';
+import { compiledCli, kadrNodeFlags } from './compiled-cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -244,6 +244,7 @@ try {
   const kadr = await startProcess(
     process.execPath,
     [
+      ...kadrNodeFlags(),
       cli,
       'serve',
       '--port',

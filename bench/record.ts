@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { s3Service } from '../test/harness/services/s3.js';
+import { kadrNodeFlags } from './compiled-cli.js';
 import { startRtspSource } from '../test/integration/recorder/rtsp-source.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,6 +90,7 @@ const bucket = `kadr-bench-${Date.now().toString(36)}`;
 const kadr = spawn(
   process.execPath,
   [
+    ...kadrNodeFlags(),
     // KADR_BENCH_NODE_ARGS: extra node flags for the kadr process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'.
     ...(process.env.KADR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     '--import',

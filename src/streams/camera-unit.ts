@@ -12,6 +12,11 @@ export interface CameraPullOptions {
   /** Socket I/O timeout: no data for this long ends the read with an error (a dead source over UDP). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Also hand each unit's bytes over as a Buffer (CameraUnit.bytes), where the pull has them in
+   * JavaScript: for a consumer that publishes them (a camera's hub), not one that only muxes packets.
+   */
+  bytes?: boolean;
 }
 
 export interface CameraVideoInfo {

@@ -450,6 +450,8 @@ export class LiveCameras {
         transport: spec.transport === 'udp' ? 'udp' : 'tcp',
         path: 'auto',
         readTimeoutMs: this.o.readTimeoutMs ?? 5000,
+        // The hub publishes them: one copy out of the depacketizer, none out of the packet.
+        bytes: true,
       });
     const abort = new AbortController();
     entry.wasLive = false;

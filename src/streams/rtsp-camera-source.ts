@@ -13,6 +13,8 @@ export interface RtspCameraSourceOptions {
   path: CameraPullPath;
   /** No data for this long: the connection is considered lost. */
   readTimeoutMs: number;
+  /** Units carry their bytes as a Buffer too (CameraPullOptions.bytes). */
+  bytes?: boolean;
 }
 
 /** A probe that waits longer than this for the port counts the source as down. */
@@ -35,6 +37,7 @@ export class RtspCameraSource {
       transport: this.o.transport,
       timeoutMs: this.o.readTimeoutMs,
       signal,
+      bytes: this.o.bytes ?? false,
     });
   }
 

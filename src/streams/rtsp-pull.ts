@@ -41,7 +41,8 @@ export class RtspPull {
   private ended: PullEnd | null = null;
   private closed = false;
   private readonly pool = new PacketPool();
-  private readonly slabs = new ByteSlabs();
+  /** Where the units' own copies of their bytes go, when asked for (CameraPullOptions.bytes). */
+  private slabs: ByteSlabs | null = null;
   private spsSeen: Buffer | null = null;
   private sps: VideoSpsInfo | null = null;
   private receiver!: RtpReceiver;
@@ -83,6 +84,7 @@ export class RtspPull {
         height: 0,
         timeBase: { num: 1, den: track.clockRate },
       });
+      if (options.bytes) input.slabs = new ByteSlabs();
       input.receiver = new RtpReceiver(track, {
         reorderDelayMs: options.transport === 'udp' ? UDP_REORDER_MS : 0,
         sendRtcp: (p) => client!.sendRtcp(p),
@@ -186,7 +188,7 @@ export class RtspPull {
     this.ready.push({
       timeBase: u.timeBase,
       data: this.pool.fill(u),
-      bytes: this.slabs.copy(u.data),
+      ...(this.slabs ? { bytes: this.slabs.copy(u.data) } : {}),
       pts: u.pts,
       dts: u.dts,
       key: u.key,
