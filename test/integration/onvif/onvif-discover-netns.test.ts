@@ -306,7 +306,13 @@ test(
         .getByRole('button', { name: /^Add PREDATOR/ })
         .click();
       const name = dialog.getByLabel('Camera name');
-      // The add form has the keyboard, the device's own name suggested.
+      // The add form has the keyboard, the device's own name suggested. Focus moves after the form
+      // renders (an effect): waited for, not read at once (a loaded machine renders later).
+      await page
+        .waitForFunction(`document.activeElement && document.activeElement.id === 'onvif-name'`, null, {
+          timeout: 5000,
+        })
+        .catch(() => {});
       assert.equal(await page.evaluate(`document.activeElement.id`), 'onvif-name');
       assert.equal(await name.inputValue(), 'predator');
       await dialog.getByLabel('Device user').fill(USER);
