@@ -152,3 +152,14 @@ test('records are synced once SPOOL_SYNC_AFTER_MS after they are written, by pat
   assert.equal((await media(kept.path)).toString(), 'INITFRAG1FRAG2');
   await removeJournal(kept.path);
 });
+
+test('closing a journal does not push its due sync later', async () => {
+  const j = SpoolJournal.create(dir, header, { fsync: true, syncAfterMs: 300 });
+  j.writeInit(written(j, 'INIT'));
+  await new Promise((r) => setTimeout(r, 200));
+  j.writeEnd('rollover', 0n);
+  j.close();
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(j.syncs, 1, 'synced 300 ms after the first write, not 300 ms after close');
+  await removeJournal(j.path);
+});

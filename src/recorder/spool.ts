@@ -85,6 +85,8 @@ export class SpoolJournal {
   syncs = 0;
   /** The sync of what was written since the last one, due SPOOL_SYNC_AFTER_MS after the first such write. */
   private syncTimer: NodeJS.Timeout | null = null;
+  /** When that sync is due (performance.now()). */
+  private syncDueAt = 0;
   private syncing = false;
   private syncAgain = false;
   /** Set by close() while a sync is in flight: closes the files when it ends. */
@@ -168,12 +170,16 @@ export class SpoolJournal {
     this.media = null;
     this.fd = null;
     if (this.syncTimer) {
+      // Still due when it was: closing does not push the sync past SPOOL_SYNC_AFTER_MS.
       clearTimeout(this.syncTimer);
-      this.syncTimer = setTimeout(() => {
-        this.syncTimer = null;
-        this.syncs++;
-        void syncJournal(this.path).catch(() => {}); // gone already: stored and deleted meanwhile
-      }, this.syncAfterMs);
+      this.syncTimer = setTimeout(
+        () => {
+          this.syncTimer = null;
+          this.syncs++;
+          void syncJournal(this.path).catch(() => {}); // gone already: stored and deleted meanwhile
+        },
+        Math.max(0, this.syncDueAt - performance.now()),
+      );
       this.syncTimer.unref();
     }
     if (this.syncing) {
@@ -206,6 +212,7 @@ export class SpoolJournal {
     const written = writevSync(this.fd, [head, payload]);
     if (written < total) writeRest(this.fd, Buffer.concat([head, payload]).subarray(written));
     if (this.fsync && !this.syncTimer) {
+      this.syncDueAt = performance.now() + this.syncAfterMs;
       this.syncTimer = setTimeout(() => {
         this.syncTimer = null;
         this.syncSoon();
