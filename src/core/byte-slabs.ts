@@ -1,9 +1,9 @@
 /**
  * Byte buffers of access-unit size (tens of KiB) carved one after another out of large shared ones,
- * as Node's own pool does for `Buffer.allocUnsafe` under 4 KiB. A fresh ArrayBuffer per access unit
- * and per consumer made V8 collect garbage far more often: each one is bookkept apart and counts
- * towards the external memory that starts a full collection (measured with bench/cameras.ts, see
- * docs/live-cameras.md). A slab is freed by the garbage collector once no view of it is left, so a
+ * as Node's own pool does for `Buffer.allocUnsafe` under 4 KiB: one ArrayBuffer (each bookkept apart
+ * by V8) per megabyte instead of one per access unit. The bytes allocated are the same, and those are
+ * what V8 counts towards starting a full collection (docs/live-cameras.md): fewer copies, not slabs,
+ * are what cut that. A slab is freed by the garbage collector once no view of it is left, so a
  * view may be kept as long as its holder wants; it keeps its whole slab alive, which is why a source
  * of short-lived units (a camera's) has slabs of its own.
  */
